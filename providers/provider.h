@@ -82,6 +82,14 @@ struct prov_config {
     const struct prov_ops *ops; /* resolved from kind */
 };
 
+/* Validate one entry of the "providers" array (borrowed) and fill out (release with
+ * prov_config_release), applying the kind's defaults. Unknown keys append one line each to
+ * warnings ("unknown key \"x\" (ignored)"). On error returns US_ECONFIG and sets *err to a
+ * message naming the key (caller frees); out then holds nothing. Never includes a key value. */
+int prov_config_parse(json_t *entry, struct prov_config *out, struct strbuf *warnings,
+                      char **err);
+void prov_config_release(struct prov_config *cfg);
+
 /* ---------------------------------------------------------------- outcomes */
 
 /* What an attempt came to; the router acts on these alone (reference/resilience.md table). */
