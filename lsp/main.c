@@ -1,2 +1,148 @@
+/* main: command line (design.md §3): LSP on stdio by default, plus `complete` and `doctor`. */
+#include <signal.h>
 #include <stdio.h>
-int main(void) { puts("understudy (bootstrapping)"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <uv.h>
+
+#include "base.h"
+#include "cli.h"
+#include "config.h"
+#include "server.h"
+
+static const char usage[] =
+    "usage: understudy [--stdio] [--config PATH]\n"
+    "       understudy complete FILE:LINE:COL [--config PATH] [--json]\n"
+    "       understudy doctor [--config PATH]\n"
+    "       understudy --version | --help\n"
+    "\n"
+    "Speaks the Language Server Protocol on stdin/stdout (the default), giving AI code\n"
+    "completions from a prioritized list of providers with failover, and local suggestions\n"
+    "when every provider is down.\n"
+    "\n"
+    "  --stdio          speak LSP on stdin/stdout (default)\n"
+    "  --config PATH    read configuration from PATH (also $UNDERSTUDY_CONFIG)\n"
+    "  --log-level L    error, warn, info, debug or trace (overrides log.level)\n"
+    "  --log-file PATH  append logs to PATH instead of stderr\n"
+    "  complete         run one completion at FILE:LINE:COL (1-based) and print the\n"
+    "                   suggestion, its source and timings; --json for machine output\n"
+    "  doctor           check every configured provider and print one row each;\n"
+    "                   exit status 0 if any can serve\n"
+    "  --version        print the version\n"
+    "  --help           print this help\n";
+
+static void apply_log_settings(const struct us_settings *st, const char *level_override,
+                               const char *file_override)
+{
+    enum log_level lv = st->log.level;
+    if (level_override && log_parse_level(level_override, &lv) < 0)
+        fprintf(stderr, "understudy: --log-level: unknown level '%s'\n", level_override);
+    log_set_level(lv);
+    const char *file = file_override ? file_override : st->log.file;
+    if (file && log_set_file(file) < 0)
+        fprintf(stderr, "understudy: cannot open log file %s; logging to stderr\n", file);
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = NULL, *log_level = NULL, *log_file = NULL;
+    const char *command = NULL;
+    char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
+    int nrest = 0;
+    bool json_out = false;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--version") == 0) {
+            printf("understudy %s\n", UNDERSTUDY_VERSION);
+            free(rest);
+            return 0;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            free(rest);
+            return 0;
+        } else if (strcmp(a, "--stdio") == 0) {
+            /* the default */
+        } else if (strcmp(a, "--json") == 0) {
+            json_out = true;
+        } else if (strcmp(a, "--config") == 0 || strcmp(a, "--log-level") == 0 ||
+                   strcmp(a, "--log-file") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "understudy: %s needs a value\n\n%s", a, usage);
+                free(rest);
+                return 2;
+            }
+            const char *value = argv[++i];
+            if (strcmp(a, "--config") == 0)
+                config_path = value;
+            else if (strcmp(a, "--log-level") == 0)
+                log_level = value;
+            else
+                log_file = value;
+        } else if (strncmp(a, "--config=", 9) == 0) {
+            config_path = a + 9;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "understudy: unknown option %s\n\n%s", a, usage);
+            free(rest);
+            return 2;
+        } else if (!command && (strcmp(a, "complete") == 0 || strcmp(a, "doctor") == 0)) {
+            command = a;
+        } else {
+            rest[nrest++] = argv[i];
+        }
+    }
+    if (!command && nrest > 0) {
+        fprintf(stderr, "understudy: unexpected argument '%s'\n\n%s", rest[0], usage);
+        free(rest);
+        return 2;
+    }
+
+    signal(SIGPIPE, SIG_IGN); /* a client that goes away must not kill us mid-write */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    struct strbuf warnings, errors;
+    sb_init(&warnings);
+    sb_init(&errors);
+    int rc = 0;
+    struct lsp_config *cfg = lsp_config_load(config_path, &warnings, &errors, &rc);
+    apply_log_settings(&cfg->settings, log_level, log_file);
+    if (warnings.len)
+        LOG_W("config", "%.*s", (int)warnings.len - 1, warnings.data);
+
+    int status;
+    if (command) {
+        /* One-shot commands: a broken configuration is an error the user must see. */
+        if (rc < 0) {
+            fprintf(stderr, "understudy: configuration error:\n%s", errors.data);
+            status = 2;
+            lsp_config_free(cfg);
+        } else if (strcmp(command, "complete") == 0) {
+            status = cli_complete(cfg, nrest, rest, json_out);
+        } else {
+            status = cli_doctor(cfg, nrest, rest);
+        }
+    } else {
+        /* An editor started us: keep serving with whatever part of the configuration is
+         * valid, and say what was wrong (logged now, shown to the user after initialize). */
+        if (rc < 0)
+            LOG_E("config", "%.*s", (int)errors.len - 1, errors.data);
+        uv_loop_t *loop = uv_default_loop();
+        struct lsp_server *srv = lsp_server_new(loop, cfg, STDIN_FILENO, STDOUT_FILENO);
+        if (!srv) {
+            lsp_config_free(cfg);
+            status = 1;
+        } else {
+            status = lsp_server_run(srv);
+        }
+        uv_loop_close(loop);
+    }
+    sb_release(&warnings);
+    sb_release(&errors);
+    free(rest);
+    curl_global_cleanup();
+    log_set_file(NULL);
+    return status;
+}

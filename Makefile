@@ -1,0 +1,48 @@
+# A thin wrapper over meson (as Neovim wraps CMake): the two Quick start commands are
+# `make run` and `make test`. Both install what is missing first and are safe to repeat.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+MESON      ?= meson
+PY         ?= python3
+EXAMPLE    ?= tests/fixtures/demo/shapes.py:14:9
+
+.PHONY: all deps test-deps build run test test-asan bench clean
+
+all: build
+
+# Build dependencies (Debian packages, grammar sources from npm). Idempotent: only what is
+# missing is installed.
+deps:
+	@$(PY) tests/tools/deps.py build
+
+# Everything the whole suite needs (editors, clangd, chromium, clang for fuzzing) on top.
+test-deps:
+	@$(PY) tests/tools/deps.py test
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD) --buildtype=debugoptimized
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# The main job with no API keys: one completion on a bundled example file.
+run: build
+	./$(BUILD)/understudy complete $(EXAMPLE)
+
+# The whole suite; the last line printed is `N passed, N failed`.
+test: test-deps build
+	@$(PY) tests/tools/run_suite.py $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	$(MESON) setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan: test-deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	@$(PY) tests/tools/run_suite.py $(ASAN_BUILD)
+
+bench: build
+	@$(PY) tests/bench/run.py $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

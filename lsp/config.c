@@ -1,0 +1,124 @@
+/* config: configuration layers and their merge. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *lsp_config_user_path(void)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    if (xdg && *xdg)
+        return xasprintf("%s/understudy/config.json", xdg);
+    const char *home = getenv("HOME");
+    return xasprintf("%s/.config/understudy/config.json", home && *home ? home : ".");
+}
+
+/* Recompute settings from defaults and every layer. Each layer is validated on its own so a
+ * message names the file (or LSP message) the bad key came from. */
+static int recompute(struct lsp_config *cfg, struct strbuf *warnings, struct strbuf *errors)
+{
+    struct us_settings next;
+    settings_init(&next);
+    int rc = 0;
+    size_t i;
+    json_t *layer;
+    json_array_foreach(cfg->layers, i, layer) {
+        const char *source = json_string_value(json_object_get(layer, "source"));
+        if (settings_apply(&next, json_object_get(layer, "json"), source, warnings, errors) < 0)
+            rc = US_ECONFIG;
+    }
+    settings_release(&cfg->settings);
+    cfg->settings = next;
+    cfg->generation++;
+    return rc;
+}
+
+static void add_layer(struct lsp_config *cfg, const char *source, json_t *obj)
+{
+    json_array_append_new(cfg->layers, json_pack("{s:s, s:O}", "source", source, "json", obj));
+}
+
+static int load_file(struct lsp_config *cfg, const char *path, bool must_exist,
+                     struct strbuf *errors)
+{
+    json_error_t jerr;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (!must_exist && errno == ENOENT)
+            return 0;
+        sb_addf(errors, "%s: cannot read the configuration file: %s\n", path, strerror(errno));
+        return US_ECONFIG;
+    }
+    json_t *obj = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+    fclose(f);
+    if (!obj) {
+        sb_addf(errors, "%s:%d:%d: not valid JSON: %s\n", path, jerr.line, jerr.column, jerr.text);
+        return US_ECONFIG;
+    }
+    add_layer(cfg, path, obj);
+    json_decref(obj);
+    return 0;
+}
+
+struct lsp_config *lsp_config_load(const char *explicit_path, struct strbuf *warnings,
+                                   struct strbuf *errors, int *rc)
+{
+    struct lsp_config *cfg = xcalloc(1, sizeof(*cfg));
+    settings_init(&cfg->settings);
+    cfg->layers = json_array();
+    *rc = 0;
+
+    char *user = lsp_config_user_path();
+    if (load_file(cfg, user, false, errors) < 0)
+        *rc = US_ECONFIG;
+    free(user);
+
+    const char *env = getenv("UNDERSTUDY_CONFIG");
+    const char *path = explicit_path ? explicit_path : (env && *env ? env : NULL);
+    if (path) {
+        cfg->explicit_path = xstrdup(path);
+        if (load_file(cfg, path, true, errors) < 0)
+            *rc = US_ECONFIG;
+    }
+    if (recompute(cfg, warnings, errors) < 0)
+        *rc = US_ECONFIG;
+    return cfg;
+}
+
+void lsp_config_free(struct lsp_config *cfg)
+{
+    if (!cfg)
+        return;
+    settings_release(&cfg->settings);
+    json_decref(cfg->layers);
+    free(cfg->explicit_path);
+    free(cfg);
+}
+
+int lsp_config_set_layer(struct lsp_config *cfg, const char *source, json_t *obj,
+                         struct strbuf *warnings, struct strbuf *errors)
+{
+    if (json_is_object(obj)) {
+        /* Clients wrap settings in their section name; accept both shapes. */
+        json_t *inner = json_object_get(obj, "understudy");
+        if (json_is_object(inner))
+            obj = inner;
+    }
+    size_t i;
+    json_t *layer;
+    json_array_foreach(cfg->layers, i, layer) {
+        if (strcmp(json_string_value(json_object_get(layer, "source")), source) == 0) {
+            json_array_remove(cfg->layers, i);
+            break;
+        }
+    }
+    if (obj && !json_is_null(obj)) {
+        if (!json_is_object(obj)) {
+            sb_addf(errors, "%s: (top level): expected a JSON object\n", source);
+            return US_ECONFIG;
+        }
+        add_layer(cfg, source, obj);
+    }
+    return recompute(cfg, warnings, errors);
+}

@@ -1,0 +1,38 @@
+/* config: where configuration comes from (design.md §3): built-in defaults, the user's config
+ * file, --config PATH or $UNDERSTUDY_CONFIG, LSP initializationOptions, and
+ * workspace/didChangeConfiguration, later layers overriding earlier ones. The schema itself is
+ * providers/settings. */
+#ifndef US_CONFIG_H
+#define US_CONFIG_H
+
+#include <jansson.h>
+
+#include "base.h"
+#include "settings.h"
+
+struct lsp_config {
+    struct us_settings settings; /* the effective result of every layer */
+    json_t *layers;              /* array of {"source": name, "json": object}, in order */
+    char *explicit_path;         /* --config or $UNDERSTUDY_CONFIG, or NULL */
+    uint64_t generation;         /* bumped by every successful recompute */
+};
+
+/* Read the file layers. A missing user file is fine; an explicit path that cannot be read or
+ * parsed is an error. Problems are appended to errors/warnings as "<file>: <key>: <what>" lines.
+ * Returns a config (caller frees with lsp_config_free) even on error, holding what was valid,
+ * and sets *rc to 0 or US_ECONFIG. */
+struct lsp_config *lsp_config_load(const char *explicit_path, struct strbuf *warnings,
+                                   struct strbuf *errors, int *rc);
+void lsp_config_free(struct lsp_config *cfg);
+
+/* Set (replace) the client layer named `source` ("initializationOptions" or
+ * "didChangeConfiguration"); obj is borrowed. Accepts {"understudy": {...}} or the bare object.
+ * Recomputes settings. Returns 0 or US_ECONFIG (errors appended). */
+int lsp_config_set_layer(struct lsp_config *cfg, const char *source, json_t *obj,
+                         struct strbuf *warnings, struct strbuf *errors);
+
+/* Path of the user's config file ($XDG_CONFIG_HOME/understudy/config.json or
+ * ~/.config/understudy/config.json); caller frees. */
+char *lsp_config_user_path(void);
+
+#endif

@@ -1,0 +1,195 @@
+/* documents: open buffers, edits, line index, syntax tree upkeep. */
+#include "documents.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "syntax_glue.h"
+
+struct docstore {
+    struct doc **slots; /* open addressing by URI hash; NULL = empty, TOMB = deleted */
+    size_t cap;
+    size_t count;
+    size_t used; /* count + tombstones */
+    size_t max_bytes;
+};
+
+static struct doc tomb_marker;
+#define TOMB (&tomb_marker)
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+struct docstore *docstore_new(size_t max_doc_bytes)
+{
+    struct docstore *ds = xcalloc(1, sizeof(*ds));
+    ds->cap = 64;
+    ds->slots = xcalloc(ds->cap, sizeof(*ds->slots));
+    ds->max_bytes = max_doc_bytes ? max_doc_bytes : DOC_DEFAULT_MAX_BYTES;
+    return ds;
+}
+
+static void doc_free(struct doc *d)
+{
+    syntax_glue_free(d->syntax);
+    free(d->uri);
+    free(d->language_id);
+    sb_release(&d->text);
+    line_index_release(&d->lines);
+    free(d);
+}
+
+void docstore_free(struct docstore *ds)
+{
+    if (!ds)
+        return;
+    for (size_t i = 0; i < ds->cap; i++)
+        if (ds->slots[i] && ds->slots[i] != TOMB)
+            doc_free(ds->slots[i]);
+    free(ds->slots);
+    free(ds);
+}
+
+static size_t find_slot(const struct docstore *ds, const char *uri, bool for_insert)
+{
+    size_t mask = ds->cap - 1, i = hash_str(uri) & mask, first_tomb = SIZE_MAX;
+    for (;;) {
+        struct doc *d = ds->slots[i];
+        if (!d)
+            return (for_insert && first_tomb != SIZE_MAX) ? first_tomb : i;
+        if (d == TOMB) {
+            if (first_tomb == SIZE_MAX)
+                first_tomb = i;
+        } else if (strcmp(d->uri, uri) == 0) {
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static void grow(struct docstore *ds)
+{
+    struct doc **old = ds->slots;
+    size_t oldcap = ds->cap;
+    ds->cap *= 2;
+    ds->slots = xcalloc(ds->cap, sizeof(*ds->slots));
+    ds->used = ds->count;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i] && old[i] != TOMB)
+            ds->slots[find_slot(ds, old[i]->uri, true)] = old[i];
+    free(old);
+}
+
+struct doc *docstore_get(struct docstore *ds, const char *uri)
+{
+    struct doc *d = ds->slots[find_slot(ds, uri, false)];
+    return (d && d != TOMB) ? d : NULL;
+}
+
+int docstore_open(struct docstore *ds, const char *uri, const char *language_id, int64_t version,
+                  const char *text, size_t len)
+{
+    if (len > ds->max_bytes)
+        return US_ETOOBIG;
+    struct doc *d = docstore_get(ds, uri);
+    if (d) {
+        /* Re-open replaces the text; the language may have changed too. */
+        free(d->language_id);
+        d->language_id = xstrdup(language_id ? language_id : "");
+        syntax_glue_free(d->syntax);
+    } else {
+        if ((ds->used + 1) * 4 > ds->cap * 3)
+            grow(ds);
+        d = xcalloc(1, sizeof(*d));
+        d->uri = xstrdup(uri);
+        d->language_id = xstrdup(language_id ? language_id : "");
+        sb_init(&d->text);
+        line_index_init(&d->lines);
+        size_t slot = find_slot(ds, uri, true);
+        if (!ds->slots[slot])
+            ds->used++;
+        ds->slots[slot] = d;
+        ds->count++;
+    }
+    d->version = version;
+    sb_clear(&d->text);
+    sb_add(&d->text, text, len);
+    line_index_build(&d->lines, d->text.data, d->text.len);
+    d->syntax = syntax_glue_open(d->language_id, d->uri, d->text.data, d->text.len);
+    d->last_edit_ms = us_now_ms();
+    d->last_edit_offset = 0;
+    return 0;
+}
+
+int docstore_close(struct docstore *ds, const char *uri)
+{
+    size_t slot = find_slot(ds, uri, false);
+    struct doc *d = ds->slots[slot];
+    if (!d || d == TOMB)
+        return US_ENOENT;
+    doc_free(d);
+    ds->slots[slot] = TOMB;
+    ds->count--;
+    return 0;
+}
+
+size_t docstore_count(const struct docstore *ds)
+{
+    return ds->count;
+}
+
+void docstore_each(struct docstore *ds, void (*fn)(struct doc *d, void *ud), void *ud)
+{
+    for (size_t i = 0; i < ds->cap; i++)
+        if (ds->slots[i] && ds->slots[i] != TOMB)
+            fn(ds->slots[i], ud);
+}
+
+int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct lsp_pos start,
+                     struct lsp_pos end, const char *text, size_t len, enum pos_encoding enc)
+{
+    size_t a = 0, b = d->text.len;
+    if (has_range) {
+        a = pos_to_offset(&d->lines, d->text.data, d->text.len, start, enc);
+        b = pos_to_offset(&d->lines, d->text.data, d->text.len, end, enc);
+        if (b < a) { /* a reversed range is read as the same span */
+            size_t t = a;
+            a = b;
+            b = t;
+        }
+    }
+    if (d->text.len - (b - a) + len > ds->max_bytes)
+        return US_ETOOBIG;
+
+    struct syntax_glue_edit edit;
+    if (d->syntax)
+        syntax_glue_edit_begin(&edit, &d->lines, d->text.data, a, b);
+
+    struct strbuf out;
+    sb_init(&out);
+    /* Splice; one allocation sized for the result keeps big documents cheap to edit. */
+    size_t newlen = d->text.len - (b - a) + len;
+    if (newlen + 1 > out.cap) {
+        out.data = xrealloc(out.data, newlen + 1);
+        out.cap = newlen + 1;
+    }
+    sb_add(&out, d->text.data, a);
+    sb_add(&out, text, len);
+    sb_add(&out, d->text.data + b, d->text.len - b);
+    sb_release(&d->text);
+    d->text = out;
+    line_index_build(&d->lines, d->text.data, d->text.len);
+    d->last_edit_ms = us_now_ms();
+    d->last_edit_offset = a + len;
+
+    if (d->syntax)
+        syntax_glue_edit_end(d->syntax, &edit, &d->lines, d->text.data, d->text.len, a + len);
+    return 0;
+}

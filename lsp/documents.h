@@ -1,0 +1,53 @@
+/* documents: the server's copy of every open buffer, kept byte-for-byte equal to the editor's
+ * through full and incremental didChange edits, with a line index for position conversion and
+ * (when the language has a grammar) an incrementally updated syntax tree. */
+#ifndef US_DOCUMENTS_H
+#define US_DOCUMENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base.h"
+#include "position.h"
+
+#define DOC_DEFAULT_MAX_BYTES (64u << 20) /* a document larger than this is refused */
+
+struct syn_doc;
+
+struct doc {
+    char *uri;
+    char *language_id;
+    int64_t version;
+    struct strbuf text;
+    struct line_index lines;
+    struct syn_doc *syntax; /* NULL when the language has no grammar or parsing is capped */
+    uint64_t last_edit_ms;  /* monotonic time of the latest change */
+    size_t last_edit_offset;
+};
+
+struct docstore;
+
+struct docstore *docstore_new(size_t max_doc_bytes);
+/* Frees every document. */
+void docstore_free(struct docstore *ds);
+
+/* Open (or re-open, replacing) a document. Returns 0, or US_ETOOBIG when the text exceeds the
+ * cap (the document is then not stored). Strings are copied. */
+int docstore_open(struct docstore *ds, const char *uri, const char *language_id, int64_t version,
+                  const char *text, size_t len);
+/* Borrowed pointer to the document, or NULL. */
+struct doc *docstore_get(struct docstore *ds, const char *uri);
+/* Returns 0 or US_ENOENT. */
+int docstore_close(struct docstore *ds, const char *uri);
+size_t docstore_count(const struct docstore *ds);
+/* Iterate: call fn for each document (do not open/close inside). */
+void docstore_each(struct docstore *ds, void (*fn)(struct doc *d, void *ud), void *ud);
+
+/* One change of a didChange: has_range false means the whole text is replaced. Applying
+ * validates first, so a failed change leaves the document untouched. Returns 0, US_ETOOBIG
+ * (result would exceed the cap). */
+int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct lsp_pos start,
+                     struct lsp_pos end, const char *text, size_t len, enum pos_encoding enc);
+
+#endif

@@ -1,0 +1,236 @@
+/* handlers: initialize, document sync, configuration and the debugging requests. Completion
+ * and status live in completion.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rpc.h"
+#include "server_int.h"
+#include "syntax_glue.h"
+
+static void report_config(struct lsp_server *s, struct strbuf *warnings, struct strbuf *errors)
+{
+    if (warnings->len)
+        LOG_W("config", "%.*s", (int)(warnings->len - 1), warnings->data);
+    if (errors->len) {
+        LOG_E("config", "%.*s", (int)(errors->len - 1), errors->data);
+        struct strbuf msg;
+        sb_init(&msg);
+        sb_adds(&msg, "Understudy configuration error (the rest of the configuration applies):\n");
+        sb_add(&msg, errors->data, errors->len);
+        lsp_show_message(s, 1, msg.data);
+        sb_release(&msg);
+    }
+}
+
+static bool client_offers_utf8(json_t *caps)
+{
+    json_t *encs = json_object_get(json_object_get(caps, "general"), "positionEncodings");
+    size_t i;
+    json_t *e;
+    json_array_foreach(encs, i, e) {
+        if (json_is_string(e) && strcmp(json_string_value(e), "utf-8") == 0)
+            return true;
+    }
+    return false;
+}
+
+static char *path_from_uri(const char *uri)
+{
+    if (!uri || strncmp(uri, "file://", 7) != 0)
+        return NULL;
+    const char *p = uri + 7;
+    struct strbuf sb;
+    sb_init(&sb);
+    for (; *p; p++) {
+        if (*p == '%' && p[1] && p[2]) {
+            char hex[3] = {p[1], p[2], 0};
+            char *end;
+            long v = strtol(hex, &end, 16);
+            if (*end == 0) {
+                sb_addc(&sb, (char)v);
+                p += 2;
+                continue;
+            }
+        }
+        sb_addc(&sb, *p);
+    }
+    return sb_detach(&sb, NULL);
+}
+
+void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    json_t *caps = json_object_get(params, "capabilities");
+    s->client_caps = json_incref(json_is_object(caps) ? caps : json_object());
+    s->enc = client_offers_utf8(caps) ? POS_UTF8 : POS_UTF16;
+    json_t *snip = json_object_get(
+        json_object_get(json_object_get(json_object_get(caps, "textDocument"), "completion"),
+                        "completionItem"),
+        "snippetSupport");
+    s->snippet_support = json_is_true(snip);
+
+    json_t *root = json_object_get(params, "rootUri");
+    free(s->root_path);
+    s->root_path = path_from_uri(json_is_string(root) ? json_string_value(root) : NULL);
+    if (!s->root_path) {
+        json_t *rp = json_object_get(params, "rootPath");
+        if (json_is_string(rp))
+            s->root_path = xstrdup(json_string_value(rp));
+    }
+
+    json_t *opts = json_object_get(params, "initializationOptions");
+    if (opts && !json_is_null(opts)) {
+        struct strbuf w, e;
+        sb_init(&w);
+        sb_init(&e);
+        lsp_config_set_layer(s->cfg, "initializationOptions", opts, &w, &e);
+        report_config(s, &w, &e);
+        sb_release(&w);
+        sb_release(&e);
+        completion_engine_reconfigure(s->engine);
+    }
+
+    s->state = LSP_STATE_RUNNING;
+    json_t *result = json_pack(
+        "{s:{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:[s,s,s,s,s], s:b}, s:{}, s:{s:[s,s]}},"
+        " s:{s:s, s:s}}",
+        "capabilities", "positionEncoding", s->enc == POS_UTF8 ? "utf-8" : "utf-16",
+        "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText", 0,
+        "completionProvider", "triggerCharacters", ".", ":", ">", "(", " ", "resolveProvider", 0,
+        "inlineCompletionProvider", "executeCommandProvider", "commands", "understudy.status",
+        "understudy.accepted", "serverInfo", "name", "understudy", "version", UNDERSTUDY_VERSION);
+    lsp_reply(s, req, result);
+}
+
+void lsp_on_initialized(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    if (s->initialized_notified)
+        return;
+    s->initialized_notified = true;
+    completion_engine_started(s->engine);
+}
+
+void lsp_on_did_change_configuration(struct lsp_server *s, struct lsp_request *req,
+                                     json_t *params)
+{
+    json_t *settings = json_object_get(params, "settings");
+    struct strbuf w, e;
+    sb_init(&w);
+    sb_init(&e);
+    lsp_config_set_layer(s->cfg, "didChangeConfiguration", settings, &w, &e);
+    report_config(s, &w, &e);
+    sb_release(&w);
+    sb_release(&e);
+    completion_engine_reconfigure(s->engine);
+}
+
+void lsp_on_did_open(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    json_t *td = json_object_get(params, "textDocument");
+    const char *uri = lsp_param_uri(params);
+    json_t *text = json_object_get(td, "text");
+    json_t *lang = json_object_get(td, "languageId");
+    json_t *version = json_object_get(td, "version");
+    if (!uri || !json_is_string(text)) {
+        LOG_W("lsp", "didOpen without uri or text ignored");
+        return;
+    }
+    int rc = docstore_open(s->docs, uri, json_is_string(lang) ? json_string_value(lang) : "",
+                           json_is_integer(version) ? json_integer_value(version) : 0,
+                           json_string_value(text), json_string_length(text));
+    if (rc == US_ETOOBIG) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "Understudy: %.300s is larger than %u MiB; not tracked.", uri,
+                 (unsigned)(DOC_DEFAULT_MAX_BYTES >> 20));
+        LOG_W("lsp", "%s", msg);
+        lsp_show_message(s, 2, msg);
+    }
+}
+
+void lsp_on_did_change(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    const char *uri = lsp_param_uri(params);
+    struct doc *d = uri ? docstore_get(s->docs, uri) : NULL;
+    if (!d) {
+        LOG_W("lsp", "didChange for a document that is not open: %s", uri ? uri : "(no uri)");
+        return;
+    }
+    json_t *version = json_object_get(json_object_get(params, "textDocument"), "version");
+    json_t *changes = json_object_get(params, "contentChanges");
+    if (!json_is_array(changes)) {
+        LOG_W("lsp", "didChange without contentChanges ignored");
+        return;
+    }
+    if (json_is_integer(version) && json_integer_value(version) < d->version)
+        LOG_W("lsp", "didChange version went backwards (%lld after %lld) for %s",
+              (long long)json_integer_value(version), (long long)d->version, uri);
+    size_t i;
+    json_t *ch;
+    json_array_foreach(changes, i, ch) {
+        json_t *text = json_object_get(ch, "text");
+        if (!json_is_string(text)) {
+            LOG_W("lsp", "change %zu without text skipped", i);
+            continue;
+        }
+        json_t *range = json_object_get(ch, "range");
+        struct lsp_pos a = {0, 0}, b = {0, 0};
+        bool has_range = range && !json_is_null(range);
+        if (has_range && (!lsp_param_position(json_object_get(range, "start"), &a) ||
+                          !lsp_param_position(json_object_get(range, "end"), &b))) {
+            LOG_W("lsp", "change %zu has a malformed range; skipped", i);
+            continue;
+        }
+        if (doc_apply_change(s->docs, d, has_range, a, b, json_string_value(text),
+                             json_string_length(text), s->enc) == US_ETOOBIG)
+            LOG_W("lsp", "change %zu would exceed the document size cap; skipped", i);
+    }
+    if (json_is_integer(version))
+        d->version = json_integer_value(version);
+}
+
+void lsp_on_did_close(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    const char *uri = lsp_param_uri(params);
+    if (uri && docstore_close(s->docs, uri) < 0)
+        LOG_W("lsp", "didClose for a document that is not open: %s", uri);
+}
+
+void lsp_on_did_save(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    /* The buffer is already in sync through didChange; saving changes nothing we track. */
+}
+
+static struct doc *doc_for_request(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    const char *uri = lsp_param_uri(params);
+    if (!uri) {
+        lsp_reply_error(s, req, RPC_INVALID_PARAMS, "missing textDocument.uri");
+        return NULL;
+    }
+    struct doc *d = docstore_get(s->docs, uri);
+    if (!d) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "document not open: %.400s", uri);
+        lsp_reply_error(s, req, RPC_INVALID_PARAMS, msg);
+    }
+    return d;
+}
+
+void lsp_on_document_text(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    struct doc *d = doc_for_request(s, req, params);
+    if (!d)
+        return;
+    lsp_reply(s, req, json_pack("{s:s%, s:I}", "text", d->text.data, d->text.len, "version",
+                                (json_int_t)d->version));
+}
+
+void lsp_on_syntax_tree(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    struct doc *d = doc_for_request(s, req, params);
+    if (!d)
+        return;
+    char *sexp = syntax_glue_sexp(d->syntax);
+    json_t *res = json_pack("{s:s, s:s?}", "language", d->language_id, "tree", sexp);
+    free(sexp);
+    lsp_reply(s, req, res);
+}

@@ -1,0 +1,33 @@
+/* syntax_glue: keeps a document's tree-sitter tree in step with its edits, translating the
+ * document's byte offsets into the points tree-sitter wants. The only lsp/ file that talks to
+ * grammars/syntax.h for parsing. */
+#ifndef US_SYNTAX_GLUE_H
+#define US_SYNTAX_GLUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "position.h"
+
+struct syn_doc;
+
+/* Parse a freshly opened document; NULL when the language has no grammar. Caller frees with
+ * syntax_glue_free. */
+struct syn_doc *syntax_glue_open(const char *language_id, const char *uri, const char *text,
+                                 size_t len);
+void syntax_glue_free(struct syn_doc *syn);
+/* The tree as an s-expression (caller frees), or NULL without a tree. */
+char *syntax_glue_sexp(struct syn_doc *syn);
+
+/* An edit is described on the old text (begin) and completed on the new text (end). */
+struct syntax_glue_edit {
+    size_t start_byte, old_end_byte;
+    uint32_t start_row, start_col, old_end_row, old_end_col;
+};
+void syntax_glue_edit_begin(struct syntax_glue_edit *e, const struct line_index *old_lines,
+                            const char *old_text, size_t start, size_t old_end);
+void syntax_glue_edit_end(struct syn_doc *syn, const struct syntax_glue_edit *e,
+                          const struct line_index *new_lines, const char *new_text,
+                          size_t new_len, size_t new_end);
+
+#endif
