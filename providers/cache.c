@@ -1,0 +1,247 @@
+/* cache: LRU hash map of suggestions. */
+#include "cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+
+struct entry {
+    struct cache_key key;
+    char *text;
+    size_t len;
+    char *source;
+    uint64_t stored_ms;
+    struct entry *lru_prev, *lru_next; /* most recent at head */
+    struct entry *chain;               /* hash bucket chain */
+};
+
+struct cache {
+    struct entry **buckets;
+    size_t nbuckets;
+    struct entry *head, *tail;
+    size_t count, bytes;
+    size_t max_entries, max_bytes;
+    uint64_t ttl_ms;
+};
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t mix(uint64_t h, const void *data, size_t len, uint64_t salt)
+{
+    /* A different multiplier stream than FNV so the two hashes are independent. */
+    const unsigned char *p = data;
+    h ^= salt;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 0x100000001b3ull;
+        h ^= h >> 29;
+        h *= 0xbf58476d1ce4e5b9ull;
+    }
+    return h;
+}
+
+struct cache_key cache_key_of(const char *language, const char *prefix, size_t prefix_len,
+                              const char *suffix, size_t suffix_len)
+{
+    const char *ptail = prefix + (prefix_len > CACHE_PREFIX_TAIL ? prefix_len - CACHE_PREFIX_TAIL : 0);
+    size_t plen = US_MIN(prefix_len, (size_t)CACHE_PREFIX_TAIL);
+    size_t slen = US_MIN(suffix_len, (size_t)CACHE_SUFFIX_HEAD);
+    const char *lang = language ? language : "";
+    uint64_t sep = 0x1f;
+    struct cache_key k;
+    k.h1 = 1469598103934665603ull;
+    k.h1 = fnv(k.h1, lang, strlen(lang));
+    k.h1 = fnv(k.h1, &sep, 1);
+    k.h1 = fnv(k.h1, ptail, plen);
+    k.h1 = fnv(k.h1, &sep, 1);
+    k.h1 = fnv(k.h1, suffix, slen);
+    k.h2 = mix(0x243f6a8885a308d3ull, lang, strlen(lang), 1);
+    k.h2 = mix(k.h2, ptail, plen, 2);
+    k.h2 = mix(k.h2, suffix, slen, 3);
+    return k;
+}
+
+struct cache *cache_new(size_t max_entries, size_t max_bytes, uint32_t ttl_s)
+{
+    struct cache *c = xcalloc(1, sizeof(*c));
+    c->nbuckets = 256;
+    while (c->nbuckets < max_entries * 2 && c->nbuckets < (1u << 20))
+        c->nbuckets *= 2;
+    c->buckets = xcalloc(c->nbuckets, sizeof(*c->buckets));
+    c->max_entries = max_entries;
+    c->max_bytes = max_bytes;
+    c->ttl_ms = (uint64_t)ttl_s * 1000u;
+    return c;
+}
+
+static size_t entry_bytes(const struct entry *e)
+{
+    return sizeof(*e) + e->len + strlen(e->source) + 2;
+}
+
+static void lru_unlink(struct cache *c, struct entry *e)
+{
+    if (e->lru_prev)
+        e->lru_prev->lru_next = e->lru_next;
+    else
+        c->head = e->lru_next;
+    if (e->lru_next)
+        e->lru_next->lru_prev = e->lru_prev;
+    else
+        c->tail = e->lru_prev;
+    e->lru_prev = e->lru_next = NULL;
+}
+
+static void lru_push_front(struct cache *c, struct entry *e)
+{
+    e->lru_prev = NULL;
+    e->lru_next = c->head;
+    if (c->head)
+        c->head->lru_prev = e;
+    c->head = e;
+    if (!c->tail)
+        c->tail = e;
+}
+
+static struct entry **bucket_of(struct cache *c, struct cache_key key)
+{
+    return &c->buckets[key.h1 & (c->nbuckets - 1)];
+}
+
+static void remove_entry(struct cache *c, struct entry *e)
+{
+    struct entry **pp = bucket_of(c, e->key);
+    while (*pp && *pp != e)
+        pp = &(*pp)->chain;
+    if (*pp)
+        *pp = e->chain;
+    lru_unlink(c, e);
+    c->count--;
+    c->bytes -= entry_bytes(e);
+    free(e->text);
+    free(e->source);
+    free(e);
+}
+
+static void evict_to_fit(struct cache *c)
+{
+    while (c->tail && (c->count > c->max_entries || c->bytes > c->max_bytes))
+        remove_entry(c, c->tail);
+}
+
+void cache_free(struct cache *c)
+{
+    if (!c)
+        return;
+    while (c->head)
+        remove_entry(c, c->head);
+    free(c->buckets);
+    free(c);
+}
+
+void cache_resize(struct cache *c, size_t max_entries, size_t max_bytes, uint32_t ttl_s)
+{
+    c->max_entries = max_entries;
+    c->max_bytes = max_bytes;
+    c->ttl_ms = (uint64_t)ttl_s * 1000u;
+    evict_to_fit(c);
+}
+
+static struct entry *find(struct cache *c, struct cache_key key)
+{
+    for (struct entry *e = *bucket_of(c, key); e; e = e->chain)
+        if (e->key.h1 == key.h1 && e->key.h2 == key.h2)
+            return e;
+    return NULL;
+}
+
+void cache_put(struct cache *c, struct cache_key key, const char *text, size_t len,
+               const char *source, uint64_t now_ms)
+{
+    if (c->max_entries == 0 || len == 0)
+        return;
+    struct entry *old = find(c, key);
+    if (old)
+        remove_entry(c, old);
+    struct entry *e = xcalloc(1, sizeof(*e));
+    e->key = key;
+    e->text = xstrndup(text, len);
+    e->len = len;
+    e->source = xstrdup(source ? source : "");
+    e->stored_ms = now_ms;
+    if (entry_bytes(e) > c->max_bytes) {
+        free(e->text);
+        free(e->source);
+        free(e);
+        return;
+    }
+    struct entry **b = bucket_of(c, key);
+    e->chain = *b;
+    *b = e;
+    lru_push_front(c, e);
+    c->count++;
+    c->bytes += entry_bytes(e);
+    evict_to_fit(c);
+}
+
+bool cache_get(struct cache *c, struct cache_key key, uint64_t now_ms, bool allow_stale,
+               struct cache_hit *hit)
+{
+    struct entry *e = find(c, key);
+    if (!e)
+        return false;
+    bool stale = now_ms - e->stored_ms > c->ttl_ms;
+    if (stale && !allow_stale)
+        return false;
+    lru_unlink(c, e);
+    lru_push_front(c, e);
+    hit->text = e->text;
+    hit->len = e->len;
+    hit->source = e->source;
+    hit->stale = stale;
+    return true;
+}
+
+bool cache_type_through(struct cache *c, const char *language, const char *prefix,
+                        size_t prefix_len, const char *suffix, size_t suffix_len,
+                        uint64_t now_ms, struct cache_hit *hit)
+{
+    size_t max_k = US_MIN(prefix_len, (size_t)CACHE_TYPE_THROUGH);
+    for (size_t k = 1; k <= max_k; k++) {
+        const char *typed = prefix + prefix_len - k;
+        if (memchr(typed, '\n', 1))
+            break; /* typing-through stays on the line the suggestion was made for */
+        struct cache_key key = cache_key_of(language, prefix, prefix_len - k, suffix, suffix_len);
+        struct entry *e = find(c, key);
+        if (!e || now_ms - e->stored_ms > c->ttl_ms)
+            continue;
+        if (e->len > k && memcmp(e->text, typed, k) == 0) {
+            lru_unlink(c, e);
+            lru_push_front(c, e);
+            hit->text = e->text + k;
+            hit->len = e->len - k;
+            hit->source = e->source;
+            hit->stale = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t cache_count(const struct cache *c)
+{
+    return c->count;
+}
+
+size_t cache_bytes(const struct cache *c)
+{
+    return c->bytes;
+}

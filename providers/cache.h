@@ -1,0 +1,55 @@
+/* cache: suggestions shared by all providers, keyed by (language, prefix tail, suffix head).
+ * LRU bounded by entries and bytes with a TTL; expired entries stay until evicted so that
+ * stale-if-error can serve them when every provider fails; typing-through serves the rest of
+ * a suggestion whose start the user has just typed. */
+#ifndef US_CACHE_H
+#define US_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CACHE_PREFIX_TAIL 1024  /* bytes of prefix in the key */
+#define CACHE_SUFFIX_HEAD 256   /* bytes of suffix in the key */
+#define CACHE_TYPE_THROUGH 64   /* how many typed characters typing-through looks back */
+
+struct cache;
+
+struct cache_key {
+    uint64_t h1, h2; /* two independent hashes: collisions are not a practical concern */
+};
+
+struct cache *cache_new(size_t max_entries, size_t max_bytes, uint32_t ttl_s);
+void cache_free(struct cache *c);
+/* Change the bounds; evicts to fit. */
+void cache_resize(struct cache *c, size_t max_entries, size_t max_bytes, uint32_t ttl_s);
+
+struct cache_key cache_key_of(const char *language, const char *prefix, size_t prefix_len,
+                              const char *suffix, size_t suffix_len);
+
+/* Store (copies) a complete answer with the name of the provider that produced it. */
+void cache_put(struct cache *c, struct cache_key key, const char *text, size_t len,
+               const char *source, uint64_t now_ms);
+
+struct cache_hit {
+    const char *text; /* borrowed until the next cache call */
+    size_t len;
+    const char *source; /* borrowed likewise */
+    bool stale;         /* older than the TTL (only returned when allow_stale) */
+};
+
+/* Exact lookup. Returns true on a hit. */
+bool cache_get(struct cache *c, struct cache_key key, uint64_t now_ms, bool allow_stale,
+               struct cache_hit *hit);
+
+/* Typing-through: the user typed the first k characters of a cached suggestion made for the
+ * prefix without them. Looks back up to CACHE_TYPE_THROUGH bytes; on a hit, hit->text is the
+ * untyped rest (never empty). */
+bool cache_type_through(struct cache *c, const char *language, const char *prefix,
+                        size_t prefix_len, const char *suffix, size_t suffix_len,
+                        uint64_t now_ms, struct cache_hit *hit);
+
+size_t cache_count(const struct cache *c);
+size_t cache_bytes(const struct cache *c);
+
+#endif

@@ -1,0 +1,179 @@
+/* Breaker state machine and suggestion cache. */
+#include <string.h>
+
+#include "breaker.h"
+#include "cache.h"
+#include "check.h"
+
+static const struct breaker_policy policy = {3, 5000, 300000};
+
+static void opens_after_consecutive_failures(void)
+{
+    struct breaker b;
+    bool probe;
+    breaker_init(&b, &policy, 1);
+    CHECK(breaker_allow(&b, 0, &probe) && !probe);
+    breaker_failure(&b, 0, -1, "500");
+    breaker_failure(&b, 10, -1, "500");
+    CHECK_EQ_INT(breaker_state_at(&b, 20), BREAKER_CLOSED);
+    breaker_success(&b, 30); /* a success in between resets the count */
+    breaker_failure(&b, 40, -1, "500");
+    breaker_failure(&b, 50, -1, "500");
+    CHECK_EQ_INT(breaker_state_at(&b, 55), BREAKER_CLOSED);
+    breaker_failure(&b, 60, -1, "529");
+    CHECK_EQ_INT(breaker_state_at(&b, 61), BREAKER_OPEN);
+    CHECK(!breaker_allow(&b, 100, &probe));
+    /* 5 s +- 20 % */
+    int64_t wait = breaker_retry_in_ms(&b, 60);
+    CHECK(wait >= 4000 && wait <= 6000);
+}
+
+static void half_open_one_probe(void)
+{
+    struct breaker b;
+    bool probe;
+    breaker_init(&b, &policy, 7);
+    for (int i = 0; i < 3; i++)
+        breaker_failure(&b, 0, -1, "x");
+    uint64_t later = 7000;
+    CHECK_EQ_INT(breaker_state_at(&b, later), BREAKER_HALF_OPEN);
+    CHECK(breaker_probe_due(&b, later));
+    CHECK(breaker_allow(&b, later, &probe) && probe);
+    CHECK(!breaker_allow(&b, later, &probe)); /* exactly one probe at a time */
+    breaker_probe_abandoned(&b);
+    CHECK(breaker_allow(&b, later, &probe) && probe);
+    breaker_success(&b, later + 10);
+    CHECK_EQ_INT(breaker_state_at(&b, later + 11), BREAKER_CLOSED);
+}
+
+static void cooldown_doubles_and_caps(void)
+{
+    struct breaker b;
+    bool probe;
+    breaker_init(&b, &policy, 3);
+    uint64_t now = 0;
+    int64_t prev = 0;
+    for (int trip = 0; trip < 12; trip++) {
+        if (trip == 0)
+            for (int i = 0; i < 3; i++)
+                breaker_failure(&b, now, -1, "x");
+        else
+            breaker_failure(&b, now, -1, "x"); /* the probe failed */
+        int64_t w = breaker_retry_in_ms(&b, now);
+        CHECK(w <= 300000);
+        if (trip > 0 && trip < 5)
+            CHECK(w > prev); /* doubling beats the 20 % jitter */
+        prev = w;
+        now += (uint64_t)w;
+        CHECK(breaker_allow(&b, now, &probe) && probe);
+    }
+    CHECK(prev >= 240000); /* capped near the max with jitter */
+}
+
+static void rate_limit_exact_retry_after(void)
+{
+    struct breaker b;
+    bool probe;
+    breaker_init(&b, &policy, 5);
+    breaker_rate_limited(&b, 1000, 2000, "429");
+    CHECK_EQ_INT(breaker_state_at(&b, 1001), BREAKER_OPEN);
+    CHECK_EQ_INT(breaker_retry_in_ms(&b, 1000), 2000);
+    CHECK(!breaker_allow(&b, 2999, &probe));
+    CHECK(breaker_allow(&b, 3000, &probe) && probe);
+    /* Retry-After longer than the cooldown wins for ordinary failures too. */
+    breaker_init(&b, &policy, 5);
+    for (int i = 0; i < 3; i++)
+        breaker_failure(&b, 0, 60000, "503");
+    CHECK(breaker_retry_in_ms(&b, 0) >= 60000);
+    /* and is capped */
+    breaker_rate_limited(&b, 0, 10000000, "429");
+    CHECK_EQ_INT(breaker_retry_in_ms(&b, 0), 300000);
+}
+
+static void disabled_until_reset(void)
+{
+    struct breaker b;
+    bool probe;
+    breaker_init(&b, &policy, 9);
+    breaker_disable(&b, "401: check OPENAI_API_KEY");
+    CHECK(!breaker_allow(&b, 1000000, &probe));
+    CHECK_EQ_INT(breaker_retry_in_ms(&b, 0), -1);
+    breaker_success(&b, 0); /* a late success from before does not re-enable it */
+    CHECK_EQ_INT(breaker_state_at(&b, 0), BREAKER_DISABLED);
+    breaker_reset(&b);
+    CHECK(breaker_allow(&b, 0, &probe) && !probe);
+}
+
+static void cache_exact_and_ttl(void)
+{
+    struct cache *c = cache_new(4, 1 << 20, 300);
+    struct cache_key k = cache_key_of("python", "def f(a, b):\n    ", 17, "\n", 1);
+    cache_put(c, k, "return a + b", 12, "claude", 1000);
+    struct cache_hit hit;
+    CHECK(cache_get(c, k, 2000, false, &hit));
+    CHECK_EQ_STR(hit.text, "return a + b");
+    CHECK_EQ_STR(hit.source, "claude");
+    /* Different language or suffix: different key. */
+    struct cache_key k2 = cache_key_of("c", "def f(a, b):\n    ", 17, "\n", 1);
+    CHECK(!cache_get(c, k2, 2000, false, &hit));
+    /* Expired: only stale-if-error sees it. */
+    CHECK(!cache_get(c, k, 1000 + 301000, false, &hit));
+    CHECK(cache_get(c, k, 1000 + 301000, true, &hit) && hit.stale);
+    cache_free(c);
+}
+
+static void cache_lru_and_caps(void)
+{
+    struct cache *c = cache_new(3, 1 << 20, 300);
+    struct cache_key keys[5];
+    for (int i = 0; i < 5; i++) {
+        char p[16];
+        snprintf(p, sizeof p, "p%d", i);
+        keys[i] = cache_key_of("c", p, strlen(p), "", 0);
+    }
+    struct cache_hit hit;
+    cache_put(c, keys[0], "a", 1, "x", 0);
+    cache_put(c, keys[1], "b", 1, "x", 0);
+    cache_put(c, keys[2], "c", 1, "x", 0);
+    CHECK(cache_get(c, keys[0], 0, false, &hit)); /* 0 is now most recent */
+    cache_put(c, keys[3], "d", 1, "x", 0);        /* evicts 1, the least recent */
+    CHECK(!cache_get(c, keys[1], 0, false, &hit));
+    CHECK(cache_get(c, keys[0], 0, false, &hit));
+    CHECK_EQ_INT(cache_count(c), 3);
+    /* Byte cap. */
+    cache_resize(c, 100, 200, 300);
+    char big[150];
+    memset(big, 'x', sizeof big);
+    cache_put(c, keys[4], big, sizeof big, "x", 0);
+    CHECK(cache_bytes(c) <= 200);
+    cache_free(c);
+}
+
+static void cache_typing_through(void)
+{
+    struct cache *c = cache_new(16, 1 << 20, 300);
+    const char *prefix = "def add(a, b):\n    ";
+    const char *suffix = "\n\nprint(add(1, 2))\n";
+    cache_put(c, cache_key_of("python", prefix, strlen(prefix), suffix, strlen(suffix)),
+              "return a + b", 12, "gpt", 0);
+    char typed[64];
+    snprintf(typed, sizeof typed, "%sret", prefix);
+    struct cache_hit hit;
+    CHECK(cache_type_through(c, "python", typed, strlen(typed), suffix, strlen(suffix), 10, &hit));
+    CHECK_EQ_INT(hit.len, 9);
+    CHECK(memcmp(hit.text, "urn a + b", 9) == 0);
+    CHECK_EQ_STR(hit.source, "gpt");
+    /* Typed something else: no hit. */
+    snprintf(typed, sizeof typed, "%sx", prefix);
+    CHECK(!cache_type_through(c, "python", typed, strlen(typed), suffix, strlen(suffix), 10, &hit));
+    /* Typed all of it: nothing left to serve. */
+    snprintf(typed, sizeof typed, "%sreturn a + b", prefix);
+    CHECK(!cache_type_through(c, "python", typed, strlen(typed), suffix, strlen(suffix), 10, &hit));
+    cache_free(c);
+}
+
+#define TESTS(X)                                                                        \
+    X(opens_after_consecutive_failures) X(half_open_one_probe) X(cooldown_doubles_and_caps) \
+    X(rate_limit_exact_retry_after) X(disabled_until_reset) X(cache_exact_and_ttl)       \
+    X(cache_lru_and_caps) X(cache_typing_through)
+CHECK_MAIN(TESTS)
