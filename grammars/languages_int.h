@@ -1,0 +1,14 @@
+/* languages_int: the embedded query table shared by languages.c and the generated queries.c
+ * (built by tools/embed_queries.py). Internal to grammars/. */
+#ifndef US_LANGUAGES_INT_H
+#define US_LANGUAGES_INT_H
+
+struct lang__query {
+    const char *lang; /* folder name under queries/ */
+    const char *kind; /* file name without .scm */
+    const char *text;
+};
+
+extern const struct lang__query lang__queries[];
+
+#endif

@@ -1,0 +1,1 @@
+; definitions for bash

@@ -1,0 +1,1 @@
+; imports for c

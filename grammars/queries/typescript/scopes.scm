@@ -1,0 +1,1 @@
+; scopes for typescript
