@@ -1,1 +1,1307 @@
+/* syntax: parse/edit/reparse with caps, and the analyses built on our queries. The per-tree
+ * index (scopes, definitions, imports) is built lazily on the first question after a reparse
+ * and reused until the next one, so a burst of questions between keystrokes costs one pass. */
 #include "syntax.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- memory */
+
+/* grammars/ sits below providers/ and cannot use its xmalloc; same rule: abort on exhaustion. */
+static void *syn__alloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fputs("understudy: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static void *syn__realloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p) {
+        fputs("understudy: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static char *syn__strndup(const char *s, size_t n)
+{
+    char *d = syn__alloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
+/* Grow *arr (of element size sz) so that it holds at least need elements. */
+static void grow(void **arr, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap * 2 : 16;
+    while (c < need)
+        c *= 2;
+    *arr = syn__realloc(*arr, c * sz);
+    *cap = c;
+}
+
+/* ---------------------------------------------------------------- compiled queries */
+
+enum { Q_SCOPES, Q_DEFS, Q_IMPORTS, Q_COMMENTS, Q_COUNT };
+static const char *const query_kinds[Q_COUNT] = {"scopes", "definitions", "imports", "comments"};
+
+/* What a capture name means to us. Definition kinds are ROLE_DEF + kind, scope kinds
+ * ROLE_SCOPE + kind; names starting with '_' only feed predicates. */
+enum {
+    ROLE_OTHER,
+    ROLE_NAME,
+    ROLE_BODY,
+    ROLE_IMPORT,
+    ROLE_COMMENT,
+    ROLE_STRING,
+    ROLE_DEF = 100,
+    ROLE_SCOPE = 200,
+};
+
+struct cquery {
+    TSQuery *q;
+    int *roles;       /* per capture id */
+    regex_t *re;      /* per string id, compiled on first use */
+    signed char *re_state; /* 0 untried, 1 ok, -1 bad pattern */
+    uint32_t n_strings;
+};
+
+struct lang_queries {
+    bool tried[Q_COUNT];
+    struct cquery cq[Q_COUNT];
+    char err[Q_COUNT][160];
+};
+
+/* Indexed like the languages table; compiled once per process (single-threaded loop). */
+static struct lang_queries *query_cache;
+
+static int kind_from_suffix(const char *s, size_t n)
+{
+    static const struct { const char *name; enum syn_kind kind; } kinds[] = {
+        {"function", SYN_KIND_FUNCTION}, {"method", SYN_KIND_METHOD},
+        {"class", SYN_KIND_CLASS},       {"type", SYN_KIND_TYPE},
+        {"var", SYN_KIND_VAR},           {"parameter", SYN_KIND_PARAMETER},
+        {"field", SYN_KIND_FIELD},       {"import", SYN_KIND_IMPORT},
+        {"block", SYN_KIND_BLOCK},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strlen(kinds[i].name) == n && memcmp(kinds[i].name, s, n) == 0)
+            return (int)kinds[i].kind;
+    return -1;
+}
+
+static int role_of(const char *name, uint32_t len)
+{
+    if (len == 4 && memcmp(name, "name", 4) == 0)
+        return ROLE_NAME;
+    if (len == 4 && memcmp(name, "body", 4) == 0)
+        return ROLE_BODY;
+    if (len == 6 && memcmp(name, "import", 6) == 0)
+        return ROLE_IMPORT;
+    if (len == 7 && memcmp(name, "comment", 7) == 0)
+        return ROLE_COMMENT;
+    if (len == 6 && memcmp(name, "string", 6) == 0)
+        return ROLE_STRING;
+    if (len > 11 && memcmp(name, "definition.", 11) == 0) {
+        int k = kind_from_suffix(name + 11, len - 11);
+        return k < 0 ? ROLE_OTHER : ROLE_DEF + k;
+    }
+    if (len > 6 && memcmp(name, "scope.", 6) == 0) {
+        int k = kind_from_suffix(name + 6, len - 6);
+        return k < 0 ? ROLE_OTHER : ROLE_SCOPE + k;
+    }
+    return ROLE_OTHER;
+}
+
+static const struct cquery *get_query(const struct lang_info *lang, int which)
+{
+    const TSLanguage *grammar = lang_grammar(lang);
+    if (!grammar)
+        return NULL;
+    size_t n_langs;
+    const struct lang_info *all = lang_all(&n_langs);
+    if (!query_cache)
+        query_cache = calloc(n_langs, sizeof(*query_cache));
+    if (!query_cache)
+        abort();
+    struct lang_queries *lq = &query_cache[lang - all];
+    struct cquery *cq = &lq->cq[which];
+    if (lq->tried[which])
+        return cq->q ? cq : NULL;
+    lq->tried[which] = true;
+    const char *text = lang_query_text(lang, query_kinds[which]);
+    uint32_t off = 0;
+    TSQueryError qerr = TSQueryErrorNone;
+    cq->q = ts_query_new(grammar, text, (uint32_t)strlen(text), &off, &qerr);
+    if (!cq->q) {
+        snprintf(lq->err[which], sizeof(lq->err[which]),
+                 "queries/%s/%s.scm: error %d at byte %u", lang->query_dir,
+                 query_kinds[which], (int)qerr, off);
+        return NULL;
+    }
+    uint32_t nc = ts_query_capture_count(cq->q);
+    cq->roles = syn__alloc((nc + 1) * sizeof(int));
+    for (uint32_t i = 0; i < nc; i++) {
+        uint32_t len;
+        const char *name = ts_query_capture_name_for_id(cq->q, i, &len);
+        cq->roles[i] = role_of(name, len);
+    }
+    cq->n_strings = ts_query_string_count(cq->q);
+    cq->re = syn__alloc((cq->n_strings + 1) * sizeof(regex_t));
+    cq->re_state = calloc(cq->n_strings + 1, 1);
+    if (!cq->re_state)
+        abort();
+    return cq;
+}
+
+int syn_lang_check_queries(const struct lang_info *lang, char *err, size_t err_len)
+{
+    if (!lang || !lang_grammar(lang)) {
+        if (err && err_len)
+            snprintf(err, err_len, "no grammar");
+        return SYN_EINVAL;
+    }
+    for (int i = 0; i < Q_COUNT; i++) {
+        if (!get_query(lang, i)) {
+            size_t n_langs;
+            const struct lang_info *all = lang_all(&n_langs);
+            if (err && err_len)
+                snprintf(err, err_len, "%s", query_cache[lang - all].err[i]);
+            return SYN_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- documents */
+
+struct scope_rec {
+    enum syn_kind kind;
+    uint32_t start, end, name_s, name_e, body_s, body_e; /* body_e == 0: no body */
+    int parent;
+    bool dropped;
+};
+
+struct def_rec {
+    enum syn_kind kind;
+    uint32_t start, end, name_s, name_e;
+    int owner; /* scope index, -1 = file level */
+};
+
+struct range {
+    uint32_t start, end;
+};
+
+struct index {
+    bool valid;
+    struct scope_rec *scopes;
+    size_t n_scopes, cap_scopes;
+    struct def_rec *defs;
+    size_t n_defs, cap_defs;
+    struct range *imports;
+    size_t n_imports, cap_imports;
+};
+
+struct syn_doc {
+    const struct lang_info *lang;
+    TSParser *parser;
+    TSTree *tree;
+    char *text;
+    size_t len;
+    unsigned skip;    /* reparse calls to skip after a timed-out parse */
+    unsigned backoff; /* current spacing of retries */
+    struct index idx;
+};
+
+static void index_clear(struct index *ix)
+{
+    ix->valid = false;
+    ix->n_scopes = ix->n_defs = ix->n_imports = 0;
+}
+
+static void index_release(struct index *ix)
+{
+    free(ix->scopes);
+    free(ix->defs);
+    free(ix->imports);
+    memset(ix, 0, sizeof(*ix));
+}
+
+/* True when the text may be handed to the parser: within the byte cap and no line longer than
+ * the line cap (the lexer is linear, but error recovery on a megabyte line is not). */
+static bool within_caps(const char *text, size_t len)
+{
+    if (len > SYN_MAX_BYTES)
+        return false;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t line = (size_t)((nl ? nl : end) - p);
+        if (line > SYN_MAX_LINE)
+            return false;
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return true;
+}
+
+static void set_text(struct syn_doc *doc, const char *text, size_t len)
+{
+    free(doc->text);
+    doc->text = syn__strndup(text ? text : "", text ? len : 0);
+    doc->len = text ? len : 0;
+}
+
+static int parse(struct syn_doc *doc, bool incremental)
+{
+    index_clear(&doc->idx);
+    if (!doc->parser)
+        return 0;
+    if (!within_caps(doc->text, doc->len)) {
+        if (doc->tree)
+            ts_tree_delete(doc->tree);
+        doc->tree = NULL;
+        return SYN_ETOOBIG;
+    }
+    if (!doc->tree && doc->skip) {
+        doc->skip--;
+        return SYN_ETOOBIG;
+    }
+    TSTree *old = incremental ? doc->tree : NULL;
+    TSTree *t = ts_parser_parse_string(doc->parser, old, doc->text, (uint32_t)doc->len);
+    if (doc->tree)
+        ts_tree_delete(doc->tree);
+    doc->tree = t;
+    if (!t) {
+        /* Out of time: forget the partial state and space out the next attempts. */
+        ts_parser_reset(doc->parser);
+        doc->backoff = doc->backoff ? (doc->backoff < 32 ? doc->backoff * 2 : 64u) : 1;
+        doc->skip = doc->backoff;
+        return SYN_ETOOBIG;
+    }
+    doc->backoff = 0;
+    return 0;
+}
+
+struct syn_doc *syn_doc_new(const struct lang_info *lang, const char *text, size_t len)
+{
+    struct syn_doc *doc = syn__alloc(sizeof(*doc));
+    memset(doc, 0, sizeof(*doc));
+    doc->lang = lang;
+    set_text(doc, text, len);
+    const TSLanguage *grammar = lang_grammar(lang);
+    if (grammar) {
+        doc->parser = ts_parser_new();
+        if (!ts_parser_set_language(doc->parser, grammar)) {
+            /* The configure check makes this unreachable; stay usable as plain text. */
+            ts_parser_delete(doc->parser);
+            doc->parser = NULL;
+        } else {
+            ts_parser_set_timeout_micros(doc->parser, SYN_PARSE_BUDGET_US);
+        }
+    }
+    parse(doc, false);
+    return doc;
+}
+
+void syn_doc_free(struct syn_doc *doc)
+{
+    if (!doc)
+        return;
+    if (doc->tree)
+        ts_tree_delete(doc->tree);
+    if (doc->parser)
+        ts_parser_delete(doc->parser);
+    index_release(&doc->idx);
+    free(doc->text);
+    free(doc);
+}
+
+void syn_doc_edit(struct syn_doc *doc, const struct syn_edit *e)
+{
+    if (!doc || !doc->tree || !e)
+        return;
+    TSInputEdit te = {
+        .start_byte = e->start_byte,
+        .old_end_byte = e->old_end_byte,
+        .new_end_byte = e->new_end_byte,
+        .start_point = {e->start.row, e->start.column},
+        .old_end_point = {e->old_end.row, e->old_end.column},
+        .new_end_point = {e->new_end.row, e->new_end.column},
+    };
+    ts_tree_edit(doc->tree, &te);
+    index_clear(&doc->idx);
+}
+
+int syn_doc_reparse(struct syn_doc *doc, const char *text, size_t len)
+{
+    if (!doc)
+        return SYN_EINVAL;
+    set_text(doc, text, len);
+    return parse(doc, true);
+}
+
+const struct lang_info *syn_doc_lang(const struct syn_doc *doc)
+{
+    return doc ? doc->lang : NULL;
+}
+
+bool syn_doc_has_tree(const struct syn_doc *doc)
+{
+    return doc && doc->tree;
+}
+
+bool syn_doc_has_error(const struct syn_doc *doc)
+{
+    return doc && doc->tree && ts_node_has_error(ts_tree_root_node(doc->tree));
+}
+
+char *syn_doc_sexp(const struct syn_doc *doc)
+{
+    if (!doc || !doc->tree)
+        return NULL;
+    return ts_node_string(ts_tree_root_node(doc->tree));
+}
+
+const char *syn_kind_name(enum syn_kind kind)
+{
+    static const char *const names[] = {"function", "method", "class", "type", "var",
+                                        "parameter", "field", "import", "block"};
+    return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
+}
+
+/* ---------------------------------------------------------------- running queries */
+
+static bool node_text_eq(const struct syn_doc *doc, TSNode n, const char *s, size_t len)
+{
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    return b - a == len && b <= doc->len && memcmp(doc->text + a, s, len) == 0;
+}
+
+static bool regex_match(struct cquery *cq, uint32_t sid, const struct syn_doc *doc, TSNode n)
+{
+    if (sid >= cq->n_strings)
+        return false;
+    if (!cq->re_state[sid]) {
+        uint32_t len;
+        const char *pat = ts_query_string_value_for_id(cq->q, sid, &len);
+        char *z = syn__strndup(pat, len);
+        cq->re_state[sid] = regcomp(&cq->re[sid], z, REG_EXTENDED | REG_NOSUB) == 0 ? 1 : -1;
+        free(z);
+    }
+    if (cq->re_state[sid] < 0)
+        return false;
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+    char *z = syn__strndup(doc->text + a, b > a && b <= doc->len ? b - a : 0);
+    bool ok = regexec(&cq->re[sid], z, 0, NULL, 0) == 0;
+    free(z);
+    return ok;
+}
+
+static TSNode capture_node(const TSQueryMatch *m, uint32_t id, bool *found)
+{
+    for (uint16_t i = 0; i < m->capture_count; i++)
+        if (m->captures[i].index == id) {
+            *found = true;
+            return m->captures[i].node;
+        }
+    *found = false;
+    TSNode none;
+    memset(&none, 0, sizeof(none));
+    return none;
+}
+
+/* Our queries use #eq?, #not-eq?, #match? and #not-match? (tree-sitter's C library leaves
+ * predicates to the caller). Unknown predicates pass. */
+static bool predicates_hold(const struct cquery *ccq, const struct syn_doc *doc,
+                            const TSQueryMatch *m)
+{
+    struct cquery *cq = (struct cquery *)ccq;
+    uint32_t n;
+    const TSQueryPredicateStep *st = ts_query_predicates_for_pattern(cq->q, m->pattern_index, &n);
+    uint32_t i = 0;
+    while (i < n) {
+        uint32_t j = i;
+        while (j < n && st[j].type != TSQueryPredicateStepTypeDone)
+            j++;
+        if (j - i >= 3 && st[i].type == TSQueryPredicateStepTypeString &&
+            st[i + 1].type == TSQueryPredicateStepTypeCapture) {
+            uint32_t len;
+            const char *op = ts_query_string_value_for_id(cq->q, st[i].value_id, &len);
+            bool found;
+            TSNode node = capture_node(m, st[i + 1].value_id, &found);
+            if (found) {
+                bool neg = strncmp(op, "not-", 4) == 0;
+                const char *base = neg ? op + 4 : op;
+                bool res = true;
+                if (strcmp(base, "eq?") == 0) {
+                    if (st[i + 2].type == TSQueryPredicateStepTypeString) {
+                        uint32_t sl;
+                        const char *s = ts_query_string_value_for_id(cq->q, st[i + 2].value_id, &sl);
+                        res = node_text_eq(doc, node, s, sl);
+                    } else {
+                        bool f2;
+                        TSNode other = capture_node(m, st[i + 2].value_id, &f2);
+                        uint32_t a = ts_node_start_byte(other), b = ts_node_end_byte(other);
+                        res = f2 && b <= doc->len && node_text_eq(doc, node, doc->text + a, b - a);
+                    }
+                } else if (strcmp(base, "match?") == 0 &&
+                           st[i + 2].type == TSQueryPredicateStepTypeString) {
+                    res = regex_match(cq, st[i + 2].value_id, doc, node);
+                }
+                if (neg ? res : !res)
+                    return false;
+            }
+        }
+        i = j + 1;
+    }
+    return true;
+}
+
+typedef void (*match_fn)(struct syn_doc *doc, const struct cquery *cq, const TSQueryMatch *m,
+                         void *ud);
+
+static void run_query(struct syn_doc *doc, int which, uint32_t from, uint32_t to, match_fn fn,
+                      void *ud)
+{
+    if (!doc->tree)
+        return;
+    const struct cquery *cq = get_query(doc->lang, which);
+    if (!cq)
+        return;
+    TSQueryCursor *qc = ts_query_cursor_new();
+    if (to > from)
+        ts_query_cursor_set_byte_range(qc, from, to);
+    ts_query_cursor_exec(qc, cq->q, ts_tree_root_node(doc->tree));
+    TSQueryMatch m;
+    while (ts_query_cursor_next_match(qc, &m))
+        if (predicates_hold(cq, doc, &m))
+            fn(doc, cq, &m, ud);
+    ts_query_cursor_delete(qc);
+}
+
+/* ---------------------------------------------------------------- the index */
+
+static void on_scope(struct syn_doc *doc, const struct cquery *cq, const TSQueryMatch *m, void *ud)
+{
+    struct index *ix = &doc->idx;
+    struct scope_rec r;
+    memset(&r, 0, sizeof(r));
+    bool have = false;
+    for (uint16_t i = 0; i < m->capture_count; i++) {
+        int role = cq->roles[m->captures[i].index];
+        TSNode n = m->captures[i].node;
+        if (role >= ROLE_SCOPE) {
+            r.kind = (enum syn_kind)(role - ROLE_SCOPE);
+            r.start = ts_node_start_byte(n);
+            r.end = ts_node_end_byte(n);
+            have = true;
+        } else if (role == ROLE_NAME && !r.name_e) {
+            r.name_s = ts_node_start_byte(n);
+            r.name_e = ts_node_end_byte(n);
+        } else if (role == ROLE_BODY && !r.body_e) {
+            r.body_s = ts_node_start_byte(n);
+            r.body_e = ts_node_end_byte(n);
+        }
+    }
+    if (!have || r.end <= r.start)
+        return;
+    grow((void **)&ix->scopes, &ix->cap_scopes, ix->n_scopes + 1, sizeof(r));
+    ix->scopes[ix->n_scopes++] = r;
+}
+
+/* When two patterns capture the same name, the more specific kind wins. */
+static int kind_rank(enum syn_kind k)
+{
+    switch (k) {
+    case SYN_KIND_METHOD: return 6;
+    case SYN_KIND_CLASS: return 5;
+    case SYN_KIND_FIELD: return 4;
+    case SYN_KIND_PARAMETER: return 4;
+    case SYN_KIND_TYPE: return 3;
+    case SYN_KIND_IMPORT: return 3;
+    case SYN_KIND_FUNCTION: return 2;
+    default: return 1;
+    }
+}
+
+static void add_def(struct index *ix, enum syn_kind kind, TSNode whole, TSNode name)
+{
+    struct def_rec r = {
+        .kind = kind,
+        .start = ts_node_start_byte(whole),
+        .end = ts_node_end_byte(whole),
+        .name_s = ts_node_start_byte(name),
+        .name_e = ts_node_end_byte(name),
+        .owner = -1,
+    };
+    if (r.name_e <= r.name_s)
+        return;
+    grow((void **)&ix->defs, &ix->cap_defs, ix->n_defs + 1, sizeof(r));
+    ix->defs[ix->n_defs++] = r;
+}
+
+static void on_def(struct syn_doc *doc, const struct cquery *cq, const TSQueryMatch *m, void *ud)
+{
+    int kind = -1;
+    bool have_whole = false, have_name = false;
+    TSNode whole, name;
+    memset(&whole, 0, sizeof(whole));
+    memset(&name, 0, sizeof(name));
+    for (uint16_t i = 0; i < m->capture_count; i++) {
+        int role = cq->roles[m->captures[i].index];
+        if (role >= ROLE_DEF && role < ROLE_SCOPE) {
+            kind = role - ROLE_DEF;
+            whole = m->captures[i].node;
+            have_whole = true;
+        } else if (role == ROLE_NAME) {
+            name = m->captures[i].node;
+            have_name = true;
+        }
+    }
+    if (kind < 0 || !have_whole)
+        return;
+    add_def(&doc->idx, (enum syn_kind)kind, whole, have_name ? name : whole);
+}
+
+static void on_import(struct syn_doc *doc, const struct cquery *cq, const TSQueryMatch *m,
+                      void *ud)
+{
+    struct index *ix = &doc->idx;
+    for (uint16_t i = 0; i < m->capture_count; i++) {
+        int role = cq->roles[m->captures[i].index];
+        TSNode n = m->captures[i].node;
+        if (role == ROLE_IMPORT) {
+            struct range r = {ts_node_start_byte(n), ts_node_end_byte(n)};
+            if (ix->n_imports && ix->imports[ix->n_imports - 1].start == r.start)
+                continue;
+            grow((void **)&ix->imports, &ix->cap_imports, ix->n_imports + 1, sizeof(r));
+            ix->imports[ix->n_imports++] = r;
+        } else if (role == ROLE_NAME) {
+            add_def(ix, SYN_KIND_IMPORT, n, n);
+        }
+    }
+}
+
+static int cmp_scope(const void *a, const void *b)
+{
+    const struct scope_rec *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1; /* outer first */
+    return (x->kind == SYN_KIND_BLOCK) - (y->kind == SYN_KIND_BLOCK);
+}
+
+static int cmp_def(const void *a, const void *b)
+{
+    const struct def_rec *x = a, *y = b;
+    if (x->name_s != y->name_s)
+        return x->name_s < y->name_s ? -1 : 1;
+    return kind_rank(y->kind) - kind_rank(x->kind); /* best first */
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+    const struct range *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Parents by a sweep over scopes sorted outer-first; tree nodes nest, so a stack suffices. */
+static void link_parents(struct index *ix)
+{
+    int *stack = syn__alloc((ix->n_scopes + 1) * sizeof(int));
+    size_t sp = 0;
+    for (size_t i = 0; i < ix->n_scopes; i++) {
+        struct scope_rec *s = &ix->scopes[i];
+        while (sp && ix->scopes[stack[sp - 1]].end < s->end)
+            sp--;
+        s->parent = sp ? stack[sp - 1] : -1;
+        stack[sp++] = (int)i;
+    }
+    free(stack);
+}
+
+static void build_index(struct syn_doc *doc)
+{
+    struct index *ix = &doc->idx;
+    if (ix->valid)
+        return;
+    index_clear(ix);
+    ix->valid = true;
+    if (!doc->tree)
+        return;
+    run_query(doc, Q_SCOPES, 0, 0, on_scope, NULL);
+    run_query(doc, Q_DEFS, 0, 0, on_def, NULL);
+    run_query(doc, Q_IMPORTS, 0, 0, on_import, NULL);
+
+    /* Scopes: sort, drop duplicates and blocks that are merely the body of their parent
+     * (a function's braces), so the enclosing list reads function > class, not function >
+     * block > function. */
+    qsort(ix->scopes, ix->n_scopes, sizeof(*ix->scopes), cmp_scope);
+    size_t w = 0;
+    for (size_t i = 0; i < ix->n_scopes; i++) {
+        if (w && ix->scopes[w - 1].start == ix->scopes[i].start &&
+            ix->scopes[w - 1].end == ix->scopes[i].end)
+            continue;
+        ix->scopes[w++] = ix->scopes[i];
+    }
+    ix->n_scopes = w;
+    link_parents(ix);
+    w = 0;
+    int *remap = syn__alloc((ix->n_scopes + 1) * sizeof(int));
+    for (size_t i = 0; i < ix->n_scopes; i++) {
+        struct scope_rec *s = &ix->scopes[i];
+        const struct scope_rec *p = s->parent >= 0 ? &ix->scopes[s->parent] : NULL;
+        if (s->kind == SYN_KIND_BLOCK && p && p->body_e && p->body_s == s->start &&
+            p->body_e == s->end) {
+            remap[i] = -1;
+            continue;
+        }
+        remap[i] = (int)w;
+        ix->scopes[w++] = *s;
+    }
+    ix->n_scopes = w;
+    free(remap);
+    link_parents(ix);
+
+    /* Definitions: sort by name position, keep the most specific capture of each name. */
+    qsort(ix->defs, ix->n_defs, sizeof(*ix->defs), cmp_def);
+    w = 0;
+    for (size_t i = 0; i < ix->n_defs; i++) {
+        if (w && ix->defs[w - 1].name_s == ix->defs[i].name_s)
+            continue;
+        ix->defs[w++] = ix->defs[i];
+    }
+    ix->n_defs = w;
+    /* Owner: the innermost scope around the name that is not the definition's own scope
+     * (a function's name lies inside the function node). */
+    int *stack = syn__alloc((ix->n_scopes + 1) * sizeof(int));
+    size_t sp = 0, next = 0;
+    for (size_t i = 0; i < ix->n_defs; i++) {
+        struct def_rec *d = &ix->defs[i];
+        while (next < ix->n_scopes && ix->scopes[next].start <= d->name_s) {
+            while (sp && ix->scopes[stack[sp - 1]].end <= ix->scopes[next].start)
+                sp--;
+            stack[sp++] = (int)next++;
+        }
+        while (sp && ix->scopes[stack[sp - 1]].end <= d->name_s)
+            sp--;
+        d->owner = -1;
+        for (size_t k = sp; k > 0; k--) {
+            const struct scope_rec *s = &ix->scopes[stack[k - 1]];
+            if (s->end <= d->name_s)
+                continue;
+            if (s->start >= d->start && s->end <= d->end)
+                continue;
+            d->owner = stack[k - 1];
+            break;
+        }
+    }
+    free(stack);
+    qsort(ix->imports, ix->n_imports, sizeof(*ix->imports), cmp_range);
+}
+
+/* ---------------------------------------------------------------- text helpers */
+
+static bool is_ident(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+}
+
+static uint32_t line_start(const struct syn_doc *doc, uint32_t b)
+{
+    while (b > 0 && doc->text[b - 1] != '\n')
+        b--;
+    return b;
+}
+
+static uint32_t line_end(const struct syn_doc *doc, uint32_t b)
+{
+    const char *nl = memchr(doc->text + b, '\n', doc->len - b);
+    return nl ? (uint32_t)(nl - doc->text) : (uint32_t)doc->len;
+}
+
+/* One line of text: whitespace runs collapsed, trimmed, capped on a UTF-8 boundary. */
+static char *one_line(const char *s, size_t n, size_t cap)
+{
+    char *out = syn__alloc(n + 1);
+    size_t w = 0;
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            space = w > 0;
+            continue;
+        }
+        if (space)
+            out[w++] = ' ';
+        space = false;
+        out[w++] = (char)c;
+    }
+    if (w > cap) {
+        w = cap;
+        while (w > 0 && ((unsigned char)out[w] & 0xC0) == 0x80)
+            w--;
+    }
+    out[w] = 0;
+    return out;
+}
+
+static char *scope_header(const struct syn_doc *doc, const struct scope_rec *s)
+{
+    uint32_t a = s->start, b;
+    if (s->body_e && s->body_s > s->start)
+        b = s->body_s;
+    else {
+        if (s->kind == SYN_KIND_BLOCK) {
+            a = line_start(doc, s->start);
+        }
+        b = line_end(doc, s->start);
+        if (b > s->end)
+            b = s->end;
+    }
+    char *h = one_line(doc->text + a, b - a, 240);
+    size_t n = strlen(h);
+    while (n && (h[n - 1] == '{' || h[n - 1] == ' '))
+        h[--n] = 0;
+    return h;
+}
+
+/* ---------------------------------------------------------------- cursor analysis */
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, s) == 0)
+            return true;
+    return false;
+}
+
+static enum syn_situation tree_situation(struct syn_doc *doc, uint32_t b)
+{
+    if (!doc->tree || b == 0)
+        return SYN_SIT_CODE;
+    TSNode root = ts_tree_root_node(doc->tree);
+    TSNode n = ts_node_descendant_for_byte_range(root, b - 1, b);
+    for (int guard = 0; !ts_node_is_null(n) && guard < 64; guard++, n = ts_node_parent(n)) {
+        const char *type = ts_node_type(n);
+        uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
+        bool comment = in_list(doc->lang->comment_types, type);
+        bool string = !comment && in_list(doc->lang->string_types, type);
+        if (!comment && !string)
+            continue;
+        if (s < b && b < e)
+            return comment ? SYN_SIT_COMMENT : SYN_SIT_STRING;
+        if (comment && b == e && s < b) {
+            /* At the end of a line comment we are still in it; after a block comment not. */
+            const char *lc = doc->lang->line_comment;
+            if (lc && e - s >= strlen(lc) && memcmp(doc->text + s, lc, strlen(lc)) == 0)
+                return SYN_SIT_COMMENT;
+            if (doc->text[e - 1] != '/' && doc->text[e - 1] != ']')
+                return SYN_SIT_COMMENT;
+        }
+        if (string && b == e && s < b && e - s == 1)
+            return SYN_SIT_STRING; /* a lone opening quote */
+    }
+    return SYN_SIT_CODE;
+}
+
+/* Text left of a member operator: identifier chains with `.`, `->`, `::` and balanced
+ * ()/[] groups, e.g. "self.items[0]" or "std". */
+static char *member_receiver(const struct syn_doc *doc, uint32_t op_start)
+{
+    uint32_t a = op_start;
+    int depth = 0;
+    while (a > 0) {
+        char c = doc->text[a - 1];
+        if (c == ')' || c == ']') {
+            depth++;
+            a--;
+        } else if ((c == '(' || c == '[') && depth > 0) {
+            depth--;
+            a--;
+        } else if (depth > 0 && c != '\n') {
+            a--;
+        } else if (is_ident((unsigned char)c) || c == '.' || c == '@') {
+            a--;
+        } else if (c == '>' && a >= 2 && doc->text[a - 2] == '-') {
+            a -= 2;
+        } else if (c == ':' && a >= 2 && doc->text[a - 2] == ':') {
+            a -= 2;
+        } else {
+            break;
+        }
+        if (op_start - a > 200)
+            break;
+    }
+    if (a == op_start)
+        return NULL;
+    return syn__strndup(doc->text + a, op_start - a);
+}
+
+static bool ends_with_word(const char *s, size_t n, const char *w)
+{
+    size_t wl = strlen(w);
+    if (n < wl || memcmp(s + n - wl, w, wl) != 0)
+        return false;
+    return n == wl || !is_ident((unsigned char)s[n - wl - 1]);
+}
+
+static bool starts_with_word(const char *s, size_t n, const char *w)
+{
+    size_t wl = strlen(w);
+    return n > wl && memcmp(s, w, wl) == 0 && !is_ident((unsigned char)s[wl]);
+}
+
+/* Does a (trimmed) line of code ask for a block to follow? */
+static bool line_opens_block(const struct syn_doc *doc, const char *s, size_t n)
+{
+    if (!n)
+        return false;
+    char last = s[n - 1];
+    if (last == '{' || last == '[' || last == '(')
+        return last == '{';
+    const char *lc = doc->lang ? doc->lang->line_comment : NULL;
+    bool hash_comment = lc && strcmp(lc, "#") == 0;
+    if (last == ':' && hash_comment && !(n >= 2 && s[n - 2] == ':'))
+        return true; /* Python headers (and Ruby symbols never end a line with a lone ':') */
+    if (ends_with_word(s, n, "do") || ends_with_word(s, n, "then") ||
+        ends_with_word(s, n, "else") || ends_with_word(s, n, "begin") ||
+        ends_with_word(s, n, "repeat"))
+        return true;
+    static const char *const fn_words[] = {"def", "function", "func", "fn", "local function",
+                                           "pub fn", "async function", "async def",
+                                           "export function", "class", "module", NULL};
+    for (const char *const *w = fn_words; *w; w++)
+        if (starts_with_word(s, n, *w) && last != ';' && last != '}' && last != ',' &&
+            !(last == ')' && memchr(s, '=', n) && !strstr(s, "=>") && strcmp(*w, "def") != 0))
+            return last != ':' || hash_comment;
+    /* C-like signatures and control headers: `int add(int a, int b)`, `if (x)`. */
+    if (last == ')' && !hash_comment) {
+        static const char *const ctl[] = {"if", "for", "while", "switch", "catch", "else if",
+                                          NULL};
+        for (const char *const *w = ctl; *w; w++)
+            if (starts_with_word(s, n, *w))
+                return true;
+        /* type name(...) with no '=' and not a statement keyword */
+        const char *paren = memchr(s, '(', n);
+        if (paren && paren > s && !memchr(s, '=', (size_t)(paren - s)) &&
+            !starts_with_word(s, n, "return")) {
+            const char *sp = memchr(s, ' ', (size_t)(paren - s));
+            if (sp && is_ident((unsigned char)paren[-1]))
+                return true;
+        }
+    }
+    return false;
+}
+
+static enum syn_shape compute_shape(const struct syn_doc *doc, uint32_t b)
+{
+    uint32_t ls = line_start(doc, b);
+    uint32_t a = ls;
+    while (a < b && (doc->text[a] == ' ' || doc->text[a] == '\t'))
+        a++;
+    uint32_t from, to;
+    if (a < b) {
+        from = a;
+        to = b;
+    } else {
+        /* Blank so far: look at the previous non-blank line. */
+        uint32_t e = ls;
+        while (e > 0 && (doc->text[e - 1] == '\n' || doc->text[e - 1] == ' ' ||
+                         doc->text[e - 1] == '\t' || doc->text[e - 1] == '\r'))
+            e--;
+        if (e == 0)
+            return SYN_SHAPE_LINE;
+        to = e;
+        from = line_start(doc, e);
+        while (from < to && (doc->text[from] == ' ' || doc->text[from] == '\t'))
+            from++;
+    }
+    while (to > from && (doc->text[to - 1] == ' ' || doc->text[to - 1] == '\t' ||
+                         doc->text[to - 1] == '\r'))
+        to--;
+    return line_opens_block(doc, doc->text + from, to - from) ? SYN_SHAPE_BLOCK : SYN_SHAPE_LINE;
+}
+
+static bool scope_contains(const struct syn_doc *doc, const struct scope_rec *s, uint32_t b)
+{
+    if (s->start >= b)
+        return false;
+    if (b < s->end)
+        return true;
+    if (b == s->end) {
+        char c = doc->text[s->end - 1];
+        return c != '}' && c != ')' && c != ']' && !(s->end >= 3 && ends_with_word(doc->text, s->end, "end"));
+    }
+    if (!doc->lang->indent_scopes)
+        return false;
+    /* Python: blank space after the body's last statement still belongs to the body when
+     * the cursor is indented deeper than the header. */
+    for (uint32_t i = s->end; i < b; i++)
+        if (!isspace((unsigned char)doc->text[i]))
+            return false;
+    uint32_t ls = line_start(doc, b), hs = line_start(doc, s->start);
+    uint32_t ci = 0, hi = 0;
+    while (ls + ci < b && (doc->text[ls + ci] == ' ' || doc->text[ls + ci] == '\t'))
+        ci++;
+    while (doc->text[hs + hi] == ' ' || doc->text[hs + hi] == '\t')
+        hi++;
+    return ls + ci == b && ci > hi;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    const struct syn_name *x = a, *y = b;
+    if (x->depth != y->depth)
+        return x->depth < y->depth ? -1 : 1;
+    return 0;
+}
+
+int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!doc)
+        return SYN_EINVAL;
+    uint32_t b = byte > doc->len ? (uint32_t)doc->len : byte;
+    while (b > 0 && b < doc->len && ((unsigned char)doc->text[b] & 0xC0) == 0x80)
+        b--;
+    uint32_t p = b;
+    while (p > 0 && is_ident((unsigned char)doc->text[p - 1]) && b - p < 256)
+        p--;
+    out->partial = syn__strndup(doc->text + p, b - p);
+
+    /* Situation. */
+    out->situation = doc->lang ? tree_situation(doc, b) : SYN_SIT_CODE;
+    if (out->situation == SYN_SIT_CODE) {
+        uint32_t ls = line_start(doc, b), i = ls;
+        while (i < b && (doc->text[i] == ' ' || doc->text[i] == '\t'))
+            i++;
+        uint32_t op = 0;
+        if (p >= 1 && doc->text[p - 1] == '.' && !(p >= 2 && doc->text[p - 2] == '.'))
+            op = p - 1;
+        else if (p >= 2 && ((doc->text[p - 2] == '-' && doc->text[p - 1] == '>') ||
+                            (doc->text[p - 2] == ':' && doc->text[p - 1] == ':')))
+            op = p - 2;
+        if (op) {
+            char *recv = member_receiver(doc, op);
+            bool numeric = recv && isdigit((unsigned char)recv[0]);
+            if (recv && !numeric) {
+                out->situation = SYN_SIT_MEMBER;
+                out->receiver = recv;
+            } else {
+                free(recv);
+            }
+        }
+        if (out->situation == SYN_SIT_CODE && i == b)
+            out->situation = SYN_SIT_LINE_START;
+    }
+    out->shape = compute_shape(doc, b);
+
+    if (!doc->lang || !doc->tree)
+        return 0;
+    build_index(doc);
+    struct index *ix = &doc->idx;
+
+    /* Enclosing scopes, innermost first (a later start nests deeper). */
+    int *encl = syn__alloc((ix->n_scopes + 1) * sizeof(int));
+    size_t ne = 0;
+    for (size_t i = ix->n_scopes; i > 0; i--)
+        if (scope_contains(doc, &ix->scopes[i - 1], b))
+            encl[ne++] = (int)(i - 1);
+    out->scopes = syn__alloc((ne + 1) * sizeof(*out->scopes));
+    out->n_scopes = ne;
+    for (size_t i = 0; i < ne; i++) {
+        const struct scope_rec *s = &ix->scopes[encl[i]];
+        struct syn_scope *o = &out->scopes[i];
+        o->kind = s->kind;
+        if (s->kind == SYN_KIND_FUNCTION) {
+            for (size_t k = i + 1; k < ne; k++) {
+                enum syn_kind pk = ix->scopes[encl[k]].kind;
+                if (pk == SYN_KIND_BLOCK)
+                    continue;
+                if (pk == SYN_KIND_CLASS)
+                    o->kind = SYN_KIND_METHOD;
+                break;
+            }
+        }
+        o->name = syn__strndup(doc->text + s->name_s, s->name_e - s->name_s);
+        o->header = scope_header(doc, s);
+        o->start_byte = s->start;
+        o->end_byte = s->end;
+    }
+
+    /* Visible names. */
+    out->names = syn__alloc((ix->n_defs + 1) * sizeof(*out->names));
+    size_t nn = 0;
+    for (size_t i = 0; i < ix->n_defs; i++) {
+        const struct def_rec *d = &ix->defs[i];
+        uint32_t depth = (uint32_t)ne;
+        if (d->owner >= 0) {
+            size_t k = 0;
+            while (k < ne && encl[k] != d->owner)
+                k++;
+            if (k == ne)
+                continue; /* defined in a scope the cursor is not in */
+            depth = (uint32_t)k;
+            bool declared_anywhere = d->kind == SYN_KIND_FUNCTION || d->kind == SYN_KIND_CLASS ||
+                                     d->kind == SYN_KIND_TYPE || d->kind == SYN_KIND_METHOD;
+            if (!declared_anywhere && d->name_s >= p)
+                continue;
+        }
+        if (d->name_s <= p && d->name_e >= b && d->name_e > p)
+            continue; /* the word being typed */
+        out->names[nn].name = syn__strndup(doc->text + d->name_s, d->name_e - d->name_s);
+        out->names[nn].kind = d->kind;
+        out->names[nn].depth = depth;
+        nn++;
+    }
+    /* Nearest scope first; within a scope the latest definition (closest to the cursor). */
+    for (size_t i = 0; i < nn / 2; i++) {
+        struct syn_name t = out->names[i];
+        out->names[i] = out->names[nn - 1 - i];
+        out->names[nn - 1 - i] = t;
+    }
+    /* qsort is not stable; a stable insertion sort keeps the closeness order. */
+    for (size_t i = 1; i < nn; i++) {
+        struct syn_name t = out->names[i];
+        size_t j = i;
+        while (j > 0 && cmp_name(&out->names[j - 1], &t) > 0) {
+            out->names[j] = out->names[j - 1];
+            j--;
+        }
+        out->names[j] = t;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < nn; i++) {
+        bool dup = false;
+        for (size_t k = 0; k < w && !dup; k++)
+            dup = strcmp(out->names[k].name, out->names[i].name) == 0;
+        if (dup)
+            free(out->names[i].name);
+        else
+            out->names[w++] = out->names[i];
+    }
+    out->n_names = w;
+    free(encl);
+
+    /* Imports. */
+    if (ix->n_imports) {
+        size_t total = 0, cap = 4096;
+        char *buf = syn__alloc(cap + 1);
+        for (size_t i = 0; i < ix->n_imports; i++) {
+            const struct range *r = &ix->imports[i];
+            char *line = one_line(doc->text + r->start, r->end - r->start, 300);
+            size_t l = strlen(line);
+            if (total + l + 1 > cap) {
+                free(line);
+                break;
+            }
+            if (total)
+                buf[total++] = '\n';
+            memcpy(buf + total, line, l);
+            total += l;
+            out->n_imports++;
+            free(line);
+        }
+        buf[total] = 0;
+        out->imports = buf;
+    }
+    return 0;
+}
+
+void syn_cursor_release(struct syn_cursor *cur)
+{
+    if (!cur)
+        return;
+    free(cur->receiver);
+    free(cur->partial);
+    for (size_t i = 0; i < cur->n_scopes; i++) {
+        free(cur->scopes[i].name);
+        free(cur->scopes[i].header);
+    }
+    free(cur->scopes);
+    for (size_t i = 0; i < cur->n_names; i++)
+        free(cur->names[i].name);
+    free(cur->names);
+    free(cur->imports);
+    memset(cur, 0, sizeof(*cur));
+}
+
+/* ---------------------------------------------------------------- definitions and members */
+
+struct defs_out {
+    struct syn_def *v;
+    size_t n, cap;
+};
+
+static void push_def(struct syn_doc *doc, struct defs_out *o, const struct def_rec *d)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->v[i].name_byte == d->name_s)
+            return;
+    grow((void **)&o->v, &o->cap, o->n + 1, sizeof(*o->v));
+    struct syn_def *x = &o->v[o->n++];
+    x->name = syn__strndup(doc->text + d->name_s, d->name_e - d->name_s);
+    x->kind = d->kind;
+    x->start_byte = d->start;
+    x->end_byte = d->end;
+    x->name_byte = d->name_s;
+}
+
+void syn_doc_definitions(struct syn_doc *doc, struct syn_def **out, size_t *n)
+{
+    struct defs_out o = {0};
+    if (doc && doc->tree) {
+        build_index(doc);
+        for (size_t i = 0; i < doc->idx.n_defs; i++)
+            push_def(doc, &o, &doc->idx.defs[i]);
+    }
+    *out = o.v ? o.v : syn__alloc(sizeof(struct syn_def));
+    *n = o.n;
+}
+
+void syn_defs_free(struct syn_def *defs, size_t n)
+{
+    for (size_t i = 0; defs && i < n; i++)
+        free(defs[i].name);
+    free(defs);
+}
+
+static bool def_name_is(const struct syn_doc *doc, const struct def_rec *d, const char *name,
+                        size_t len)
+{
+    return d->name_e - d->name_s == len && memcmp(doc->text + d->name_s, name, len) == 0;
+}
+
+static bool scope_name_is(const struct syn_doc *doc, const struct scope_rec *s, const char *name,
+                          size_t len)
+{
+    return s->name_e - s->name_s == len && memcmp(doc->text + s->name_s, name, len) == 0;
+}
+
+/* Is the identifier word w (length wl) present in text[a, b) as a whole word? */
+static bool has_word(const char *text, uint32_t a, uint32_t b, const char *w, size_t wl)
+{
+    for (uint32_t i = a; i + wl <= b; i++)
+        if (memcmp(text + i, w, wl) == 0 && (i == a || !is_ident((unsigned char)text[i - 1])) &&
+            (i + wl == b || !is_ident((unsigned char)text[i + wl])))
+            return true;
+    return false;
+}
+
+/* Collect members of the type named tname (length tl): fields and methods inside every class
+ * definition or class scope with that name (Rust impl blocks, reopened Ruby classes), and
+ * free-standing methods whose header names the type before the method name (Go receivers). */
+static void members_of_type(struct syn_doc *doc, const char *tname, size_t tl,
+                            struct defs_out *o)
+{
+    struct index *ix = &doc->idx;
+    for (size_t c = 0; c < ix->n_scopes; c++) {
+        const struct scope_rec *cs = &ix->scopes[c];
+        bool is_container = cs->kind == SYN_KIND_CLASS && scope_name_is(doc, cs, tname, tl);
+        if (!is_container)
+            continue;
+        for (size_t i = 0; i < ix->n_defs; i++) {
+            const struct def_rec *d = &ix->defs[i];
+            if (d->name_s < cs->start || d->name_e > cs->end)
+                continue;
+            if (d->kind == SYN_KIND_FIELD)
+                push_def(doc, o, d);
+            else if ((d->kind == SYN_KIND_METHOD || d->kind == SYN_KIND_FUNCTION) &&
+                     d->owner == (int)c)
+                push_def(doc, o, d);
+        }
+    }
+    /* Type definitions with fields but no class scope (C structs, TS interfaces, Go structs). */
+    for (size_t i = 0; i < ix->n_defs; i++) {
+        const struct def_rec *t = &ix->defs[i];
+        if ((t->kind != SYN_KIND_CLASS && t->kind != SYN_KIND_TYPE) ||
+            !def_name_is(doc, t, tname, tl))
+            continue;
+        for (size_t k = 0; k < ix->n_defs; k++) {
+            const struct def_rec *d = &ix->defs[k];
+            if (d->kind == SYN_KIND_FIELD && d->name_s >= t->start && d->name_e <= t->end)
+                push_def(doc, o, d);
+        }
+    }
+    for (size_t i = 0; i < ix->n_defs; i++) {
+        const struct def_rec *d = &ix->defs[i];
+        if (d->kind == SYN_KIND_METHOD && d->owner < 0 &&
+            has_word(doc->text, d->start, d->name_s, tname, tl))
+            push_def(doc, o, d);
+    }
+}
+
+void syn_doc_members(struct syn_doc *doc, uint32_t byte, const char *receiver,
+                     struct syn_def **out, size_t *n)
+{
+    struct defs_out o = {0};
+    *out = NULL;
+    *n = 0;
+    if (!doc || !doc->tree || !receiver || !*receiver)
+        goto done;
+    build_index(doc);
+    struct index *ix = &doc->idx;
+    if (byte > doc->len)
+        byte = (uint32_t)doc->len;
+    size_t rl = strlen(receiver);
+    if (strcmp(receiver, "self") == 0 || strcmp(receiver, "this") == 0 ||
+        strcmp(receiver, "@") == 0 || strcmp(receiver, "Self") == 0) {
+        /* The innermost class around the cursor. */
+        for (size_t i = ix->n_scopes; i > 0; i--) {
+            const struct scope_rec *s = &ix->scopes[i - 1];
+            if (s->kind == SYN_KIND_CLASS && scope_contains(doc, s, byte) && s->name_e > s->name_s) {
+                members_of_type(doc, doc->text + s->name_s, s->name_e - s->name_s, &o);
+                break;
+            }
+        }
+        /* Go/Rust style receivers are named parameters: fall through to the variable case. */
+        if (o.n)
+            goto done;
+    }
+    members_of_type(doc, receiver, rl, &o);
+    if (o.n)
+        goto done;
+    /* A variable: the class named in its declaration, or the fields of its object literal. */
+    for (size_t i = ix->n_defs; i > 0; i--) {
+        const struct def_rec *d = &ix->defs[i - 1];
+        if ((d->kind != SYN_KIND_VAR && d->kind != SYN_KIND_PARAMETER &&
+             d->kind != SYN_KIND_FIELD) ||
+            !def_name_is(doc, d, receiver, rl))
+            continue;
+        uint32_t a = line_start(doc, d->start), e = line_end(doc, d->name_e);
+        if (d->end > e)
+            e = d->end < e + 400 ? d->end : e;
+        for (size_t k = 0; k < ix->n_defs && !o.n; k++) {
+            const struct def_rec *t = &ix->defs[k];
+            if ((t->kind == SYN_KIND_CLASS || t->kind == SYN_KIND_TYPE) &&
+                has_word(doc->text, a, e, doc->text + t->name_s, t->name_e - t->name_s))
+                members_of_type(doc, doc->text + t->name_s, t->name_e - t->name_s, &o);
+        }
+        for (size_t k = 0; k < ix->n_defs && !o.n; k++) {
+            const struct def_rec *f = &ix->defs[k];
+            if (f->kind == SYN_KIND_FIELD && f->name_s > d->name_e && f->name_e <= d->end)
+                push_def(doc, &o, f);
+        }
+        if (o.n)
+            break;
+    }
+done:
+    *out = o.v ? o.v : syn__alloc(sizeof(struct syn_def));
+    *n = o.n;
+}

@@ -1,1 +1,151 @@
+/* syntax: one parsed document (tree-sitter tree kept in step with edits, reparsed incrementally)
+ * and what our queries say about it: scopes, definitions, imports, and the cursor's situation. */
+#ifndef US_SYNTAX_H
+#define US_SYNTAX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "languages.h"
+
+/* Error codes, equal to the US_ codes of providers/base.h (grammars/ is the bottom floor and
+ * includes nothing from above, so it repeats the two it uses). */
+#define SYN_EINVAL (-1)
+#define SYN_ETOOBIG (-3)
+
+/* Caps that keep the event loop responsive on pathological input. A document over
+ * SYN_MAX_BYTES, or with a line longer than SYN_MAX_LINE, gets no tree (plain text: analysis
+ * still reports the textual situation, but no scopes or names). A parse that runs longer than
+ * SYN_PARSE_BUDGET_US is abandoned; the document stays without tree and the next attempts are
+ * spaced out (after 1, 2, 4 ... reparse calls) so that typing in it stays cheap. */
+#define SYN_MAX_BYTES (4u * 1024 * 1024)
+#define SYN_MAX_LINE (64u * 1024)
+#define SYN_PARSE_BUDGET_US 50000
+
+struct syn_doc;
+
+/* A position as tree-sitter counts it: 0-based row and byte column within the row. */
+struct syn_point {
+    uint32_t row;
+    uint32_t column;
+};
+
+/* One text edit, in bytes of the old text (start, old_end) and of the new text (new_end). */
+struct syn_edit {
+    uint32_t start_byte, old_end_byte, new_end_byte;
+    struct syn_point start, old_end, new_end;
+};
+
+/* Parse text (borrowed; the document keeps its own copy). lang NULL or without grammar gives a
+ * document without syntax (every query answers empty). Never NULL. Caller frees with
+ * syn_doc_free. */
+struct syn_doc *syn_doc_new(const struct lang_info *lang, const char *text, size_t len);
+void syn_doc_free(struct syn_doc *doc);
+
+/* Incremental update: report each edit with syn_doc_edit (ts_tree_edit on the old tree), then
+ * call syn_doc_reparse once with the complete new text (borrowed, copied). Several edits may
+ * precede one reparse. Returns 0, or SYN_ETOOBIG when the new text is over a cap or the parse
+ * ran out of time (the document is then without tree until a later reparse succeeds). */
+void syn_doc_edit(struct syn_doc *doc, const struct syn_edit *edit);
+int syn_doc_reparse(struct syn_doc *doc, const char *text, size_t len);
+
+/* The language (borrowed, static) or NULL. */
+const struct lang_info *syn_doc_lang(const struct syn_doc *doc);
+/* True when the document currently has a tree. */
+bool syn_doc_has_tree(const struct syn_doc *doc);
+/* True when the tree contains ERROR or MISSING nodes (false without tree). */
+bool syn_doc_has_error(const struct syn_doc *doc);
+/* The tree as an s-expression; caller frees with free(). NULL without tree. */
+char *syn_doc_sexp(const struct syn_doc *doc);
+
+/* ---------------------------------------------------------------- analysis */
+
+enum syn_kind {
+    SYN_KIND_FUNCTION,
+    SYN_KIND_METHOD,
+    SYN_KIND_CLASS,  /* class, struct, interface, trait, module, impl block */
+    SYN_KIND_TYPE,   /* typedef, type alias, enum */
+    SYN_KIND_VAR,
+    SYN_KIND_PARAMETER,
+    SYN_KIND_FIELD,
+    SYN_KIND_IMPORT, /* a name brought in by an import */
+    SYN_KIND_BLOCK,  /* scopes only: a braced block, loop, lambda ... */
+};
+/* "function", "method", ... ; static. */
+const char *syn_kind_name(enum syn_kind kind);
+
+/* A definition. name is owned by whoever owns the array that holds it. */
+struct syn_def {
+    char *name;
+    enum syn_kind kind;
+    uint32_t start_byte, end_byte; /* the whole defining node (function, class, declarator) */
+    uint32_t name_byte;            /* where the name itself starts */
+};
+
+/* Every definition of the document in text order (for the workspace symbol index). *out is
+ * an array the caller frees with syn_defs_free; *n its length. Empty without tree. */
+void syn_doc_definitions(struct syn_doc *doc, struct syn_def **out, size_t *n);
+void syn_defs_free(struct syn_def *defs, size_t n);
+
+/* Members (fields and methods) of a class, struct or object defined in this document, for
+ * completion after `receiver.`. receiver may be a type name ("Point"), "self"/"this"/"@"
+ * (resolved to the class enclosing byte), or a variable whose declaration names a class of this
+ * document (`p = Point(...)`, `Point p;`) or holds an object literal. Same ownership as
+ * syn_doc_definitions; empty when nothing is known. */
+void syn_doc_members(struct syn_doc *doc, uint32_t byte, const char *receiver,
+                     struct syn_def **out, size_t *n);
+
+enum syn_situation {
+    SYN_SIT_CODE,
+    SYN_SIT_LINE_START, /* only whitespace before the cursor on its line */
+    SYN_SIT_MEMBER,     /* right after `.`, `->`, `::` (possibly a partial name after it) */
+    SYN_SIT_COMMENT,
+    SYN_SIT_STRING,
+};
+
+/* Finish the line, or write a block (cursor after `{`, a `:` ending a Python header, `do`,
+ * `then`, or a function signature). */
+enum syn_shape { SYN_SHAPE_LINE, SYN_SHAPE_BLOCK };
+
+struct syn_scope {
+    enum syn_kind kind;  /* FUNCTION, METHOD, CLASS or BLOCK */
+    char *name;          /* "" for anonymous scopes (blocks, lambdas) */
+    char *header;        /* one line, e.g. "def area(self, r):" or "int add(int a, int b)" */
+    uint32_t start_byte, end_byte;
+};
+
+struct syn_name {
+    char *name;
+    enum syn_kind kind;
+    uint32_t depth; /* index into scopes of the scope defining it; n_scopes = file level */
+};
+
+/* What the cursor sees. Filled by syn_doc_analyze; every string and array is owned by the
+ * struct and released by syn_cursor_release. */
+struct syn_cursor {
+    enum syn_situation situation;
+    char *receiver;            /* SYN_SIT_MEMBER: text left of the operator ("self.pos"); else NULL */
+    char *partial;             /* identifier characters typed right before the cursor ("" if none) */
+    enum syn_shape shape;
+    struct syn_scope *scopes;  /* enclosing scopes, innermost first */
+    size_t n_scopes;
+    struct syn_name *names;    /* visible names, nearest scope first, each name once */
+    size_t n_names;
+    char *imports;             /* the file's import statements joined by '\n'; NULL if none */
+    size_t n_imports;
+};
+
+/* Analyse the cursor at byte offset (clamped to the text; need not be on a char boundary).
+ * Names visible: parameters of enclosing functions, locals of enclosing scopes defined before
+ * the cursor, definitions of the file level and imported names; locals of other functions are
+ * out. Works without a tree too (situation and shape from the text, no scopes or names).
+ * Returns 0; out must be released with syn_cursor_release. */
+int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out);
+void syn_cursor_release(struct syn_cursor *cur);
+
+/* Compile a language's queries (cached process-wide). Returns 0, or SYN_EINVAL and writes a
+ * message naming the query file and byte offset into err (may be NULL). For tests. */
+int syn_lang_check_queries(const struct lang_info *lang, char *err, size_t err_len);
+
+#endif
