@@ -577,8 +577,15 @@ class Responder:
             self.c.send(b"%x\r\n" % len(data) + data + b"\r\n")
 
     def send_body_pieces(self, data, chunked):
+        """data: bytes, or a list of stream events (sent one per piece unless chunk_sizes)."""
         delay = (self.p.get("chunk_delay_ms") or 0) / 1000.0
-        pieces = split_pieces(data, self.p.get("chunk_sizes"))
+        if isinstance(data, list):
+            if self.p.get("chunk_sizes"):
+                pieces = split_pieces(b"".join(data), self.p.get("chunk_sizes"))
+            else:
+                pieces = [ev for ev in data if ev]
+        else:
+            pieces = split_pieces(data, self.p.get("chunk_sizes"))
         for i, piece in enumerate(pieces):
             if i and delay:
                 self.c.sleep_watching(delay)
@@ -680,20 +687,21 @@ class Responder:
         self.head(200, content_type_for(kind), chunked=True)
         after = int(p.get("after_deltas", 1))
         if fault == "none":
-            self.send_body_pieces(b"".join(start + deltas + stream_end(kind)), True)
+            self.send_body_pieces(start + deltas + stream_end(kind), True)
             self.finish_chunked()
             return True
-        prefix = b"".join(start + deltas[:after])
-        self.send_body_pieces(prefix, True)
+        self.send_body_pieces(start + deltas[:after], True)
         if fault == "stall":
             self.record["stalled"] = True
             self.c.set_state("stalled")
             stall = p.get("stall_ms")
             self.c.sleep_watching(None if stall is None else stall / 1000.0)
-            self.send_body_pieces(b"".join(deltas[after:] + stream_end(kind)), True)
+            self.send_body_pieces(deltas[after:] + stream_end(kind), True)
             self.finish_chunked()
             return True
         if fault == "reset_mid_body":
+            # Give the client time to read what was sent: an RST can discard unread data.
+            self.c.sleep_watching((p.get("reset_delay_ms") or 50) / 1000.0)
             self.c.reset()
             return False
         if fault == "truncated":
@@ -701,7 +709,7 @@ class Responder:
             return True
         if fault == "malformed":
             self.chunk(malformed_event(kind))
-            self.send_body_pieces(b"".join(deltas[after:] + stream_end(kind)), True)
+            self.send_body_pieces(deltas[after:] + stream_end(kind), True)
             self.finish_chunked()
             return True
         if fault == "stream_error":

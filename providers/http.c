@@ -1,0 +1,693 @@
+/* http: curl multi on a libuv loop. Shape of curl's docs/examples/multi-uv.c, hardened:
+ * every curl_multi_socket_action (socket event or timer expiry) is followed by a full drain of
+ * curl_multi_info_read; user callbacks may re-enter (start/abort), so anything that curl forbids
+ * inside its own callbacks (adding or removing handles) is deferred until curl has returned;
+ * libuv handles are freed only in their close callbacks. */
+#include "http.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "base.h"
+
+#define HTTP_MAX_HEADER_BYTES (64 * 1024)
+
+struct http_headers {
+    char **names;
+    char **values;
+    size_t count;
+    size_t cap;
+    size_t bytes;
+};
+
+/* One socket curl asked us to watch. Owned by the engine's socket map (curl_multi_assign);
+ * freed in the poll handle's close callback. */
+struct sock_ctx {
+    uv_poll_t poll;
+    curl_socket_t fd;
+    struct http_engine *eng;
+};
+
+enum xfer_state {
+    XF_PENDING_ADD, /* started from inside a curl callback; added after curl returns */
+    XF_RUNNING,     /* in the multi handle */
+    XF_DONE,        /* finished, aborted or being released */
+};
+
+struct http_transfer {
+    struct http_engine *eng;
+    CURL *easy;
+    struct curl_slist *req_headers;
+    struct http_callbacks cb;
+    void *ud;
+    enum xfer_state state;
+    bool aborted;       /* http_abort was called; no callback may fire any more */
+    bool headers_done;  /* on_headers delivered for the final response */
+    bool got_first_byte;
+    bool too_large;
+    int status;
+    struct http_headers headers;
+    size_t body_bytes;
+    size_t max_bytes;
+    int first_byte_ms, stall_ms, total_ms;
+    uint64_t start_loop_ms;  /* uv_now at start: the timeouts run on loop time */
+    uint64_t last_byte_ms;
+    uint64_t start_us;
+    int64_t first_byte_us;
+    uv_timer_t deadline;     /* first-byte / stall / total; lives until its close callback */
+    char errbuf[CURL_ERROR_SIZE];
+    struct http_transfer *prev, *next; /* engine's list of unreleased transfers */
+};
+
+struct http_engine {
+    uv_loop_t *loop;
+    CURLM *multi;
+    uv_timer_t curl_timer;
+    int in_curl;          /* > 0 while curl_multi_socket_action runs (user callbacks inside) */
+    bool closing;
+    size_t active;
+    char *noproxy;
+    struct http_transfer *live;
+};
+
+static const char *const result_names[] = {
+#define HTTP__RES_NAME(name, text) text,
+    HTTP_RESULT_MAP(HTTP__RES_NAME)
+#undef HTTP__RES_NAME
+};
+
+const char *http_result_name(enum http_result r)
+{
+    if ((size_t)r >= US_ARRAY_LEN(result_names))
+        return "unknown";
+    return result_names[r];
+}
+
+/* ------------------------------------------------------------------ headers */
+
+static void headers_clear(struct http_headers *h)
+{
+    for (size_t i = 0; i < h->count; i++) {
+        free(h->names[i]);
+        free(h->values[i]);
+    }
+    h->count = 0;
+    h->bytes = 0;
+}
+
+static void headers_release(struct http_headers *h)
+{
+    headers_clear(h);
+    free(h->names);
+    free(h->values);
+    memset(h, 0, sizeof(*h));
+}
+
+static void headers_add_line(struct http_headers *h, const char *line, size_t len)
+{
+    while (len && (line[len - 1] == '\r' || line[len - 1] == '\n'))
+        len--;
+    const char *colon = memchr(line, ':', len);
+    if (!colon || colon == line)
+        return;
+    /* A hostile server must not make us hold unbounded header memory. */
+    if (h->bytes + len > HTTP_MAX_HEADER_BYTES)
+        return;
+    size_t name_len = (size_t)(colon - line);
+    while (name_len && (line[name_len - 1] == ' ' || line[name_len - 1] == '\t'))
+        name_len--;
+    const char *v = colon + 1;
+    const char *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    if (h->count == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 16;
+        h->names = xrealloc(h->names, h->cap * sizeof(*h->names));
+        h->values = xrealloc(h->values, h->cap * sizeof(*h->values));
+    }
+    h->names[h->count] = xstrndup(line, name_len);
+    h->values[h->count] = xstrndup(v, (size_t)(end - v));
+    h->count++;
+    h->bytes += len;
+}
+
+const char *http_header_get(const struct http_headers *h, const char *name)
+{
+    if (!h || !name)
+        return NULL;
+    for (size_t i = h->count; i-- > 0;)
+        if (strcasecmp(h->names[i], name) == 0)
+            return h->values[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ transfer lifetime */
+
+static void link_transfer(struct http_engine *eng, struct http_transfer *t)
+{
+    t->prev = NULL;
+    t->next = eng->live;
+    if (eng->live)
+        eng->live->prev = t;
+    eng->live = t;
+}
+
+static void unlink_transfer(struct http_engine *eng, struct http_transfer *t)
+{
+    if (t->prev)
+        t->prev->next = t->next;
+    else if (eng->live == t)
+        eng->live = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    t->prev = t->next = NULL;
+}
+
+static void transfer_close_cb(uv_handle_t *h)
+{
+    struct http_transfer *t = h->data;
+    free(t);
+}
+
+/* Take the transfer out of curl and our list and release everything; the struct itself is
+ * freed in the timer's close callback, so a pointer still on the caller's stack stays valid
+ * until the loop turns. Removing a handle mid-transfer makes curl close its connection rather
+ * than pool it, which is how the server learns that we left. */
+static void transfer_release(struct http_transfer *t)
+{
+    struct http_engine *eng = t->eng;
+    if (t->state == XF_RUNNING)
+        curl_multi_remove_handle(eng->multi, t->easy);
+    t->state = XF_DONE;
+    unlink_transfer(eng, t);
+    curl_easy_cleanup(t->easy);
+    t->easy = NULL;
+    curl_slist_free_all(t->req_headers);
+    t->req_headers = NULL;
+    headers_release(&t->headers);
+    uv_timer_stop(&t->deadline);
+    uv_close((uv_handle_t *)&t->deadline, transfer_close_cb);
+}
+
+static enum http_result map_curl_code(struct http_transfer *t, CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OK:
+        return HTTP_RESULT_OK;
+    case CURLE_COULDNT_CONNECT:
+        return HTTP_RESULT_REFUSED;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return HTTP_RESULT_DNS;
+    case CURLE_OPERATION_TIMEDOUT:
+        /* Only curl's connect timeout is set; our own timers cover the rest. */
+        return t->got_first_byte ? HTTP_RESULT_TIMEOUT_TOTAL : HTTP_RESULT_TIMEOUT_CONNECT;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_USE_SSL_FAILED:
+        return HTTP_RESULT_TLS;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_BAD_CONTENT_ENCODING:
+        return HTTP_RESULT_RECV;
+    case CURLE_FILESIZE_EXCEEDED:
+        return HTTP_RESULT_TOO_LARGE;
+    case CURLE_WRITE_ERROR:
+        return t->too_large ? HTTP_RESULT_TOO_LARGE : HTTP_RESULT_OTHER;
+    default:
+        return HTTP_RESULT_OTHER;
+    }
+}
+
+/* Deliver on_done and release. Called only outside curl callbacks. */
+static void transfer_finish(struct http_transfer *t, enum http_result result, CURLcode rc)
+{
+    struct http_engine *eng = t->eng;
+    if (t->state == XF_RUNNING)
+        curl_multi_remove_handle(eng->multi, t->easy);
+    t->state = XF_DONE;
+    uv_timer_stop(&t->deadline);
+    eng->active--;
+
+    struct http_done done;
+    memset(&done, 0, sizeof(done));
+    done.result = result;
+    long status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    done.status = t->headers_done ? t->status : (int)status;
+    done.headers = t->headers_done ? &t->headers : NULL;
+    done.body_bytes = t->body_bytes;
+    curl_off_t connect_us = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+    if (connect_us > 0)
+        done.timing.connect_us = (int64_t)connect_us;
+    else
+        done.timing.connect_us = t->got_first_byte ? 0 : -1;
+    done.timing.first_byte_us = t->first_byte_us;
+    done.timing.total_us = (int64_t)(us_now_us() - t->start_us);
+    if (result == HTTP_RESULT_OK)
+        done.error = "";
+    else if (t->errbuf[0] && rc != CURLE_OK && result != HTTP_RESULT_TOO_LARGE)
+        done.error = t->errbuf;
+    else if (rc != CURLE_OK && result != HTTP_RESULT_TOO_LARGE)
+        done.error = curl_easy_strerror(rc);
+    else
+        done.error = http_result_name(result);
+
+    LOG_D("http", "transfer done: %s status %d, %zu bytes, first byte %lld us, total %lld us",
+          http_result_name(result), done.status, done.body_bytes,
+          (long long)done.timing.first_byte_us, (long long)done.timing.total_us);
+
+    t->cb.on_done(t, t->ud, &done);
+    transfer_release(t);
+}
+
+/* ------------------------------------------------------------------ deadlines */
+
+static void deadline_arm(struct http_transfer *t);
+
+static void deadline_cb(uv_timer_t *timer)
+{
+    struct http_transfer *t = timer->data;
+    if (t->state == XF_DONE || t->aborted)
+        return;
+    uint64_t now = uv_now(t->eng->loop);
+    if (t->total_ms > 0 && now >= t->start_loop_ms + (uint64_t)t->total_ms) {
+        transfer_finish(t, HTTP_RESULT_TIMEOUT_TOTAL, CURLE_OK);
+        return;
+    }
+    if (!t->got_first_byte && t->first_byte_ms > 0 &&
+        now >= t->start_loop_ms + (uint64_t)t->first_byte_ms) {
+        transfer_finish(t, HTTP_RESULT_TIMEOUT_FIRST_BYTE, CURLE_OK);
+        return;
+    }
+    if (t->got_first_byte && t->stall_ms > 0 && now >= t->last_byte_ms + (uint64_t)t->stall_ms) {
+        transfer_finish(t, HTTP_RESULT_TIMEOUT_STALL, CURLE_OK);
+        return;
+    }
+    deadline_arm(t);
+}
+
+/* Arm the transfer's one timer for its nearest deadline. The stall deadline moves with every
+ * byte; rather than restarting the timer per chunk we let it fire and re-arm from here. */
+static void deadline_arm(struct http_transfer *t)
+{
+    uint64_t now = uv_now(t->eng->loop);
+    uint64_t next = UINT64_MAX;
+    if (t->total_ms > 0)
+        next = US_MIN(next, t->start_loop_ms + (uint64_t)t->total_ms);
+    if (!t->got_first_byte && t->first_byte_ms > 0)
+        next = US_MIN(next, t->start_loop_ms + (uint64_t)t->first_byte_ms);
+    if (t->got_first_byte && t->stall_ms > 0)
+        next = US_MIN(next, t->last_byte_ms + (uint64_t)t->stall_ms);
+    if (next == UINT64_MAX) {
+        uv_timer_stop(&t->deadline);
+        return;
+    }
+    uv_timer_start(&t->deadline, deadline_cb, next > now ? next - now : 0, 0);
+}
+
+static void note_bytes(struct http_transfer *t)
+{
+    t->last_byte_ms = uv_now(t->eng->loop);
+    if (!t->got_first_byte) {
+        t->got_first_byte = true;
+        t->first_byte_us = (int64_t)(us_now_us() - t->start_us);
+        if (t->stall_ms > 0 || t->first_byte_ms > 0)
+            deadline_arm(t);
+    }
+}
+
+/* ------------------------------------------------------------------ curl callbacks */
+
+static size_t header_cb(char *buf, size_t size, size_t nitems, void *userdata)
+{
+    struct http_transfer *t = userdata;
+    size_t len = size * nitems;
+    if (t->aborted)
+        return 0;
+    note_bytes(t);
+    if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+        /* A new response head (after a 1xx, say): forget the previous one. */
+        headers_clear(&t->headers);
+        return len;
+    }
+    if ((len == 2 && buf[0] == '\r' && buf[1] == '\n') || (len == 1 && buf[0] == '\n')) {
+        long status = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && !t->headers_done) {
+            t->headers_done = true;
+            t->status = (int)status;
+            if (t->cb.on_headers)
+                t->cb.on_headers(t, t->ud, t->status, &t->headers);
+            if (t->aborted)
+                return 0;
+        }
+        return len;
+    }
+    if (!t->headers_done)
+        headers_add_line(&t->headers, buf, len);
+    return len;
+}
+
+static size_t write_cb(char *buf, size_t size, size_t nmemb, void *userdata)
+{
+    struct http_transfer *t = userdata;
+    size_t len = size * nmemb;
+    if (t->aborted)
+        return 0;
+    if (len == 0)
+        return 0;
+    note_bytes(t);
+    if (t->max_bytes && t->body_bytes + len > t->max_bytes) {
+        t->too_large = true;
+        return 0; /* curl fails the transfer with CURLE_WRITE_ERROR and drops the connection */
+    }
+    t->body_bytes += len;
+    if (t->cb.on_data)
+        t->cb.on_data(t, t->ud, buf, len);
+    return t->aborted ? 0 : len;
+}
+
+/* ------------------------------------------------------------------ driving curl */
+
+static void drain_info(struct http_engine *eng)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(eng->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = msg->easy_handle;
+        CURLcode rc = msg->data.result;
+        char *priv = NULL;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+        struct http_transfer *t = (struct http_transfer *)(void *)priv;
+        if (!t || t->state == XF_DONE)
+            continue;
+        if (t->aborted) {
+            transfer_release(t);
+            continue;
+        }
+        transfer_finish(t, map_curl_code(t, rc), rc);
+    }
+}
+
+/* After curl returns: carry out what user callbacks asked for while curl was running (releases
+ * of aborted transfers, additions of new ones), then deliver every finished transfer. */
+static void after_action(struct http_engine *eng)
+{
+    if (eng->in_curl)
+        return;
+again:
+    for (struct http_transfer *t = eng->live, *next; t; t = next) {
+        next = t->next;
+        if (t->aborted) {
+            transfer_release(t);
+        } else if (t->state == XF_PENDING_ADD) {
+            if (curl_multi_add_handle(eng->multi, t->easy) != CURLM_OK) {
+                transfer_finish(t, HTTP_RESULT_OTHER, CURLE_FAILED_INIT);
+                goto again; /* on_done may have changed the list */
+            }
+            t->state = XF_RUNNING;
+        }
+    }
+    drain_info(eng);
+}
+
+static void socket_action(struct http_engine *eng, curl_socket_t fd, int flags)
+{
+    int running = 0;
+    eng->in_curl++;
+    curl_multi_socket_action(eng->multi, fd, flags, &running);
+    eng->in_curl--;
+    after_action(eng);
+}
+
+static void poll_cb(uv_poll_t *handle, int status, int events)
+{
+    struct sock_ctx *sc = handle->data;
+    int flags = 0;
+    if (status < 0) {
+        flags = CURL_CSELECT_ERR;
+    } else {
+        if (events & UV_READABLE)
+            flags |= CURL_CSELECT_IN;
+        if (events & UV_WRITABLE)
+            flags |= CURL_CSELECT_OUT;
+    }
+    socket_action(sc->eng, sc->fd, flags);
+}
+
+static void curl_timer_fired(uv_timer_t *timer)
+{
+    struct http_engine *eng = timer->data;
+    socket_action(eng, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static void sock_close_cb(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    struct http_engine *eng = userp;
+    struct sock_ctx *sc = socketp;
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        if (sc) {
+            uv_poll_stop(&sc->poll);
+            uv_close((uv_handle_t *)&sc->poll, sock_close_cb);
+            curl_multi_assign(eng->multi, fd, NULL);
+        }
+        return 0;
+    }
+    if (!sc) {
+        sc = xcalloc(1, sizeof(*sc));
+        sc->fd = fd;
+        sc->eng = eng;
+        if (uv_poll_init_socket(eng->loop, &sc->poll, fd) != 0) {
+            free(sc);
+            return -1;
+        }
+        sc->poll.data = sc;
+        curl_multi_assign(eng->multi, fd, sc);
+    }
+    int events = 0;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+        events |= UV_READABLE;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+        events |= UV_WRITABLE;
+    uv_poll_start(&sc->poll, events, poll_cb);
+    return 0;
+}
+
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct http_engine *eng = userp;
+    (void)multi;
+    if (eng->closing)
+        return 0;
+    if (timeout_ms < 0)
+        uv_timer_stop(&eng->curl_timer);
+    else /* 0 means "now": the loop runs it on its next turn, outside this callback */
+        uv_timer_start(&eng->curl_timer, curl_timer_fired, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ public API */
+
+static bool curl_ready;
+
+/* Loopback servers (ollama, llama.cpp, the fakes) must never be sent through a proxy from the
+ * environment; everything else keeps libcurl's own proxy handling. */
+static char *build_noproxy(void)
+{
+    const char *env = getenv("no_proxy");
+    if (!env || !*env)
+        env = getenv("NO_PROXY");
+    if (env && strcmp(env, "*") == 0)
+        return xstrdup("*");
+    if (env && *env)
+        return xasprintf("%s,localhost,127.0.0.1,::1", env);
+    return xstrdup("localhost,127.0.0.1,::1");
+}
+
+struct http_engine *http_engine_new(uv_loop_t *loop)
+{
+    if (!curl_ready) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        curl_ready = true;
+    }
+    struct http_engine *eng = xcalloc(1, sizeof(*eng));
+    eng->loop = loop;
+    eng->multi = curl_multi_init();
+    if (!eng->multi) {
+        LOG_E("http", "curl_multi_init failed");
+        abort();
+    }
+    uv_timer_init(loop, &eng->curl_timer);
+    eng->curl_timer.data = eng;
+    eng->noproxy = build_noproxy();
+    curl_multi_setopt(eng->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+    curl_multi_setopt(eng->multi, CURLMOPT_SOCKETDATA, eng);
+    curl_multi_setopt(eng->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    curl_multi_setopt(eng->multi, CURLMOPT_TIMERDATA, eng);
+    return eng;
+}
+
+static void engine_close_cb(uv_handle_t *h)
+{
+    struct http_engine *eng = h->data;
+    free(eng->noproxy);
+    free(eng);
+}
+
+void http_engine_free(struct http_engine *eng)
+{
+    if (!eng)
+        return;
+    while (eng->live) {
+        struct http_transfer *t = eng->live;
+        t->aborted = true;
+        transfer_release(t);
+    }
+    eng->active = 0;
+    /* Closes the pooled connections; their sockets come back through socket_cb as REMOVE. */
+    curl_multi_cleanup(eng->multi);
+    eng->multi = NULL;
+    eng->closing = true;
+    uv_timer_stop(&eng->curl_timer);
+    uv_close((uv_handle_t *)&eng->curl_timer, engine_close_cb);
+}
+
+int http_start(struct http_engine *eng, const struct http_request *req,
+               const struct http_callbacks *cb, void *ud, struct http_transfer **out)
+{
+    if (out)
+        *out = NULL;
+    if (!eng || !req || !req->url || !cb || !cb->on_done)
+        return US_EINVAL;
+    if (req->body_len && !req->body)
+        return US_EINVAL;
+    if (eng->closing)
+        return US_ESTATE;
+
+    struct http_transfer *t = xcalloc(1, sizeof(*t));
+    t->eng = eng;
+    t->cb = *cb;
+    t->ud = ud;
+    t->max_bytes = req->max_response_bytes;
+    t->first_byte_ms = US_MAX(req->first_byte_timeout_ms, 0);
+    t->stall_ms = US_MAX(req->stall_timeout_ms, 0);
+    t->total_ms = US_MAX(req->total_timeout_ms, 0);
+    t->first_byte_us = -1;
+    t->easy = curl_easy_init();
+    if (!t->easy) {
+        free(t);
+        return US_EIO;
+    }
+    CURL *e = t->easy;
+    int bad = 0;
+    bad |= curl_easy_setopt(e, CURLOPT_URL, req->url);
+    bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)t);
+    bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    bad |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+    bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+    bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+    bad |= curl_easy_setopt(e, CURLOPT_NOPROXY, eng->noproxy);
+    bad |= curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)
+        LOG_D("http", "CURLOPT_PROTOCOLS_STR unsupported");
+    if (req->connect_timeout_ms > 0)
+        bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms);
+    if (req->max_response_bytes)
+        bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                                (curl_off_t)req->max_response_bytes);
+    if (req->method == HTTP_POST) {
+        bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        bad |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
+    } else {
+        bad |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    }
+    /* Without this curl waits up to a second for "100 Continue" on larger bodies. */
+    t->req_headers = curl_slist_append(NULL, "Expect:");
+    for (const char *const *h = req->headers; h && *h; h++)
+        t->req_headers = curl_slist_append(t->req_headers, *h);
+    bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->req_headers);
+    if (bad) {
+        curl_slist_free_all(t->req_headers);
+        curl_easy_cleanup(e);
+        free(t);
+        return US_EINVAL;
+    }
+
+    if (eng->in_curl) {
+        t->state = XF_PENDING_ADD; /* curl refuses additions from inside its callbacks */
+    } else {
+        if (curl_multi_add_handle(eng->multi, e) != CURLM_OK) {
+            curl_slist_free_all(t->req_headers);
+            curl_easy_cleanup(e);
+            free(t);
+            return US_EIO;
+        }
+        t->state = XF_RUNNING;
+    }
+    uv_timer_init(eng->loop, &t->deadline);
+    t->deadline.data = t;
+    t->start_us = us_now_us();
+    t->start_loop_ms = uv_now(eng->loop);
+    t->last_byte_ms = t->start_loop_ms;
+    link_transfer(eng, t);
+    eng->active++;
+    deadline_arm(t);
+    if (out)
+        *out = t;
+    return 0;
+}
+
+void http_abort(struct http_transfer *t)
+{
+    if (!t || t->aborted || t->state == XF_DONE)
+        return;
+    struct http_engine *eng = t->eng;
+    t->aborted = true;
+    eng->active--;
+    uv_timer_stop(&t->deadline);
+    if (eng->in_curl)
+        return; /* after_action releases it once curl has returned */
+    transfer_release(t);
+}
+
+size_t http_engine_active(const struct http_engine *eng)
+{
+    return eng ? eng->active : 0;
+}
