@@ -1,0 +1,79 @@
+/* local: the offline engine, last link of the chain and filler of the popup while AI answers
+ * are pending. Combines snippets, tree-sitter symbols (names in scope, members, keywords),
+ * workspace words and the line model; every item carries its provenance. Never fails. */
+#ifndef US_LOCAL_H
+#define US_LOCAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <uv.h>
+
+#include "base.h"
+#include "provider.h"
+#include "settings.h"
+
+struct syn_doc;
+struct local_engine;
+
+/* LSP CompletionItemKind values the engine uses. */
+enum local_kind {
+    LOCAL_KIND_TEXT = 1,
+    LOCAL_KIND_METHOD = 2,
+    LOCAL_KIND_FUNCTION = 3,
+    LOCAL_KIND_FIELD = 5,
+    LOCAL_KIND_VARIABLE = 6,
+    LOCAL_KIND_CLASS = 7,
+    LOCAL_KIND_MODULE = 9,
+    LOCAL_KIND_KEYWORD = 14,
+    LOCAL_KIND_SNIPPET = 15,
+    LOCAL_KIND_STRUCT = 22,
+    LOCAL_KIND_TYPE_PARAMETER = 25,
+};
+
+struct local_item {
+    char *label;
+    char *insert_text;  /* what replaces the partial word before the cursor */
+    bool snippet;       /* insert_text uses snippet syntax */
+    const char *source; /* PROV_SOURCE_SNIPPET, _SYMBOL or _WORD (static) */
+    enum local_kind kind;
+    char *detail;       /* short description, may be NULL */
+    double score;       /* higher first */
+};
+
+struct local_request {
+    const struct prov_context *ctx; /* language, prefix, suffix, situation, receiver, names */
+    struct syn_doc *syntax;         /* may be NULL */
+    const char *uri;
+    const char *text;               /* the whole document */
+    size_t text_len;
+    size_t offset;                  /* cursor byte offset in text */
+    const char *partial;            /* identifier characters typed before the cursor */
+    const char *workspace_folder;   /* may be NULL */
+    bool snippet_support;
+};
+
+/* settings borrowed for the call. */
+struct local_engine *local_engine_new(uv_loop_t *loop, const struct us_settings *settings);
+void local_engine_free(struct local_engine *e);
+void local_engine_configure(struct local_engine *e, const struct us_settings *settings);
+
+/* Keep the word and line models in step with open documents (text borrowed). */
+void local_engine_doc_update(struct local_engine *e, const char *uri, const char *language,
+                             const char *text, size_t len);
+void local_engine_doc_close(struct local_engine *e, const char *uri);
+/* Index the workspace's files in the background (bounded steps on the loop). */
+void local_engine_index_workspace(struct local_engine *e, const char *root);
+
+/* Popup items, best first, at most max. *items is an array the caller frees with
+ * local_items_free. */
+size_t local_engine_complete(struct local_engine *e, const struct local_request *req,
+                             struct local_item **items, size_t max);
+void local_items_free(struct local_item *items, size_t n);
+
+/* Ghost text: the rest of the current line (or a structural continuation). Returns true and
+ * appends to out when confident. */
+bool local_engine_line(struct local_engine *e, const struct local_request *req,
+                       struct strbuf *out);
+
+#endif

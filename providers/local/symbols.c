@@ -1,0 +1,133 @@
+/* symbols: names in scope, members and keywords. */
+#include "symbols.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "fuzzy.h"
+#include "languages.h"
+
+struct list {
+    struct sym_candidate *items;
+    size_t n, cap;
+};
+
+static bool seen(const struct list *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->items[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static void add(struct list *l, const char *name, enum syn_kind kind, enum sym_kind_out what,
+                int score)
+{
+    if (seen(l, name))
+        return;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 32;
+        l->items = xrealloc(l->items, l->cap * sizeof(*l->items));
+    }
+    l->items[l->n++] = (struct sym_candidate){xstrdup(name), kind, what, score};
+}
+
+static int cmp_score(const void *a, const void *b)
+{
+    const struct sym_candidate *x = a, *y = b;
+    if (x->score != y->score)
+        return y->score - x->score;
+    return strcmp(x->name, y->name);
+}
+
+/* Member candidates from one document. */
+static void members_from(struct list *l, struct syn_doc *doc, uint32_t byte, const char *receiver,
+                         const char *partial, size_t plen, int bonus)
+{
+    struct syn_def *defs;
+    size_t n;
+    syn_doc_members(doc, byte, receiver, &defs, &n);
+    for (size_t i = 0; i < n; i++) {
+        int s = fuzzy_score(partial, plen, defs[i].name, strlen(defs[i].name));
+        if (s > 0)
+            add(l, defs[i].name, defs[i].kind, SYM_MEMBER, s + bonus);
+    }
+    syn_defs_free(defs, n);
+}
+
+/* The last part of a receiver expression names the object: "self.pos" -> "pos". */
+static const char *receiver_tail(const char *r)
+{
+    const char *t = r;
+    for (const char *p = r; *p; p++)
+        if (*p == '.' || (*p == '>' && p > r && p[-1] == '-') || (*p == ':' && p[1] != ':'))
+            t = p + 1;
+    return t;
+}
+
+size_t sym_complete(const struct sym_query *q, struct sym_candidate **out, size_t max)
+{
+    struct list l = {0};
+    const char *partial = q->partial ? q->partial : "";
+    size_t plen = strlen(partial);
+    const struct syn_cursor *cur = q->cursor;
+
+    if (cur && cur->situation == SYN_SIT_MEMBER && cur->receiver) {
+        /* Members only: nothing else is valid after `x.`. */
+        if (q->doc)
+            members_from(&l, q->doc, q->offset, cur->receiver, partial, plen, 300);
+        const char *tail = receiver_tail(cur->receiver);
+        for (size_t i = 0; i < q->n_others; i++) {
+            /* Other files: the receiver may name a type defined there. */
+            members_from(&l, q->others[i], 0, cur->receiver, partial, plen, 100);
+            if (tail != cur->receiver)
+                members_from(&l, q->others[i], 0, tail, partial, plen, 50);
+        }
+    } else if (cur) {
+        for (size_t i = 0; i < cur->n_names; i++) {
+            const struct syn_name *nm = &cur->names[i];
+            if (plen && strcmp(nm->name, partial) == 0)
+                continue; /* the word being typed is not a suggestion for itself */
+            int s = fuzzy_score(partial, plen, nm->name, strlen(nm->name));
+            if (s <= 0)
+                continue;
+            /* Nearer scopes first: locals and parameters above file-level names. */
+            int depth_bonus = nm->depth < cur->n_scopes ? 400 - (int)US_MIN(nm->depth, 3u) * 80
+                                                        : 0;
+            if (nm->kind == SYN_KIND_PARAMETER)
+                depth_bonus += 40;
+            add(&l, nm->name, nm->kind, SYM_NAME, s + depth_bonus);
+        }
+    }
+    if (!cur || (cur->situation != SYN_SIT_MEMBER && cur->situation != SYN_SIT_COMMENT &&
+                 cur->situation != SYN_SIT_STRING)) {
+        const struct lang_info *lang = lang_for_name(q->language);
+        if (!lang)
+            lang = lang_for_id(q->language);
+        if (lang && lang->keywords && plen > 0) {
+            for (const char *const *k = lang->keywords; *k; k++) {
+                if (strcmp(*k, partial) == 0)
+                    continue;
+                int s = fuzzy_score(partial, plen, *k, strlen(*k));
+                /* Keywords only on a real prefix: scattered matches are noise for them. */
+                if (s > 0 && fuzzy_class_of(s) >= FUZZY_PREFIX_CI)
+                    add(&l, *k, SYN_KIND_VAR, SYM_KEYWORD, s - 200);
+            }
+        }
+    }
+    qsort(l.items, l.n, sizeof(*l.items), cmp_score);
+    while (l.n > max) {
+        free(l.items[l.n - 1].name);
+        l.n--;
+    }
+    *out = l.items;
+    return l.n;
+}
+
+void sym_candidates_free(struct sym_candidate *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(c[i].name);
+    free(c);
+}

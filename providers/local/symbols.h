@@ -1,0 +1,36 @@
+/* symbols: completion candidates from tree-sitter: names visible at the cursor (nearest scope
+ * first), members after `.`, `->`, `::` of types and objects defined in the open documents,
+ * and the language's keywords; scored with the shared fuzzy rule. */
+#ifndef US_LOCAL_SYMBOLS_H
+#define US_LOCAL_SYMBOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "syntax.h"
+
+enum sym_kind_out { SYM_NAME, SYM_MEMBER, SYM_KEYWORD };
+
+struct sym_candidate {
+    char *name;
+    enum syn_kind kind;     /* meaningless for keywords */
+    enum sym_kind_out what;
+    int score;              /* fuzzy class in the thousands, plus scope and recency bonuses */
+};
+
+struct sym_query {
+    struct syn_doc *doc;             /* may be NULL (keywords only) */
+    const struct syn_cursor *cursor; /* analysis at the cursor, may be NULL */
+    uint32_t offset;                 /* cursor byte */
+    const char *language;            /* lang_info name */
+    const char *partial;             /* identifier typed before the cursor */
+    struct syn_doc *const *others;   /* other open documents of the language (members) */
+    size_t n_others;
+    uint32_t last_edit_offset;       /* recent edits rank names defined near them higher */
+};
+
+/* Candidates, best first, at most max; caller frees with sym_candidates_free. */
+size_t sym_complete(const struct sym_query *q, struct sym_candidate **out, size_t max);
+void sym_candidates_free(struct sym_candidate *c, size_t n);
+
+#endif
