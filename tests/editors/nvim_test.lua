@@ -1,0 +1,208 @@
+-- Headless Neovim test of editors/nvim against the real server (run by test_nvim.py).
+-- The steps run in a coroutine that yields back to Neovim's main loop between them, so typed
+-- keys (nvim_feedkeys) go through insert mode, mappings and autocommands as a user's would.
+
+local env = function(k) return os.getenv(k) or error('missing env ' .. k) end
+local result_path = env('US_RESULT')
+local checks = {}
+local finished = false
+
+local function finish(err)
+  if finished then return end
+  finished = true
+  local f = io.open(result_path, 'w')
+  f:write(vim.fn.json_encode({ checks = checks, error = err or vim.NIL }))
+  f:close()
+  vim.cmd('qall!')
+end
+
+local function check(name, ok, detail)
+  table.insert(checks, { name = name, ok = ok and true or false, detail = (not ok) and detail or nil })
+end
+
+local function eq(name, got, want)
+  check(name, vim.deep_equal(got, want), 'got ' .. vim.inspect(got) .. ', want ' .. vim.inspect(want))
+end
+
+-- Whole-test watchdog: the test always ends by itself.
+vim.defer_fn(function() finish('watchdog: test did not finish in 75 s') end, 75000)
+
+local co
+local function resume()
+  local ok, err = coroutine.resume(co)
+  if not ok then
+    finish(tostring(err) .. '\n' .. debug.traceback(co))
+  elseif coroutine.status(co) == 'dead' then
+    finish(nil)
+  end
+end
+
+-- Yield to the main loop until pred() is true; error after timeout_ms.
+local function wait_for(what, pred, timeout_ms)
+  local deadline = vim.loop.now() + (timeout_ms or 10000)
+  while true do
+    local ok, v = pcall(pred)
+    if ok and v then return v end
+    if vim.loop.now() > deadline then
+      error('timed out waiting for ' .. what, 2)
+    end
+    vim.defer_fn(resume, 20)
+    coroutine.yield()
+  end
+end
+
+local function sleep(ms)
+  vim.defer_fn(resume, ms)
+  coroutine.yield()
+end
+
+local function keys(s)
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes(s, true, false, true), 't', false)
+end
+
+local function fake_control(obj)
+  local code = 'import json,sys,urllib.request as u;' ..
+      'u.urlopen(u.Request(sys.argv[1]+"/_control",data=sys.argv[2].encode(),method="POST"),timeout=10).read()'
+  vim.fn.system({ 'python3', '-c', code, env('US_FAKE_URL'), vim.fn.json_encode(obj) })
+  return vim.v.shell_error == 0
+end
+
+local function lines(a, b)
+  return vim.api.nvim_buf_get_lines(0, a, b, false)
+end
+
+local function main()
+  vim.opt.runtimepath:prepend(env('US_PLUGIN'))
+  vim.cmd('filetype on')
+  vim.o.shortmess = vim.o.shortmess .. 'F'
+  vim.o.autoindent = false  -- typed lines carry their own indentation
+  local us = require('understudy')
+  local ghost = require('understudy.ghost')
+  us.setup({
+    cmd = { env('US_BIN'), '--stdio' },
+    settings = vim.fn.json_decode(env('US_SETTINGS')),
+    debounce_ms = 30,
+  })
+  local ai = env('US_AI_TEXT')
+  local ai_lines = vim.split(ai, '\n', true)
+
+  vim.cmd('edit ' .. vim.fn.fnameescape(env('US_FILE')))
+  eq('filetype detected', vim.bo.filetype, 'python')
+  local client = wait_for('client to start', function() return us.get_client(0) end, 10000)
+  wait_for('client initialized', function() return client.initialized end, 10000)
+  check('omnifunc set', vim.bo.omnifunc == 'v:lua.vim.lsp.omnifunc', vim.bo.omnifunc)
+  local first_status = wait_for('first understudy/status', function()
+    local s = us.status()
+    return s ~= '' and s ~= 'understudy: starting' and s
+  end, 10000)
+  eq('status string names the serving provider', first_status, 'understudy: fake')
+
+  -- 1. Ghost text while typing, then <Tab> accepts all of it.
+  keys('Go    total = ')
+  wait_for('ghost text', function() return ghost.visible(0) end, 10000)
+  local marks = vim.api.nvim_buf_get_extmarks(0, ghost.ns, 0, -1, { details = true })
+  eq('one ghost extmark', #marks, 1)
+  local m = marks[1] or { 0, 0, 0, {} }
+  local d = m[4]
+  eq('ghost extmark at the cursor', { m[2], m[3] }, { 1, #'    total = ' })
+  eq('ghost first line (overlay virt_text)', d.virt_text and d.virt_text[1][1], ai_lines[1])
+  local vl = {}
+  for _, l in ipairs(d.virt_lines or {}) do table.insert(vl, l[1][1]) end
+  eq('ghost further lines (virt_lines)', vl, { unpack(ai_lines, 2) })
+  eq('ghost text is the fake provider\'s text', ghost.text(0), ai)
+  keys('<Tab>')
+  wait_for('accept', function() return not ghost.visible(0) end, 5000)
+  eq('Tab inserts the suggestion exactly', lines(0, -1),
+    { 'def add(a, b):', '    total = ' .. ai_lines[1], unpack(ai_lines, 2) })
+  local cur = vim.api.nvim_win_get_cursor(0)
+  eq('cursor after the inserted text', cur, { #ai_lines + 1, #ai_lines[#ai_lines] })
+  keys('<Esc>')
+  sleep(50)
+
+  -- 2. Word and line accept: a fresh line at the end of the file.
+  keys('Go    total = ')
+  wait_for('second ghost text', function() return ghost.visible(0) end, 10000)
+  local row = vim.api.nvim_win_get_cursor(0)[1]
+  local first_word = ai:match('^%s*[%w_]+')
+  keys('<M-Right>')
+  wait_for('word accept', function() return lines(row - 1, row)[1] ~= '    total = ' end, 5000)
+  eq('word accept inserts one word', lines(row - 1, row)[1], '    total = ' .. first_word)
+  check('ghost keeps the rest after a word accept', ghost.visible(0) and ghost.text(0) == ai:sub(#first_word + 1),
+    vim.inspect(ghost.text(0)))
+  keys('<M-Down>')
+  wait_for('line accept', function() return lines(row - 1, row)[1] == '    total = ' .. ai_lines[1] end, 5000)
+  check('line accept completes the first line only', #lines(0, -1) == row and ghost.visible(0),
+    vim.inspect(lines(0, -1)))
+  keys('<C-]>')
+  wait_for('dismiss', function() return not ghost.visible(0) end, 5000)
+  eq('dismiss leaves the buffer alone', lines(row - 1, -1), { '    total = ' .. ai_lines[1] })
+  keys('<Esc>')
+  sleep(50)
+
+  -- 3. Popup completion through the built-in omnifunc: the AI item and local items.
+  local function popup_items()
+    local info = vim.fn.complete_info({ 'items' })
+    return info.items or {}
+  end
+  local sources, got = {}, {}
+  for attempt = 1, 3 do
+    keys('o    ')
+    sleep(50)
+    keys('<C-x><C-o>')
+    local ok = pcall(wait_for, 'omnifunc popup', function() return #popup_items() > 0 end, 5000)
+    sources = {}
+    got = {}
+    if ok then
+      for _, it in ipairs(popup_items()) do
+        local ci = type(it.user_data) == 'table' and it.user_data.nvim and it.user_data.nvim.lsp
+            and it.user_data.nvim.lsp.completion_item or {}
+        local src = (type(ci.data) == 'table' and ci.data.source)
+            or (type(ci.labelDetails) == 'table' and ci.labelDetails.description) or '?'
+        sources[src] = true
+        table.insert(got, src .. ':' .. tostring(it.abbr))
+      end
+    end
+    keys('<C-e><Esc>')
+    sleep(50)
+    keys('dd')
+    sleep(50)
+    if sources.fake then break end
+  end
+  check('omnifunc offers the AI item (source fake)', sources.fake, vim.inspect(got))
+  local has_local = false
+  for s in pairs(sources) do
+    if tostring(s):match('^local:') then has_local = true end
+  end
+  check('omnifunc offers local items (local:*)', has_local, vim.inspect(got))
+
+  -- 4. The provider starts failing: the status string must change.
+  check('fake switched to failing', fake_control({ mode = 'status_503' }))
+  local changed = nil
+  for attempt = 1, 4 do
+    keys('Go    x' .. attempt .. ' = ')
+    local ok = pcall(wait_for, 'status change', function()
+      return us.status() ~= first_status and us.status()
+    end, 3000)
+    keys('<Esc>')
+    sleep(30)
+    if ok then changed = us.status() break end
+  end
+  check('status string changes when the provider fails', changed ~= nil and changed ~= first_status,
+    'still ' .. us.status())
+  check('status says degraded or offline', changed and (changed:match('offline') or changed:match('degraded')),
+    tostring(changed))
+  local st = us.status_table() or {}
+  local p = (st.providers or {})[1] or {}
+  check('status table shows the provider not closed', p.name == 'fake' and p.state ~= 'closed', vim.inspect(st))
+
+  -- 5. :UnderstudyStatus and the health check run without errors.
+  local ok, err = pcall(vim.cmd, 'UnderstudyStatus')
+  check(':UnderstudyStatus runs', ok, err)
+  ok, err = pcall(vim.cmd, 'checkhealth understudy')
+  local report = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+  check(':checkhealth understudy runs', ok and report:match('server running'), tostring(err) .. '\n' .. report)
+  check(':checkhealth understudy reports no error', not report:match('ERROR'), report)
+end
+
+co = coroutine.create(main)
+vim.schedule(resume)
