@@ -1,0 +1,558 @@
+/* adapter: the pieces every provider adapter shares (see adapter_int.h). */
+#include "adapter_int.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "retry_after.h"
+
+/* ---------------------------------------------------------------- outcomes */
+
+/* A provider's message is untrusted text that may echo part of a credential ("Incorrect API
+ * key provided: sk-..."): flatten control characters and mask every long token that mixes
+ * letters and digits, then let the log redactor mask registered keys. */
+static void sanitize(char *dst, size_t cap, const char *src)
+{
+    struct strbuf sb;
+    sb_init(&sb);
+    for (const char *p = src; *p;) {
+        if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p)) {
+            if (sb.len && sb.data[sb.len - 1] != ' ')
+                sb_addc(&sb, ' ');
+            p++;
+            continue;
+        }
+        const char *w = p;
+        int alpha = 0, digit = 0;
+        while (*p && !isspace((unsigned char)*p) && !iscntrl((unsigned char)*p)) {
+            alpha |= isalpha((unsigned char)*p) != 0;
+            digit |= isdigit((unsigned char)*p) != 0;
+            p++;
+        }
+        size_t n = (size_t)(p - w);
+        if (n >= 20 && alpha && digit)
+            sb_adds(&sb, "[redacted]");
+        else
+            sb_add(&sb, w, n);
+    }
+    log_redact(&sb);
+    while (sb.len && sb.data[sb.len - 1] == ' ')
+        sb.data[--sb.len] = 0;
+    size_t n = sb.len < cap - 1 ? sb.len : cap - 1;
+    /* Do not cut a UTF-8 sequence in half. */
+    if (n < sb.len)
+        while (n > 0 && ((unsigned char)sb.data[n] & 0xC0) == 0x80)
+            n--;
+    memcpy(dst, sb.data, n);
+    dst[n] = 0;
+    sb_release(&sb);
+}
+
+void prov__outcome_set(struct prov_outcome *out, enum prov_outcome_kind kind, int status,
+                       const char *fmt, ...)
+{
+    char raw[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    va_end(ap);
+    out->kind = kind;
+    out->http_status = status;
+    out->retry_after_ms = -1;
+    out->should_retry_false = false;
+    out->context_too_long = false;
+    sanitize(out->message, sizeof(out->message), raw);
+}
+
+static bool has(const char *hay, const char *needle)
+{
+    return hay && strcasestr(hay, needle) != NULL;
+}
+
+static bool mentions_context_too_long(const char *s)
+{
+    static const char *const phrases[] = {
+        "context_length_exceeded", "exceed_context_size", "context length", "context window",
+        "maximum context", "prompt is too long", "too many tokens", "input is too long",
+        "request_too_large", "tokens exceeds", "exceeds the maximum", "too large", NULL};
+    for (int i = 0; phrases[i]; i++)
+        if (has(s, phrases[i]))
+            return true;
+    return false;
+}
+
+/* The fields every provider's error body uses, whatever its shape. */
+struct err_fields {
+    const char *message, *type, *code, *status;
+    char codebuf[24];
+    int numeric_code;
+};
+
+static void read_error(json_t *root, struct err_fields *f)
+{
+    memset(f, 0, sizeof(*f));
+    if (json_is_array(root)) /* Gemini without alt=sse wraps responses in an array */
+        root = json_array_get(root, 0);
+    if (!json_is_object(root))
+        return;
+    json_t *e = json_object_get(root, "error");
+    if (json_is_string(e)) { /* Ollama: {"error":"..."} */
+        f->message = json_string_value(e);
+        return;
+    }
+    json_t *src = json_is_object(e) ? e : root;
+    f->message = json_string_value(json_object_get(src, "message"));
+    f->type = json_string_value(json_object_get(src, "type"));
+    f->status = json_string_value(json_object_get(src, "status"));
+    json_t *code = json_object_get(src, "code");
+    if (json_is_string(code)) {
+        f->code = json_string_value(code);
+    } else if (json_is_integer(code)) {
+        f->numeric_code = (int)json_integer_value(code);
+        snprintf(f->codebuf, sizeof(f->codebuf), "%d", f->numeric_code);
+    }
+    if (!f->message) { /* Mistral 422: {"detail":[{"msg":...}]} or {"detail":"..."} */
+        json_t *d = json_object_get(root, "detail");
+        if (json_is_string(d))
+            f->message = json_string_value(d);
+        else if (json_is_array(d))
+            f->message = json_string_value(json_object_get(json_array_get(d, 0), "msg"));
+    }
+}
+
+static bool any_is(const struct err_fields *f, const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        if ((f->type && strcasecmp(f->type, names[i]) == 0) ||
+            (f->code && strcasecmp(f->code, names[i]) == 0) ||
+            (f->status && strcasecmp(f->status, names[i]) == 0))
+            return true;
+    return false;
+}
+
+static const char *const auth_names[] = {
+    "insufficient_quota", "billing_error", "billing_not_active", "authentication_error",
+    "permission_error", "invalid_api_key", "PERMISSION_DENIED", "UNAUTHENTICATED",
+    "access_terminated", NULL};
+static const char *const rate_names[] = {"rate_limit_error", "rate_limit_exceeded", "rate_limited",
+                                         "RESOURCE_EXHAUSTED", "too_many_requests", NULL};
+static const char *const server_names[] = {"overloaded_error", "api_error", "server_error",
+                                           "timeout_error", "unavailable_error", "UNAVAILABLE",
+                                           "INTERNAL", "DEADLINE_EXCEEDED", NULL};
+
+static enum prov_outcome_kind kind_for_status(int status)
+{
+    if (status == 401 || status == 403 || status == 402)
+        return PROV_OUT_AUTH;
+    if (status == 429)
+        return PROV_OUT_RATE_LIMITED;
+    if (status == 408 || status == 409 || status >= 500)
+        return PROV_OUT_SERVER;
+    if (status >= 400)
+        return PROV_OUT_BAD_REQUEST;
+    return PROV_OUT_MALFORMED; /* a redirect or an unexpected 1xx/2xx here */
+}
+
+/* The <title> of an HTML error page (proxies, CDNs), for a readable message. */
+static void html_title(const char *body, size_t len, char *dst, size_t cap)
+{
+    dst[0] = 0;
+    const char *t = body ? strcasestr(body, "<title>") : NULL;
+    if (!t || (size_t)(t - body) >= len)
+        return;
+    t += 7;
+    const char *e = strcasestr(t, "</title>");
+    if (!e)
+        return;
+    size_t n = (size_t)(e - t);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, t, n);
+    dst[n] = 0;
+}
+
+void prov__classify(int status, prov_header_fn header, void *ud, const char *body,
+                    size_t body_len, struct prov_outcome *out)
+{
+    enum prov_outcome_kind kind = kind_for_status(status);
+    json_t *root = body && body_len ? json_loadb(body, body_len, 0, NULL) : NULL;
+    struct err_fields f;
+    read_error(root, &f);
+    const char *detail = f.message;
+    char title[96];
+    if (!root) {
+        html_title(body, body_len, title, sizeof(title));
+        detail = title[0] ? title : NULL;
+    }
+
+    /* The body refines the status: a 429 for an exhausted quota is a billing problem, a 400
+     * for a bad key is an auth problem, and gateways put the real cause in the type/code. */
+    bool too_long = status == 413 || mentions_context_too_long(f.message) ||
+                    mentions_context_too_long(f.type) || mentions_context_too_long(f.code);
+    if (any_is(&f, auth_names) || has(body, "API_KEY_INVALID") ||
+        (f.status && strcmp(f.status, "FAILED_PRECONDITION") == 0))
+        kind = PROV_OUT_AUTH;
+    else if (status >= 400 && status < 500 && status != 408 && status != 409 && too_long)
+        kind = PROV_OUT_BAD_REQUEST;
+    else if (any_is(&f, rate_names))
+        kind = PROV_OUT_RATE_LIMITED;
+    else if (any_is(&f, server_names) && kind != PROV_OUT_AUTH)
+        kind = status >= 400 && status < 500 && status != 408 && status != 409
+                   ? kind
+                   : PROV_OUT_SERVER;
+
+    if (detail && *detail)
+        prov__outcome_set(out, kind, status, "HTTP %d: %s", status, detail);
+    else
+        prov__outcome_set(out, kind, status, "HTTP %d", status);
+    out->context_too_long = kind == PROV_OUT_BAD_REQUEST && too_long;
+
+    time_t now = time(NULL);
+    out->retry_after_ms = retry_after_from_headers(header, ud, now);
+    if (out->retry_after_ms < 0 && root)
+        out->retry_after_ms = retry_after_from_body(body, body_len);
+    /* A per-day quota will not clear in seconds, whatever retryDelay says. */
+    if (kind == PROV_OUT_RATE_LIMITED && has(body, "PerDay"))
+        out->retry_after_ms = RETRY_AFTER_CAP_MS;
+    const char *sr = header ? header(ud, "x-should-retry") : NULL;
+    out->should_retry_false = sr && strcasecmp(sr, "false") == 0;
+    json_decref(root);
+}
+
+void prov__inband_error(json_t *err, struct prov_outcome *out)
+{
+    json_t *wrap = json_pack("{sO}", "error", err);
+    struct err_fields f;
+    read_error(wrap, &f);
+    enum prov_outcome_kind kind = PROV_OUT_STREAM_ERROR;
+    int status = f.numeric_code >= 400 && f.numeric_code < 600 ? f.numeric_code : 0;
+    if (any_is(&f, rate_names) || status == 429)
+        kind = PROV_OUT_RATE_LIMITED;
+    else if (any_is(&f, auth_names) || status == 401 || status == 402 || status == 403)
+        kind = PROV_OUT_AUTH;
+    const char *what = f.message ? f.message : f.type ? f.type : f.code ? f.code : "error event";
+    if (f.type && f.message)
+        prov__outcome_set(out, kind, status, "in-stream %s: %s", f.type, f.message);
+    else
+        prov__outcome_set(out, kind, status, "in-stream error: %s", what);
+    if (kind == PROV_OUT_RATE_LIMITED) {
+        char *s = json_dumps(wrap, JSON_COMPACT);
+        if (s) {
+            out->retry_after_ms = retry_after_from_body(s, strlen(s));
+            free(s);
+        }
+    }
+    json_decref(wrap);
+}
+
+/* ---------------------------------------------------------------- requests */
+
+void prov__hdr_add(struct prov__headers *h, const char *fmt, ...)
+{
+    if (h->n + 2 > h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 8;
+        h->v = xrealloc(h->v, h->cap * sizeof(*h->v));
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *line = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+    line[0] = 0;
+    if (n > 0) {
+        va_start(ap, fmt);
+        vsnprintf(line, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    h->v[h->n++] = line;
+    h->v[h->n] = NULL;
+}
+
+bool prov__hdr_configured(const struct prov_config *cfg, const char *name)
+{
+    const char *k;
+    json_t *v;
+    if (!cfg || !json_is_object(cfg->headers))
+        return false;
+    json_object_foreach(cfg->headers, k, v) {
+        if (strcasecmp(k, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+void prov__hdr_extra(struct prov__headers *h, const struct prov_config *cfg)
+{
+    const char *k;
+    json_t *v;
+    if (!cfg || !json_is_object(cfg->headers))
+        return;
+    json_object_foreach(cfg->headers, k, v) {
+        const char *val = json_string_value(v);
+        /* prov_config_parse already rejects these; a header split would smuggle requests. */
+        if (!val || strpbrk(k, "\r\n: ") || strpbrk(val, "\r\n"))
+            continue;
+        prov__hdr_add(h, "%s: %s", k, val);
+    }
+}
+
+bool prov__ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+char *prov__url(const struct prov_config *cfg, const char *path)
+{
+    const char *base = cfg->base_url && *cfg->base_url ? cfg->base_url
+                       : cfg->ops                     ? cfg->ops->default_base_url
+                                                      : "";
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    return xasprintf("%.*s%s", (int)n, base, path);
+}
+
+int prov__req_fill(struct prov_request *req, char *url, struct prov__headers *h, json_t *body,
+                   bool stream)
+{
+    memset(req, 0, sizeof(*req));
+    req->url = url;
+    if (!h->v) /* an empty list is still a list */
+        h->v = xcalloc(1, sizeof(*h->v));
+    req->headers = h->v;
+    h->v = NULL;
+    h->n = h->cap = 0;
+    req->body = json_dumps(body, JSON_COMPACT);
+    req->body_len = req->body ? strlen(req->body) : 0;
+    req->stream = stream;
+    json_decref(body);
+    return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is invalid or truncated. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t need;
+    unsigned min;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2, min = 0x80, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 3, min = 0x800, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 4, min = 0x10000, cp = c & 0x07;
+    else
+        return 0;
+    if (n < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return need;
+}
+
+json_t *prov__jstr(const char *s, size_t len)
+{
+    if (!s)
+        return json_string("");
+    json_t *j = json_stringn(s, len);
+    if (j)
+        return j;
+    struct strbuf sb;
+    sb_init(&sb);
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t k = utf8_seq(u + i, len - i);
+        if (k) {
+            sb_add(&sb, s + i, k);
+            i += k;
+        } else {
+            sb_adds(&sb, "\xEF\xBF\xBD");
+            i++;
+        }
+    }
+    j = json_stringn(sb.data, sb.len);
+    sb_release(&sb);
+    return j ? j : json_string("");
+}
+
+int prov__max_tokens(const struct prov_config *cfg, const struct prov_context *ctx)
+{
+    if (cfg->max_tokens > 0)
+        return cfg->max_tokens;
+    /* Enough for the shape and no more: tokens cost latency. */
+    if (ctx->shape == PROV_SHAPE_LINE)
+        return 96;
+    int lines = ctx->max_lines > 0 ? ctx->max_lines : 12;
+    return 64 + lines * 24;
+}
+
+double prov__temperature(const struct prov_config *cfg)
+{
+    return cfg->temperature >= 0 ? cfg->temperature : 0.2;
+}
+
+json_t *prov__stops(const struct prov_context *ctx, bool fim)
+{
+    json_t *a = json_array();
+    if (ctx->shape == PROV_SHAPE_LINE)
+        json_array_append_new(a, json_string(fim ? "\n" : "\n\n"));
+    else
+        json_array_append_new(a, json_string("\n\n\n"));
+    return a;
+}
+
+/* ---------------------------------------------------------------- streams */
+
+static int on_sse(void *ud, const char *event, const char *data, size_t len)
+{
+    struct prov__stream *s = ud;
+    int rc = s->on_event(s, event, data, len);
+    if (rc > 0)
+        s->done = true;
+    return rc;
+}
+
+static int on_line(void *ud, const char *line, size_t len)
+{
+    return on_sse(ud, NULL, line, len);
+}
+
+void *prov__stream_new_sse(prov__event_fn fn, const char *end_marker)
+{
+    struct prov__stream *s = xcalloc(1, sizeof(*s));
+    s->sse = sse_new(0, on_sse, s);
+    s->on_event = fn;
+    s->end_marker = end_marker;
+    return s;
+}
+
+void *prov__stream_new_ndjson(prov__event_fn fn, const char *end_marker)
+{
+    struct prov__stream *s = xcalloc(1, sizeof(*s));
+    s->nd = ndjson_new(0, on_line, s);
+    s->on_event = fn;
+    s->end_marker = end_marker;
+    return s;
+}
+
+static int stream_result(struct prov__stream *s, int rc)
+{
+    if (rc == US_ETOOBIG) {
+        prov__outcome_set(s->out, PROV_OUT_MALFORMED, 0, "stream event larger than %zu bytes",
+                          STREAM_MAX_EVENT);
+        return -1;
+    }
+    if (rc < 0)
+        return -1;
+    return rc > 0 ? 1 : 0;
+}
+
+int prov__stream_feed(void *st, const char *buf, size_t len, struct strbuf *text,
+                      struct prov_outcome *out)
+{
+    struct prov__stream *s = st;
+    s->text = text;
+    s->out = out;
+    int rc = s->sse ? sse_feed(s->sse, buf, len) : ndjson_feed(s->nd, buf, len);
+    return stream_result(s, rc);
+}
+
+int prov__stream_end(void *st, struct strbuf *text, struct prov_outcome *out)
+{
+    struct prov__stream *s = st;
+    s->text = text;
+    s->out = out;
+    int rc = s->sse ? sse_end(s->sse) : ndjson_end(s->nd);
+    rc = stream_result(s, rc);
+    if (rc < 0)
+        return -1;
+    if (!s->done && !s->finished) {
+        prov__outcome_set(out, PROV_OUT_MALFORMED, 0, "stream ended before %s",
+                          s->end_marker ? s->end_marker : "its end");
+        return -1;
+    }
+    return 0;
+}
+
+void prov__stream_free(void *st)
+{
+    struct prov__stream *s = st;
+    if (!s)
+        return;
+    sse_free(s->sse);
+    ndjson_free(s->nd);
+    free(s);
+}
+
+json_t *prov__event_json(struct prov__stream *s, const char *data, size_t len)
+{
+    json_error_t e;
+    json_t *j = json_loadb(data, len, 0, &e);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        prov__outcome_set(s->out, PROV_OUT_MALFORMED, 0, "stream event is not a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+/* OpenAI-shaped chunks: chat deltas (choices[0].delta.content) or legacy completions
+ * (choices[0].text); `data: [DONE]` ends the stream; a top-level "error" is in-band. */
+int prov__openai_event(struct prov__stream *s, const char *event, const char *data, size_t len)
+{
+    (void)event;
+    if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
+        return 1;
+    json_t *j = prov__event_json(s, data, len);
+    if (!j)
+        return -1;
+    int rc = 0;
+    json_t *err = json_object_get(j, "error");
+    if (err && !json_is_null(err)) {
+        prov__inband_error(err, s->out);
+        rc = -1;
+        goto out;
+    }
+    json_t *choice = json_array_get(json_object_get(j, "choices"), 0);
+    if (choice) {
+        json_t *delta = json_object_get(choice, "delta");
+        const char *t = json_string_value(json_object_get(delta, "content"));
+        if (!t)
+            t = json_string_value(json_object_get(choice, "text"));
+        if (!t) /* a non-streamed answer served to a stream request */
+            t = json_string_value(json_object_get(json_object_get(choice, "message"), "content"));
+        if (t)
+            sb_adds(s->text, t);
+        const char *fr = json_string_value(json_object_get(choice, "finish_reason"));
+        if (fr && strcmp(fr, "error") == 0) {
+            prov__outcome_set(s->out, PROV_OUT_STREAM_ERROR, 0, "in-stream error: finish_reason "
+                                                                "\"error\"");
+            rc = -1;
+        } else if (fr) {
+            s->finished = true;
+        }
+    }
+out:
+    json_decref(j);
+    return rc;
+}
+
+void *prov__openai_stream_new(const struct prov_config *cfg)
+{
+    (void)cfg;
+    return prov__stream_new_sse(prov__openai_event, "data: [DONE]");
+}

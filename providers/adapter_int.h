@@ -1,0 +1,116 @@
+/* adapter_int: what the provider adapters share, internal to providers/ (double-underscore
+ * names): request assembly, the stream scaffold over SSE/NDJSON, outcome classification. */
+#ifndef US_ADAPTER_INT_H
+#define US_ADAPTER_INT_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "provider.h"
+#include "stream.h"
+
+/* Every kind's vtable, defined in its own file and listed by registry.c. */
+extern const struct prov_ops prov__anthropic_ops;
+extern const struct prov_ops prov__openai_ops;
+extern const struct prov_ops prov__openai_compat_ops;
+extern const struct prov_ops prov__openrouter_ops;
+extern const struct prov_ops prov__gemini_ops;
+extern const struct prov_ops prov__mistral_ops;
+extern const struct prov_ops prov__ollama_ops;
+extern const struct prov_ops prov__llamacpp_ops;
+
+/* ---------------------------------------------------------------- outcomes */
+
+/* Fill out completely (no retry hint, flags cleared) with a printf message. */
+void prov__outcome_set(struct prov_outcome *out, enum prov_outcome_kind kind, int status,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The shared classification of a non-2xx answer (reference/resilience.md outcome table). The
+ * body is read as JSON when it is JSON (every provider's error shape is understood), else the
+ * status alone decides. */
+void prov__classify(int status, prov_header_fn header, void *ud, const char *body,
+                    size_t body_len, struct prov_outcome *out);
+
+/* An error that arrived inside a 200 stream: the JSON value under "error" (object or string,
+ * borrowed). Rate limits and auth problems keep their meaning; everything else is
+ * STREAM_ERROR. */
+void prov__inband_error(json_t *err, struct prov_outcome *out);
+
+/* ---------------------------------------------------------------- requests */
+
+struct prov__headers {
+    char **v; /* NULL-terminated once finished */
+    size_t n, cap;
+};
+void prov__hdr_add(struct prov__headers *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* True when the config's extra headers name this header (case-insensitive). */
+bool prov__hdr_configured(const struct prov_config *cfg, const char *name);
+/* Append the config's extra headers (skipping unsafe ones). */
+void prov__hdr_extra(struct prov__headers *h, const struct prov_config *cfg);
+
+/* base_url (or the kind's default) + path; caller frees. */
+char *prov__url(const struct prov_config *cfg, const char *path);
+/* Whether s ends with suffix. */
+bool prov__ends_with(const char *s, const char *suffix);
+
+/* Fill req: steals url and the headers, serialises body (stolen reference). Returns 0. */
+int prov__req_fill(struct prov_request *req, char *url, struct prov__headers *h, json_t *body,
+                   bool stream);
+
+/* A JSON string from untrusted bytes: invalid UTF-8 becomes U+FFFD instead of failing (jansson
+ * refuses invalid UTF-8, and a document may hold any bytes). New reference. */
+json_t *prov__jstr(const char *s, size_t len);
+
+/* Per-request numbers: cfg value when set, else a default suited to the shape. */
+int prov__max_tokens(const struct prov_config *cfg, const struct prov_context *ctx);
+double prov__temperature(const struct prov_config *cfg);
+
+/* ---------------------------------------------------------------- streams */
+
+struct prov__stream;
+/* One SSE event (event may be NULL) or NDJSON line (event NULL). Return 0 to go on, 1 when
+ * the stream is complete, -1 after filling s->out. */
+typedef int (*prov__event_fn)(struct prov__stream *s, const char *event, const char *data,
+                              size_t len);
+
+struct prov__stream {
+    struct sse_parser *sse;       /* exactly one of sse / nd */
+    struct ndjson_parser *nd;
+    prov__event_fn on_event;
+    const char *end_marker;       /* for messages: "[DONE]", "message_stop" ... */
+    struct strbuf *text;          /* valid during feed/end */
+    struct prov_outcome *out;     /* valid during feed/end */
+    bool done;                    /* the end marker was seen */
+    bool finished;                /* a finish reason was seen: a close after it is complete */
+    int state;                    /* free for the adapter */
+};
+
+void *prov__stream_new_sse(prov__event_fn fn, const char *end_marker);
+void *prov__stream_new_ndjson(prov__event_fn fn, const char *end_marker);
+int prov__stream_feed(void *st, const char *buf, size_t len, struct strbuf *text,
+                      struct prov_outcome *out);
+int prov__stream_end(void *st, struct strbuf *text, struct prov_outcome *out);
+void prov__stream_free(void *st);
+
+/* Parse one event's data as a JSON object; on failure fills s->out (MALFORMED), returns NULL.
+ * Caller decrefs. */
+json_t *prov__event_json(struct prov__stream *s, const char *data, size_t len);
+
+/* Decoder for OpenAI-shaped streams (chat deltas and legacy completions text), shared by the
+ * openai, openai-compatible, openrouter and mistral kinds. */
+int prov__openai_event(struct prov__stream *s, const char *event, const char *data,
+                       size_t len);
+void *prov__openai_stream_new(const struct prov_config *cfg);
+
+/* The body of an OpenAI-shaped chat request (system + user message, stream on); max_field is
+ * "max_tokens" or "max_completion_tokens". Used by openai, openai-compatible, openrouter. */
+json_t *prov__openai_chat_body(const struct prov_config *cfg, const struct prov_context *ctx,
+                               const char *max_field);
+
+/* Stop sequences as a JSON array (new reference) for the shape; fim = a raw FIM API (stop at
+ * the line end for line shape), else a chat model. */
+json_t *prov__stops(const struct prov_context *ctx, bool fim);
+
+#endif

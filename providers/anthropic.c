@@ -1,0 +1,101 @@
+/* anthropic: the Messages API (reference/provider-apis.md §1). Fill-in-the-middle by prompt
+ * (cursor marker) and an assistant prefill holding the cursor line, so the model continues it. */
+#include <string.h>
+
+#include "adapter_int.h"
+#include "prompt.h"
+
+static int build(const struct prov_config *cfg, const struct prov_context *ctx, const char *key,
+                 struct prov_request *req)
+{
+    /* Accept a base with or without the version segment ("https://api.anthropic.com[/v1]"). */
+    const char *base = cfg->base_url ? cfg->base_url : prov__anthropic_ops.default_base_url;
+    char *url = prov__url(cfg, prov__ends_with(base, "/v1") ? "/messages" : "/v1/messages");
+
+    struct prov__headers h = {0};
+    prov__hdr_add(&h, "Content-Type: application/json");
+    prov__hdr_add(&h, "Accept: text/event-stream");
+    prov__hdr_add(&h, "anthropic-version: 2023-06-01");
+    if (key)
+        prov__hdr_add(&h, "x-api-key: %s", key);
+    prov__hdr_extra(&h, cfg);
+
+    struct strbuf user;
+    sb_init(&user);
+    prompt_user(ctx, &user);
+    json_t *messages = json_array();
+    json_array_append_new(messages, json_pack("{s:s, s:o}", "role", "user", "content",
+                                              prov__jstr(user.data, user.len)));
+    const char *pf;
+    size_t pf_len = prompt_prefill(ctx, &pf);
+    if (pf_len)
+        json_array_append_new(messages, json_pack("{s:s, s:o}", "role", "assistant", "content",
+                                                  prov__jstr(pf, pf_len)));
+    sb_release(&user);
+
+    /* With the prefill the answer continues the cursor line, so a newline ends a line-shaped
+     * answer exactly; without it the model may open with a fence line, so stop later. */
+    json_t *stops = json_array();
+    if (ctx->shape == PROV_SHAPE_LINE)
+        json_array_append_new(stops, json_string(pf_len ? "\n" : "\n\n"));
+    else
+        json_array_append_new(stops, json_string("\n\n\n"));
+
+    json_t *body = json_pack("{s:s, s:i, s:f, s:s, s:o, s:o, s:b}", "model", cfg->model,
+                             "max_tokens", prov__max_tokens(cfg, ctx), "temperature",
+                             US_MIN(prov__temperature(cfg), 1.0), "system", prompt_system(),
+                             "messages", messages, "stop_sequences", stops, "stream", 1);
+    return prov__req_fill(req, url, &h, body, true);
+}
+
+/* Every frame's data carries "type" equal to the event name; the type decides. */
+static int on_event(struct prov__stream *s, const char *event, const char *data, size_t len)
+{
+    json_t *j = prov__event_json(s, data, len);
+    if (!j)
+        return -1;
+    int rc = 0;
+    const char *type = json_string_value(json_object_get(j, "type"));
+    if (!type)
+        type = event ? event : "";
+    if (strcmp(type, "content_block_delta") == 0) {
+        json_t *d = json_object_get(j, "delta");
+        const char *dt = json_string_value(json_object_get(d, "type"));
+        const char *t = json_string_value(json_object_get(d, "text"));
+        if (t && (!dt || strcmp(dt, "text_delta") == 0))
+            sb_adds(s->text, t);
+    } else if (strcmp(type, "message_stop") == 0) {
+        rc = 1;
+    } else if (strcmp(type, "message_delta") == 0) {
+        const char *sr = json_string_value(
+            json_object_get(json_object_get(j, "delta"), "stop_reason"));
+        if (sr)
+            s->finished = true;
+    } else if (strcmp(type, "error") == 0) {
+        json_t *err = json_object_get(j, "error");
+        prov__inband_error(err ? err : j, s->out);
+        rc = -1;
+    }
+    /* message_start, content_block_start/stop, ping and future types carry no text. */
+    json_decref(j);
+    return rc;
+}
+
+static void *stream_new(const struct prov_config *cfg)
+{
+    (void)cfg;
+    return prov__stream_new_sse(on_event, "event message_stop");
+}
+
+const struct prov_ops prov__anthropic_ops = {
+    .kind = "anthropic",
+    .default_base_url = "https://api.anthropic.com",
+    .default_key_env = "ANTHROPIC_API_KEY",
+    .key_required = true,
+    .build_request = build,
+    .stream_new = stream_new,
+    .stream_feed = prov__stream_feed,
+    .stream_end = prov__stream_end,
+    .stream_free = prov__stream_free,
+    .classify = prov__classify,
+};

@@ -1,0 +1,80 @@
+/* llamacpp: llama-server's /infill (reference/provider-apis.md §7): the server applies the
+ * model's own FIM tokens; other open files go in input_extra. SSE frames end with stop:true. */
+#include <string.h>
+
+#include "adapter_int.h"
+
+static int build(const struct prov_config *cfg, const struct prov_context *ctx, const char *key,
+                 struct prov_request *req)
+{
+    struct prov__headers h = {0};
+    prov__hdr_add(&h, "Content-Type: application/json");
+    prov__hdr_add(&h, "Accept: text/event-stream");
+    if (key && *key) /* only when the server runs with --api-key */
+        prov__hdr_add(&h, "Authorization: Bearer %s", key);
+    prov__hdr_extra(&h, cfg);
+
+    json_t *extra = json_array();
+    for (size_t i = 0; i < ctx->n_excerpts; i++) {
+        const struct prov_excerpt *e = &ctx->excerpts[i];
+        if (!e->text)
+            continue;
+        json_array_append_new(extra, json_pack("{s:s, s:o}", "filename", e->path ? e->path : "",
+                                               prov__jstr(e->text, strlen(e->text))));
+    }
+    json_t *body = json_object();
+    json_object_set_new(body, "input_prefix", prov__jstr(ctx->prefix, ctx->prefix_len));
+    json_object_set_new(body, "input_suffix", prov__jstr(ctx->suffix, ctx->suffix_len));
+    json_object_set_new(body, "input_extra", extra);
+    json_object_set_new(body, "n_predict", json_integer(prov__max_tokens(cfg, ctx)));
+    json_object_set_new(body, "temperature", json_real(prov__temperature(cfg)));
+    json_object_set_new(body, "stop", prov__stops(ctx, true));
+    json_object_set_new(body, "stream", json_true());
+    json_object_set_new(body, "cache_prompt", json_true());
+    if (cfg->model)
+        json_object_set_new(body, "model", json_string(cfg->model));
+    return prov__req_fill(req, prov__url(cfg, "/infill"), &h, body, true);
+}
+
+static int on_event(struct prov__stream *s, const char *event, const char *data, size_t len)
+{
+    (void)event;
+    if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
+        return 1;
+    json_t *j = prov__event_json(s, data, len);
+    if (!j)
+        return -1;
+    int rc = 0;
+    json_t *err = json_object_get(j, "error");
+    if (err) {
+        prov__inband_error(err, s->out);
+        rc = -1;
+    } else {
+        const char *t = json_string_value(json_object_get(j, "content"));
+        if (t)
+            sb_adds(s->text, t);
+        if (json_is_true(json_object_get(j, "stop")))
+            rc = 1;
+    }
+    json_decref(j);
+    return rc;
+}
+
+static void *stream_new(const struct prov_config *cfg)
+{
+    (void)cfg;
+    return prov__stream_new_sse(on_event, "a frame with \"stop\": true");
+}
+
+const struct prov_ops prov__llamacpp_ops = {
+    .kind = "llamacpp",
+    .default_base_url = "http://127.0.0.1:8080",
+    .default_key_env = NULL,
+    .key_required = false,
+    .build_request = build,
+    .stream_new = stream_new,
+    .stream_feed = prov__stream_feed,
+    .stream_end = prov__stream_end,
+    .stream_free = prov__stream_free,
+    .classify = prov__classify,
+};

@@ -1,0 +1,78 @@
+/* ollama: native /api/generate streaming NDJSON (reference/provider-apis.md §6.1). Models of a
+ * known FIM family get a raw prompt with their own tokens (works whatever the Modelfile
+ * template); others get prompt + suffix and the template does the infill. */
+#include <string.h>
+
+#include "adapter_int.h"
+#include "prompt.h"
+
+static int build(const struct prov_config *cfg, const struct prov_context *ctx, const char *key,
+                 struct prov_request *req)
+{
+    struct prov__headers h = {0};
+    prov__hdr_add(&h, "Content-Type: application/json");
+    prov__hdr_add(&h, "Accept: application/x-ndjson");
+    if (key && *key) /* a local server needs none; ollama.com and proxies do */
+        prov__hdr_add(&h, "Authorization: Bearer %s", key);
+    prov__hdr_extra(&h, cfg);
+
+    json_t *body = json_object();
+    json_object_set_new(body, "model", json_string(cfg->model ? cfg->model : ""));
+    json_t *stops = prov__stops(ctx, true);
+    struct strbuf raw;
+    sb_init(&raw);
+    if (prompt_fim_raw(cfg->model, ctx, &raw, stops)) {
+        json_object_set_new(body, "prompt", prov__jstr(raw.data, raw.len));
+        json_object_set_new(body, "raw", json_true());
+    } else {
+        json_object_set_new(body, "prompt", prov__jstr(ctx->prefix, ctx->prefix_len));
+        json_object_set_new(body, "suffix", prov__jstr(ctx->suffix, ctx->suffix_len));
+    }
+    sb_release(&raw);
+    json_object_set_new(body, "stream", json_true());
+    json_object_set_new(body, "options",
+                        json_pack("{s:i, s:f, s:o}", "num_predict", prov__max_tokens(cfg, ctx),
+                                  "temperature", prov__temperature(cfg), "stop", stops));
+    return prov__req_fill(req, prov__url(cfg, "/api/generate"), &h, body, true);
+}
+
+static int on_line(struct prov__stream *s, const char *event, const char *data, size_t len)
+{
+    (void)event;
+    json_t *j = prov__event_json(s, data, len);
+    if (!j)
+        return -1;
+    int rc = 0;
+    json_t *err = json_object_get(j, "error");
+    if (err) {
+        prov__inband_error(err, s->out);
+        rc = -1;
+    } else {
+        const char *t = json_string_value(json_object_get(j, "response"));
+        if (t)
+            sb_adds(s->text, t);
+        if (json_is_true(json_object_get(j, "done")))
+            rc = 1;
+    }
+    json_decref(j);
+    return rc;
+}
+
+static void *stream_new(const struct prov_config *cfg)
+{
+    (void)cfg;
+    return prov__stream_new_ndjson(on_line, "a line with \"done\": true");
+}
+
+const struct prov_ops prov__ollama_ops = {
+    .kind = "ollama",
+    .default_base_url = "http://127.0.0.1:11434",
+    .default_key_env = NULL,
+    .key_required = false,
+    .build_request = build,
+    .stream_new = stream_new,
+    .stream_feed = prov__stream_feed,
+    .stream_end = prov__stream_end,
+    .stream_free = prov__stream_free,
+    .classify = prov__classify,
+};

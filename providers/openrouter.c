@@ -1,0 +1,32 @@
+/* openrouter: OpenAI-shaped chat through OpenRouter (reference/provider-apis.md §5), with its
+ * app-attribution headers; its keep-alive comments are skipped by the SSE parser. */
+#include "adapter_int.h"
+
+static int build(const struct prov_config *cfg, const struct prov_context *ctx, const char *key,
+                 struct prov_request *req)
+{
+    struct prov__headers h = {0};
+    prov__hdr_add(&h, "Content-Type: application/json");
+    prov__hdr_add(&h, "Accept: text/event-stream");
+    if (key)
+        prov__hdr_add(&h, "Authorization: Bearer %s", key);
+    /* Attribution: the user's own HTTP-Referer / title win; otherwise name the app. */
+    if (!prov__hdr_configured(cfg, "X-Title") && !prov__hdr_configured(cfg, "X-OpenRouter-Title"))
+        prov__hdr_add(&h, "X-Title: Understudy");
+    prov__hdr_extra(&h, cfg);
+    json_t *body = prov__openai_chat_body(cfg, ctx, "max_tokens");
+    return prov__req_fill(req, prov__url(cfg, "/chat/completions"), &h, body, true);
+}
+
+const struct prov_ops prov__openrouter_ops = {
+    .kind = "openrouter",
+    .default_base_url = "https://openrouter.ai/api/v1",
+    .default_key_env = "OPENROUTER_API_KEY",
+    .key_required = true,
+    .build_request = build,
+    .stream_new = prov__openai_stream_new,
+    .stream_feed = prov__stream_feed,
+    .stream_end = prov__stream_end,
+    .stream_free = prov__stream_free,
+    .classify = prov__classify,
+};
