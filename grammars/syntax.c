@@ -620,6 +620,13 @@ static int cmp_range(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* Kinds whose definition node is itself a scope (its own name lies inside it). */
+static bool defines_scope(enum syn_kind k)
+{
+    return k == SYN_KIND_FUNCTION || k == SYN_KIND_METHOD || k == SYN_KIND_CLASS ||
+           k == SYN_KIND_TYPE;
+}
+
 /* Parents by a sweep over scopes sorted outer-first; tree nodes nest, so a stack suffices. */
 static void link_parents(struct index *ix)
 {
@@ -654,28 +661,35 @@ static void build_index(struct syn_doc *doc)
     qsort(ix->scopes, ix->n_scopes, sizeof(*ix->scopes), cmp_scope);
     size_t w = 0;
     for (size_t i = 0; i < ix->n_scopes; i++) {
-        if (w && ix->scopes[w - 1].start == ix->scopes[i].start &&
-            ix->scopes[w - 1].end == ix->scopes[i].end)
+        struct scope_rec *prev = w ? &ix->scopes[w - 1] : NULL;
+        if (prev && prev->start == ix->scopes[i].start && prev->end == ix->scopes[i].end) {
+            /* Several patterns for one node: keep what the richer one knows. */
+            const struct scope_rec *s = &ix->scopes[i];
+            if (!prev->name_e && s->name_e) {
+                prev->name_s = s->name_s;
+                prev->name_e = s->name_e;
+            }
+            if (!prev->body_e && s->body_e) {
+                prev->body_s = s->body_s;
+                prev->body_e = s->body_e;
+            }
             continue;
+        }
         ix->scopes[w++] = ix->scopes[i];
     }
     ix->n_scopes = w;
     link_parents(ix);
-    w = 0;
-    int *remap = syn__alloc((ix->n_scopes + 1) * sizeof(int));
     for (size_t i = 0; i < ix->n_scopes; i++) {
         struct scope_rec *s = &ix->scopes[i];
         const struct scope_rec *p = s->parent >= 0 ? &ix->scopes[s->parent] : NULL;
-        if (s->kind == SYN_KIND_BLOCK && p && p->body_e && p->body_s == s->start &&
-            p->body_e == s->end) {
-            remap[i] = -1;
-            continue;
-        }
-        remap[i] = (int)w;
-        ix->scopes[w++] = *s;
+        s->dropped = s->kind == SYN_KIND_BLOCK && p && p->body_e && p->body_s == s->start &&
+                     p->body_e == s->end;
     }
+    w = 0;
+    for (size_t i = 0; i < ix->n_scopes; i++)
+        if (!ix->scopes[i].dropped)
+            ix->scopes[w++] = ix->scopes[i];
     ix->n_scopes = w;
-    free(remap);
     link_parents(ix);
 
     /* Definitions: sort by name position, keep the most specific capture of each name. */
@@ -705,14 +719,32 @@ static void build_index(struct syn_doc *doc)
             const struct scope_rec *s = &ix->scopes[stack[k - 1]];
             if (s->end <= d->name_s)
                 continue;
-            if (s->start >= d->start && s->end <= d->end)
+            if (defines_scope(d->kind) && s->start >= d->start && s->end <= d->end)
                 continue;
             d->owner = stack[k - 1];
             break;
         }
+        if (d->kind == SYN_KIND_FUNCTION && d->owner >= 0 &&
+            ix->scopes[d->owner].kind == SYN_KIND_CLASS)
+            d->kind = SYN_KIND_METHOD;
     }
     free(stack);
+    /* Parameters outside any scope belong to prototypes and signatures without a body: they
+     * name nothing the file can use. */
+    w = 0;
+    for (size_t i = 0; i < ix->n_defs; i++)
+        if (!(ix->defs[i].kind == SYN_KIND_PARAMETER && ix->defs[i].owner < 0))
+            ix->defs[w++] = ix->defs[i];
+    ix->n_defs = w;
+    /* Imports: in order, without statements nested in one already listed. */
     qsort(ix->imports, ix->n_imports, sizeof(*ix->imports), cmp_range);
+    w = 0;
+    for (size_t i = 0; i < ix->n_imports; i++) {
+        if (w && ix->imports[i].end <= ix->imports[w - 1].end)
+            continue;
+        ix->imports[w++] = ix->imports[i];
+    }
+    ix->n_imports = w;
 }
 
 /* ---------------------------------------------------------------- text helpers */
@@ -1058,10 +1090,15 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
             if (k == ne)
                 continue; /* defined in a scope the cursor is not in */
             depth = (uint32_t)k;
+            if (d->kind == SYN_KIND_FIELD && ix->scopes[d->owner].kind != SYN_KIND_CLASS)
+                continue; /* self.x = ... in a method: reached through self, not bare */
             bool declared_anywhere = d->kind == SYN_KIND_FUNCTION || d->kind == SYN_KIND_CLASS ||
                                      d->kind == SYN_KIND_TYPE || d->kind == SYN_KIND_METHOD;
             if (!declared_anywhere && d->name_s >= p)
                 continue;
+        }
+        else if (d->kind == SYN_KIND_FIELD) {
+            continue; /* struct fields and object keys are not names of the file */
         }
         if (d->name_s <= p && d->name_e >= b && d->name_e > p)
             continue; /* the word being typed */

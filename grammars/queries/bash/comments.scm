@@ -1,1 +1,2 @@
-; comments for bash
+(comment) @comment
+[(string) (raw_string) (heredoc_body) (ansi_c_string)] @string

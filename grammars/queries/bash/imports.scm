@@ -1,1 +1,2 @@
-; imports for bash
+((command name: (command_name (word) @_c)) @import
+ (#match? @_c "^(source|\\.)$"))

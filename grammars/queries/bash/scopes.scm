@@ -1,1 +1,2 @@
-; scopes for bash
+(function_definition name: (word) @name body: (_) @body) @scope.function
+(subshell) @scope.block

@@ -1,1 +1,2 @@
-; comments for c
+(comment) @comment
+[(string_literal) (char_literal) (system_lib_string)] @string

@@ -1,1 +1,1 @@
-; imports for c
+(preproc_include) @import

@@ -1,1 +1,2 @@
-; imports for cpp
+(preproc_include) @import
+(using_declaration) @import

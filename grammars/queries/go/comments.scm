@@ -1,1 +1,2 @@
-; comments for go
+(comment) @comment
+[(interpreted_string_literal) (raw_string_literal) (rune_literal)] @string

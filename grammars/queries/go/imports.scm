@@ -1,1 +1,2 @@
-; imports for go
+(import_declaration) @import
+(import_spec name: (package_identifier) @name)

@@ -1,1 +1,2 @@
-; comments for java
+[(line_comment) (block_comment)] @comment
+[(string_literal) (character_literal)] @string

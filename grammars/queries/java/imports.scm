@@ -1,1 +1,2 @@
-; imports for java
+(import_declaration) @import
+(import_declaration (scoped_identifier name: (identifier) @name))

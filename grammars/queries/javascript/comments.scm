@@ -1,1 +1,2 @@
-; comments for javascript
+(comment) @comment
+[(string) (template_string) (regex)] @string

@@ -1,1 +1,2 @@
-; comments for json
+(comment) @comment
+(string) @string

@@ -1,1 +1,1 @@
-; definitions for json
+(pair key: (string (string_content) @name)) @definition.field

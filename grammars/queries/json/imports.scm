@@ -1,1 +1,1 @@
-; imports for json
+; JSON has no imports.

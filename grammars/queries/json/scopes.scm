@@ -1,1 +1,1 @@
-; scopes for json
+(pair key: (string (string_content) @name) value: (object) @body) @scope.class

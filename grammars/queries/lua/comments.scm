@@ -1,1 +1,2 @@
-; comments for lua
+(comment) @comment
+(string) @string

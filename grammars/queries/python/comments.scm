@@ -1,1 +1,2 @@
-; comments for python
+(comment) @comment
+(string) @string

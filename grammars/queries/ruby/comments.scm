@@ -1,1 +1,2 @@
-; comments for ruby
+(comment) @comment
+[(string) (heredoc_body) (regex)] @string

@@ -1,1 +1,2 @@
-; imports for ruby
+((call method: (identifier) @_m arguments: (argument_list)) @import
+ (#match? @_m "^(require|require_relative|load)$"))

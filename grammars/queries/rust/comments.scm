@@ -1,1 +1,2 @@
-; comments for rust
+[(line_comment) (block_comment)] @comment
+[(string_literal) (raw_string_literal) (char_literal)] @string

@@ -1,1 +1,2 @@
-; comments for typescript
+(comment) @comment
+[(string) (template_string) (regex)] @string

@@ -1,0 +1,642 @@
+/* test_syntax: the grammars floor: every grammar loads and our queries compile; realistic
+ * samples parse without errors and the cursor analysis sees the right scopes, names and
+ * imports; incremental reparsing equals a fresh parse; hostile input never crashes or stalls. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "languages.h"
+#include "syntax.h"
+
+#define US_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifndef SAMPLES_DIR
+#error "SAMPLES_DIR must point at tests/unit/grammars/samples"
+#endif
+
+static char *read_sample(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", SAMPLES_DIR, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+        exit(2);
+    buf[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---------------------------------------------------------------- table and queries */
+
+static void test_table(void)
+{
+    size_t n;
+    const struct lang_info *all = lang_all(&n);
+    CHECK(n >= 13);
+    for (size_t i = 0; i < n; i++) {
+        char err[200] = "";
+        CHECK(lang_grammar(&all[i]) != NULL);
+        int rc = syn_lang_check_queries(&all[i], err, sizeof(err));
+        if (rc != 0)
+            fprintf(stderr, "  %s: %s\n", all[i].name, err);
+        CHECK_EQ_INT(rc, 0);
+        CHECK(strlen(lang_query_text(&all[i], "definitions")) > 0);
+        CHECK(all[i].keywords && all[i].keywords[0]);
+    }
+    static const char *const ids[] = {"c", "cpp", "python", "javascript", "javascriptreact",
+                                      "typescript", "typescriptreact", "go", "rust", "java",
+                                      "ruby", "shellscript", "bash", "sh", "lua", "json"};
+    for (size_t i = 0; i < US_LEN(ids); i++) {
+        if (!lang_for_id(ids[i]))
+            fprintf(stderr, "  no language for id %s\n", ids[i]);
+        CHECK(lang_for_id(ids[i]) != NULL);
+    }
+    CHECK(lang_for_id("cobol") == NULL);
+    CHECK_EQ_STR(lang_for_path("/x/y/main.PY")->name, "python");
+    CHECK_EQ_STR(lang_for_path("src/app.tsx")->name, "typescriptreact");
+    CHECK_EQ_STR(lang_for_path("a.h")->name, "c");
+    CHECK_EQ_STR(lang_for_path("run.sh")->name, "shellscript");
+    CHECK(lang_for_path("README") == NULL);
+    CHECK(lang_for_id("javascriptreact") == lang_for_id("javascript"));
+}
+
+/* ---------------------------------------------------------------- samples */
+
+struct probe {
+    const char *anchor; /* cursor = first occurrence of anchor + delta */
+    int delta;
+    const char *scope;  /* innermost non-block scope's name */
+    const char *in[12];
+    const char *out[8];
+};
+
+struct sample {
+    const char *lang_id;
+    const char *file;
+    const char *import_part; /* must occur in the joined imports; NULL: no imports */
+    struct probe probes[2];
+};
+
+static const struct sample samples[] = {
+    {"python", "sample.py", "from collections import OrderedDict",
+     {{"return round(result", 0, "area",
+       {"squared", "result", "precision", "self", "Circle", "load_shapes", "math", "OrderedDict",
+        "SCALE", "osp", "dd"},
+       {"registry", "counts", "total", "factor", "handle", "areas"}},
+      {"    return registry\n\n\ndef summary", 4, "load_shapes",
+       {"registry", "counts", "path", "limit", "index", "line", "name", "radius", "handle",
+        "summary"},
+       {"squared", "areas", "message", "total", "factors"}}}},
+    {"c", "sample.c", "#include <stdio.h>",
+     {{"return total;\n}\n\nint main", 0, "vec_sum",
+       {"total", "v", "vec_push", "vec_new", "counter", "VEC_MIN", "point", "main"},
+       {"bigger", "grown", "numbers", "real", "i", "value", "cap"}},
+      {"v->items = grown;", 0, "vec_push", {"bigger", "grown", "v", "value"},
+       {"total", "real", "argc"}}}},
+    {"cpp", "sample.cpp", "#include <map>",
+     {{"balance_ += amount", 0, "deposit", {"fee", "amount", "total", "Account"},
+       {"sum", "entries", "counts", "twice", "acct"}},
+      {"return twice(sum)", 0, "total", {"sum", "entries", "start", "twice"},
+       {"fee", "acct", "entry", "amount"}}}},
+    {"javascript", "sample.js", "import fs from \"fs\";",
+     {{"return item;", 0, "add",
+       {"item", "title", "done", "TodoStore", "pending", "fs", "join", "base", "util",
+        "EventEmitter", "DEFAULTS"},
+       {"file", "text", "count", "total", "dir"}},
+      {"return count + tags", 0, "pending", {"count", "store", "tags", "describe"},
+       {"item", "title", "total"}}}},
+    {"typescript", "sample.ts", "import { readFileSync } from \"fs\";",
+     {{"return sum * (1", 0, "total",
+       {"sum", "discount", "Inventory", "loadPrices", "readFileSync", "path", "Product"},
+       {"copies", "raw", "prices", "p", "quantity"}},
+      {"prices.set(name", 0, "", {"name", "price", "line", "raw", "prices", "file"},
+       {"sum", "copies", "discount"}}}},
+    {"typescriptreact", "sample.tsx", "from \"react\"",
+     {{"return next;", 0, "increment", {"next", "step", "ItemList", "Counter", "React"},
+       {"selected", "visible", "label"}},
+      {"const visible", 0, "ItemList", {"selected", "setSelected", "title", "items", "format"},
+       {"next", "label", "step"}}}},
+    {"go", "sample.go", "\"fmt\"",
+     {{"return m.Abs", 0, "Area", {"total", "poly", "Point", "Perimeter", "ErrEmpty", "m"},
+       {"dx", "dy", "sum", "other", "next", "pt"}},
+      {"return sum, nil", 0, "Perimeter", {"sum", "poly", "Describe", "Polygon"},
+       {"a", "total", "dx", "s"}}}},
+    {"rust", "sample.rs", "use std::collections::HashMap;",
+     {{"self.total += added", 0, "add",
+       {"added", "text", "mode", "self", "Counter", "MAX_WORDS", "read_all", "HashMap", "File"},
+       {"pairs", "key", "word", "file", "n"}},
+      {"Ok(text)", 0, "read_all", {"file", "text", "path", "_meta", "main"},
+       {"counter", "added", "pairs"}}}},
+    {"java", "sample.java", "import java.util.List;",
+     {{"return removed;", 0, "removeIf",
+       {"removed", "test", "items", "capacity", "BoundedQueue", "offer"},
+       {"candidate", "i", "copy", "queue", "item", "args"}},
+      {"items.remove(i)", 0, "removeIf", {"candidate", "i", "removed", "test"},
+       {"copy", "queue", "x"}}}},
+    {"ruby", "sample.rb", "require \"json\"",
+     {{"found.map", 0, "by_author", {"found", "name", "Book", "Catalogue"},
+       {"title", "author", "data", "catalogue", "year_text"}},
+      {"    catalogue\n  end\nend", 4, "load", {"data", "catalogue", "path"},
+       {"found", "year_text", "book"}}}},
+    {"shellscript", "sample.sh", "source ./lib/common.sh",
+     {{"prune \"$BACKUP_ROOT\"", 0, "backup",
+       {"source_dir", "stamp", "target", "BACKUP_ROOT", "KEEP", "log", "prune"},
+       {"level", "count", "archive"}},
+      {"count=$((count", 0, "prune", {"dir", "count", "archive", "KEEP"},
+       {"stamp", "target", "level"}}}},
+    {"lua", "sample.lua", "require(\"json\")",
+     {{"return total\nend", 0, "sum", {"total", "stack", "start", "Stack", "LIMIT", "json"},
+       {"top", "name", "index", "self"}},
+      {"table.insert", 0, "push", {"value", "Stack", "LIMIT", "util"},
+       {"top", "total", "stack"}}}},
+    {"json", "sample.json", NULL,
+     {{"\"deep\"", 0, "nested", {"max_lines", "ratio"}, {"build", "email"}},
+      {"\"email\": \"ada", 0, "(none)", {NULL}, {"deadline_ms", "email", "ratio"}}}},
+};
+
+static const struct syn_scope *innermost_named(const struct syn_cursor *cur)
+{
+    for (size_t i = 0; i < cur->n_scopes; i++)
+        if (cur->scopes[i].kind != SYN_KIND_BLOCK)
+            return &cur->scopes[i];
+    return NULL;
+}
+
+static bool has_name(const struct syn_cursor *cur, const char *name)
+{
+    for (size_t i = 0; i < cur->n_names; i++)
+        if (strcmp(cur->names[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static void dump_cursor(const struct syn_cursor *cur)
+{
+    fprintf(stderr, "    scopes:");
+    for (size_t i = 0; i < cur->n_scopes; i++)
+        fprintf(stderr, " %s:%s[%s]", syn_kind_name(cur->scopes[i].kind), cur->scopes[i].name,
+                cur->scopes[i].header);
+    fprintf(stderr, "\n    names:");
+    for (size_t i = 0; i < cur->n_names; i++)
+        fprintf(stderr, " %s(%s,%u)", cur->names[i].name, syn_kind_name(cur->names[i].kind),
+                cur->names[i].depth);
+    fprintf(stderr, "\n");
+}
+
+static void test_samples(void)
+{
+    for (size_t s = 0; s < US_LEN(samples); s++) {
+        const struct sample *sm = &samples[s];
+        size_t len;
+        char *text = read_sample(sm->file, &len);
+        const struct lang_info *lang = lang_for_id(sm->lang_id);
+        CHECK(lang != NULL);
+        struct syn_doc *doc = syn_doc_new(lang, text, len);
+        CHECK(syn_doc_has_tree(doc));
+        if (syn_doc_has_error(doc)) {
+            char *sexp = syn_doc_sexp(doc);
+            fprintf(stderr, "  %s has syntax errors: %.2000s\n", sm->file, sexp);
+            free(sexp);
+        }
+        CHECK(!syn_doc_has_error(doc));
+        for (size_t p = 0; p < US_LEN(sm->probes); p++) {
+            const struct probe *pr = &sm->probes[p];
+            const char *at = strstr(text, pr->anchor);
+            if (!at) {
+                fprintf(stderr, "  %s: anchor not found: %s\n", sm->file, pr->anchor);
+                CHECK(at != NULL);
+                continue;
+            }
+            struct syn_cursor cur;
+            CHECK_EQ_INT(syn_doc_analyze(doc, (uint32_t)(at - text + pr->delta), &cur), 0);
+            int before = check__failures;
+            const struct syn_scope *sc = innermost_named(&cur);
+            CHECK_EQ_STR(sc ? sc->name : "(none)", pr->scope);
+            for (size_t i = 0; i < US_LEN(pr->in) && pr->in[i]; i++) {
+                if (!has_name(&cur, pr->in[i]))
+                    fprintf(stderr, "  %s probe %zu: %s should be visible\n", sm->file, p,
+                            pr->in[i]);
+                CHECK(has_name(&cur, pr->in[i]));
+            }
+            for (size_t i = 0; i < US_LEN(pr->out) && pr->out[i]; i++) {
+                if (has_name(&cur, pr->out[i]))
+                    fprintf(stderr, "  %s probe %zu: %s should be out of scope\n", sm->file, p,
+                            pr->out[i]);
+                CHECK(!has_name(&cur, pr->out[i]));
+            }
+            if (sm->import_part) {
+                CHECK(cur.imports && strstr(cur.imports, sm->import_part));
+                CHECK(cur.n_imports >= 1);
+            } else {
+                CHECK(cur.imports == NULL);
+            }
+            if (check__failures != before)
+                dump_cursor(&cur);
+            syn_cursor_release(&cur);
+        }
+        struct syn_def *defs;
+        size_t nd;
+        syn_doc_definitions(doc, &defs, &nd);
+        CHECK(nd >= 5);
+        for (size_t i = 1; i < nd; i++)
+            CHECK(defs[i - 1].name_byte < defs[i].name_byte);
+        syn_defs_free(defs, nd);
+        syn_doc_free(doc);
+        free(text);
+    }
+}
+
+/* ---------------------------------------------------------------- situation, shape, headers */
+
+static struct syn_doc *doc_of(const char *lang_id, const char *text)
+{
+    return syn_doc_new(lang_for_id(lang_id), text, strlen(text));
+}
+
+static void analyze_at(struct syn_doc *doc, const char *text, const char *anchor, int delta,
+                       struct syn_cursor *cur)
+{
+    const char *at = strstr(text, anchor);
+    CHECK(at != NULL);
+    syn_doc_analyze(doc, at ? (uint32_t)(at - text + delta) : 0, cur);
+}
+
+static void test_situation_and_shape(void)
+{
+    size_t len;
+    char *py = read_sample("sample.py", &len);
+    struct syn_doc *doc = syn_doc_new(lang_for_id("python"), py, len);
+    struct syn_cursor cur;
+
+    analyze_at(doc, py, "self.radius ** 2", 7, &cur);
+    CHECK_EQ_INT(cur.situation, SYN_SIT_MEMBER);
+    CHECK_EQ_STR(cur.receiver, "self");
+    CHECK_EQ_STR(cur.partial, "ra");
+    CHECK_EQ_INT(cur.scopes[0].kind, SYN_KIND_METHOD);
+    CHECK_EQ_STR(cur.scopes[0].header, "def area(self, precision: int = 2):");
+    CHECK_EQ_STR(cur.scopes[1].header, "class Circle:");
+    syn_cursor_release(&cur);
+
+    analyze_at(doc, py, "Total area", 3, &cur);
+    CHECK_EQ_INT(cur.situation, SYN_SIT_COMMENT);
+    syn_cursor_release(&cur);
+    analyze_at(doc, py, "total area: {}", 4, &cur);
+    CHECK_EQ_INT(cur.situation, SYN_SIT_STRING);
+    syn_cursor_release(&cur);
+    analyze_at(doc, py, "        squared = self", 4, &cur);
+    CHECK_EQ_INT(cur.situation, SYN_SIT_LINE_START);
+    CHECK_EQ_INT(cur.shape, SYN_SHAPE_LINE);
+    syn_cursor_release(&cur);
+    analyze_at(doc, py, "        squared = self", 0, &cur);
+    CHECK_EQ_INT(cur.shape, SYN_SHAPE_BLOCK); /* blank line after `def area(...):` */
+    syn_cursor_release(&cur);
+
+    struct syn_def *m;
+    size_t nm;
+    const char *at = strstr(py, "squared = self");
+    syn_doc_members(doc, (uint32_t)(at - py), "self", &m, &nm);
+    const char *want[] = {"x", "y", "radius", "area", "scaled", "kind"};
+    for (size_t i = 0; i < US_LEN(want); i++) {
+        bool found = false;
+        for (size_t k = 0; k < nm; k++)
+            found |= strcmp(m[k].name, want[i]) == 0;
+        if (!found)
+            fprintf(stderr, "  member %s of self missing\n", want[i]);
+        CHECK(found);
+    }
+    syn_defs_free(m, nm);
+    syn_doc_members(doc, 0, "Circle", &m, &nm);
+    CHECK(nm >= 6);
+    syn_defs_free(m, nm);
+    syn_doc_free(doc);
+    free(py);
+
+    /* A function being typed at the end of a Python file: still inside it, block shape. */
+    const char *t1 = "import os\n\ndef walk(root, depth):\n    seen = set()\n    ";
+    doc = doc_of("python", t1);
+    syn_doc_analyze(doc, (uint32_t)strlen(t1), &cur);
+    CHECK(cur.n_scopes >= 1 && strcmp(cur.scopes[0].name, "walk") == 0);
+    CHECK(has_name(&cur, "seen") && has_name(&cur, "root") && has_name(&cur, "os"));
+    CHECK_EQ_INT(cur.situation, SYN_SIT_LINE_START);
+    syn_cursor_release(&cur);
+    syn_doc_free(doc);
+
+    const char *t2 = "int add(int a, int b)\n{\n    \n}\n";
+    doc = doc_of("c", t2);
+    analyze_at(doc, t2, "    \n}", 4, &cur);
+    CHECK_EQ_INT(cur.shape, SYN_SHAPE_BLOCK);
+    CHECK(cur.n_scopes >= 1 && strcmp(cur.scopes[0].header, "int add(int a, int b)") == 0);
+    syn_cursor_release(&cur);
+    analyze_at(doc, t2, "int add", 21, &cur); /* right after the signature */
+    CHECK_EQ_INT(cur.shape, SYN_SHAPE_BLOCK);
+    syn_cursor_release(&cur);
+    syn_doc_free(doc);
+
+    const char *t3 = "struct pt { int x; int y; };\nvoid f(struct pt *p) { p->x = 1; p->";
+    doc = doc_of("c", t3);
+    syn_doc_analyze(doc, (uint32_t)strlen(t3), &cur);
+    CHECK_EQ_INT(cur.situation, SYN_SIT_MEMBER);
+    CHECK_EQ_STR(cur.receiver, "p");
+    syn_doc_members(doc, (uint32_t)strlen(t3), cur.receiver, &m, &nm);
+    CHECK_EQ_INT(nm, 2);
+    syn_defs_free(m, nm);
+    syn_cursor_release(&cur);
+    syn_doc_free(doc);
+
+    const char *t4 = "fn main() {\n    let v = std::";
+    doc = doc_of("rust", t4);
+    syn_doc_analyze(doc, (uint32_t)strlen(t4), &cur);
+    CHECK_EQ_INT(cur.situation, SYN_SIT_MEMBER);
+    CHECK_EQ_STR(cur.receiver, "std");
+    syn_cursor_release(&cur);
+    syn_doc_free(doc);
+
+    const char *t5 = "items.each do |x|\n  ";
+    doc = doc_of("ruby", t5);
+    syn_doc_analyze(doc, (uint32_t)strlen(t5), &cur);
+    CHECK_EQ_INT(cur.shape, SYN_SHAPE_BLOCK);
+    syn_cursor_release(&cur);
+    syn_doc_free(doc);
+
+    const char *t6 = "if x > 1 then\n  ";
+    doc = doc_of("lua", t6);
+    syn_doc_analyze(doc, (uint32_t)strlen(t6), &cur);
+    CHECK_EQ_INT(cur.shape, SYN_SHAPE_BLOCK);
+    syn_cursor_release(&cur);
+    syn_doc_free(doc);
+
+    /* Members in other languages. */
+    static const struct {
+        const char *lang, *file, *anchor, *receiver;
+        const char *want[4];
+    } mem[] = {
+        {"go", "sample.go", "return m.Abs", "Point", {"X", "Label", "Distance"}},
+        {"rust", "sample.rs", "self.total += added", "self", {"counts", "total", "top"}},
+        {"javascript", "sample.js", "return item;", "this", {"dir", "items", "save"}},
+        {"javascript", "sample.js", "module.exports", "DEFAULTS", {"limit", "sorted"}},
+        {"lua", "sample.lua", "local s = Stack", "Stack", {"new", "push", "pop"}},
+        {"c", "sample.c", "printf(\"sum", "numbers", {"items", "len", "cap"}},
+        {"typescript", "sample.ts", "return sum *", "this", {"products", "add", "owner"}},
+        {"java", "sample.java", "return removed;", "this", {"items", "capacity", "offer"}},
+        {"cpp", "sample.cpp", "acct.deposit", "acct", {"deposit", "balance", "owner_"}},
+    };
+    for (size_t i = 0; i < US_LEN(mem); i++) {
+        char *txt = read_sample(mem[i].file, &len);
+        doc = syn_doc_new(lang_for_id(mem[i].lang), txt, len);
+        at = strstr(txt, mem[i].anchor);
+        CHECK(at != NULL);
+        syn_doc_members(doc, at ? (uint32_t)(at - txt) : 0, mem[i].receiver, &m, &nm);
+        for (size_t w = 0; w < US_LEN(mem[i].want) && mem[i].want[w]; w++) {
+            bool found = false;
+            for (size_t k = 0; k < nm; k++)
+                found |= strcmp(m[k].name, mem[i].want[w]) == 0;
+            if (!found)
+                fprintf(stderr, "  %s: member %s of %s missing\n", mem[i].file, mem[i].want[w],
+                        mem[i].receiver);
+            CHECK(found);
+        }
+        syn_defs_free(m, nm);
+        syn_doc_free(doc);
+        free(txt);
+    }
+}
+
+/* ---------------------------------------------------------------- incremental == full */
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(uint32_t n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return n ? (uint32_t)(rng_state % n) : 0;
+}
+
+static size_t char_boundary(const char *t, size_t len, size_t b)
+{
+    while (b > 0 && b < len && ((unsigned char)t[b] & 0xC0) == 0x80)
+        b--;
+    return b;
+}
+
+static struct syn_point point_at(const char *t, size_t b)
+{
+    struct syn_point p = {0, 0};
+    size_t ls = 0;
+    for (size_t i = 0; i < b; i++)
+        if (t[i] == '\n') {
+            p.row++;
+            ls = i + 1;
+        }
+    p.column = (uint32_t)(b - ls);
+    return p;
+}
+
+static const char *const snippets[] = {
+    "x", " ", "\n", "(", ")", "{", "}", "[", "]", "\"", "'", ";", ":", ",", ".", "=", "#",
+    "//", "/*", "*/", "--", "end", "def f(a):\n  ", "if (x) {", "return 1;\n", "\t", "é", "日本",
+    "🙂", "ünï", "    ", "fn ", "do\n", "then", "class A", "<div>", "`", "${", "$(", "\\",
+    "0x1F", "1.5e3", "\"é\"", "//é\n", "# ü\n",
+};
+
+static void test_incremental(void)
+{
+    size_t n;
+    const struct lang_info *all = lang_all(&n);
+    static const char *const files[] = {"sample.c", "sample.cpp", "sample.py", "sample.js",
+                                        "sample.ts", "sample.tsx", "sample.go", "sample.rs",
+                                        "sample.java", "sample.rb", "sample.sh", "sample.lua",
+                                        "sample.json"};
+    static const char *const ids[] = {"c", "cpp", "python", "javascript", "typescript",
+                                      "typescriptreact", "go", "rust", "java", "ruby",
+                                      "shellscript", "lua", "json"};
+    (void)all;
+    for (size_t l = 0; l < US_LEN(files); l++) {
+        rng_state = 0x9E3779B97F4A7C15ull + l; /* fixed seed per language */
+        size_t len;
+        char *text = read_sample(files[l], &len);
+        size_t orig = len;
+        const struct lang_info *lang = lang_for_id(ids[l]);
+        struct syn_doc *doc = syn_doc_new(lang, text, len);
+        int mismatches = 0;
+        for (int e = 1; e <= 1000; e++) {
+            size_t start = char_boundary(text, len, rnd((uint32_t)len + 1));
+            size_t del = 0;
+            uint32_t op = rnd(3); /* 0 insert, 1 delete, 2 replace */
+            if (len > orig * 2)
+                op = 1;
+            if (op != 0) {
+                del = rnd(24);
+                if (start + del > len)
+                    del = len - start;
+                size_t end = start + del;
+                while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80)
+                    end++;
+                del = end - start;
+            }
+            const char *ins = op == 1 ? "" : snippets[rnd(US_LEN(snippets))];
+            size_t il = strlen(ins);
+            struct syn_edit ed = {
+                .start_byte = (uint32_t)start,
+                .old_end_byte = (uint32_t)(start + del),
+                .new_end_byte = (uint32_t)(start + il),
+                .start = point_at(text, start),
+                .old_end = point_at(text, start + del),
+            };
+            char *next = malloc(len - del + il + 1);
+            memcpy(next, text, start);
+            memcpy(next + start, ins, il);
+            memcpy(next + start + il, text + start + del, len - start - del);
+            len = len - del + il;
+            next[len] = 0;
+            free(text);
+            text = next;
+            ed.new_end = point_at(text, start + il);
+            syn_doc_edit(doc, &ed);
+            CHECK_EQ_INT(syn_doc_reparse(doc, text, len), 0);
+            if (e % 50 == 0 || e == 1000) {
+                struct syn_doc *fresh = syn_doc_new(lang, text, len);
+                char *a = syn_doc_sexp(doc), *b = syn_doc_sexp(fresh);
+                bool same = a && b && strcmp(a, b) == 0;
+                if (!same && mismatches++ < 2)
+                    fprintf(stderr, "  %s: incremental != full after %d edits\n", files[l], e);
+                CHECK(same);
+                free(a);
+                free(b);
+                /* The analysis also runs on whatever the edits left. */
+                struct syn_cursor cur;
+                syn_doc_analyze(doc, rnd((uint32_t)len + 1), &cur);
+                syn_cursor_release(&cur);
+                syn_doc_free(fresh);
+            }
+        }
+        syn_doc_free(doc);
+        free(text);
+    }
+}
+
+/* ---------------------------------------------------------------- hostile input */
+
+static void analyze_everywhere(struct syn_doc *doc, size_t len)
+{
+    struct syn_cursor cur;
+    size_t offs[] = {0, 1, len / 3, len / 2, len > 0 ? len - 1 : 0, len, len + 100};
+    for (size_t i = 0; i < US_LEN(offs); i++) {
+        CHECK_EQ_INT(syn_doc_analyze(doc, (uint32_t)offs[i], &cur), 0);
+        syn_cursor_release(&cur);
+    }
+    struct syn_def *d;
+    size_t n;
+    syn_doc_definitions(doc, &d, &n);
+    syn_defs_free(d, n);
+    syn_doc_members(doc, (uint32_t)(len / 2), "self", &d, &n);
+    syn_defs_free(d, n);
+}
+
+static void test_hostile(void)
+{
+    static const char *const ids[] = {"python", "c", "javascript", "ruby", "json", "bash"};
+    rng_state = 42;
+    for (size_t l = 0; l < US_LEN(ids); l++) {
+        const struct lang_info *lang = lang_for_id(ids[l]);
+        double t0 = now_s();
+
+        /* Binary bytes. */
+        size_t blen = 256 * 1024;
+        char *bin = malloc(blen);
+        for (size_t i = 0; i < blen; i++)
+            bin[i] = (char)rnd(256);
+        struct syn_doc *doc = syn_doc_new(lang, bin, blen);
+        analyze_everywhere(doc, blen);
+        syn_doc_free(doc);
+        free(bin);
+
+        /* One 1 MB line: over the line cap, so plain text. */
+        size_t llen = 1024 * 1024;
+        char *line = malloc(llen);
+        for (size_t i = 0; i < llen; i++)
+            line[i] = "ab (){}[];=\"'"[i % 13];
+        doc = syn_doc_new(lang, line, llen);
+        CHECK(!syn_doc_has_tree(doc));
+        analyze_everywhere(doc, llen);
+        /* Editing it down below the cap brings the tree back. */
+        CHECK_EQ_INT(syn_doc_reparse(doc, "x = 1\n", 6), 0);
+        CHECK(syn_doc_has_tree(doc));
+        syn_doc_free(doc);
+        free(line);
+
+        /* 5 MB of plausible source: over the document cap. */
+        size_t big = 5u * 1024 * 1024;
+        char *src = malloc(big);
+        static const char unit[] = "value = compute(alpha, beta) + 1\n";
+        for (size_t i = 0; i < big; i++)
+            src[i] = unit[i % (sizeof(unit) - 1)];
+        doc = syn_doc_new(lang, src, big);
+        CHECK(!syn_doc_has_tree(doc));
+        CHECK_EQ_INT(syn_doc_reparse(doc, src, big), SYN_ETOOBIG);
+        analyze_everywhere(doc, big);
+        syn_doc_free(doc);
+        free(src);
+
+        /* Unbalanced brackets and quotes, 3 MB over short lines: parsed within the budget or
+         * given up, never stuck. */
+        size_t ulen = 3u * 1024 * 1024;
+        char *unb = malloc(ulen);
+        static const char junk[] = "{{{ (((( [[[ \"' if x then do def f(:\n";
+        for (size_t i = 0; i < ulen; i++)
+            unb[i] = junk[i % (sizeof(junk) - 1)];
+        doc = syn_doc_new(lang, unb, ulen);
+        analyze_everywhere(doc, ulen);
+        for (int k = 0; k < 5; k++) {
+            struct syn_edit ed = {.start_byte = 10, .old_end_byte = 10, .new_end_byte = 1,
+                                  .start = {0, 10}, .old_end = {0, 10}, .new_end = {0, 11}};
+            ed.new_end_byte = 11;
+            unb[10] = '}';
+            syn_doc_edit(doc, &ed);
+            syn_doc_reparse(doc, unb, ulen);
+        }
+        analyze_everywhere(doc, ulen);
+        syn_doc_free(doc);
+        free(unb);
+
+        double dt = now_s() - t0;
+        if (dt > 30)
+            fprintf(stderr, "  %s: hostile inputs took %.1f s\n", ids[l], dt);
+        CHECK(dt < 30); /* generous: sanitizer builds are slow */
+    }
+
+    /* No language at all: plain text, still answers. */
+    struct syn_doc *doc = syn_doc_new(NULL, "a.b", 3);
+    struct syn_cursor cur;
+    CHECK(!syn_doc_has_tree(doc));
+    CHECK(syn_doc_sexp(doc) == NULL);
+    syn_doc_analyze(doc, 3, &cur);
+    CHECK_EQ_INT(cur.situation, SYN_SIT_MEMBER);
+    CHECK_EQ_STR(cur.receiver, "a");
+    CHECK_EQ_INT(cur.n_names, 0);
+    syn_cursor_release(&cur);
+    syn_doc_free(doc);
+}
+
+#define TESTS(X) X(test_table) X(test_samples) X(test_situation_and_shape) \
+    X(test_incremental) X(test_hostile)
+CHECK_MAIN(TESTS)
