@@ -1,0 +1,259 @@
+;;; understudy.el --- Understudy AI completions for Eglot  -*- lexical-binding: t; -*-
+
+;; Version: 0.1.0
+;; Package-Requires: ((emacs "27.1") (eglot "1.9"))
+;; Keywords: languages, tools, completion
+;; URL: https://github.com/understudy-lsp/understudy
+
+;;; Commentary:
+
+;; Understudy is a language server that gives AI code completions with failover across
+;; providers and a local offline engine.  This package connects it to Eglot:
+;;
+;;   (require 'understudy)
+;;   (setq understudy-providers
+;;         '((:name "claude" :kind "anthropic" :model "claude-sonnet-4-5")))
+;;   (understudy-eglot-setup)                   ; server entries + mode-line indicator
+;;   (add-hook 'python-mode-hook #'eglot-ensure)
+;;
+;; Completions arrive through `completion-at-point' (and so Company or Corfu): the AI
+;; suggestion first, labelled with the provider that served it, then local items.  The
+;; mode line shows which provider serves, or that Understudy is offline; M-x
+;; understudy-status shows every provider's state.
+;;
+;; Eglot runs one language server per buffer.  The entries added here therefore replace
+;; another server (clangd, pyright...) for the same major modes.  Understudy's wrap mode
+;; (`understudy --wrap -- CMD...') stands in front of the real server so both work: put
+;; the wrapper in front of that server's command in `eglot-server-programs'.
+
+;;; Code:
+
+(require 'cl-lib)
+(require 'eglot)
+(require 'jsonrpc)
+
+(defgroup understudy nil
+  "AI code completions with failover, through Eglot."
+  :group 'eglot
+  :prefix "understudy-")
+
+(defcustom understudy-server-command '("understudy" "--stdio")
+  "Command line that starts the Understudy server (PROGRAM ARGS...)."
+  :type '(repeat string))
+
+(defcustom understudy-providers nil
+  "Providers in priority order, each a plist with the keys of config.json.
+For example (:name \"claude\" :kind \"anthropic\" :model \"claude-sonnet-4-5\")
+or (:name \"local\" :kind \"ollama\" :model \"qwen2.5-coder:1.5b\").
+Keys are never written here: use :api_key_env or :api_key_file.
+nil leaves the providers to config.json."
+  :type '(repeat (plist :key-type symbol :value-type sexp)))
+
+(defcustom understudy-deadline-ms nil
+  "Overall time limit of one AI completion in milliseconds (nil: server default)."
+  :type '(choice (const nil) integer))
+
+(defcustom understudy-popup-budget-ms nil
+  "How long the completion popup waits for the network (nil: server default)."
+  :type '(choice (const nil) integer))
+
+(defcustom understudy-max-lines nil
+  "Longest suggestion in lines (nil: server default)."
+  :type '(choice (const nil) integer))
+
+(defcustom understudy-remote t
+  "When nil, nothing leaves the machine.
+Only loopback providers and the local engine serve then."
+  :type 'boolean)
+
+(defcustom understudy-extra-settings nil
+  "Further initializationOptions as a plist.
+They are merged over the ones built from the other options, e.g.
+\(:breaker (:failures 3) :log (:level \"debug\" :file \"/tmp/us.log\"))."
+  :type '(plist :key-type symbol :value-type sexp))
+
+(defcustom understudy-major-modes
+  '((python-mode . "python") (python-ts-mode . "python")
+    (c-mode . "c") (c-ts-mode . "c")
+    (c++-mode . "cpp") (c++-ts-mode . "cpp")
+    (js-mode . "javascript") (js-ts-mode . "javascript") (js2-mode . "javascript")
+    (typescript-mode . "typescript") (typescript-ts-mode . "typescript")
+    (tsx-ts-mode . "typescriptreact")
+    (go-mode . "go") (go-ts-mode . "go")
+    (rust-mode . "rust") (rust-ts-mode . "rust")
+    (java-mode . "java") (java-ts-mode . "java")
+    (ruby-mode . "ruby") (ruby-ts-mode . "ruby")
+    (sh-mode . "shellscript") (bash-ts-mode . "shellscript")
+    (lua-mode . "lua")
+    (json-mode . "json") (js-json-mode . "json") (json-ts-mode . "json"))
+  "Major modes Understudy serves, with the LSP language id each one sends."
+  :type '(alist :key-type symbol :value-type string))
+
+(defcustom understudy-mode-line-prefix "Understudy"
+  "Text before the status in the mode line."
+  :type 'string)
+
+(defclass understudy-server (eglot-lsp-server)
+  ((status :initform nil :accessor understudy--server-status
+           :documentation "Last understudy/status notification (a plist)."))
+  "An Eglot connection to the Understudy server.")
+
+(defun understudy--plist-merge (base over)
+  "Return BASE with the keys of OVER set over it (nested plists merged)."
+  (let ((out (copy-sequence base)))
+    (cl-loop for (k v) on over by #'cddr
+             do (let ((old (plist-get out k)))
+                  (setq out (plist-put out k
+                                       (if (and (consp old) (keywordp (car old))
+                                                (consp v) (keywordp (car v)))
+                                           (understudy--plist-merge old v)
+                                         v)))))
+    out))
+
+(defun understudy-initialization-options ()
+  "The initializationOptions object built from the customization variables."
+  (let (opts completion)
+    (when understudy-providers
+      (setq opts (plist-put opts :providers (vconcat understudy-providers))))
+    (when understudy-deadline-ms
+      (setq completion (plist-put completion :deadline_ms understudy-deadline-ms)))
+    (when understudy-popup-budget-ms
+      (setq completion (plist-put completion :popup_budget_ms understudy-popup-budget-ms)))
+    (when understudy-max-lines
+      (setq completion (plist-put completion :max_lines understudy-max-lines)))
+    (when completion
+      (setq opts (plist-put opts :completion completion)))
+    (unless understudy-remote
+      (setq opts (plist-put opts :privacy '(:remote :json-false))))
+    (setq opts (understudy--plist-merge opts understudy-extra-settings))
+    ;; An empty plist would be sent as null; the server wants an object.
+    (or opts (make-hash-table))))
+
+(cl-defmethod eglot-initialization-options ((_server understudy-server))
+  (understudy-initialization-options))
+
+(defun understudy--contact (&optional _interactive)
+  "Eglot contact for Understudy: our class and the configured command."
+  (cons 'understudy-server understudy-server-command))
+
+(defun understudy--server ()
+  "The Understudy connection managing the current buffer, or nil."
+  (let ((server (ignore-errors (eglot-current-server))))
+    (and (cl-typep server 'understudy-server) server)))
+
+(defun understudy--any-server ()
+  "The current buffer's Understudy connection, else any live one."
+  (or (understudy--server)
+      (cl-find-if (lambda (s) (cl-typep s 'understudy-server))
+                  (let (all)
+                    (maphash (lambda (_ servers) (setq all (append servers all)))
+                             eglot--servers-by-project)
+                    all))))
+
+(cl-defmethod eglot-handle-notification
+  ((server understudy-server) (_method (eql understudy/status)) &rest params)
+  "Keep the status the server sends; the mode line shows it."
+  (setf (understudy--server-status server) params)
+  (force-mode-line-update t)
+  (run-hooks 'understudy-status-functions))
+
+(defvar understudy-status-functions nil
+  "Hook run after a status notification arrived.
+Use it to refresh a custom mode line.")
+
+(defun understudy-status-string (&optional status)
+  "Short text for STATUS (a plist; default: the current buffer's server status).
+Returns \"\" when the buffer is not managed by Understudy."
+  (let* ((server (understudy--server))
+         (st (or status (and server (understudy--server-status server)))))
+    (cond
+     ((and (not st) (not server)) "")
+     ((not st) (format "%s:starting" understudy-mode-line-prefix))
+     ((equal (plist-get st :state) "offline")
+      (format "%s:offline" understudy-mode-line-prefix))
+     ((equal (plist-get st :state) "degraded")
+      (format "%s:%s(degraded)" understudy-mode-line-prefix (plist-get st :served_by)))
+     (t (format "%s:%s" understudy-mode-line-prefix (plist-get st :served_by))))))
+
+(defun understudy-mode-line-string ()
+  "The mode-line indicator, with a face for degraded and offline states."
+  (let ((s (understudy-status-string)))
+    (if (string-empty-p s) ""
+      (let* ((st (and (understudy--server) (understudy--server-status (understudy--server))))
+             (state (plist-get st :state)))
+        (concat " " (propertize s 'face (cond ((equal state "offline") 'error)
+                                              ((equal state "degraded") 'warning)
+                                              (t nil))
+                                'help-echo "mouse-1: Understudy provider status"
+                                'local-map (make-mode-line-mouse-map
+                                            'mouse-1 #'understudy-status)))))))
+
+(defconst understudy--mode-line-construct '(:eval (understudy-mode-line-string))
+  "What `understudy-eglot-setup' puts into `mode-line-misc-info'.")
+
+(defun understudy--format-status (st)
+  "Lines describing the status plist ST."
+  (let ((lines (list (format "Understudy: %s, served by %s"
+                             (plist-get st :state) (plist-get st :served_by)))))
+    (if (zerop (length (plist-get st :providers)))
+        (push "  no providers configured: the local engine serves" lines)
+      (seq-doseq (p (plist-get st :providers))
+        (push (concat
+               (format "  %-16s %-18s %-9s" (plist-get p :name) (plist-get p :kind)
+                       (plist-get p :state))
+               (let ((r (plist-get p :reason))) (if (stringp r) (concat "  " r) ""))
+               (let ((ms (plist-get p :retry_in_ms)))
+                 (if (and (numberp ms) (> ms 0)) (format "  retry in %.1fs" (/ ms 1000.0)) ""))
+               (let ((ms (plist-get p :p50_ms)))
+                 (if (numberp ms) (format "  p50 %dms" ms) ""))
+               (let ((n (plist-get p :requests)))
+                 (if (numberp n) (format "  %d req / %d failed" n (or (plist-get p :failures) 0)) "")))
+              lines)))
+    (nreverse lines)))
+
+(defun understudy-status ()
+  "Show every provider's state, asking the server for a fresh status."
+  (interactive)
+  (let ((server (understudy--any-server)))
+    (unless server (user-error "Understudy is not running in this session"))
+    (let* ((st (or (ignore-errors
+                     (jsonrpc-request server :workspace/executeCommand
+                                      '(:command "understudy.status" :arguments [])))
+                   (understudy--server-status server)))
+           (text (mapconcat #'identity (understudy--format-status st) "\n")))
+      (with-current-buffer (get-buffer-create "*understudy-status*")
+        (let ((inhibit-read-only t))
+          (erase-buffer)
+          (insert text "\n"))
+        (special-mode))
+      (if noninteractive
+          (message "%s" text)
+        (display-buffer "*understudy-status*"))
+      st)))
+
+;;;###autoload
+(defun understudy-eglot-setup ()
+  "Register Understudy with Eglot and add the mode-line indicator.
+Entries for `understudy-major-modes' go first in `eglot-server-programs',
+so they win over other servers for those modes (Eglot runs one server
+per buffer)."
+  (interactive)
+  (dolist (entry (reverse understudy-major-modes))
+    (setq eglot-server-programs
+          (cl-remove-if (lambda (e) (equal (car e) (list (car entry) :language-id (cdr entry))))
+                        eglot-server-programs))
+    (push (cons (list (car entry) :language-id (cdr entry)) #'understudy--contact)
+          eglot-server-programs))
+  (unless (member understudy--mode-line-construct mode-line-misc-info)
+    (setq mode-line-misc-info (append mode-line-misc-info
+                                      (list understudy--mode-line-construct)))))
+
+(defun understudy-eglot-teardown ()
+  "Undo `understudy-eglot-setup'."
+  (interactive)
+  (setq eglot-server-programs
+        (cl-remove-if (lambda (e) (eq (cdr e) #'understudy--contact)) eglot-server-programs))
+  (setq mode-line-misc-info (delete understudy--mode-line-construct mode-line-misc-info)))
+
+(provide 'understudy)
+;;; understudy.el ends here

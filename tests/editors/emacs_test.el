@@ -1,0 +1,142 @@
+;;; emacs_test.el --- Emacs batch test of editors/emacs/understudy.el  -*- lexical-binding: t; -*-
+;; Run by test_emacs.py: Eglot 1.9 against the real server and a fake provider.  Writes the
+;; checks as JSON to $US_RESULT.
+
+(setq package-directory-list '("/usr/share/emacs/site-lisp/elpa"))
+(package-initialize)
+(require 'eglot)
+(require 'json)
+(load (expand-file-name "editors/emacs/understudy.el" (getenv "UNDERSTUDY_SRC")) nil t)
+
+(defvar us-checks nil)
+(defvar us-error nil)
+
+(defun us-check (name ok &optional detail)
+  (push (list :name name :ok (if ok t :false)
+              :detail (if ok :null (format "%s" detail)))
+        us-checks))
+
+(defun us-finish ()
+  (with-temp-file (getenv "US_RESULT")
+    (insert (json-serialize
+             (list :checks (vconcat (reverse us-checks))
+                   :error (or us-error :null)))))
+  (kill-emacs 0))
+
+(defun us-wait (what pred &optional seconds)
+  "Run the event loop until PRED is non-nil; signal after SECONDS (default 10)."
+  (let ((deadline (+ (float-time) (or seconds 10))) v)
+    (while (not (setq v (funcall pred)))
+      (when (> (float-time) deadline) (error "Timed out waiting for %s" what))
+      (accept-process-output nil 0.05))
+    v))
+
+(defun us-fake-control (json)
+  (with-temp-buffer
+    (zerop (call-process "python3" nil t nil "-c"
+                         "import sys,urllib.request as u;u.urlopen(u.Request(sys.argv[1]+'/_control',data=sys.argv[2].encode(),method='POST'),timeout=10).read()"
+                         (getenv "US_FAKE_URL") json))))
+
+(defun us-mode-line ()
+  "The :eval parts of `mode-line-misc-info' as text.
+Batch Emacs has no real frame, so `format-mode-line' returns \"\" there; evaluate
+the constructs the way the mode line would."
+  (mapconcat (lambda (e)
+               (cond ((stringp e) e)
+                     ((eq (car-safe e) :eval) (format "%s" (eval (cadr e) t)))
+                     (t "")))
+             mode-line-misc-info ""))
+
+(defun us-item-source (cand)
+  (let ((item (get-text-property 0 'eglot--lsp-item cand)))
+    (or (plist-get (plist-get item :data) :source)
+        (plist-get (plist-get item :labelDetails) :description))))
+
+(defun us-candidates ()
+  "Eglot's completion candidates at point, as (PROXY . SOURCE)."
+  (let ((capf (eglot-completion-at-point)))
+    (mapcar (lambda (c) (cons (substring-no-properties c) (us-item-source c)))
+            (all-completions "" (nth 2 capf)))))
+
+(defun us-main ()
+  (let* ((file (getenv "US_FILE"))
+         (ai (getenv "US_AI_TEXT"))
+         (first-line (car (split-string ai "\n"))))
+    (setq understudy-server-command (list (getenv "US_BIN") "--stdio"))
+    (setq understudy-extra-settings
+          (json-parse-string (getenv "US_SETTINGS") :object-type 'plist :array-type 'array))
+    (understudy-eglot-setup)
+    (us-check "setup registers python-mode"
+              (eq (cdr (assoc '(python-mode :language-id "python") eglot-server-programs))
+                  #'understudy--contact))
+    (find-file file)
+    (us-check "python-mode" (eq major-mode 'python-mode) major-mode)
+    (eglot-ensure)
+    ;; eglot-ensure waits for post-command-hook, which batch mode never runs.
+    (run-hooks 'post-command-hook)
+    (let ((server (us-wait "eglot connection" #'understudy--server)))
+      (us-check "Eglot runs the Understudy server class" (cl-typep server 'understudy-server))
+      (us-wait "first understudy/status" (lambda () (understudy--server-status server)))
+      (us-check "mode line shows the serving provider"
+                (string-match-p "Understudy:fake\\b" (us-mode-line))
+                (us-mode-line))
+      (us-check "status string" (equal (understudy-status-string) "Understudy:fake")
+                (understudy-status-string))
+      ;; completion-at-point: Understudy's items (AI first, local ones too).
+      (goto-char (point-max))
+      (insert "    total = ")
+      (let* ((cands (us-candidates))
+             (sources (delete-dups (mapcar #'cdr cands))))
+        (unless (member "fake" sources)
+          ;; The popup has a budget; a running AI request fills the cache for the next try.
+          (accept-process-output nil 1.0)
+          (setq cands (us-candidates) sources (delete-dups (mapcar #'cdr cands))))
+        (us-check "completion offers the AI item (source fake)" (member "fake" sources) cands)
+        (us-check "completion offers local items (local:*)"
+                  (cl-some (lambda (s) (and (stringp s) (string-prefix-p "local:" s))) sources)
+                  cands)
+        ;; Apply the AI item through completion-at-point: only it matches its own first
+        ;; characters under the basic style, so completion-at-point inserts it at once.
+        (let* ((ai-cand (car (cl-find "fake" cands :key #'cdr :test #'equal)))
+               (completion-styles '(basic))
+               (completion-category-overrides '((eglot (styles basic))))
+               (completion-category-defaults nil)
+               (start (line-beginning-position)))
+          (when ai-cand
+            (insert (substring ai-cand 0 (min 3 (length ai-cand))))
+            (completion-at-point)
+            (us-check "completion-at-point applies the multi-line AI item"
+                      (equal (buffer-substring-no-properties start (point-max))
+                             (concat "    total = " ai))
+                      (format "%S" (buffer-substring-no-properties start (point-max))))))))
+    ;; The provider starts failing: the indicator follows the status notifications.
+    (us-check "fake switched to failing" (us-fake-control "{\"mode\":\"status_503\"}"))
+    (let ((before (understudy-status-string)) changed)
+      (dotimes (i 4)
+        (unless changed
+          (goto-char (point-max))
+          (insert (format "\n    x%d = " i))
+          (ignore-errors (us-candidates))
+          (ignore-errors
+            (jsonrpc-request (understudy--server) :textDocument/inlineCompletion
+                             (append (eglot--TextDocumentPositionParams)
+                                     '(:context (:triggerKind 1)))))
+          (ignore-errors
+            (us-wait "status change" (lambda () (not (equal (understudy-status-string) before))) 2))
+          (unless (equal (understudy-status-string) before)
+            (setq changed (understudy-status-string)))))
+      (us-check "mode line indicator changes when the provider fails"
+                (and changed (string-match-p "offline\\|degraded" (us-mode-line)))
+                (format "%s -> %s" before (us-mode-line))))
+    (let ((st (understudy-status)))
+      (us-check "M-x understudy-status returns the provider table"
+                (equal (plist-get (aref (plist-get st :providers) 0) :name) "fake") st))
+    (let ((buf (get-buffer "*understudy-status*")))
+      (us-check "*understudy-status* buffer lists the provider"
+                (and buf (with-current-buffer buf (string-match-p "fake" (buffer-string))))))))
+
+(run-at-time 60 nil (lambda () (setq us-error "watchdog: test did not finish in 60 s") (us-finish)))
+(condition-case err
+    (us-main)
+  (error (setq us-error (format "%S" err))))
+(us-finish)
