@@ -225,6 +225,13 @@ struct syn_doc {
     struct index idx;
 };
 
+static uint64_t parse_budget_us = SYN_PARSE_BUDGET_US;
+
+void syn_set_parse_budget_us(uint64_t us)
+{
+    parse_budget_us = us ? us : SYN_PARSE_BUDGET_US;
+}
+
 static void index_clear(struct index *ix)
 {
     ix->valid = false;
@@ -276,23 +283,27 @@ static int parse(struct syn_doc *doc, bool incremental)
         doc->tree = NULL;
         return SYN_ETOOBIG;
     }
-    if (!doc->tree && doc->skip) {
+    if (doc->skip) {
         doc->skip--;
         return SYN_ETOOBIG;
     }
     TSTree *old = incremental ? doc->tree : NULL;
+    /* A first parse may take longer than a reparse, which reuses most of the old tree. */
+    ts_parser_set_timeout_micros(doc->parser, old ? parse_budget_us : parse_budget_us * 10);
     TSTree *t = ts_parser_parse_string(doc->parser, old, doc->text, (uint32_t)doc->len);
-    if (doc->tree)
-        ts_tree_delete(doc->tree);
-    doc->tree = t;
     if (!t) {
-        /* Out of time: forget the partial state and space out the next attempts. */
+        /* Out of time: forget the partial state, keep the old (edited) tree, which is close
+         * enough for analysis, and space out the next attempts. */
         ts_parser_reset(doc->parser);
         doc->backoff = doc->backoff ? (doc->backoff < 32 ? doc->backoff * 2 : 64u) : 1;
         doc->skip = doc->backoff;
         return SYN_ETOOBIG;
     }
+    if (doc->tree)
+        ts_tree_delete(doc->tree);
+    doc->tree = t;
     doc->backoff = 0;
+    doc->skip = 0;
     return 0;
 }
 
@@ -309,8 +320,6 @@ struct syn_doc *syn_doc_new(const struct lang_info *lang, const char *text, size
             /* The configure check makes this unreachable; stay usable as plain text. */
             ts_parser_delete(doc->parser);
             doc->parser = NULL;
-        } else {
-            ts_parser_set_timeout_micros(doc->parser, SYN_PARSE_BUDGET_US);
         }
     }
     parse(doc, false);
@@ -529,7 +538,7 @@ static int kind_rank(enum syn_kind k)
     switch (k) {
     case SYN_KIND_METHOD: return 6;
     case SYN_KIND_CLASS: return 5;
-    case SYN_KIND_FIELD: return 4;
+    case SYN_KIND_FIELD: return 5; /* constructor(private x) is a field first */
     case SYN_KIND_PARAMETER: return 4;
     case SYN_KIND_TYPE: return 3;
     case SYN_KIND_IMPORT: return 3;
@@ -911,6 +920,17 @@ static bool line_opens_block(const struct syn_doc *doc, const char *s, size_t n)
     bool hash_comment = lc && strcmp(lc, "#") == 0;
     if (last == ':' && hash_comment && !(n >= 2 && s[n - 2] == ':'))
         return true; /* Python headers (and Ruby symbols never end a line with a lone ':') */
+    /* Ruby block parameters: `each do |x|`, `map { |x|` */
+    if (last == '|' && n >= 2) {
+        const char *bar = memchr(s, '|', n - 1);
+        if (bar && bar > s) {
+            size_t k = (size_t)(bar - s);
+            while (k > 0 && s[k - 1] == ' ')
+                k--;
+            if ((k >= 1 && s[k - 1] == '{') || ends_with_word(s, k, "do"))
+                return true;
+        }
+    }
     if (ends_with_word(s, n, "do") || ends_with_word(s, n, "then") ||
         ends_with_word(s, n, "else") || ends_with_word(s, n, "begin") ||
         ends_with_word(s, n, "repeat"))
@@ -943,6 +963,10 @@ static bool line_opens_block(const struct syn_doc *doc, const char *s, size_t n)
 
 static enum syn_shape compute_shape(const struct syn_doc *doc, uint32_t b)
 {
+    /* Text after the cursor on its line: the insertion completes that line. */
+    for (uint32_t i = b; i < doc->len && doc->text[i] != '\n'; i++)
+        if (!isspace((unsigned char)doc->text[i]) && !strchr(")]}\"'`", doc->text[i]))
+            return SYN_SHAPE_LINE;
     uint32_t ls = line_start(doc, b);
     uint32_t a = ls;
     while (a < b && (doc->text[a] == ' ' || doc->text[a] == '\t'))
@@ -1231,14 +1255,19 @@ static bool scope_name_is(const struct syn_doc *doc, const struct scope_rec *s, 
     return s->name_e - s->name_s == len && memcmp(doc->text + s->name_s, name, len) == 0;
 }
 
-/* Is the identifier word w (length wl) present in text[a, b) as a whole word? */
-static bool has_word(const char *text, uint32_t a, uint32_t b, const char *w, size_t wl)
+/* Where the identifier word w (length wl) occurs in text[a, b) as a whole word, or -1. */
+static int64_t find_word(const char *text, uint32_t a, uint32_t b, const char *w, size_t wl)
 {
     for (uint32_t i = a; i + wl <= b; i++)
         if (memcmp(text + i, w, wl) == 0 && (i == a || !is_ident((unsigned char)text[i - 1])) &&
             (i + wl == b || !is_ident((unsigned char)text[i + wl])))
-            return true;
-    return false;
+            return i;
+    return -1;
+}
+
+static bool has_word(const char *text, uint32_t a, uint32_t b, const char *w, size_t wl)
+{
+    return find_word(text, a, b, w, wl) >= 0;
 }
 
 /* Collect members of the type named tname (length tl): fields and methods inside every class
@@ -1284,6 +1313,33 @@ static void members_of_type(struct syn_doc *doc, const char *tname, size_t tl,
     }
 }
 
+/* Of the classes named in text[a, e), the one nearest pos (`Point p`, `p = Point(...)`);
+ * a qualifier (`ns::`, `mod.`) is not a type. NULL when none. */
+static const struct def_rec *class_near(const struct syn_doc *doc, uint32_t a, uint32_t e,
+                                        uint32_t pos)
+{
+    const struct index *ix = &doc->idx;
+    const struct def_rec *best = NULL;
+    uint32_t best_dist = UINT32_MAX;
+    for (size_t k = 0; k < ix->n_defs; k++) {
+        const struct def_rec *t = &ix->defs[k];
+        if (t->kind != SYN_KIND_CLASS && t->kind != SYN_KIND_TYPE)
+            continue;
+        int64_t at = find_word(doc->text, a, e, doc->text + t->name_s, t->name_e - t->name_s);
+        if (at < 0)
+            continue;
+        uint32_t after = (uint32_t)at + (t->name_e - t->name_s);
+        if (after < doc->len && (doc->text[after] == '.' || doc->text[after] == ':'))
+            continue;
+        uint32_t dist = (uint32_t)(at > pos ? at - pos : pos - at);
+        if (dist < best_dist) {
+            best_dist = dist;
+            best = t;
+        }
+    }
+    return best;
+}
+
 void syn_doc_members(struct syn_doc *doc, uint32_t byte, const char *receiver,
                      struct syn_def **out, size_t *n)
 {
@@ -1324,19 +1380,30 @@ void syn_doc_members(struct syn_doc *doc, uint32_t byte, const char *receiver,
         uint32_t a = line_start(doc, d->start), e = line_end(doc, d->name_e);
         if (d->end > e)
             e = d->end < e + 400 ? d->end : e;
-        for (size_t k = 0; k < ix->n_defs && !o.n; k++) {
-            const struct def_rec *t = &ix->defs[k];
-            if ((t->kind == SYN_KIND_CLASS || t->kind == SYN_KIND_TYPE) &&
-                has_word(doc->text, a, e, doc->text + t->name_s, t->name_e - t->name_s))
-                members_of_type(doc, doc->text + t->name_s, t->name_e - t->name_s, &o);
-        }
-        for (size_t k = 0; k < ix->n_defs && !o.n; k++) {
+        const struct def_rec *best = class_near(doc, a, e, d->name_s);
+        if (best)
+            members_of_type(doc, doc->text + best->name_s, best->name_e - best->name_s, &o);
+        for (size_t k = 0; k < ix->n_defs && !best; k++) {
             const struct def_rec *f = &ix->defs[k];
             if (f->kind == SYN_KIND_FIELD && f->name_s > d->name_e && f->name_e <= d->end)
                 push_def(doc, &o, f);
         }
         if (o.n)
             break;
+    }
+    /* Unfinished code often has no definition for the variable (the function around it does
+     * not parse yet): look at the lines before the cursor that mention it. */
+    for (uint32_t i = byte, lines = 0; !o.n && i > 0 && lines < 400; i--) {
+        if (doc->text[i - 1] == '\n')
+            lines++;
+        if (i - 1 + rl > byte || memcmp(doc->text + i - 1, receiver, rl) != 0 ||
+            (i >= 2 && is_ident((unsigned char)doc->text[i - 2])) ||
+            is_ident((unsigned char)doc->text[i - 1 + rl]))
+            continue;
+        const struct def_rec *t = class_near(doc, line_start(doc, i - 1), line_end(doc, i - 1),
+                                             i - 1);
+        if (t)
+            members_of_type(doc, doc->text + t->name_s, t->name_e - t->name_s, &o);
     }
 done:
     *out = o.v ? o.v : syn__alloc(sizeof(struct syn_def));

@@ -16,12 +16,17 @@
 
 /* Caps that keep the event loop responsive on pathological input. A document over
  * SYN_MAX_BYTES, or with a line longer than SYN_MAX_LINE, gets no tree (plain text: analysis
- * still reports the textual situation, but no scopes or names). A parse that runs longer than
- * SYN_PARSE_BUDGET_US is abandoned; the document stays without tree and the next attempts are
- * spaced out (after 1, 2, 4 ... reparse calls) so that typing in it stays cheap. */
+ * still reports the textual situation, but no scopes or names). A reparse that runs longer
+ * than the budget (SYN_PARSE_BUDGET_US; ten times that for a first parse) is abandoned: the
+ * document keeps its previous, edited tree (or none), and the next attempts are spaced out
+ * (skipping 1, 2, 4 ... 64 reparse calls) so that typing in such a file stays cheap. */
 #define SYN_MAX_BYTES (4u * 1024 * 1024)
 #define SYN_MAX_LINE (64u * 1024)
 #define SYN_PARSE_BUDGET_US 50000
+
+/* Change the reparse budget for the whole process (0 restores the default). Tests that
+ * compare trees raise it so a busy machine cannot make a parse give up. */
+void syn_set_parse_budget_us(uint64_t us);
 
 struct syn_doc;
 
@@ -45,8 +50,8 @@ void syn_doc_free(struct syn_doc *doc);
 
 /* Incremental update: report each edit with syn_doc_edit (ts_tree_edit on the old tree), then
  * call syn_doc_reparse once with the complete new text (borrowed, copied). Several edits may
- * precede one reparse. Returns 0, or SYN_ETOOBIG when the new text is over a cap or the parse
- * ran out of time (the document is then without tree until a later reparse succeeds). */
+ * precede one reparse. Returns 0, or SYN_ETOOBIG when the new text is over a cap (the document
+ * is then without tree) or the parse ran out of time (see the caps above). */
 void syn_doc_edit(struct syn_doc *doc, const struct syn_edit *edit);
 int syn_doc_reparse(struct syn_doc *doc, const char *text, size_t len);
 

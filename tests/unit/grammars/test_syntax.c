@@ -307,7 +307,7 @@ static void test_situation_and_shape(void)
     CHECK_EQ_INT(cur.shape, SYN_SHAPE_LINE);
     syn_cursor_release(&cur);
     analyze_at(doc, py, "        squared = self", 0, &cur);
-    CHECK_EQ_INT(cur.shape, SYN_SHAPE_BLOCK); /* blank line after `def area(...):` */
+    CHECK_EQ_INT(cur.shape, SYN_SHAPE_LINE); /* the line has text after the cursor */
     syn_cursor_release(&cur);
 
     struct syn_def *m;
@@ -337,6 +337,15 @@ static void test_situation_and_shape(void)
     CHECK(cur.n_scopes >= 1 && strcmp(cur.scopes[0].name, "walk") == 0);
     CHECK(has_name(&cur, "seen") && has_name(&cur, "root") && has_name(&cur, "os"));
     CHECK_EQ_INT(cur.situation, SYN_SIT_LINE_START);
+    CHECK_EQ_INT(cur.shape, SYN_SHAPE_LINE);
+    syn_cursor_release(&cur);
+    syn_doc_free(doc);
+    const char *t1b = "class Shape:\n    def area(self, scale):\n        ";
+    doc = doc_of("python", t1b);
+    syn_doc_analyze(doc, (uint32_t)strlen(t1b), &cur);
+    CHECK_EQ_INT(cur.shape, SYN_SHAPE_BLOCK);
+    CHECK(cur.n_scopes >= 1 && strcmp(cur.scopes[0].name, "area") == 0);
+    CHECK(has_name(&cur, "scale"));
     syn_cursor_release(&cur);
     syn_doc_free(doc);
 
@@ -352,6 +361,7 @@ static void test_situation_and_shape(void)
     syn_doc_free(doc);
 
     const char *t3 = "struct pt { int x; int y; };\nvoid f(struct pt *p) { p->x = 1; p->";
+    /* (unfinished code: the tree has errors here, the analysis must cope) */
     doc = doc_of("c", t3);
     syn_doc_analyze(doc, (uint32_t)strlen(t3), &cur);
     CHECK_EQ_INT(cur.situation, SYN_SIT_MEMBER);
@@ -470,6 +480,8 @@ static void test_incremental(void)
                                       "typescriptreact", "go", "rust", "java", "ruby",
                                       "shellscript", "lua", "json"};
     (void)all;
+    /* Compare trees, not timing: a loaded machine must not make a parse give up here. */
+    syn_set_parse_budget_us(20u * 1000 * 1000);
     for (size_t l = 0; l < US_LEN(files); l++) {
         rng_state = 0x9E3779B97F4A7C15ull + l; /* fixed seed per language */
         size_t len;
@@ -512,7 +524,10 @@ static void test_incremental(void)
             text = next;
             ed.new_end = point_at(text, start + il);
             syn_doc_edit(doc, &ed);
-            CHECK_EQ_INT(syn_doc_reparse(doc, text, len), 0);
+            int rc = syn_doc_reparse(doc, text, len);
+            if (rc != 0)
+                fprintf(stderr, "  %s: reparse after edit %d returned %d\n", files[l], e, rc);
+            CHECK_EQ_INT(rc, 0);
             if (e % 50 == 0 || e == 1000) {
                 struct syn_doc *fresh = syn_doc_new(lang, text, len);
                 char *a = syn_doc_sexp(doc), *b = syn_doc_sexp(fresh);
@@ -532,6 +547,7 @@ static void test_incremental(void)
         syn_doc_free(doc);
         free(text);
     }
+    syn_set_parse_budget_us(0);
 }
 
 /* ---------------------------------------------------------------- hostile input */
