@@ -765,6 +765,19 @@ def control(conn, method, path, hmap, body, keep_alive):
               + data)
 
 
+def looks_like_control(sock):
+    """Peek at the request line: control traffic must get through connection-level faults."""
+    r, _, _ = select.select([sock], [], [], 2.0)
+    if not r:
+        return False
+    try:
+        head = sock.recv(64, socket.MSG_PEEK)
+    except OSError:
+        return False
+    parts = head.split(b" ", 2)
+    return len(parts) > 1 and parts[1].startswith(b"/_")
+
+
 def serve_conn(sock, cid):
     conn = Conn(sock, cid)
     try:
@@ -773,7 +786,7 @@ def serve_conn(sock, cid):
         pass
     try:
         first = STATE.peek_fault()
-        if first["fault"] in ("accept_reset", "accept_close"):
+        if first["fault"] in ("accept_reset", "accept_close") and not looks_like_control(sock):
             STATE.take_fault()
             with STATE.lock:
                 STATE.requests.append({"id": len(STATE.requests) + 1, "conn": cid,

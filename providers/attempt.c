@@ -1,0 +1,373 @@
+/* attempt: glue between the HTTP engine and one provider adapter. The adapter knows the wire
+ * format; this file knows the policy for partial failures (reference/resilience.md): text that
+ * already streamed is kept up to its last complete line when the stream breaks afterwards. */
+#include "attempt.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct attempt {
+    struct http_engine *eng;
+    const struct prov_config *cfg;
+    const struct prov_ops *ops;
+    struct http_transfer *xfer;
+    struct attempt_callbacks cb;
+    void *ud;
+    void *stream;         /* adapter's parser state, 2xx only */
+    int status;
+    bool success_status;  /* 2xx */
+    bool complete;        /* the adapter saw the end-of-stream marker */
+    bool finished;        /* on_done delivered or cancelled: nothing more goes out */
+    int depth;            /* > 0 while a user callback runs: free later */
+    struct strbuf text;
+    struct strbuf errbody;
+    uint64_t start_us;
+    int64_t first_byte_us;
+    int64_t first_text_us;
+    const struct http_headers *headers; /* borrowed from the transfer while it runs */
+};
+
+static void attempt_free(struct attempt *a)
+{
+    if (a->stream)
+        a->ops->stream_free(a->stream);
+    sb_release(&a->text);
+    sb_release(&a->errbody);
+    free(a);
+}
+
+/* Free once nobody up the stack still uses the struct. Returns true when freed. */
+static bool maybe_free(struct attempt *a)
+{
+    if (a->finished && a->depth == 0) {
+        attempt_free(a);
+        return true;
+    }
+    return false;
+}
+
+static void outcome_init(struct prov_outcome *out, enum prov_outcome_kind kind, int status)
+{
+    memset(out, 0, sizeof(*out));
+    out->kind = kind;
+    out->http_status = status;
+    out->retry_after_ms = -1;
+}
+
+static bool has_visible_text(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!isspace((unsigned char)s[i]))
+            return true;
+    return false;
+}
+
+/* A broken stream keeps its text up to the last complete line, if that holds anything. */
+static bool keep_complete_lines(struct strbuf *text)
+{
+    const char *nl = text->len ? memrchr(text->data, '\n', text->len) : NULL;
+    if (!nl)
+        return false;
+    size_t keep = (size_t)(nl - text->data) + 1;
+    if (!has_visible_text(text->data, keep))
+        return false;
+    text->len = keep;
+    text->data[keep] = 0;
+    return true;
+}
+
+/* Deliver the result. Stops the transfer first when it is still running (finishing from inside
+ * an http callback), so nothing can arrive afterwards. */
+static void finish(struct attempt *a, const struct prov_outcome *out, bool partial,
+                   int64_t connect_us)
+{
+    if (a->finished)
+        return;
+    a->finished = true;
+    if (a->xfer) {
+        http_abort(a->xfer);
+        a->xfer = NULL;
+    }
+    struct attempt_result res;
+    memset(&res, 0, sizeof(res));
+    res.outcome = *out;
+    if (out->kind == PROV_OUT_OK) {
+        res.text = a->text.data;
+        res.text_len = a->text.len;
+    } else {
+        res.text = "";
+        res.text_len = 0;
+    }
+    res.truncated = partial;
+    res.ttfb_ms = a->first_text_us < 0 ? -1 : a->first_text_us / 1000;
+    res.timing.connect_us = connect_us;
+    res.timing.first_byte_us = a->first_byte_us;
+    res.timing.first_text_us = a->first_text_us;
+    res.timing.total_us = (int64_t)(us_now_us() - a->start_us);
+    LOG_D("attempt", "%s: %s (status %d, %zu bytes of text%s)", a->cfg->name ? a->cfg->name : "?",
+          prov_outcome_name(out->kind), out->http_status, res.text_len,
+          partial ? ", partial" : "");
+    a->depth++;
+    a->cb.on_done(a, a->ud, &res);
+    a->depth--;
+}
+
+/* The body ended (or broke) after a 2xx: decide between a full answer, a partial one, and
+ * failure `fail`. */
+static void finish_stream(struct attempt *a, const struct prov_outcome *fail, int64_t connect_us)
+{
+    struct prov_outcome out;
+    outcome_init(&out, PROV_OUT_OK, a->status);
+    if (a->complete || fail == NULL) {
+        if (!has_visible_text(a->text.data, a->text.len)) {
+            outcome_init(&out, PROV_OUT_MALFORMED, a->status);
+            snprintf(out.message, sizeof(out.message), "empty completion");
+        }
+        finish(a, &out, false, connect_us);
+        return;
+    }
+    if (keep_complete_lines(&a->text)) {
+        finish(a, &out, true, connect_us);
+        return;
+    }
+    finish(a, fail, false, connect_us);
+}
+
+static bool content_type_ok(const char *ct)
+{
+    if (!ct || !*ct)
+        return true;
+    static const char *const ok[] = {"text/event-stream", "application/x-ndjson",
+                                     "application/jsonl", "text/plain"};
+    for (size_t i = 0; i < US_ARRAY_LEN(ok); i++)
+        if (strncasecmp(ct, ok[i], strlen(ok[i])) == 0)
+            return true;
+    /* application/json, application/stream+json, application/problem+json ... */
+    return strncasecmp(ct, "application/", 12) == 0 && strstr(ct, "json") != NULL;
+}
+
+static const char *header_lookup(void *ud, const char *name)
+{
+    return http_header_get(ud, name);
+}
+
+/* ------------------------------------------------------------------ http callbacks */
+
+static void on_headers(struct http_transfer *t, void *ud, int status,
+                       const struct http_headers *h)
+{
+    struct attempt *a = ud;
+    (void)t;
+    a->status = status;
+    a->headers = h;
+    a->first_byte_us = (int64_t)(us_now_us() - a->start_us);
+    a->success_status = status >= 200 && status < 300;
+    if (!a->success_status)
+        return;
+    const char *ct = http_header_get(h, "content-type");
+    if (!content_type_ok(ct)) {
+        struct prov_outcome out;
+        outcome_init(&out, PROV_OUT_MALFORMED, status);
+        snprintf(out.message, sizeof(out.message), "unexpected content type %.60s", ct);
+        finish(a, &out, false, -1);
+        maybe_free(a);
+        return;
+    }
+    a->stream = a->ops->stream_new(a->cfg);
+}
+
+static void on_data(struct http_transfer *t, void *ud, const char *buf, size_t len)
+{
+    struct attempt *a = ud;
+    (void)t;
+    if (!a->success_status) {
+        size_t room = ATTEMPT_MAX_ERROR_BODY - a->errbody.len;
+        sb_add(&a->errbody, buf, US_MIN(room, len));
+        if (len >= room) {
+            /* Enough to classify; do not download a huge error page. */
+            struct prov_outcome out;
+            outcome_init(&out, PROV_OUT_SERVER, a->status);
+            a->ops->classify(a->status, header_lookup, (void *)a->headers, a->errbody.data,
+                             a->errbody.len, &out);
+            out.http_status = a->status;
+            finish(a, &out, false, -1);
+            maybe_free(a);
+        }
+        return;
+    }
+    if (a->complete || !a->stream)
+        return;
+    size_t before = a->text.len;
+    struct prov_outcome err;
+    outcome_init(&err, PROV_OUT_STREAM_ERROR, a->status);
+    int rv = a->ops->stream_feed(a->stream, buf, len, &a->text, &err);
+    if (a->text.len > before && a->cb.on_text) {
+        if (a->first_text_us < 0)
+            a->first_text_us = (int64_t)(us_now_us() - a->start_us);
+        a->depth++;
+        a->cb.on_text(a, a->ud, a->text.data + before, a->text.len - before);
+        a->depth--;
+        if (maybe_free(a) || a->finished)
+            return; /* aborted from on_text */
+    } else if (a->text.len > before && a->first_text_us < 0) {
+        a->first_text_us = (int64_t)(us_now_us() - a->start_us);
+    }
+    if (rv > 0) {
+        a->complete = true; /* the rest of the body is the end of framing; let it drain */
+    } else if (rv < 0) {
+        err.http_status = a->status;
+        finish_stream(a, &err, -1);
+        maybe_free(a);
+    }
+}
+
+static void on_http_done(struct http_transfer *t, void *ud, const struct http_done *d)
+{
+    struct attempt *a = ud;
+    (void)t;
+    a->xfer = NULL; /* the engine releases it after we return */
+    struct prov_outcome out;
+    int64_t connect_us = d->timing.connect_us;
+
+    if (d->status > 0 && !a->success_status && d->headers) {
+        outcome_init(&out, PROV_OUT_SERVER, d->status);
+        a->ops->classify(d->status, header_lookup, (void *)d->headers, a->errbody.data,
+                         a->errbody.len, &out);
+        out.http_status = d->status;
+        finish(a, &out, false, connect_us);
+        maybe_free(a);
+        return;
+    }
+
+    enum prov_outcome_kind kind;
+    switch (d->result) {
+    case HTTP_RESULT_OK:
+        kind = PROV_OUT_OK;
+        break;
+    case HTTP_RESULT_TIMEOUT_CONNECT:
+    case HTTP_RESULT_TIMEOUT_FIRST_BYTE:
+    case HTTP_RESULT_TIMEOUT_STALL:
+    case HTTP_RESULT_TIMEOUT_TOTAL:
+        kind = PROV_OUT_TIMEOUT;
+        break;
+    case HTTP_RESULT_TOO_LARGE:
+        kind = PROV_OUT_MALFORMED;
+        break;
+    case HTTP_RESULT_ABORTED:
+        kind = PROV_OUT_CANCELLED;
+        break;
+    default:
+        kind = PROV_OUT_TRANSPORT;
+        break;
+    }
+    outcome_init(&out, kind, d->status);
+    if (kind != PROV_OUT_OK)
+        snprintf(out.message, sizeof(out.message), "%s", http_result_name(d->result));
+
+    if (!a->success_status) {
+        /* No response at all: refused, DNS, TLS, reset, timeout before the headers. */
+        if (kind == PROV_OUT_OK) {
+            outcome_init(&out, PROV_OUT_MALFORMED, d->status);
+            snprintf(out.message, sizeof(out.message), "no response");
+        }
+        finish(a, &out, false, connect_us);
+        maybe_free(a);
+        return;
+    }
+    if (kind == PROV_OUT_MALFORMED) {
+        snprintf(out.message, sizeof(out.message), "response larger than %u bytes",
+                 ATTEMPT_MAX_RESPONSE_BYTES);
+        finish(a, &out, false, connect_us);
+    } else if (kind == PROV_OUT_OK) {
+        if (!a->complete && a->stream) {
+            struct prov_outcome end;
+            outcome_init(&end, PROV_OUT_MALFORMED, d->status);
+            if (a->ops->stream_end(a->stream, &a->text, &end) != 0) {
+                end.http_status = d->status;
+                if (!end.message[0])
+                    snprintf(end.message, sizeof(end.message), "stream ended early");
+                finish_stream(a, &end, connect_us);
+                maybe_free(a);
+                return;
+            }
+        }
+        finish_stream(a, NULL, connect_us);
+    } else {
+        finish_stream(a, &out, connect_us);
+    }
+    maybe_free(a);
+}
+
+static const struct http_callbacks attempt_http_cb = {on_headers, on_data, on_http_done};
+
+/* ------------------------------------------------------------------ public API */
+
+int attempt_start(struct http_engine *eng, const struct prov_config *cfg,
+                  const struct prov_context *ctx, const char *key,
+                  const struct attempt_opts *opts, const struct attempt_callbacks *cb,
+                  void *ud, struct attempt **out)
+{
+    if (out)
+        *out = NULL;
+    if (!eng || !cfg || !cfg->ops || !ctx || !cb || !cb->on_done)
+        return US_EINVAL;
+    const struct prov_ops *ops = cfg->ops;
+    struct prov_request req;
+    memset(&req, 0, sizeof(req));
+    int rc = ops->build_request(cfg, ctx, key, &req);
+    if (rc != 0)
+        return rc;
+
+    struct http_request hreq = {
+        .method = req.body ? HTTP_POST : HTTP_GET,
+        .url = req.url,
+        .headers = (const char *const *)req.headers,
+        .body = req.body,
+        .body_len = req.body_len,
+        .max_response_bytes = ATTEMPT_MAX_RESPONSE_BYTES,
+    };
+    if (opts) {
+        hreq.connect_timeout_ms = opts->connect_timeout_ms;
+        hreq.first_byte_timeout_ms = opts->first_byte_timeout_ms;
+        hreq.stall_timeout_ms = opts->stall_timeout_ms;
+        hreq.total_timeout_ms = opts->total_timeout_ms;
+        if (opts->max_response_bytes)
+            hreq.max_response_bytes = opts->max_response_bytes;
+    }
+
+    struct attempt *a = xcalloc(1, sizeof(*a));
+    a->eng = eng;
+    a->cfg = cfg;
+    a->ops = ops;
+    a->cb = *cb;
+    a->ud = ud;
+    a->first_byte_us = -1;
+    a->first_text_us = -1;
+    sb_init(&a->text);
+    sb_init(&a->errbody);
+    a->start_us = us_now_us();
+    rc = http_start(eng, &hreq, &attempt_http_cb, a, &a->xfer);
+    prov_request_release(&req);
+    if (rc != 0) {
+        attempt_free(a);
+        return rc;
+    }
+    if (out)
+        *out = a;
+    return 0;
+}
+
+void attempt_abort(struct attempt *a)
+{
+    if (!a || a->finished)
+        return;
+    a->finished = true;
+    if (a->xfer) {
+        http_abort(a->xfer);
+        a->xfer = NULL;
+    }
+    maybe_free(a);
+}
