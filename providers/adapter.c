@@ -328,7 +328,7 @@ int prov__req_fill(struct prov_request *req, char *url, struct prov__headers *h,
     req->headers = h->v;
     h->v = NULL;
     h->n = h->cap = 0;
-    req->body = json_dumps(body, JSON_COMPACT);
+    req->body = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
     req->body_len = req->body ? strlen(req->body) : 0;
     req->stream = stream;
     json_decref(body);

@@ -19,7 +19,7 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
         const struct prov_excerpt *e = &ctx->excerpts[i];
         if (!e->text)
             continue;
-        json_array_append_new(extra, json_pack("{s:s, s:o}", "filename", e->path ? e->path : "",
+        json_array_append_new(extra, json_pack("{s:s, s:o}", "filename", e->path ? e->path : "", "text",
                                                prov__jstr(e->text, strlen(e->text))));
     }
     json_t *body = json_object();
