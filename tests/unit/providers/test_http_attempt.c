@@ -517,6 +517,73 @@ static void test_start_error(void)
     env_done(&e);
 }
 
+/* The real adapters (providers/<kind>.c) against the fake's wire formats, end to end through
+ * attempt and the engine: the fake and the adapters were written from the same reference and
+ * must agree, for every split of the bytes. */
+static void test_real_adapters(void)
+{
+    static const struct {
+        const char *mode;
+        enum prov_outcome_kind kind;
+    } modes[] = {
+        {"{\"mode\": \"healthy\", \"text\": \"h\\u00e9llo \\u2713\\nworld\\n\"}", PROV_OUT_OK},
+        {"{\"mode\": \"chunked_bytes\", \"text\": \"h\\u00e9llo \\u2713\\nworld\\n\"}", PROV_OUT_OK},
+        {"{\"mode\": \"status_503\"}", PROV_OUT_SERVER},
+        {"{\"mode\": \"rate_limit_seconds\"}", PROV_OUT_RATE_LIMITED},
+        {"{\"mode\": \"auth_401\"}", PROV_OUT_AUTH},
+        {"{\"mode\": \"stream_error_first\"}", PROV_OUT_STREAM_ERROR},
+    };
+    struct env e;
+    env_init(&e);
+    int kinds = 0;
+    for (const char *const *k = prov_kind_names(); k && *k; k++) {
+        kinds++;
+        const struct prov_ops *ops = prov_ops_find(*k);
+        CHECK(ops != NULL);
+        if (!ops)
+            continue;
+        /* Same path as the kind's default base URL, on the fake's host and port. */
+        const char *path = strstr(ops->default_base_url, "://");
+        path = path ? strchr(path + 3, '/') : NULL;
+        char base[256];
+        snprintf(base, sizeof(base), "%s%s", e.f->base, path ? path : "");
+        json_t *entry = json_pack("{s:s, s:s, s:s, s:s}", "name", *k, "kind", *k, "model",
+                                  "fake-model", "base_url", base);
+        struct prov_config cfg;
+        char *err = NULL;
+        int rc = prov_config_parse(entry, &cfg, NULL, &err);
+        json_decref(entry);
+        CHECK_EQ_INT(rc, 0);
+        if (rc != 0) {
+            fprintf(stderr, "%s: %s\n", *k, err ? err : "?");
+            free(err);
+            continue;
+        }
+        for (size_t m = 0; m < US_ARRAY_LEN(modes); m++) {
+            fake_control(e.f, "{\"reset\": true}");
+            fake_control(e.f, modes[m].mode);
+            struct arec r;
+            arec_init(&r);
+            CHECK_EQ_INT(attempt_start(e.eng, &cfg, &e.ctx, "sk-test", &e.opts, &acb, &r, NULL),
+                         0);
+            run_until(&e, &r.finished, 15000);
+            if (r.out.kind != modes[m].kind ||
+                (modes[m].kind == PROV_OUT_OK && strcmp(r.text, "h\xc3\xa9llo \xe2\x9c\x93\nworld\n")))
+                fprintf(stderr, "kind %s, fake %s: got %s (%s) text \"%s\"\n", *k, modes[m].mode,
+                        prov_outcome_name(r.out.kind), r.out.message, r.text);
+            CHECK_EQ_INT(r.out.kind, modes[m].kind);
+            if (modes[m].kind == PROV_OUT_OK)
+                CHECK_EQ_STR(r.text, "h\xc3\xa9llo \xe2\x9c\x93\nworld\n");
+            if (modes[m].kind == PROV_OUT_RATE_LIMITED)
+                CHECK_EQ_INT(r.out.retry_after_ms, 7000);
+            sb_release(&r.deltas);
+        }
+        prov_config_release(&cfg);
+    }
+    CHECK_EQ_INT(kinds, 8);
+    env_done(&e);
+}
+
 #define TESTS(X)                                                                       \
     X(test_ok_streams_text)                                                            \
     X(test_split_every_byte_utf8)                                                      \
@@ -527,6 +594,7 @@ static void test_start_error(void)
     X(test_transport)                                                                  \
     X(test_gzip_answer)                                                                \
     X(test_abort)                                                                      \
-    X(test_start_error)
+    X(test_start_error)                                                               \
+    X(test_real_adapters)
 
 CHECK_MAIN(TESTS)
