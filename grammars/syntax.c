@@ -667,7 +667,8 @@ static void build_index(struct syn_doc *doc)
     /* Scopes: sort, drop duplicates and blocks that are merely the body of their parent
      * (a function's braces), so the enclosing list reads function > class, not function >
      * block > function. */
-    qsort(ix->scopes, ix->n_scopes, sizeof(*ix->scopes), cmp_scope);
+    if (ix->n_scopes)
+        qsort(ix->scopes, ix->n_scopes, sizeof(*ix->scopes), cmp_scope);
     size_t w = 0;
     for (size_t i = 0; i < ix->n_scopes; i++) {
         struct scope_rec *prev = w ? &ix->scopes[w - 1] : NULL;
@@ -702,7 +703,8 @@ static void build_index(struct syn_doc *doc)
     link_parents(ix);
 
     /* Definitions: sort by name position, keep the most specific capture of each name. */
-    qsort(ix->defs, ix->n_defs, sizeof(*ix->defs), cmp_def);
+    if (ix->n_defs)
+        qsort(ix->defs, ix->n_defs, sizeof(*ix->defs), cmp_def);
     w = 0;
     for (size_t i = 0; i < ix->n_defs; i++) {
         if (w && ix->defs[w - 1].name_s == ix->defs[i].name_s)
@@ -746,7 +748,8 @@ static void build_index(struct syn_doc *doc)
             ix->defs[w++] = ix->defs[i];
     ix->n_defs = w;
     /* Imports: in order, without statements nested in one already listed. */
-    qsort(ix->imports, ix->n_imports, sizeof(*ix->imports), cmp_range);
+    if (ix->n_imports)
+        qsort(ix->imports, ix->n_imports, sizeof(*ix->imports), cmp_range);
     w = 0;
     for (size_t i = 0; i < ix->n_imports; i++) {
         if (w && ix->imports[i].end <= ix->imports[w - 1].end)
@@ -1020,14 +1023,6 @@ static bool scope_contains(const struct syn_doc *doc, const struct scope_rec *s,
     return ls + ci == b && ci > hi;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-    const struct syn_name *x = a, *y = b;
-    if (x->depth != y->depth)
-        return x->depth < y->depth ? -1 : 1;
-    return 0;
-}
-
 int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
 {
     memset(out, 0, sizeof(*out));
@@ -1137,26 +1132,44 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
         out->names[i] = out->names[nn - 1 - i];
         out->names[nn - 1 - i] = t;
     }
-    /* qsort is not stable; a stable insertion sort keeps the closeness order. */
-    for (size_t i = 1; i < nn; i++) {
-        struct syn_name t = out->names[i];
-        size_t j = i;
-        while (j > 0 && cmp_name(&out->names[j - 1], &t) > 0) {
-            out->names[j] = out->names[j - 1];
-            j--;
-        }
-        out->names[j] = t;
-    }
+    /* Stable counting sort by depth keeps the closeness order within a scope; a hash set
+     * drops shadowed names in linear time (files may define thousands). */
+    size_t *count = calloc(ne + 2, sizeof(size_t));
+    struct syn_name *sorted = syn__alloc((nn + 1) * sizeof(*sorted));
+    if (!count)
+        abort();
+    for (size_t i = 0; i < nn; i++)
+        count[out->names[i].depth + 1]++;
+    for (size_t d = 1; d <= ne + 1; d++)
+        count[d] += count[d - 1];
+    for (size_t i = 0; i < nn; i++)
+        sorted[count[out->names[i].depth]++] = out->names[i];
+    free(count);
+    free(out->names);
+    out->names = sorted;
+    size_t hcap = 16;
+    while (hcap < nn * 2)
+        hcap *= 2;
+    const char **seen = calloc(hcap, sizeof(*seen));
+    if (!seen)
+        abort();
     size_t w = 0;
     for (size_t i = 0; i < nn; i++) {
+        uint32_t h = 2166136261u;
+        for (const char *c = out->names[i].name; *c; c++)
+            h = (h ^ (unsigned char)*c) * 16777619u;
+        size_t slot = h & (hcap - 1);
         bool dup = false;
-        for (size_t k = 0; k < w && !dup; k++)
-            dup = strcmp(out->names[k].name, out->names[i].name) == 0;
-        if (dup)
+        while (seen[slot] && !(dup = strcmp(seen[slot], out->names[i].name) == 0))
+            slot = (slot + 1) & (hcap - 1);
+        if (dup) {
             free(out->names[i].name);
-        else
-            out->names[w++] = out->names[i];
+            continue;
+        }
+        seen[slot] = out->names[i].name;
+        out->names[w++] = out->names[i];
     }
+    free(seen);
     out->n_names = w;
     free(encl);
 
