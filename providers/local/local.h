@@ -41,9 +41,14 @@ struct local_item {
     double score;       /* higher first */
 };
 
+struct syn_cursor;
+
 struct local_request {
     const struct prov_context *ctx; /* language, prefix, suffix, situation, receiver, names */
     struct syn_doc *syntax;         /* may be NULL */
+    const struct syn_cursor *cursor;/* analysis at the cursor, may be NULL */
+    struct syn_doc *const *others;  /* other open documents of the language (members) */
+    size_t n_others;
     const char *uri;
     const char *text;               /* the whole document */
     size_t text_len;

@@ -1,0 +1,369 @@
+/* engine: the local engine's facade (local.h): snippets + symbols + words for the popup, the
+ * line model for ghost text, and background indexing of the workspace. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fuzzy.h"
+#include "languages.h"
+#include "lines.h"
+#include "local.h"
+#include "snippet.h"
+#include "symbols.h"
+#include "syntax.h"
+#include "words.h"
+
+#define INDEX_STEP_US 3000  /* per loop turn: the loop stays responsive while indexing */
+#define LINE_MIN_CONFIDENCE 0.30
+
+struct local_engine {
+    uv_loop_t *loop;
+    struct snip_lib *snippets;
+    struct words *words;
+    struct lines *lines;
+    bool use_snippets, use_symbols, use_words, use_lines;
+    struct words_caps caps;
+    uv_idle_t indexer;
+    bool indexing;
+    char **snippet_dirs;
+};
+
+static void feed_lines(void *ud, const char *path, const char *text, size_t len)
+{
+    struct local_engine *e = ud;
+    lines_add_text(e->lines, text, len);
+}
+
+static void free_strv(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+static bool same_strv(char **a, char **b)
+{
+    size_t i = 0;
+    for (; a && b && a[i] && b[i]; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return (!a || !a[i]) && (!b || !b[i]);
+}
+
+static void load_snippets(struct local_engine *e, char **dirs)
+{
+    snip_lib_free(e->snippets);
+    e->snippets = snip_lib_new();
+    snip_lib_load_builtin(e->snippets);
+    for (char **d = dirs; d && *d; d++) {
+        int n = snip_lib_load_dir(e->snippets, *d);
+        if (n < 0)
+            LOG_W("local", "snippet folder %s: %s", *d, us_strerror(n));
+        else
+            LOG_I("local", "loaded %d snippets from %s", n, *d);
+    }
+}
+
+struct local_engine *local_engine_new(uv_loop_t *loop, const struct us_settings *settings)
+{
+    struct local_engine *e = xcalloc(1, sizeof(*e));
+    e->loop = loop;
+    e->words = words_new();
+    e->lines = lines_new(NULL);
+    words_set_file_hook(e->words, feed_lines, e);
+    uv_idle_init(loop, &e->indexer);
+    e->indexer.data = e;
+    local_engine_configure(e, settings);
+    return e;
+}
+
+static void indexer_closed(uv_handle_t *h)
+{
+    struct local_engine *e = h->data;
+    free(e);
+}
+
+void local_engine_free(struct local_engine *e)
+{
+    if (!e)
+        return;
+    snip_lib_free(e->snippets);
+    words_free(e->words);
+    lines_free(e->lines);
+    free_strv(e->snippet_dirs);
+    uv_close((uv_handle_t *)&e->indexer, indexer_closed);
+}
+
+void local_engine_configure(struct local_engine *e, const struct us_settings *st)
+{
+    e->use_snippets = st->local.snippets;
+    e->use_symbols = st->local.symbols;
+    e->use_words = st->local.words;
+    e->use_lines = st->local.lines;
+    e->caps.max_files = (size_t)st->local.workspace_max_files;
+    e->caps.max_total_bytes = st->local.workspace_max_bytes;
+    if (!e->snippets || !same_strv(e->snippet_dirs, st->local.snippet_dirs)) {
+        free_strv(e->snippet_dirs);
+        size_t n = 0;
+        while (st->local.snippet_dirs && st->local.snippet_dirs[n])
+            n++;
+        e->snippet_dirs = xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            e->snippet_dirs[i] = xstrdup(st->local.snippet_dirs[i]);
+        load_snippets(e, e->snippet_dirs);
+    }
+}
+
+void local_engine_doc_update(struct local_engine *e, const char *uri, const char *language,
+                             const char *text, size_t len)
+{
+    words_doc_set(e->words, uri, text, len);
+    lines_doc_set(e->lines, uri, text, len);
+}
+
+void local_engine_doc_close(struct local_engine *e, const char *uri)
+{
+    words_doc_remove(e->words, uri);
+    lines_doc_remove(e->lines, uri);
+}
+
+static void index_step(uv_idle_t *h)
+{
+    struct local_engine *e = h->data;
+    if (words_index_step(e->words, INDEX_STEP_US) == 0) {
+        struct words_stats st;
+        words_stats(e->words, &st);
+        LOG_I("local", "workspace indexed: %zu files, %zu bytes, %zu distinct words", st.files,
+              st.bytes, st.distinct);
+        uv_idle_stop(h);
+        e->indexing = false;
+    }
+}
+
+void local_engine_index_workspace(struct local_engine *e, const char *root)
+{
+    if (!root || !e->use_words)
+        return;
+    if (words_index_start(e->words, root, &e->caps) < 0) {
+        LOG_W("local", "cannot index workspace %s", root);
+        return;
+    }
+    e->indexing = true;
+    uv_idle_start(&e->indexer, index_step);
+}
+
+/* ------------------------------------------------------------------ popup */
+
+struct item_list {
+    struct local_item *items;
+    size_t n, cap;
+};
+
+static bool has_label(const struct item_list *l, const char *label)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->items[i].label, label) == 0)
+            return true;
+    return false;
+}
+
+static struct local_item *push(struct item_list *l)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 32;
+        l->items = xrealloc(l->items, l->cap * sizeof(*l->items));
+    }
+    struct local_item *it = &l->items[l->n++];
+    memset(it, 0, sizeof(*it));
+    return it;
+}
+
+static enum local_kind kind_of(enum syn_kind k)
+{
+    switch (k) {
+    case SYN_KIND_FUNCTION: return LOCAL_KIND_FUNCTION;
+    case SYN_KIND_METHOD: return LOCAL_KIND_METHOD;
+    case SYN_KIND_CLASS: return LOCAL_KIND_CLASS;
+    case SYN_KIND_TYPE: return LOCAL_KIND_STRUCT;
+    case SYN_KIND_FIELD: return LOCAL_KIND_FIELD;
+    case SYN_KIND_IMPORT: return LOCAL_KIND_MODULE;
+    default: return LOCAL_KIND_VARIABLE;
+    }
+}
+
+static int cmp_items(const void *a, const void *b)
+{
+    const struct local_item *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return strcmp(x->label, y->label);
+}
+
+static void add_snippets(struct local_engine *e, const struct local_request *req,
+                         struct item_list *l)
+{
+    const struct prov_context *ctx = req->ctx;
+    if (!e->use_snippets || !req->partial || !*req->partial)
+        return;
+    if (ctx->situation == PROV_SIT_MEMBER || ctx->situation == PROV_SIT_COMMENT ||
+        ctx->situation == PROV_SIT_STRING)
+        return;
+    struct snip_match m[12];
+    size_t n = snip_lib_lookup(e->snippets, ctx->language, req->partial, m, 12);
+    size_t line_end = req->offset;
+    while (line_end < req->text_len && req->text[line_end] != '\n')
+        line_end++;
+    char *current_line = xstrndup(req->text + (req->offset - ctx->column),
+                                  line_end - (req->offset - ctx->column));
+    struct snip_env env = {
+        .language = ctx->language,
+        .path = ctx->path,
+        .workspace_folder = req->workspace_folder,
+        .current_line = current_line,
+        .current_word = req->partial,
+        .indent = ctx->indent,
+        .line = ctx->line,
+    };
+    for (size_t i = 0; i < n; i++) {
+        /* Snippets complete keywords-like prefixes; scattered matches would be noise. */
+        if (fuzzy_class_of(m[i].score) < FUZZY_PREFIX_CI)
+            continue;
+        struct strbuf body;
+        sb_init(&body);
+        snip_render(m[i].info->body, &env, req->snippet_support ? SNIP_LSP : SNIP_PLAIN, &body,
+                    NULL);
+        struct local_item *it = push(l);
+        it->label = xstrdup(m[i].prefix);
+        it->insert_text = sb_detach(&body, NULL);
+        sb_release(&body);
+        it->snippet = req->snippet_support;
+        it->source = PROV_SOURCE_SNIPPET;
+        it->kind = LOCAL_KIND_SNIPPET;
+        it->detail = xstrdup(m[i].info->description[0] ? m[i].info->description
+                                                        : m[i].info->name);
+        /* Below identifiers of the same match class: a snippet is a bigger commitment. */
+        it->score = fuzzy_class_of(m[i].score) * 1000.0 + 100.0;
+    }
+    free(current_line);
+}
+
+static void add_symbols(struct local_engine *e, const struct local_request *req,
+                        struct item_list *l)
+{
+    if (!e->use_symbols)
+        return;
+    struct sym_query q = {
+        .doc = req->syntax,
+        .cursor = req->cursor,
+        .offset = (uint32_t)req->offset,
+        .language = req->ctx->language,
+        .partial = req->partial,
+        .others = req->others,
+        .n_others = req->n_others,
+    };
+    struct sym_candidate *c;
+    size_t n = sym_complete(&q, &c, 200);
+    for (size_t i = 0; i < n; i++) {
+        if (has_label(l, c[i].name))
+            continue;
+        struct local_item *it = push(l);
+        it->label = xstrdup(c[i].name);
+        it->insert_text = xstrdup(c[i].name);
+        it->source = PROV_SOURCE_SYMBOL;
+        it->kind = c[i].what == SYM_KEYWORD ? LOCAL_KIND_KEYWORD : kind_of(c[i].kind);
+        it->detail = xstrdup(c[i].what == SYM_KEYWORD ? "keyword" : syn_kind_name(c[i].kind));
+        it->score = c[i].score;
+    }
+    sym_candidates_free(c, n);
+}
+
+/* Words come ranked by nearness and frequency, which predicts the wanted identifier well; a
+ * word that is also a visible symbol keeps the symbol's provenance but gains the word's rank. */
+static void add_words(struct local_engine *e, const struct local_request *req,
+                      struct item_list *l, bool member)
+{
+    if (!e->use_words || !req->partial || !*req->partial)
+        return;
+    struct words_item w[64];
+    struct words_query q = {req->uri, req->text, req->text_len, req->offset, req->partial,
+                            strlen(req->partial)};
+    size_t n = words_query(e->words, &q, w, US_ARRAY_LEN(w));
+    size_t plen = strlen(req->partial);
+    for (size_t i = 0; i < n; i++) {
+        int fs = fuzzy_score(req->partial, plen, w[i].word, strlen(w[i].word));
+        double rank_bonus = 600.0 - (double)i * 8.0;
+        bool found = false;
+        for (size_t k = 0; k < l->n; k++) {
+            if (strcmp(l->items[k].label, w[i].word) != 0)
+                continue;
+            found = true;
+            if (l->items[k].source == PROV_SOURCE_SYMBOL)
+                l->items[k].score = US_MAX(l->items[k].score,
+                                           fuzzy_class_of(fs) * 1000.0 + rank_bonus + 50.0);
+        }
+        if (found || member)
+            continue;
+        struct local_item *it = push(l);
+        it->label = xstrdup(w[i].word);
+        it->insert_text = xstrdup(w[i].word);
+        it->source = PROV_SOURCE_WORD;
+        it->kind = LOCAL_KIND_TEXT;
+        it->detail = xstrdup(w[i].origin == WORDS_HERE       ? "word in this file"
+                             : w[i].origin == WORDS_OPEN_DOC ? "word in an open file"
+                                                             : "word in the workspace");
+        it->score = fuzzy_class_of(fs) * 1000.0 + rank_bonus;
+    }
+}
+
+static void release_items(struct local_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].label);
+        free(items[i].insert_text);
+        free(items[i].detail);
+    }
+}
+
+size_t local_engine_complete(struct local_engine *e, const struct local_request *req,
+                             struct local_item **items, size_t max)
+{
+    struct item_list l = {0};
+    bool member = req->ctx->situation == PROV_SIT_MEMBER;
+    add_symbols(e, req, &l);
+    size_t symbols = l.n;
+    /* After `x.` words are a fallback for receivers we know nothing about. */
+    add_words(e, req, &l, member && symbols > 0);
+    add_snippets(e, req, &l);
+    qsort(l.items, l.n, sizeof(*l.items), cmp_items);
+    if (l.n > max) {
+        release_items(l.items + max, l.n - max);
+        l.n = max;
+    }
+    *items = l.items;
+    return l.n;
+}
+
+void local_items_free(struct local_item *items, size_t n)
+{
+    release_items(items, n);
+    free(items);
+}
+
+bool local_engine_line(struct local_engine *e, const struct local_request *req,
+                       struct strbuf *out)
+{
+    if (!e->use_lines)
+        return false;
+    if (req->ctx->situation == PROV_SIT_COMMENT)
+        return false;
+    struct lines_query q = {req->text, req->text_len, req->offset};
+    struct lines_suggestion s;
+    if (lines_suggest(e->lines, &q, &s) < 0 || !s.text)
+        return false;
+    bool ok = s.confidence >= LINE_MIN_CONFIDENCE && s.text[0];
+    if (ok)
+        sb_adds(out, s.text);
+    LOG_D("local", "line suggestion (%s, %.2f)%s", s.rule, s.confidence, ok ? "" : " dropped");
+    lines_suggestion_release(&s);
+    return ok;
+}

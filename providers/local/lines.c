@@ -1,0 +1,1047 @@
+/* lines: see lines.h. The n-gram counts lines independently (each line's contexts reach back
+ * only to the previous line's last token), which is what makes document updates incremental:
+ * an edit re-counts just the lines it touched and the one after. Tokens carry their leading
+ * space ("x" and " x" are different tokens), so decoding reproduces the code's own spacing. */
+#include "lines.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "fuzzy.h"
+
+#define MAX_ORDER 3         /* context tokens: a 4-gram model */
+#define MAX_LINE_TOKENS 256
+#define MAX_LINE_BYTES 1000 /* longer lines are data or minified code: not learned from */
+#define MAX_OUT_TOKENS 40
+#define LOOKBACK_LINES 400  /* analogy search distance */
+#define MIN_CONFIDENCE 0.25
+
+enum { ID_UNK, ID_BOL, ID_EOL, ID_EMPTY, ID_START, ID_FIRST };
+enum tok_kind { T_ID, T_NUM, T_STR, T_OP };
+
+struct tok {
+    uint32_t start, len; /* in the line */
+    uint32_t gap;        /* bytes of whitespace before it */
+    enum tok_kind kind;
+    bool open_string;    /* a string literal not closed on this line */
+};
+
+struct vocab_ent {
+    char *s; /* with the leading space when the token had one */
+    uint32_t len, hash;
+};
+
+struct ctx {
+    uint64_t key; /* 0 = empty slot */
+    uint32_t total;
+    uint32_t head; /* pair index + 1 */
+};
+
+struct pair {
+    uint64_t ctx;
+    uint32_t next;
+    int32_t count;
+    uint32_t link; /* next pair of the same context, index + 1 */
+};
+
+struct doc {
+    char *uri;
+    char *text;
+    size_t len;
+};
+
+struct lines {
+    struct lines_caps caps;
+    struct vocab_ent *vocab;
+    size_t n_vocab, cap_vocab;
+    uint32_t *vtable;
+    size_t vtable_cap;
+    struct ctx *ctxs;
+    size_t n_ctx, ctx_cap;
+    struct pair *pairs;
+    size_t n_pairs, cap_pairs;
+    uint32_t *ptable;
+    size_t ptable_cap;
+    struct doc *docs;
+    size_t n_docs;
+    size_t ws_bytes;
+};
+
+/* ---------------------------------------------------------------- tokenizer */
+
+static bool is_word(unsigned char c) { return fuzzy_is_word(c); }
+
+static size_t op_len(const char *s, size_t n)
+{
+    static const char *const ops3[] = {"...", "<<=", ">>=", "===", "!==", "**=", "//="};
+    static const char *const ops2[] = {"->", "=>", "::", "==", "!=", "<=", ">=", "&&", "||",
+                                       "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=",
+                                       "^=", "<<", ">>", "**", "//", ":="};
+    if (n >= 3)
+        for (size_t i = 0; i < US_ARRAY_LEN(ops3); i++)
+            if (!memcmp(s, ops3[i], 3))
+                return 3;
+    if (n >= 2)
+        for (size_t i = 0; i < US_ARRAY_LEN(ops2); i++)
+            if (!memcmp(s, ops2[i], 2))
+                return 2;
+    return 1;
+}
+
+/* Tokens of one line (no newline inside). Returns the count (capped). */
+static size_t tokenize(const char *s, size_t n, struct tok *out, size_t max)
+{
+    size_t i = 0, k = 0, ws_start = 0;
+    while (i < n && k < max) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+            i++;
+            continue;
+        }
+        struct tok t = {(uint32_t)i, 0, (uint32_t)(i - ws_start), T_OP, false};
+        if (k == 0)
+            t.gap = 0; /* indentation is not part of the first token */
+        size_t j = i;
+        if (isdigit(c) || (c == '.' && i + 1 < n && isdigit((unsigned char)s[i + 1]))) {
+            t.kind = T_NUM;
+            j++;
+            while (j < n && (is_word((unsigned char)s[j]) || s[j] == '.'))
+                j++;
+        } else if (is_word(c)) {
+            t.kind = T_ID;
+            while (j < n && is_word((unsigned char)s[j]))
+                j++;
+        } else if (c == '"' || c == '\'' || c == '`') {
+            t.kind = T_STR;
+            j++;
+            while (j < n && (unsigned char)s[j] != c) {
+                if (s[j] == '\\' && j + 1 < n)
+                    j++;
+                j++;
+            }
+            if (j < n)
+                j++;
+            else
+                t.open_string = true;
+        } else {
+            j += op_len(s + i, n - i);
+        }
+        t.len = (uint32_t)(j - i);
+        out[k++] = t;
+        i = j;
+        ws_start = i;
+    }
+    return k;
+}
+
+/* ---------------------------------------------------------------- vocabulary */
+
+static uint32_t hash32(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void vocab_grow(struct lines *m)
+{
+    size_t cap = m->vtable_cap ? m->vtable_cap * 2 : 4096;
+    uint32_t *t = xcalloc(cap, sizeof *t);
+    for (size_t i = 0; i < m->n_vocab; i++) {
+        size_t j = m->vocab[i].hash & (cap - 1);
+        while (t[j])
+            j = (j + 1) & (cap - 1);
+        t[j] = (uint32_t)i + 1;
+    }
+    free(m->vtable);
+    m->vtable = t;
+    m->vtable_cap = cap;
+}
+
+/* Id of a token given as (space flag, text); ID_UNK when unknown and !create. */
+static uint32_t vocab_id(struct lines *m, bool space, const char *s, size_t n, bool create)
+{
+    char buf[256];
+    if (n + 1 >= sizeof buf)
+        return ID_UNK;
+    size_t bl = 0;
+    if (space)
+        buf[bl++] = ' ';
+    memcpy(buf + bl, s, n);
+    bl += n;
+    if (m->n_vocab * 2 >= m->vtable_cap)
+        vocab_grow(m);
+    uint32_t h = hash32(buf, bl);
+    size_t j = h & (m->vtable_cap - 1);
+    while (m->vtable[j]) {
+        struct vocab_ent *e = &m->vocab[m->vtable[j] - 1];
+        if (e->hash == h && e->len == bl && !memcmp(e->s, buf, bl))
+            return m->vtable[j] - 1;
+        j = (j + 1) & (m->vtable_cap - 1);
+    }
+    if (!create)
+        return ID_UNK;
+    if (m->n_vocab == m->cap_vocab) {
+        m->cap_vocab = m->cap_vocab ? m->cap_vocab * 2 : 4096;
+        m->vocab = xrealloc(m->vocab, m->cap_vocab * sizeof *m->vocab);
+    }
+    uint32_t id = (uint32_t)m->n_vocab++;
+    m->vocab[id] = (struct vocab_ent){xstrndup(buf, bl), (uint32_t)bl, h};
+    m->vtable[j] = id + 1;
+    return id;
+}
+
+/* ---------------------------------------------------------------- counts */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t ctx_key(const uint32_t *ids, size_t k)
+{
+    uint64_t h = mix64(k + 0x9e3779b97f4a7c15ULL);
+    for (size_t i = 0; i < k; i++)
+        h = mix64(h ^ (ids[i] + 0x632be59bd9b4e019ULL * (i + 1)));
+    return h | 1;
+}
+
+static void ctx_grow(struct lines *m)
+{
+    size_t cap = m->ctx_cap ? m->ctx_cap * 2 : 8192;
+    struct ctx *t = xcalloc(cap, sizeof *t);
+    for (size_t i = 0; i < m->ctx_cap; i++) {
+        if (!m->ctxs[i].key)
+            continue;
+        size_t j = m->ctxs[i].key & (cap - 1);
+        while (t[j].key)
+            j = (j + 1) & (cap - 1);
+        t[j] = m->ctxs[i];
+    }
+    free(m->ctxs);
+    m->ctxs = t;
+    m->ctx_cap = cap;
+}
+
+static struct ctx *ctx_find(const struct lines *m, uint64_t key)
+{
+    if (!m->ctx_cap)
+        return NULL;
+    size_t j = key & (m->ctx_cap - 1);
+    while (m->ctxs[j].key) {
+        if (m->ctxs[j].key == key)
+            return &m->ctxs[j];
+        j = (j + 1) & (m->ctx_cap - 1);
+    }
+    return NULL;
+}
+
+static struct ctx *ctx_get(struct lines *m, uint64_t key)
+{
+    if ((m->n_ctx + 1) * 2 >= m->ctx_cap)
+        ctx_grow(m);
+    size_t j = key & (m->ctx_cap - 1);
+    while (m->ctxs[j].key) {
+        if (m->ctxs[j].key == key)
+            return &m->ctxs[j];
+        j = (j + 1) & (m->ctx_cap - 1);
+    }
+    m->ctxs[j].key = key;
+    m->n_ctx++;
+    return &m->ctxs[j];
+}
+
+static void ptable_grow(struct lines *m)
+{
+    size_t cap = m->ptable_cap ? m->ptable_cap * 2 : 16384;
+    uint32_t *t = xcalloc(cap, sizeof *t);
+    for (size_t i = 0; i < m->n_pairs; i++) {
+        size_t j = mix64(m->pairs[i].ctx ^ m->pairs[i].next) & (cap - 1);
+        while (t[j])
+            j = (j + 1) & (cap - 1);
+        t[j] = (uint32_t)i + 1;
+    }
+    free(m->ptable);
+    m->ptable = t;
+    m->ptable_cap = cap;
+}
+
+static void add_pair(struct lines *m, uint64_t key, uint32_t next, int delta)
+{
+    struct ctx *c = ctx_get(m, key);
+    if (m->n_pairs * 2 >= m->ptable_cap)
+        ptable_grow(m);
+    size_t j = mix64(key ^ next) & (m->ptable_cap - 1);
+    while (m->ptable[j]) {
+        struct pair *p = &m->pairs[m->ptable[j] - 1];
+        if (p->ctx == key && p->next == next) {
+            p->count += delta;
+            c->total += delta;
+            return;
+        }
+        j = (j + 1) & (m->ptable_cap - 1);
+    }
+    if (delta < 0)
+        return; /* removing something never added: the counts were capped; ignore */
+    if (m->n_pairs == m->cap_pairs) {
+        m->cap_pairs = m->cap_pairs ? m->cap_pairs * 2 : 16384;
+        m->pairs = xrealloc(m->pairs, m->cap_pairs * sizeof *m->pairs);
+    }
+    uint32_t idx = (uint32_t)m->n_pairs++;
+    m->pairs[idx] = (struct pair){key, next, delta, c->head};
+    c->head = idx + 1;
+    c->total += delta;
+    m->ptable[j] = idx + 1;
+}
+
+/* Ids of a line's tokens into ids[2..]: ids[0] = prev, ids[1] = BOL. Returns the count of
+ * line tokens (0 for blank or unlearnable lines). */
+static size_t line_ids(struct lines *m, const char *s, size_t n, bool create, uint32_t *ids)
+{
+    struct tok toks[MAX_LINE_TOKENS];
+    if (n > MAX_LINE_BYTES)
+        return 0;
+    size_t k = tokenize(s, n, toks, MAX_LINE_TOKENS);
+    for (size_t i = 0; i < k; i++)
+        ids[2 + i] = vocab_id(m, toks[i].gap > 0, s + toks[i].start, toks[i].len, create);
+    return k;
+}
+
+static void count_seq(struct lines *m, const uint32_t *seq, size_t n, int delta)
+{
+    /* seq = prev, BOL, t1..tk, EOL; predict from t1 on */
+    for (size_t j = 2; j < n; j++)
+        for (size_t k = 1; k <= MAX_ORDER && k <= j; k++)
+            add_pair(m, ctx_key(seq + j - k, k), seq[j], delta);
+}
+
+/* Last token id of the line ending just before `start` (START at the beginning). */
+static uint32_t prev_line_last(struct lines *m, const char *text, size_t start, bool create)
+{
+    if (start == 0)
+        return ID_START;
+    size_t e = start - 1; /* the '\n' */
+    size_t b = e;
+    while (b > 0 && text[b - 1] != '\n')
+        b--;
+    uint32_t ids[MAX_LINE_TOKENS + 3];
+    size_t k = line_ids(m, text + b, e - b, create, ids);
+    return k ? ids[1 + k] : ID_EMPTY;
+}
+
+/* (Un)learn the lines in [start, end): start is a line start, end a line end or text end. */
+static void count_region(struct lines *m, const char *text, size_t start, size_t end, int delta)
+{
+    uint32_t prev = prev_line_last(m, text, start, delta > 0);
+    uint32_t ids[MAX_LINE_TOKENS + 3];
+    size_t pos = start;
+    while (pos < end) {
+        size_t e = pos;
+        while (e < end && text[e] != '\n')
+            e++;
+        size_t k = line_ids(m, text + pos, e - pos, delta > 0, ids);
+        if (k) {
+            ids[0] = prev;
+            ids[1] = ID_BOL;
+            ids[2 + k] = ID_EOL;
+            count_seq(m, ids, k + 3, delta);
+            prev = ids[1 + k];
+        } else {
+            prev = ID_EMPTY;
+        }
+        pos = e + 1;
+    }
+}
+
+/* ---------------------------------------------------------------- public: learning */
+
+struct lines *lines_new(const struct lines_caps *caps)
+{
+    struct lines *m = xcalloc(1, sizeof *m);
+    if (caps)
+        m->caps = *caps;
+    if (!m->caps.max_workspace_bytes)
+        m->caps.max_workspace_bytes = 8u << 20;
+    if (!m->caps.max_doc_bytes)
+        m->caps.max_doc_bytes = 2u << 20;
+    static const char *const specials[] = {"\001UNK", "\001BOL", "\001EOL", "\001EMPTY",
+                                           "\001START"};
+    for (size_t i = 0; i < US_ARRAY_LEN(specials); i++)
+        vocab_id(m, false, specials[i], strlen(specials[i]), true);
+    return m;
+}
+
+void lines_free(struct lines *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n_vocab; i++)
+        free(m->vocab[i].s);
+    free(m->vocab);
+    free(m->vtable);
+    free(m->ctxs);
+    free(m->pairs);
+    free(m->ptable);
+    for (size_t i = 0; i < m->n_docs; i++) {
+        free(m->docs[i].uri);
+        free(m->docs[i].text);
+    }
+    free(m->docs);
+    free(m);
+}
+
+int lines_add_text(struct lines *m, const char *text, size_t len)
+{
+    if (m->ws_bytes + len > m->caps.max_workspace_bytes)
+        return US_ETOOBIG;
+    m->ws_bytes += len;
+    count_region(m, text, 0, len, +1);
+    return 0;
+}
+
+static struct doc *doc_find(struct lines *m, const char *uri)
+{
+    for (size_t i = 0; i < m->n_docs; i++)
+        if (!strcmp(m->docs[i].uri, uri))
+            return &m->docs[i];
+    return NULL;
+}
+
+/* End (exclusive, past the '\n') of the line after the one containing pos. */
+static size_t end_plus_one_line(const char *t, size_t len, size_t pos)
+{
+    for (int lines = 0; lines < 2 && pos < len; lines++) {
+        while (pos < len && t[pos] != '\n')
+            pos++;
+        if (pos < len)
+            pos++;
+    }
+    return pos;
+}
+
+void lines_doc_set(struct lines *m, const char *uri, const char *text, size_t len)
+{
+    if (len > m->caps.max_doc_bytes) {
+        lines_doc_remove(m, uri);
+        return;
+    }
+    struct doc *d = doc_find(m, uri);
+    if (!d) {
+        m->docs = xrealloc(m->docs, (m->n_docs + 1) * sizeof *m->docs);
+        d = &m->docs[m->n_docs++];
+        d->uri = xstrdup(uri);
+        d->text = xstrndup(text, len);
+        d->len = len;
+        count_region(m, d->text, 0, len, +1);
+        return;
+    }
+    size_t p = 0, maxp = US_MIN(len, d->len);
+    while (p < maxp && d->text[p] == text[p])
+        p++;
+    size_t s = 0;
+    while (s < maxp - p && d->text[d->len - 1 - s] == text[len - 1 - s])
+        s++;
+    if (p == len && p == d->len)
+        return; /* unchanged */
+    size_t start = p;
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    size_t old_end = end_plus_one_line(d->text, d->len, d->len - s);
+    size_t new_end = end_plus_one_line(text, len, len - s);
+    count_region(m, d->text, start, old_end, -1);
+    char *copy = xstrndup(text, len);
+    count_region(m, copy, start, new_end, +1);
+    free(d->text);
+    d->text = copy;
+    d->len = len;
+}
+
+void lines_doc_remove(struct lines *m, const char *uri)
+{
+    struct doc *d = doc_find(m, uri);
+    if (!d)
+        return;
+    count_region(m, d->text, 0, d->len, -1);
+    free(d->uri);
+    free(d->text);
+    *d = m->docs[--m->n_docs];
+}
+
+void lines_stats(const struct lines *m, struct lines_stats *out)
+{
+    out->tokens = m->n_vocab;
+    out->contexts = m->n_ctx;
+    out->pairs = m->n_pairs;
+    out->workspace_bytes = m->ws_bytes;
+    out->docs = m->n_docs;
+}
+
+void lines_suggestion_release(struct lines_suggestion *s)
+{
+    free(s->text);
+    s->text = NULL;
+}
+
+/* ---------------------------------------------------------------- suggestions */
+
+struct line_view {
+    const char *s;
+    size_t n;
+    struct tok toks[MAX_LINE_TOKENS];
+    size_t k;
+};
+
+struct query {
+    const struct lines_query *q;
+    size_t ls;           /* start of the cursor's line */
+    struct line_view pre; /* the line up to the cursor */
+    size_t indent;       /* leading whitespace bytes of the prefix */
+    bool partial;        /* the last prefix token is still being typed */
+    bool ends_space;     /* the prefix ends with whitespace after some code */
+    char suffix[64];     /* non-blank text after the cursor on the line */
+    size_t suffix_n;
+};
+
+struct cand {
+    struct strbuf text;
+    double conf;
+    const char *rule;
+};
+
+static void view_init(struct line_view *v, const char *s, size_t n)
+{
+    v->s = s;
+    v->n = n;
+    v->k = n > MAX_LINE_BYTES ? 0 : tokenize(s, n, v->toks, MAX_LINE_TOKENS);
+}
+
+static size_t indent_of(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+static bool tok_eq(const struct line_view *a, size_t i, const struct line_view *b, size_t j)
+{
+    return a->toks[i].len == b->toks[j].len &&
+           !memcmp(a->s + a->toks[i].start, b->s + b->toks[j].start, a->toks[i].len);
+}
+
+/* Offer text with a confidence; the caller keeps the best. Handles the text after the cursor:
+ * a suggestion must end with it, and then does not repeat it. */
+static void offer(const struct query *qs, struct cand *best, const char *text, size_t n,
+                  double conf, const char *rule)
+{
+    while (n && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
+        n--;
+    if (qs->suffix_n) {
+        if (n < qs->suffix_n || memcmp(text + n - qs->suffix_n, qs->suffix, qs->suffix_n))
+            return;
+        n -= qs->suffix_n;
+        while (n && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+            n--;
+    }
+    bool blank = true;
+    for (size_t i = 0; i < n; i++)
+        if (text[i] != ' ' && text[i] != '\t')
+            blank = false;
+    if (blank || conf <= best->conf)
+        return;
+    sb_clear(&best->text);
+    sb_add(&best->text, text, n);
+    best->conf = conf;
+    best->rule = rule;
+}
+
+/* ---- n-gram decoding */
+
+struct pick {
+    uint32_t id;
+    double p;
+    uint32_t total;
+};
+
+/* Text of a vocabulary entry, with its leading space. */
+static const char *vtext(const struct lines *m, uint32_t id, size_t *n)
+{
+    *n = m->vocab[id].len;
+    return m->vocab[id].s;
+}
+
+/* Does candidate id pass the first-step filter? */
+static bool first_ok(const struct lines *m, const struct query *qs, uint32_t id,
+                     const char *part, size_t part_n, bool part_space)
+{
+    if (id < ID_FIRST)
+        return id == ID_EOL && !part_n;
+    size_t n;
+    const char *s = vtext(m, id, &n);
+    bool space = s[0] == ' ';
+    if (part_n) {
+        if (space != part_space)
+            return false;
+        s += space;
+        n -= space;
+        return n >= part_n && !memcmp(s, part, part_n);
+    }
+    if (qs->ends_space)
+        return space;
+    return true;
+}
+
+static bool pick_next(const struct lines *m, const struct query *qs, const uint32_t *seq,
+                      size_t n, bool first, const char *part, size_t part_n, bool part_space,
+                      struct pick *out)
+{
+    struct pick fallback = {0, 0, 0};
+    for (size_t k = US_MIN((size_t)MAX_ORDER, n); k >= 1; k--) {
+        const struct ctx *c = ctx_find(m, ctx_key(seq + n - k, k));
+        if (!c || c->total == 0)
+            continue;
+        uint32_t total = 0, best = 0, best_id = 0;
+        for (uint32_t pi = c->head; pi; pi = m->pairs[pi - 1].link) {
+            const struct pair *p = &m->pairs[pi - 1];
+            if (p->count <= 0)
+                continue;
+            if (first && !first_ok(m, qs, p->next, part, part_n, part_space))
+                continue;
+            total += (uint32_t)p->count;
+            if ((uint32_t)p->count > best || ((uint32_t)p->count == best && p->next < best_id)) {
+                best = (uint32_t)p->count;
+                best_id = p->next;
+            }
+        }
+        if (!total)
+            continue;
+        struct pick pk = {best_id, (double)best / total, total};
+        if (total >= 2) {
+            *out = pk;
+            return true;
+        }
+        if (!fallback.total)
+            fallback = pk;
+    }
+    if (fallback.total) {
+        *out = fallback;
+        return true;
+    }
+    return false;
+}
+
+static void try_ngram(struct lines *m, const struct query *qs, struct cand *best)
+{
+    uint32_t seq[MAX_LINE_TOKENS + MAX_OUT_TOKENS + 4];
+    size_t n = 0;
+    size_t prev_start = qs->ls;
+    seq[n++] = prev_line_last(m, qs->q->text, prev_start, false);
+    seq[n++] = ID_BOL;
+    const struct line_view *v = &qs->pre;
+    size_t complete = qs->partial ? v->k - 1 : v->k;
+    for (size_t i = 0; i < complete; i++)
+        seq[n++] = vocab_id(m, v->toks[i].gap > 0, v->s + v->toks[i].start, v->toks[i].len,
+                            false);
+    const char *part = NULL;
+    size_t part_n = 0;
+    bool part_space = false;
+    if (qs->partial) {
+        part = v->s + v->toks[v->k - 1].start;
+        part_n = v->toks[v->k - 1].len;
+        part_space = v->toks[v->k - 1].gap > 0;
+    }
+    struct strbuf out;
+    sb_init(&out);
+    double conf = 1.0;
+    bool done = false;
+    for (int step = 0; step < MAX_OUT_TOKENS; step++) {
+        struct pick pk;
+        if (!pick_next(m, qs, seq, n, step == 0, part, part_n, part_space, &pk))
+            break;
+        double sc = pk.p * (1.0 - 0.5 / (pk.total + 1.0)); /* small samples count less */
+        if (sc < 0.3 || conf * sc < 0.2)
+            break;
+        conf *= sc;
+        if (pk.id == ID_EOL) {
+            done = true;
+            break;
+        }
+        size_t tn;
+        const char *t = vtext(m, pk.id, &tn);
+        if (step == 0 && part_n) {
+            size_t skip = part_n + (t[0] == ' ');
+            sb_add(&out, t + skip, tn - skip);
+        } else if (step == 0 && qs->ends_space && t[0] == ' ') {
+            sb_add(&out, t + 1, tn - 1);
+        } else {
+            sb_add(&out, t, tn);
+        }
+        seq[n++] = pk.id;
+    }
+    if (out.len)
+        offer(qs, best, out.data, out.len, done ? conf : conf * 0.8, "ngram");
+    sb_release(&out);
+}
+
+/* ---- structure: repetition, analogy, copy, closers */
+
+/* A number token, or an identifier ending in digits ("x10"): the integer and the length of
+ * what precedes it, so that progressions of both kinds can be continued. */
+static bool parse_int_tok(const struct line_view *v, size_t i, long long *out, size_t *stem)
+{
+    const struct tok *t = &v->toks[i];
+    if (t->kind != T_NUM && t->kind != T_ID)
+        return false;
+    size_t d = t->len;
+    while (d > 0 && isdigit((unsigned char)v->s[t->start + d - 1]))
+        d--;
+    if (d == t->len || t->len - d > 15 || (t->kind == T_NUM && d != 0))
+        return false;
+    long long x = 0;
+    for (size_t j = d; j < t->len; j++)
+        x = x * 10 + (v->s[t->start + j] - '0');
+    *out = x;
+    *stem = d;
+    return true;
+}
+
+/* Bounds of the line ending right before position `end` (a line start); false at the top. */
+static bool line_above(const char *text, size_t ls, size_t *b, size_t *e)
+{
+    if (ls == 0)
+        return false;
+    *e = ls - 1;
+    *b = *e;
+    while (*b > 0 && text[*b - 1] != '\n')
+        (*b)--;
+    return true;
+}
+
+/* Lines L2, L1 right above the cursor differ only in integers: continue the progression. */
+static void try_repeat(const struct query *qs, struct cand *best)
+{
+    const char *text = qs->q->text;
+    size_t b1, e1, b2, e2;
+    if (!line_above(text, qs->ls, &b1, &e1) || !line_above(text, b1, &b2, &e2))
+        return;
+    static struct line_view l1, l2; /* large; queries are single-threaded on the loop */
+    view_init(&l1, text + b1, e1 - b1);
+    view_init(&l2, text + b2, e2 - b2);
+    size_t in1 = indent_of(l1.s, l1.n), in2 = indent_of(l2.s, l2.n);
+    if (l1.k < 2 || l1.k != l2.k || in1 != in2 || memcmp(l1.s, l2.s, in1))
+        return;
+    long long delta[MAX_LINE_TOKENS];
+    int ndiff = 0;
+    for (size_t i = 0; i < l1.k; i++) {
+        delta[i] = 0;
+        if (tok_eq(&l1, i, &l2, i))
+            continue;
+        long long a, b;
+        size_t sa, sb;
+        if (!parse_int_tok(&l2, i, &a, &sa) || !parse_int_tok(&l1, i, &b, &sb) || sa != sb ||
+            memcmp(l2.s + l2.toks[i].start, l1.s + l1.toks[i].start, sa) || a == b)
+            return;
+        delta[i] = b - a;
+        ndiff++;
+    }
+    if (!ndiff)
+        return;
+    struct strbuf c;
+    sb_init(&c);
+    size_t pos = 0;
+    for (size_t i = 0; i < l1.k; i++) {
+        const struct tok *t = &l1.toks[i];
+        sb_add(&c, l1.s + pos, t->start - pos);
+        if (delta[i]) {
+            long long b;
+            size_t stem;
+            parse_int_tok(&l1, i, &b, &stem);
+            sb_add(&c, l1.s + t->start, stem);
+            sb_addf(&c, "%lld", b + delta[i]);
+        } else {
+            sb_add(&c, l1.s + t->start, t->len);
+        }
+        pos = t->start + t->len;
+    }
+    sb_add(&c, l1.s + pos, l1.n - pos);
+    /* the typed part of the line must be a prefix of the predicted line */
+    const char *p = qs->pre.s;
+    size_t pn = qs->pre.n;
+    if (pn <= c.len && !memcmp(c.data, p, pn))
+        offer(qs, best, c.data + pn, c.len - pn, 0.9, "repeat");
+    sb_release(&c);
+}
+
+static void add_gap(struct strbuf *out, const struct line_view *b, size_t i, bool skip)
+{
+    const struct tok *t = &b->toks[i];
+    if (!skip && t->gap)
+        sb_add(out, b->s + t->start - t->gap, t->gap);
+}
+
+/* Align the prefix with an earlier line b, allowing up to two consistent substitutions
+ * (same-kind tokens); on success write the rest of b (substituted) and return true. */
+static bool align(const struct query *qs, const struct line_view *b, struct strbuf *out,
+                  int *subs_out, int *exact_out)
+{
+    const struct line_view *p = &qs->pre;
+    if (!p->k || b->k < p->k)
+        return false;
+    size_t sub_from[2], sub_to[2]; /* token indices in b / p */
+    int subs = 0, exact = 0;
+    bool extend = false;
+    for (size_t i = 0; i < p->k; i++) {
+        const struct tok *pt = &p->toks[i], *bt = &b->toks[i];
+        bool last = i + 1 == p->k;
+        if (tok_eq(p, i, b, i)) {
+            exact++;
+            continue;
+        }
+        if (last && qs->partial && bt->len > pt->len && bt->kind == pt->kind &&
+            !memcmp(b->s + bt->start, p->s + pt->start, pt->len)) {
+            extend = true;
+            exact++;
+            continue;
+        }
+        if (pt->kind != bt->kind || pt->kind == T_OP)
+            return false;
+        bool known = false;
+        for (int s = 0; s < subs; s++) {
+            if (tok_eq(b, sub_from[s], b, i)) {
+                if (!tok_eq(p, sub_to[s], p, i))
+                    return false;
+                known = true;
+            }
+        }
+        if (!known) {
+            if (subs == 2)
+                return false;
+            sub_from[subs] = i;
+            sub_to[subs] = i;
+            subs++;
+        }
+    }
+    if (!extend && b->k == p->k)
+        return false;
+    if (subs && exact < 2)
+        return false;
+    sb_clear(out);
+    size_t i = p->k;
+    if (extend) {
+        const struct tok *bt = &b->toks[p->k - 1];
+        size_t pl = p->toks[p->k - 1].len;
+        sb_add(out, b->s + bt->start + pl, bt->len - pl);
+    }
+    for (bool first = !extend; i < b->k; i++, first = false) {
+        add_gap(out, b, i, first && qs->ends_space);
+        if (first && qs->ends_space && !b->toks[i].gap)
+            return false; /* spacing differs: not the same shape */
+        bool replaced = false;
+        for (int s = 0; s < subs && !replaced; s++) {
+            if (tok_eq(b, sub_from[s], b, i)) {
+                const struct tok *to = &p->toks[sub_to[s]];
+                sb_add(out, p->s + to->start, to->len);
+                replaced = true;
+            }
+        }
+        /* a string naming the substituted identifier follows it: cfg->width ... "width" */
+        const struct tok *bt = &b->toks[i];
+        for (int s = 0; s < subs && !replaced && bt->kind == T_STR && bt->len >= 2; s++) {
+            const struct tok *from = &b->toks[sub_from[s]], *to = &p->toks[sub_to[s]];
+            if (from->kind == T_ID && bt->len == from->len + 2 &&
+                !memcmp(b->s + bt->start + 1, b->s + from->start, from->len)) {
+                sb_addc(out, b->s[bt->start]);
+                sb_add(out, p->s + to->start, to->len);
+                sb_addc(out, b->s[bt->start]);
+                replaced = true;
+            }
+        }
+        if (!replaced)
+            sb_add(out, b->s + bt->start, bt->len);
+    }
+    *subs_out = subs;
+    *exact_out = exact;
+    return true;
+}
+
+static void try_analogy(const struct query *qs, struct cand *best)
+{
+    const char *text = qs->q->text;
+    const struct line_view *p = &qs->pre;
+    if (!p->k)
+        return;
+    /* the first bytes of the trimmed prefix: a cheap filter before tokenizing a line */
+    const char *pt = p->s + qs->indent;
+    size_t ptn = qs->pre.n - qs->indent;
+    size_t quick = US_MIN(ptn, (size_t)(p->toks[0].len));
+    static struct line_view b;
+    struct strbuf out, first;
+    sb_init(&out);
+    sb_init(&first);
+    int copies = 0, agree = 0, dist = 0;
+    double first_conf = 0;
+    const char *rule = NULL;
+    size_t ls = qs->ls, lb, le;
+    bool analogy_done = false;
+    while (line_above(text, ls, &lb, &le) && dist < 20000) {
+        ls = lb;
+        dist++;
+        size_t in = indent_of(text + lb, le - lb);
+        if (le - lb - in < quick || memcmp(text + lb + in, pt, quick))
+            continue;
+        view_init(&b, text + lb, le - lb);
+        int subs, exact;
+        if (!align(qs, &b, &out, &subs, &exact))
+            continue;
+        if (subs) {
+            if (analogy_done || dist > LOOKBACK_LINES || copies)
+                continue;
+            analogy_done = true;
+            double c = 0.45 + 0.08 * US_MIN(exact, 4) - 0.01 * dist;
+            if (c > first_conf) {
+                sb_clear(&first);
+                sb_add(&first, out.data, out.len);
+                first_conf = c;
+                rule = "analogy";
+            }
+            continue;
+        }
+        if (copies == 0) {
+            double c = 0.25 + 0.1 * US_MIN(exact, 4) + (dist <= 3 ? 0.1 : 0);
+            if (c >= first_conf) {
+                sb_clear(&first);
+                sb_add(&first, out.data, out.len);
+                first_conf = c;
+                rule = "copy";
+            }
+            copies = 1;
+            agree = 1;
+        } else {
+            copies++;
+            if (out.len == first.len && !memcmp(out.data, first.data, out.len))
+                agree++;
+            if (copies >= 4)
+                break;
+        }
+    }
+    if (rule) {
+        double c = first_conf;
+        if (!strcmp(rule, "copy") && copies >= 2)
+            c *= agree == copies ? 1.25 : 0.5 + 0.5 * agree / copies;
+        offer(qs, best, first.data, first.len, US_MIN(c, 0.85), rule);
+    }
+    sb_release(&out);
+    sb_release(&first);
+}
+
+static void try_close(const struct query *qs, struct cand *best)
+{
+    const char *s = qs->pre.s;
+    size_t n = qs->pre.n;
+    char stack[64];
+    size_t depth = 0;
+    char quote = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (quote) {
+            if (c == '\\')
+                i++;
+            else if (c == quote)
+                quote = 0;
+            continue;
+        }
+        if (c == '"' || c == '\'' || c == '`') {
+            quote = c;
+        } else if (c == '(' || c == '[' || c == '{') {
+            if (depth < sizeof stack)
+                stack[depth++] = c;
+        } else if (c == ')' || c == ']' || c == '}') {
+            if (depth)
+                depth--;
+        } else if (c == '#' && i == qs->indent) {
+            return; /* a comment or preprocessor line */
+        }
+    }
+    if (!depth && !quote)
+        return;
+    size_t last = n;
+    while (last && (s[last - 1] == ' ' || s[last - 1] == '\t'))
+        last--;
+    if (last && (s[last - 1] == '(' || s[last - 1] == '[' || s[last - 1] == '{' ||
+                 s[last - 1] == ',' || (quote && s[last - 1] == quote)))
+        return; /* more is coming before anything closes */
+    if (depth && stack[0] == '{' && !quote)
+        return; /* a block or literal spanning lines */
+    char out[72];
+    size_t k = 0;
+    if (quote)
+        out[k++] = quote;
+    while (depth)
+        out[k++] = stack[--depth] == '(' ? ')' : stack[depth] == '[' ? ']' : '}';
+    offer(qs, best, out, k, 0.3, "close");
+}
+
+int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_suggestion *out)
+{
+    out->text = NULL;
+    out->confidence = 0;
+    out->rule = NULL;
+    if (!q->text || q->cursor > q->len)
+        return US_EINVAL;
+    static struct query qs; /* the views are large; one query at a time on the loop */
+    memset(&qs, 0, sizeof qs);
+    qs.q = q;
+    size_t ls = q->cursor;
+    while (ls > 0 && q->text[ls - 1] != '\n')
+        ls--;
+    qs.ls = ls;
+    if (q->cursor - ls > MAX_LINE_BYTES)
+        return US_ENOENT;
+    size_t le = q->cursor;
+    while (le < q->len && q->text[le] != '\n')
+        le++;
+    for (size_t i = q->cursor; i < le; i++) {
+        char c = q->text[i];
+        if (c == ' ' || c == '\t' || c == '\r')
+            continue;
+        if (!strchr(")]}\"'`;,:", c) || qs.suffix_n + 1 >= sizeof qs.suffix)
+            return US_ENOENT;
+        qs.suffix[qs.suffix_n++] = c;
+    }
+    view_init(&qs.pre, q->text + ls, q->cursor - ls);
+    qs.indent = indent_of(qs.pre.s, qs.pre.n);
+    if (qs.pre.k) {
+        const struct tok *t = &qs.pre.toks[qs.pre.k - 1];
+        bool at_end = t->start + t->len == qs.pre.n;
+        qs.partial = at_end && (t->kind == T_ID || t->kind == T_NUM || t->open_string);
+        qs.ends_space = !at_end;
+    }
+
+    struct cand best;
+    sb_init(&best.text);
+    best.conf = 0;
+    best.rule = NULL;
+    try_repeat(&qs, &best);
+    if (best.conf < 0.9)
+        try_analogy(&qs, &best);
+    try_ngram(m, &qs, &best);
+    try_close(&qs, &best);
+    int rc = US_ENOENT;
+    if (best.conf >= MIN_CONFIDENCE && best.text.len) {
+        out->text = sb_detach(&best.text, NULL);
+        out->confidence = best.conf;
+        out->rule = best.rule;
+        rc = 0;
+    }
+    sb_release(&best.text);
+    return rc;
+}

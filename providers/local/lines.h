@@ -1,0 +1,58 @@
+/* lines: offline ghost text. Proposes the rest of the current line from a token n-gram model
+ * learned on open documents and workspace files, plus structural rules (the next step of a
+ * repetition, the continuation of an analogous earlier line, closing open brackets). */
+#ifndef US_LOCAL_LINES_H
+#define US_LOCAL_LINES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lines;
+
+struct lines_caps {
+    size_t max_workspace_bytes; /* 8 MiB of workspace text learned at most (memory ~10x) */
+    size_t max_doc_bytes;       /* 2 MiB: bigger open documents are not learned from */
+};
+
+/* caps may be NULL for the defaults. */
+struct lines *lines_new(const struct lines_caps *caps);
+void lines_free(struct lines *m);
+
+/* Learn from an open document's current text (uri and text borrowed; the text is copied).
+ * Incremental: only the lines that differ from the previous version are re-counted, so calling
+ * it on every change costs O(size of the edit) plus one memcmp of the document. */
+void lines_doc_set(struct lines *m, const char *uri, const char *text, size_t len);
+void lines_doc_remove(struct lines *m, const char *uri);
+
+/* Learn from a workspace file (text borrowed). Add-only. Returns 0, or US_ETOOBIG once the
+ * workspace cap is reached (the file is then ignored). Fits words_file_fn via a tiny wrapper. */
+int lines_add_text(struct lines *m, const char *text, size_t len);
+
+struct lines_query {
+    const char *text; /* the current document (borrowed) */
+    size_t len;
+    size_t cursor;    /* byte offset of the cursor */
+};
+
+struct lines_suggestion {
+    char *text;        /* what to insert at the cursor (caller frees via lines_suggestion_release) */
+    double confidence; /* 0..1 */
+    const char *rule;  /* static: "repeat", "analogy", "copy", "ngram", "close" */
+};
+
+/* Propose the rest of the cursor's line. Returns 0 and fills out, or US_ENOENT when nothing is
+ * confident enough (out->text is then NULL). Text after the cursor on the line must be empty or
+ * only closing brackets/quotes/';' (which the suggestion then does not repeat). */
+int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_suggestion *out);
+void lines_suggestion_release(struct lines_suggestion *s);
+
+struct lines_stats {
+    size_t tokens;     /* distinct tokens */
+    size_t contexts;   /* distinct contexts */
+    size_t pairs;      /* distinct (context, next) pairs */
+    size_t workspace_bytes;
+    size_t docs;
+};
+void lines_stats(const struct lines *m, struct lines_stats *out);
+
+#endif

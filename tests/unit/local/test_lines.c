@@ -1,0 +1,175 @@
+/* Offline ghost text: repetition, analogy, copy, n-gram, closers, silence on noise, and the
+ * incremental document update matching a from-scratch model. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "check.h"
+#include "local/lines.h"
+
+/* Suggest at the "|" marker of text (the marker is removed). */
+static char *suggest(struct lines *m, const char *marked, const char **rule)
+{
+    const char *bar = strchr(marked, '|');
+    size_t cursor = (size_t)(bar - marked);
+    char *text = xmalloc(strlen(marked));
+    memcpy(text, marked, cursor);
+    strcpy(text + cursor, bar + 1);
+    lines_doc_set(m, "doc", text, strlen(text));
+    struct lines_query q = {text, strlen(text), cursor};
+    struct lines_suggestion s;
+    int rc = lines_suggest(m, &q, &s);
+    free(text);
+    if (rule)
+        *rule = rc == 0 ? s.rule : NULL;
+    return rc == 0 ? s.text : NULL;
+}
+
+#define EXPECT_SUGGEST(m, marked, want, want_rule)                        \
+    do {                                                                  \
+        const char *r_;                                                   \
+        char *got_ = suggest(m, marked, &r_);                             \
+        if ((const char *)(want) == NULL)                                 \
+            CHECK(got_ == NULL);                                          \
+        else                                                              \
+            CHECK_EQ_STR(got_, (const char *)(want));                     \
+        if (want_rule)                                                    \
+            CHECK_EQ_STR(r_, (const char *)want_rule);                    \
+        free(got_);                                                       \
+    } while (0)
+
+static void repetition(void)
+{
+    struct lines *m = lines_new(NULL);
+    EXPECT_SUGGEST(m, "int main(void) {\n    a[0] = f(0);\n    a[1] = f(1);\n    |\n}\n",
+                   "a[2] = f(2);", "repeat");
+    EXPECT_SUGGEST(m, "    a[0] = f(0);\n    a[1] = f(1);\n    a[|\n", "2] = f(2);", "repeat");
+    EXPECT_SUGGEST(m, "x10 = row[10]\nx20 = row[20]\n|", "x30 = row[30]", "repeat");
+    lines_free(m);
+}
+
+static void analogy(void)
+{
+    struct lines *m = lines_new(NULL);
+    /* a field-by-field copy: the typed name is substituted into the rest */
+    EXPECT_SUGGEST(m,
+                   "def __init__(self, name, size):\n"
+                   "    self.name = name\n"
+                   "    self.size|\n",
+                   " = size", NULL);
+    EXPECT_SUGGEST(m,
+                   "    cfg->width = parse_int(node, \"width\", 80);\n"
+                   "    cfg->height = |\n",
+                   "parse_int(node, \"height\", 80);", "analogy");
+    lines_free(m);
+}
+
+static void closers(void)
+{
+    struct lines *m = lines_new(NULL);
+    EXPECT_SUGGEST(m, "result = compute(alpha, beta(gamma|\n", "))", "close");
+    EXPECT_SUGGEST(m, "print(\"hello|\n", "\")", "close");
+    /* text after the cursor that closes: not repeated */
+    EXPECT_SUGGEST(m, "result = compute(alpha, beta(gamma|)\n", ")", "close");
+    lines_free(m);
+}
+
+static void ngram(void)
+{
+    struct lines *m = lines_new(NULL);
+    const char *train = "for (i = 0; i < n; i++) {\n"
+                        "    total += values[i];\n"
+                        "}\n"
+                        "for (j = 0; j < count; j++) {\n"
+                        "    sum += items[j];\n"
+                        "}\n";
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(lines_add_text(m, train, strlen(train)), 0);
+    const char *r;
+    char *s = suggest(m, "x = 1;\nfor (i = 0; i < n; i|\n", &r);
+    CHECK_EQ_STR(s, "++) {");
+    free(s);
+    lines_free(m);
+}
+
+static void silence(void)
+{
+    struct lines *m = lines_new(NULL);
+    /* random noise: nothing to learn, nothing repeated, nothing open */
+    EXPECT_SUGGEST(m, "qz 81 vk\nwx yy 3 ttt\npl mm |\n", NULL, NULL);
+    /* text after the cursor that is code: no suggestion */
+    EXPECT_SUGGEST(m, "a[0] = f(0);\na[1] = f(1);\na[|foo\n", NULL, NULL);
+    /* a line opening a block is not closed */
+    EXPECT_SUGGEST(m, "if (x) {|\n", NULL, NULL);
+    lines_free(m);
+}
+
+static void incremental(void)
+{
+    /* editing a document through many versions must leave the same statistics as learning the
+     * final text at once */
+    const char *v[] = {"alpha beta gamma\ndelta epsilon\n",
+                       "alpha beta gamma\ndelta zeta epsilon\nnew line here\n",
+                       "alpha gamma\ndelta zeta epsilon\nnew line here\nmore(x)\n",
+                       "start\nalpha gamma\ndelta zeta epsilon\nnew line here\nmore(x)\n"};
+    struct lines *a = lines_new(NULL), *b = lines_new(NULL);
+    for (size_t i = 0; i < 4; i++)
+        lines_doc_set(a, "d", v[i], strlen(v[i]));
+    lines_doc_set(b, "d", v[3], strlen(v[3]));
+    /* both models predict the same after "delta" */
+    const char *q = "start\nalpha gamma\ndelta zeta epsilon\nnew line here\nmore(x)\ndelta ";
+    struct lines_query lq = {q, strlen(q), strlen(q)};
+    struct lines_suggestion sa, sb;
+    int ra = lines_suggest(a, &lq, &sa), rb = lines_suggest(b, &lq, &sb);
+    CHECK_EQ_INT(ra, rb);
+    if (ra == 0 && rb == 0) {
+        CHECK_EQ_STR(sa.text, sb.text);
+        lines_suggestion_release(&sa);
+        lines_suggestion_release(&sb);
+    }
+    /* removal of the document empties the counts of "zeta" contexts */
+    lines_doc_remove(a, "d");
+    struct lines_stats st;
+    lines_stats(a, &st);
+    CHECK_EQ_INT(st.docs, 0);
+    lines_free(a);
+    lines_free(b);
+}
+
+static void speed(void)
+{
+    struct strbuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < 10000; i++)
+        sb_addf(&sb, "    result_%d = handler.process(item_%d, flags=%d)\n", i % 97, i % 13, i % 5);
+    struct lines *m = lines_new(NULL);
+    lines_doc_set(m, "big", sb.data, sb.len);
+    uint64_t worst = 0;
+    for (int r = 0; r < 30; r++) {
+        size_t cursor = sb.len - 1 - (size_t)r * 1234;
+        while (sb.data[cursor] != '=')
+            cursor--;
+        cursor++;
+        struct lines_query q = {sb.data, cursor, cursor};
+        struct lines_suggestion s;
+        uint64_t t0 = us_now_us();
+        if (lines_suggest(m, &q, &s) == 0)
+            lines_suggestion_release(&s);
+        uint64_t dt = us_now_us() - t0;
+        worst = dt > worst ? dt : worst;
+    }
+    /* an incremental update after a one-character edit */
+    sb.data[sb.len / 2] = 'Z';
+    uint64_t t0 = us_now_us();
+    lines_doc_set(m, "big", sb.data, sb.len);
+    uint64_t upd = us_now_us() - t0;
+    printf("lines: worst suggest on 10k lines: %llu us, incremental update: %llu us\n",
+           (unsigned long long)worst, (unsigned long long)upd);
+    CHECK(worst < 50000);
+    CHECK(upd < 50000);
+    lines_free(m);
+    sb_release(&sb);
+}
+
+#define TESTS(X) X(repetition) X(analogy) X(closers) X(ngram) X(silence) X(incremental) X(speed)
+CHECK_MAIN(TESTS)
