@@ -16,9 +16,13 @@ import gzip
 import json
 import os
 import select
+import shutil
 import socket
+import ssl
 import struct
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -108,6 +112,7 @@ class State:
         self.accepted = 0
         self.closed_by_peer = 0
         self.closed_by_server = 0
+        self.tls_handshake_failures = 0
         self.requests = []
         self.conns = {}          # id -> dict
         self.next_conn = 1
@@ -151,6 +156,7 @@ class State:
                 "connections_open": sum(1 for c in self.conns.values()
                                         if c["state"] != "closed" and not c.get("control")),
                 "requests_total": len(self.requests),
+                "tls_handshake_failures": self.tls_handshake_failures,
                 "mode": self.default["mode"],
                 "queue": [{"mode": p["mode"], "remaining": n} for p, n in self.queue],
                 "connections": [dict(c) for c in self.conns.values() if not c.get("control")],
@@ -434,9 +440,11 @@ class Conn:
                     c["closed_by"] = "peer"
 
     def recv_some(self, timeout=None):
-        r, _, _ = select.select([self.sock], [], [], timeout)
-        if not r:
-            return None
+        pending = getattr(self.sock, "pending", None)
+        if not (pending and pending()):
+            r, _, _ = select.select([self.sock], [], [], timeout)
+            if not r:
+                return None
         try:
             data = self.sock.recv(65536)
         except (ConnectionResetError, OSError):
@@ -500,6 +508,11 @@ class Conn:
             if r:
                 try:
                     data = self.sock.recv(65536, socket.MSG_PEEK)
+                except ValueError:  # TLS sockets cannot peek
+                    data = self.sock.recv(65536)
+                    if data:
+                        self.buf += data
+                        continue
                 except OSError:
                     data = b""
                 if not data:
@@ -778,7 +791,26 @@ def looks_like_control(sock):
     return len(parts) > 1 and parts[1].startswith(b"/_")
 
 
-def serve_conn(sock, cid):
+def serve_conn(sock, cid, tls_ctx=None):
+    if tls_ctx is not None:
+        try:
+            sock.settimeout(5)
+            sock = tls_ctx.wrap_socket(sock, server_side=True)
+            sock.settimeout(None)
+        except (ssl.SSLError, OSError) as e:
+            # The client refused our self-signed certificate (as it must) or went away.
+            with STATE.lock:
+                STATE.tls_handshake_failures += 1
+                c = STATE.conns.get(cid)
+                if c is not None:
+                    c["state"] = "closed"
+                    c["closed_by"] = "tls"
+                    c["tls_error"] = str(e)[:200]
+            try:
+                sock.close()
+            except OSError:
+                pass
+            return
     conn = Conn(sock, cid)
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -874,6 +906,9 @@ def main():
     ap.add_argument("--fault-json", default=None, help="JSON object of default fault parameters")
     ap.add_argument("--max-seconds", type=float, default=600.0,
                     help="exit after this long no matter what (0: never)")
+    ap.add_argument("--tls-port", type=int, default=None,
+                    help="also listen with TLS (self-signed certificate, made with the openssl "
+                         "CLI) on this port (0: any); clients that verify must refuse it")
     ap.add_argument("--parent-pid", type=int, default=None,
                     help="exit when this process is gone (default: the parent)")
     args = ap.parse_args()
@@ -910,9 +945,34 @@ def main():
                     os._exit(0)
 
     threading.Thread(target=watchdog, daemon=True).start()
-    sys.stdout.write(json.dumps({"port": port, "pid": os.getpid()}) + "\n")
+    hello = {"port": port, "pid": os.getpid()}
+    if args.tls_port is not None:
+        tls_sock, tls_ctx = make_tls_listener(args.host, args.tls_port)
+        hello["tls_port"] = tls_sock.getsockname()[1]
+        threading.Thread(target=accept_loop, args=(tls_sock, tls_ctx), daemon=True).start()
+    sys.stdout.write(json.dumps(hello) + "\n")
     sys.stdout.flush()
+    accept_loop(lsock, None)
 
+
+def make_tls_listener(host, port):
+    d = tempfile.mkdtemp(prefix="fake-tls-")
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    shutil.rmtree(d, ignore_errors=True)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port))
+    s.listen(128)
+    return s, ctx
+
+
+def accept_loop(lsock, tls_ctx):
     while True:
         try:
             sock, _ = lsock.accept()
@@ -922,8 +982,9 @@ def main():
             cid = STATE.next_conn
             STATE.next_conn += 1
             STATE.accepted += 1
-            STATE.conns[cid] = {"id": cid, "state": "idle", "requests": 0, "closed_by": None}
-        threading.Thread(target=serve_conn, args=(sock, cid), daemon=True).start()
+            STATE.conns[cid] = {"id": cid, "state": "idle", "requests": 0, "closed_by": None,
+                                "tls": tls_ctx is not None}
+        threading.Thread(target=serve_conn, args=(sock, cid, tls_ctx), daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ extern char **environ;
 struct fake {
     pid_t pid;
     int port;
+    int tls_port;  /* 0 unless started with "--tls-port", "0" */
     char base[64]; /* "http://127.0.0.1:PORT" */
 };
 
@@ -81,6 +82,7 @@ static int fake_start(struct fake *f, const char *const *extra)
     fclose(in);
     json_t *info = json_loads(line, 0, NULL);
     f->port = (int)json_integer_value(json_object_get(info, "port"));
+    f->tls_port = (int)json_integer_value(json_object_get(info, "tls_port"));
     json_decref(info);
     if (f->port <= 0)
         return -1;

@@ -25,7 +25,8 @@ static void stop_fake(void)
 static struct fake *the_fake(void)
 {
     if (!g_fake_up) {
-        if (fake_start(&g_fake, NULL) != 0) {
+        static const char *const args[] = {"--tls-port", "0", NULL};
+        if (fake_start(&g_fake, args) != 0) {
             fprintf(stderr, "cannot start the fake provider\n");
             exit(1);
         }
@@ -617,6 +618,28 @@ static void test_engine_free_running(void)
     CHECK(fake_wait_client_closed(e.f, 5000));
 }
 
+/* TLS verification is always on: a self-signed certificate must fail the transfer. */
+static void test_tls_verification(void)
+{
+    struct env e;
+    env_init(&e);
+    CHECK(e.f->tls_port > 0);
+    char url[128];
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/v1/messages", e.f->tls_port);
+    struct http_request req = {.method = HTTP_POST, .url = url, .body = "{}", .body_len = 2,
+                               .connect_timeout_ms = 3000, .total_timeout_ms = 10000};
+    struct rec r;
+    rec_init(&r);
+    CHECK_EQ_INT(http_start(e.eng, &req, &rec_cb, &r, NULL), 0);
+    run_until(&e, &r.finished, 10000);
+    CHECK_EQ_INT(r.done.result, HTTP_RESULT_TLS);
+    CHECK_EQ_INT(r.headers_calls, 0);
+    CHECK_EQ_INT(fake_stat_int(e.f, "requests_total"), 0); /* nothing was sent in clear */
+    CHECK(fake_stat_int(e.f, "tls_handshake_failures") >= 1);
+    sb_release(&r.body);
+    env_done(&e);
+}
+
 #define TESTS(X)                                                                       \
     X(test_stream_pieces)                                                              \
     X(test_status_and_headers)                                                         \
@@ -633,6 +656,7 @@ static void test_engine_free_running(void)
     X(test_reset_mid_body)                                                             \
     X(test_start_errors)                                                               \
     X(test_reentrant_start_and_abort)                                                  \
-    X(test_engine_free_running)
+    X(test_engine_free_running)                                                        \
+    X(test_tls_verification)
 
 CHECK_MAIN(TESTS)
