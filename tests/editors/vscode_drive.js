@@ -1,0 +1,124 @@
+// Drives code-server in Debian's chromium with playwright-core (run by test_vscode.py).
+// Opens the fixture file, waits for the status bar item, types, waits for the ghost text,
+// saves a screenshot, accepts with Tab and saves the file; writes checks to US_RESULT.
+'use strict';
+const fs = require('fs');
+const { chromium } = require('playwright-core');
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error('missing env ' + k);
+  return v;
+};
+const checks = [];
+const check = (name, ok, detail) => checks.push({ name, ok: !!ok, detail: ok ? null : String(detail) });
+let error = null;
+
+async function statusText(page) {
+  return page.evaluate(() => {
+    const items = Array.from(document.querySelectorAll('.statusbar-item'));
+    const mine = items.find((e) => /Understudy/.test(e.textContent || '') || /understudy/i.test(e.id || ''));
+    return mine ? (mine.textContent || '').trim() : '';
+  });
+}
+
+async function waitFor(what, fn, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.US_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--proxy-server=direct://', '--proxy-bypass-list=*'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // Only loopback: anything else (open-vsx lookups, fonts) is refused at once.
+    await page.route('**/*', (route) => {
+      const u = new URL(route.request().url());
+      if (u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.protocol === 'data:' ||
+          u.protocol === 'blob:') {
+        return route.continue();
+      }
+      return route.abort();
+    });
+    await page.goto(env('US_URL'), { waitUntil: 'domcontentloaded', timeout: 60000 });
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    check('workbench loads', true);
+
+    // Open the fixture with Quick Open (activates the extension: onLanguage:python).
+    await page.waitForTimeout(1500);
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 15000 });
+    await page.keyboard.type(env('US_FILE_NAME'), { delay: 20 });
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.monaco-editor .view-lines', { timeout: 20000 });
+    await waitFor('file content in the editor', () =>
+      page.evaluate(() => /def.add/.test(document.querySelector('.monaco-editor .view-lines')?.textContent || '')), 20000);
+
+    let bar = '';
+    try {
+      bar = await waitFor('status bar item naming the provider', async () => {
+        const t = await statusText(page);
+        return /Understudy: fake/.test(t) ? t : '';
+      }, 45000);
+    } catch (e) {
+      bar = await statusText(page);
+    }
+    check('status bar shows the serving provider', /Understudy: fake/.test(bar), 'status bar: ' + JSON.stringify(bar));
+
+    // Type at the end of the file; inline suggestions come on their own, Alt+\ asks again.
+    await page.click('.monaco-editor .view-lines');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('    total = ', { delay: 40 });
+    const ghostText = () => page.evaluate(() =>
+      Array.from(document.querySelectorAll('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text'))
+        .map((e) => e.textContent || '').join(''));
+    let ghost = '';
+    for (let attempt = 0; attempt < 4 && !ghost; attempt++) {
+      try {
+        ghost = await waitFor('ghost text', ghostText, 5000);
+      } catch (e) {
+        await page.keyboard.press('Alt+Backslash');
+      }
+    }
+    // Monaco splits ghost text into token spans and puts further lines in view zones.
+    const flat = ghost.replace(/\s+/g, ' ');
+    const missing = env('US_AI_TEXT').split('\n').map((l) => l.trim()).filter((l) => !flat.includes(l));
+    check('ghost text renders the fake provider\'s suggestion (every line)', ghost && missing.length === 0,
+      'ghost: ' + JSON.stringify(ghost) + ' missing: ' + JSON.stringify(missing));
+    await page.screenshot({ path: env('US_SCREENSHOT') });
+    await page.keyboard.press('Tab');
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Control+S');
+    await page.waitForTimeout(1500);
+    check('status bar still names the provider after accepting', /Understudy: fake/.test(await statusText(page)),
+      await statusText(page));
+    await page.screenshot({ path: env('US_SCREENSHOT').replace(/\.png$/, '-accepted.png') });
+  } finally {
+    await browser.close();
+  }
+}
+
+const watchdog = setTimeout(() => {
+  error = 'watchdog: driver did not finish in 240 s';
+  fs.writeFileSync(env('US_RESULT'), JSON.stringify({ checks, error }));
+  process.exit(1);
+}, 240000);
+
+main()
+  .catch((e) => { error = String(e && e.stack || e); })
+  .finally(() => {
+    clearTimeout(watchdog);
+    fs.writeFileSync(env('US_RESULT'), JSON.stringify({ checks, error }));
+  });
