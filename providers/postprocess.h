@@ -1,0 +1,23 @@
+/* postprocess: turn a provider's raw answer into the text to insert at the cursor, for every
+ * provider: markdown fences and prose out, echoes of the prefix and overlap with the suffix
+ * trimmed, cut at the shape's boundary (line / block) and max_lines, trailing space trimmed. */
+#ifndef US_POSTPROCESS_H
+#define US_POSTPROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "provider.h"
+
+/* Whether this provider answers through a chat prompt (prompt.h) rather than native or raw
+ * fill-in-the-middle; chat answers get the prose/echo/indentation clean-ups FIM output must not
+ * get (a FIM model's leading spaces are real indentation). */
+bool pp_is_chat(const struct prov_config *cfg);
+
+/* Clean raw (borrowed, len bytes, any content) for insertion at ctx's cursor (borrowed).
+ * chat: see pp_is_chat. Returns a new NUL-terminated string, possibly empty (caller frees);
+ * stores its length in *out_len when out_len is not NULL. */
+char *pp_clean(const struct prov_context *ctx, const char *raw, size_t len, bool chat,
+               size_t *out_len);
+
+#endif
