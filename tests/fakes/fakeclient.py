@@ -40,6 +40,7 @@ class FakeProvider:
         self.port = info["port"]
         self.pid = info["pid"]
         self.base_url = "http://127.0.0.1:%d" % self.port
+        self.tls_port = info.get("tls_port")  # with extra_args=["--tls-port", "0"]
 
     # -- control
     def _call(self, path, payload=None, timeout=10):
