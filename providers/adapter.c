@@ -252,25 +252,29 @@ void prov__inband_error(json_t *err, struct prov_outcome *out)
 
 /* ---------------------------------------------------------------- requests */
 
-void prov__hdr_add(struct prov__headers *h, const char *fmt, ...)
+void prov__hdr_add(struct prov__headers *h, const char *name, const char *value)
 {
     if (h->n + 2 > h->cap) {
         h->cap = h->cap ? h->cap * 2 : 8;
         h->v = xrealloc(h->v, h->cap * sizeof(*h->v));
     }
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *line = xmalloc(n > 0 ? (size_t)n + 1 : 1);
-    line[0] = 0;
-    if (n > 0) {
-        va_start(ap, fmt);
-        vsnprintf(line, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
+    size_t nn = strlen(name), vn = strlen(value);
+    char *line = xmalloc(nn + 2 + vn + 1);
+    memcpy(line, name, nn);
+    memcpy(line + nn, ": ", 2);
+    memcpy(line + nn + 2, value, vn + 1);
     h->v[h->n++] = line;
     h->v[h->n] = NULL;
+}
+
+void prov__hdr_bearer(struct prov__headers *h, const char *key)
+{
+    size_t kn = strlen(key);
+    char *v = xmalloc(7 + kn + 1);
+    memcpy(v, "Bearer ", 7);
+    memcpy(v + 7, key, kn + 1);
+    prov__hdr_add(h, "Authorization", v);
+    free(v);
 }
 
 bool prov__hdr_configured(const struct prov_config *cfg, const char *name)
@@ -297,7 +301,7 @@ void prov__hdr_extra(struct prov__headers *h, const struct prov_config *cfg)
         /* prov_config_parse already rejects these; a header split would smuggle requests. */
         if (!val || strpbrk(k, "\r\n: ") || strpbrk(val, "\r\n"))
             continue;
-        prov__hdr_add(h, "%s: %s", k, val);
+        prov__hdr_add(h, k, val);
     }
 }
 

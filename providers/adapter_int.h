@@ -43,8 +43,10 @@ struct prov__headers {
     char **v; /* NULL-terminated once finished */
     size_t n, cap;
 };
-void prov__hdr_add(struct prov__headers *h, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Append "name: value" (both copied). */
+void prov__hdr_add(struct prov__headers *h, const char *name, const char *value);
+/* Append "Authorization: Bearer <key>". */
+void prov__hdr_bearer(struct prov__headers *h, const char *key);
 /* True when the config's extra headers name this header (case-insensitive). */
 bool prov__hdr_configured(const struct prov_config *cfg, const char *name);
 /* Append the config's extra headers (skipping unsafe ones). */

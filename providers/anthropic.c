@@ -13,11 +13,11 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
     char *url = prov__url(cfg, prov__ends_with(base, "/v1") ? "/messages" : "/v1/messages");
 
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type: application/json");
-    prov__hdr_add(&h, "Accept: text/event-stream");
-    prov__hdr_add(&h, "anthropic-version: 2023-06-01");
+    prov__hdr_add(&h, "Content-Type", "application/json");
+    prov__hdr_add(&h, "Accept", "text/event-stream");
+    prov__hdr_add(&h, "anthropic-version", "2023-06-01");
     if (key)
-        prov__hdr_add(&h, "x-api-key: %s", key);
+        prov__hdr_add(&h, "x-api-key", key);
     prov__hdr_extra(&h, cfg);
 
     struct strbuf user;

@@ -27,10 +27,10 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
     sb_release(&path);
 
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type: application/json");
-    prov__hdr_add(&h, "Accept: text/event-stream");
+    prov__hdr_add(&h, "Content-Type", "application/json");
+    prov__hdr_add(&h, "Accept", "text/event-stream");
     if (key)
-        prov__hdr_add(&h, "x-goog-api-key: %s", key);
+        prov__hdr_add(&h, "x-goog-api-key", key);
     prov__hdr_extra(&h, cfg);
 
     struct strbuf user;

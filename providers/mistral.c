@@ -9,10 +9,10 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
     char *url = prov__url(cfg, prov__ends_with(base, "/v1") ? "/fim/completions"
                                                             : "/v1/fim/completions");
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type: application/json");
-    prov__hdr_add(&h, "Accept: text/event-stream");
+    prov__hdr_add(&h, "Content-Type", "application/json");
+    prov__hdr_add(&h, "Accept", "text/event-stream");
     if (key)
-        prov__hdr_add(&h, "Authorization: Bearer %s", key);
+        prov__hdr_bearer(&h, key);
     prov__hdr_extra(&h, cfg);
     json_t *body = json_object();
     json_object_set_new(body, "model", json_string(cfg->model ? cfg->model : "codestral-latest"));

@@ -10,10 +10,10 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
                  struct prov_request *req)
 {
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type: application/json");
-    prov__hdr_add(&h, "Accept: application/x-ndjson");
+    prov__hdr_add(&h, "Content-Type", "application/json");
+    prov__hdr_add(&h, "Accept", "application/x-ndjson");
     if (key && *key) /* a local server needs none; ollama.com and proxies do */
-        prov__hdr_add(&h, "Authorization: Bearer %s", key);
+        prov__hdr_bearer(&h, key);
     prov__hdr_extra(&h, cfg);
 
     json_t *body = json_object();

@@ -8,10 +8,10 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
                  struct prov_request *req)
 {
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type: application/json");
-    prov__hdr_add(&h, "Accept: text/event-stream");
+    prov__hdr_add(&h, "Content-Type", "application/json");
+    prov__hdr_add(&h, "Accept", "text/event-stream");
     if (key && *key)
-        prov__hdr_add(&h, "Authorization: Bearer %s", key);
+        prov__hdr_bearer(&h, key);
     prov__hdr_extra(&h, cfg);
     json_t *body;
     const char *path;

@@ -6,13 +6,13 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
                  struct prov_request *req)
 {
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type: application/json");
-    prov__hdr_add(&h, "Accept: text/event-stream");
+    prov__hdr_add(&h, "Content-Type", "application/json");
+    prov__hdr_add(&h, "Accept", "text/event-stream");
     if (key)
-        prov__hdr_add(&h, "Authorization: Bearer %s", key);
+        prov__hdr_bearer(&h, key);
     /* Attribution: the user's own HTTP-Referer / title win; otherwise name the app. */
     if (!prov__hdr_configured(cfg, "X-Title") && !prov__hdr_configured(cfg, "X-OpenRouter-Title"))
-        prov__hdr_add(&h, "X-Title: Understudy");
+        prov__hdr_add(&h, "X-Title", "Understudy");
     prov__hdr_extra(&h, cfg);
     json_t *body = prov__openai_chat_body(cfg, ctx, "max_tokens");
     return prov__req_fill(req, prov__url(cfg, "/chat/completions"), &h, body, true);

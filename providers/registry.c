@@ -160,7 +160,9 @@ static char *kinds_list(void)
             sb_adds(&sb, ", ");
         sb_adds(&sb, *k);
     }
-    return sb_detach(&sb, NULL);
+    char *r = sb_detach(&sb, NULL);
+    sb_release(&sb);
+    return r;
 }
 
 /* A value that could be shown back to the user without risk of printing a secret pasted into
