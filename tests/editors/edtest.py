@@ -18,7 +18,9 @@ from fakeclient import FakeProvider  # noqa: E402
 SKIP = 77  # meson's "skipped" exit status
 
 # What the fake answers: a two-line suggestion (the second line tests multi-line ghost text).
-AI_TEXT = "a + b\n    return total"
+AI_TEXT = "total = a + b\n    return total"
+# Typed on the empty line after `def add(a, b):`; there the server asks for a block.
+TYPED = "    "
 
 
 def binary():

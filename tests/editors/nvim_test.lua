@@ -97,14 +97,14 @@ local function main()
   end, 10000)
   eq('status string names the serving provider', first_status, 'understudy: fake')
 
-  -- 1. Ghost text while typing, then <Tab> accepts all of it.
-  keys('Go    total = ')
+  -- 1. Ghost text while typing on the line after `def add(a, b):`, then <Tab> accepts all.
+  keys('Go    ')
   wait_for('ghost text', function() return ghost.visible(0) end, 10000)
   local marks = vim.api.nvim_buf_get_extmarks(0, ghost.ns, 0, -1, { details = true })
   eq('one ghost extmark', #marks, 1)
   local m = marks[1] or { 0, 0, 0, {} }
   local d = m[4]
-  eq('ghost extmark at the cursor', { m[2], m[3] }, { 1, #'    total = ' })
+  eq('ghost extmark at the cursor', { m[2], m[3] }, { 1, 4 })
   eq('ghost first line (overlay virt_text)', d.virt_text and d.virt_text[1][1], ai_lines[1])
   local vl = {}
   for _, l in ipairs(d.virt_lines or {}) do table.insert(vl, l[1][1]) end
@@ -113,40 +113,41 @@ local function main()
   keys('<Tab>')
   wait_for('accept', function() return not ghost.visible(0) end, 5000)
   eq('Tab inserts the suggestion exactly', lines(0, -1),
-    { 'def add(a, b):', '    total = ' .. ai_lines[1], unpack(ai_lines, 2) })
+    { 'def add(a, b):', '    ' .. ai_lines[1], unpack(ai_lines, 2) })
   local cur = vim.api.nvim_win_get_cursor(0)
   eq('cursor after the inserted text', cur, { #ai_lines + 1, #ai_lines[#ai_lines] })
   keys('<Esc>')
   sleep(50)
 
-  -- 2. Word and line accept: a fresh line at the end of the file.
-  keys('Go    total = ')
+  -- 2. Word and line accept, from the same place again (the server's cache answers).
+  vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
+  keys('Go    ')
   wait_for('second ghost text', function() return ghost.visible(0) end, 10000)
-  local row = vim.api.nvim_win_get_cursor(0)[1]
+  eq('same suggestion again', ghost.text(0), ai)
   local first_word = ai:match('^%s*[%w_]+')
   keys('<M-Right>')
-  wait_for('word accept', function() return lines(row - 1, row)[1] ~= '    total = ' end, 5000)
-  eq('word accept inserts one word', lines(row - 1, row)[1], '    total = ' .. first_word)
-  check('ghost keeps the rest after a word accept', ghost.visible(0) and ghost.text(0) == ai:sub(#first_word + 1),
-    vim.inspect(ghost.text(0)))
+  wait_for('word accept', function() return lines(1, 2)[1] ~= '    ' end, 5000)
+  eq('word accept inserts one word', lines(1, 2)[1], '    ' .. first_word)
+  eq('ghost keeps the rest after a word accept', ghost.visible(0) and ghost.text(0), ai:sub(#first_word + 1))
   keys('<M-Down>')
-  wait_for('line accept', function() return lines(row - 1, row)[1] == '    total = ' .. ai_lines[1] end, 5000)
-  check('line accept completes the first line only', #lines(0, -1) == row and ghost.visible(0),
-    vim.inspect(lines(0, -1)))
+  wait_for('line accept', function() return lines(1, 2)[1] == '    ' .. ai_lines[1] end, 5000)
+  check('line accept completes the first line only', #lines(0, -1) == 2 and ghost.visible(0)
+    and ghost.text(0) == ai:sub(#ai_lines[1] + 1), vim.inspect(lines(0, -1)) .. ' ghost ' .. vim.inspect(ghost.text(0)))
   keys('<C-]>')
   wait_for('dismiss', function() return not ghost.visible(0) end, 5000)
-  eq('dismiss leaves the buffer alone', lines(row - 1, -1), { '    total = ' .. ai_lines[1] })
+  eq('dismiss leaves the buffer alone', lines(0, -1), { 'def add(a, b):', '    ' .. ai_lines[1] })
   keys('<Esc>')
   sleep(50)
 
-  -- 3. Popup completion through the built-in omnifunc: the AI item and local items.
+  -- 3. Popup completion through the built-in omnifunc: the AI item and local items
+  --    ('total' is a word of the file).
   local function popup_items()
     local info = vim.fn.complete_info({ 'items' })
     return info.items or {}
   end
-  local sources, got = {}, {}
+  local sources, got, has_local = {}, {}, false
   for attempt = 1, 3 do
-    keys('o    ')
+    keys('Go    to')
     sleep(50)
     keys('<C-x><C-o>')
     local ok = pcall(wait_for, 'omnifunc popup', function() return #popup_items() > 0 end, 5000)
@@ -166,13 +167,14 @@ local function main()
     sleep(50)
     keys('dd')
     sleep(50)
-    if sources.fake then break end
+    has_local = false
+    for s in pairs(sources) do
+      if tostring(s):match('^local:') then has_local = true end
+    end
+    -- The popup waits popup_budget_ms for the AI item; a slow first try fills the cache.
+    if sources.fake and has_local then break end
   end
   check('omnifunc offers the AI item (source fake)', sources.fake, vim.inspect(got))
-  local has_local = false
-  for s in pairs(sources) do
-    if tostring(s):match('^local:') then has_local = true end
-  end
   check('omnifunc offers local items (local:*)', has_local, vim.inspect(got))
 
   -- 4. The provider starts failing: the status string must change.
