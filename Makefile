@@ -4,7 +4,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON      ?= meson
 PY         ?= python3
-EXAMPLE    ?= tests/fixtures/demo/shapes.py:14:9
+EXAMPLE    ?= tests/fixtures/demo/shapes.py:29:11
 
 .PHONY: all deps test-deps build run test test-asan bench clean
 

@@ -1,68 +1,513 @@
-/* completion: both completion methods, the status surface and executeCommand. This first
- * version has no provider chain yet: it answers honestly with nothing and reports `offline`. */
+/* completion: textDocument/inlineCompletion (ghost text, waits up to the deadline) and
+ * textDocument/completion (popup, never waits past popup_budget_ms), provenance on every item,
+ * the understudy/status notification and the understudy.* commands. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "completion.h"
+#include "context.h"
+#include "local.h"
+#include "router.h"
 #include "rpc.h"
 #include "server_int.h"
 
+#define POPUP_MAX_LOCAL 50
+
 struct completion_engine {
     struct lsp_server *s;
+    struct router *router;
+    struct local_engine *local;
+    char *last_signature;        /* of the last status notification */
+    char *last_state;            /* "ok" / "degraded" / "offline" at the last notification */
+    bool started;                /* `initialized` arrived */
+    uint64_t next_item_id;
+    uint64_t accepted;
+    struct pending *pending;     /* inline and popup requests waiting on the router */
 };
+
+/* One LSP request waiting on the router. */
+struct pending {
+    struct completion_engine *e;
+    struct lsp_request *req;     /* NULL for the CLI */
+    struct router_request *rq;
+    bool inline_mode;
+    char *uri;
+    struct completion_context cc;
+    struct local_item *local_items; /* popup: computed up front */
+    size_t n_local;
+    char *partial;
+    struct lsp_pos cursor;       /* in the client's encoding */
+    struct lsp_pos word_start;
+    uv_timer_t budget;           /* popup budget */
+    bool budget_armed;
+    struct pending *next;
+    /* CLI */
+    void (*done)(void *ud, const struct router_answer *a, const char *local_text);
+    void *done_ud;
+};
+
+/* ------------------------------------------------------------------ status */
+
+static void status_changed(void *ud);
+static void provider_disabled(void *ud, const char *provider, const char *hint);
+
+static const struct router_callbacks router_cbs = {status_changed, provider_disabled};
+
+static void send_status(struct completion_engine *e, bool force)
+{
+    if (!e->started || !e->s->tr)
+        return;
+    char *sig = router_status_signature(e->router);
+    if (!force && e->last_signature && strcmp(sig, e->last_signature) == 0) {
+        free(sig);
+        return;
+    }
+    free(e->last_signature);
+    e->last_signature = sig;
+    lsp_notify(e->s, "understudy/status", router_status(e->router));
+
+    /* showMessage once per transition of the overall state, not per request. */
+    const char *state = router_overall_state(e->router);
+    if (e->last_state && router_provider_count(e->router) > 0 && strcmp(state, e->last_state)) {
+        if (strcmp(state, "offline") == 0)
+            lsp_show_message(e->s, 2,
+                             "Understudy: every AI provider is down; serving local suggestions "
+                             "until one comes back.");
+        else if (strcmp(e->last_state, "offline") == 0)
+            lsp_show_message(e->s, 3, "Understudy: AI completions restored.");
+    }
+    free(e->last_state);
+    e->last_state = xstrdup(state);
+}
+
+static void status_changed(void *ud)
+{
+    send_status(ud, false);
+}
+
+static void provider_disabled(void *ud, const char *provider, const char *hint)
+{
+    struct completion_engine *e = ud;
+    char msg[512];
+    snprintf(msg, sizeof(msg),
+             "Understudy: provider \"%s\" was disabled after an authentication or billing "
+             "error. Check %s; it is tried again when the configuration changes.",
+             provider, hint && *hint ? hint : "its API key");
+    if (e->s->tr)
+        lsp_show_message(e->s, 1, msg);
+    LOG_W("router", "%s", msg);
+}
+
+/* ------------------------------------------------------------------ engine life */
 
 struct completion_engine *completion_engine_new(struct lsp_server *s)
 {
     struct completion_engine *e = xcalloc(1, sizeof(*e));
     e->s = s;
+    e->router = router_new(s->loop, &s->cfg->settings, &router_cbs, e);
+    e->local = local_engine_new(s->loop, &s->cfg->settings);
     return e;
 }
 
+static void pending_free(struct pending *p);
+
 void completion_engine_free(struct completion_engine *e)
 {
+    if (!e)
+        return;
+    while (e->pending) {
+        struct pending *p = e->pending;
+        if (p->rq)
+            router_cancel(p->rq);
+        p->rq = NULL;
+        pending_free(p);
+    }
+    router_free(e->router);
+    local_engine_free(e->local);
+    free(e->last_signature);
+    free(e->last_state);
     free(e);
 }
 
 void completion_engine_reconfigure(struct completion_engine *e)
 {
-}
-
-static json_t *status_object(struct completion_engine *e)
-{
-    json_t *providers = json_array();
-    const struct us_settings *st = &e->s->cfg->settings;
-    for (size_t i = 0; i < st->n_providers; i++)
-        json_array_append_new(providers,
-                              json_pack("{s:s, s:s, s:s, s:s}", "name", st->providers[i].name,
-                                        "kind", st->providers[i].kind, "state", "disabled",
-                                        "reason", "router not available"));
-    return json_pack("{s:s, s:s, s:o}", "state", "offline", "served_by", "local", "providers",
-                     providers);
+    router_configure(e->router, &e->s->cfg->settings);
+    local_engine_configure(e->local, &e->s->cfg->settings);
+    send_status(e, false);
 }
 
 void completion_engine_started(struct completion_engine *e)
 {
-    lsp_notify(e->s, "understudy/status", status_object(e));
+    e->started = true;
+    send_status(e, true);
+    if (e->s->root_path)
+        local_engine_index_workspace(e->local, e->s->root_path);
 }
 
-void lsp_on_completion(struct lsp_server *s, struct lsp_request *req, json_t *params)
+static void sync_local_doc(struct doc *d, void *ud)
 {
-    lsp_reply(s, req, json_pack("{s:b, s:[]}", "isIncomplete", 0, "items"));
+    /* The word and line models catch up lazily, once per completion, not per keystroke. */
+    if (d->local_seen == d->edit_count)
+        return;
+    d->local_seen = d->edit_count;
+    local_engine_doc_update(ud, d->uri, d->language_id, d->text.data, d->text.len);
+}
+
+void completion_doc_closed(struct completion_engine *e, const char *uri)
+{
+    local_engine_doc_close(e->local, uri);
+}
+
+/* ------------------------------------------------------------------ items */
+
+static char *partial_word(const char *text, size_t line_start, size_t offset, size_t *start)
+{
+    size_t i = offset;
+    while (i > line_start) {
+        unsigned char c = (unsigned char)text[i - 1];
+        if (!(c == '_' || c == '$' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+              (c >= 'A' && c <= 'Z') || c >= 0x80))
+            break;
+        i--;
+    }
+    *start = i;
+    return xstrndup(text + i, offset - i);
+}
+
+static json_t *range_json(struct lsp_pos a, struct lsp_pos b)
+{
+    return json_pack("{s:{s:i, s:i}, s:{s:i, s:i}}", "start", "line", (int)a.line, "character",
+                     (int)a.character, "end", "line", (int)b.line, "character", (int)b.character);
+}
+
+static json_t *accepted_command(struct completion_engine *e, const char *source)
+{
+    char id[32];
+    snprintf(id, sizeof(id), "us-%llu", (unsigned long long)++e->next_item_id);
+    return json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "title", "Understudy suggestion accepted",
+                     "command", "understudy.accepted", "arguments", "source", source, "id", id);
+}
+
+static json_t *inline_item(struct completion_engine *e, struct pending *p, const char *text,
+                           size_t len, const char *source)
+{
+    json_t *item = json_pack("{s:s%, s:o, s:o}", "insertText", text, len, "range",
+                             range_json(p->cursor, p->cursor), "command",
+                             accepted_command(e, source));
+    return item;
+}
+
+/* The AI suggestion as a popup item: it replaces the partial word so clients' filtering (which
+ * matches the item's filterText against the typed word) keeps it. */
+static json_t *ai_popup_item(struct completion_engine *e, struct pending *p, const char *text,
+                             size_t len, const char *source)
+{
+    struct strbuf full, label;
+    sb_init(&full);
+    sb_init(&label);
+    sb_adds(&full, p->partial);
+    sb_add(&full, text, len);
+    const char *nl = memchr(full.data, '\n', full.len);
+    size_t first = nl ? (size_t)(nl - full.data) : full.len;
+    sb_add(&label, full.data, US_MIN(first, (size_t)80));
+    if (nl)
+        sb_adds(&label, " …");
+    json_t *item = json_pack(
+        "{s:s, s:i, s:s, s:s, s:{s:o, s:s%}, s:i, s:{s:s}, s:s, s:{s:s}, s:o}", "label",
+        label.data, "kind", 1, "sortText", "0000", "filterText", full.data, "textEdit", "range",
+        range_json(p->word_start, p->cursor), "newText", full.data, full.len, "insertTextFormat",
+        1, "labelDetails", "description", source, "detail", source, "data", "source", source,
+        "command", accepted_command(e, source));
+    sb_release(&full);
+    sb_release(&label);
+    return item;
+}
+
+static json_t *local_popup_item(struct pending *p, const struct local_item *it, size_t rank)
+{
+    char sort[24];
+    snprintf(sort, sizeof(sort), "%04zu", rank + 1);
+    return json_pack("{s:s, s:i, s:s, s:s, s:{s:o, s:s}, s:i, s:{s:s}, s:s?, s:{s:s}}", "label",
+                     it->label, "kind", (int)it->kind, "sortText", sort, "filterText", it->label,
+                     "textEdit", "range", range_json(p->word_start, p->cursor), "newText",
+                     it->insert_text, "insertTextFormat", it->snippet ? 2 : 1, "labelDetails",
+                     "description", it->source, "detail", it->detail, "data", "source",
+                     it->source);
+}
+
+/* ------------------------------------------------------------------ requests */
+
+static void pending_unlink(struct pending *p)
+{
+    struct pending **pp = &p->e->pending;
+    while (*pp && *pp != p)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = p->next;
+}
+
+static void budget_closed(uv_handle_t *h)
+{
+    struct pending *p = h->data;
+    context_release(&p->cc);
+    local_items_free(p->local_items, p->n_local);
+    free(p->partial);
+    free(p->uri);
+    free(p);
+}
+
+static void pending_free(struct pending *p)
+{
+    pending_unlink(p);
+    uv_close((uv_handle_t *)&p->budget, budget_closed);
+}
+
+static void fill_local_request(struct pending *p, struct doc *d, struct local_request *lr)
+{
+    memset(lr, 0, sizeof(*lr));
+    lr->ctx = &p->cc.ctx;
+    lr->syntax = d ? d->syntax : NULL;
+    lr->uri = p->uri;
+    lr->text = d ? d->text.data : "";
+    lr->text_len = d ? d->text.len : 0;
+    lr->offset = p->cc.offset;
+    lr->partial = p->partial;
+    lr->workspace_folder = p->e->s->root_path;
+    lr->snippet_support = p->e->s->snippet_support;
+}
+
+static void reply_inline(struct pending *p, const struct router_answer *a)
+{
+    struct completion_engine *e = p->e;
+    json_t *items = json_array();
+    const char *local_text = NULL;
+    struct strbuf line;
+    sb_init(&line);
+    if (a && a->how != ROUTER_NONE && a->len > 0) {
+        json_array_append_new(items, inline_item(e, p, a->text, a->len, a->source));
+    } else {
+        /* No AI answer in time: the best local line suggestion, or nothing. */
+        struct doc *d = docstore_get(e->s->docs, p->uri);
+        struct local_request lr;
+        fill_local_request(p, d, &lr);
+        if (d && local_engine_line(e->local, &lr, &line) && line.len) {
+            json_array_append_new(items, inline_item(e, p, line.data, line.len,
+                                                     PROV_SOURCE_LINE));
+            local_text = line.data;
+        }
+    }
+    if (p->done) {
+        p->done(p->done_ud, a, local_text);
+        json_decref(items);
+    } else if (p->req) {
+        lsp_reply(e->s, p->req, json_pack("{s:o}", "items", items));
+        p->req = NULL;
+    } else {
+        json_decref(items);
+    }
+    sb_release(&line);
+}
+
+static void reply_popup(struct pending *p, const struct router_answer *a, bool incomplete)
+{
+    struct completion_engine *e = p->e;
+    json_t *items = json_array();
+    if (a && a->how != ROUTER_NONE && a->len > 0)
+        json_array_append_new(items, ai_popup_item(e, p, a->text, a->len, a->source));
+    for (size_t i = 0; i < p->n_local; i++)
+        json_array_append_new(items, local_popup_item(p, &p->local_items[i], i));
+    lsp_reply(e->s, p->req, json_pack("{s:b, s:o}", "isIncomplete", incomplete, "items", items));
+    p->req = NULL;
+}
+
+static void on_router_answer(void *ud, const struct router_answer *a)
+{
+    struct pending *p = ud;
+    p->rq = NULL; /* the router is done with it */
+    LOG_D("completion", "%s answer: %s in %.1f ms (%d attempts)",
+          p->inline_mode ? "inline" : "popup",
+          a->how == ROUTER_NONE ? a->why : a->source, (double)a->elapsed_us / 1000.0,
+          a->attempts);
+    if (p->inline_mode)
+        reply_inline(p, a);
+    else
+        reply_popup(p, a, false);
+    pending_free(p);
+}
+
+static void on_budget(uv_timer_t *t)
+{
+    struct pending *p = t->data;
+    /* Past the popup budget: answer with what we have and let the AI request go on to fill the
+     * cache for the next keystroke. */
+    if (p->rq) {
+        router_detach(p->rq);
+        p->rq = NULL;
+    }
+    reply_popup(p, NULL, true);
+    pending_free(p);
+}
+
+static void cancel_pending(void *ud)
+{
+    struct pending *p = ud;
+    if (p->rq)
+        router_cancel(p->rq);
+    p->rq = NULL;
+    p->req = NULL; /* the server answers -32800 and frees it */
+    pending_free(p);
+}
+
+/* A newer inline request for the same document supersedes older ones. Called after the new
+ * one reached the router, so a running request it extends keeps its transfer. */
+static void supersede_others(struct completion_engine *e, struct pending *keep)
+{
+    for (struct pending *p = e->pending, *next; p; p = next) {
+        next = p->next;
+        if (p == keep || !p->inline_mode || !p->req || strcmp(p->uri, keep->uri) != 0)
+            continue;
+        if (p->rq)
+            router_cancel(p->rq);
+        p->rq = NULL;
+        lsp_reply(e->s, p->req, json_pack("{s:[]}", "items"));
+        p->req = NULL;
+        pending_free(p);
+    }
+}
+
+static struct pending *pending_new(struct completion_engine *e, struct lsp_request *req,
+                                   struct doc *d, struct lsp_pos pos, bool inline_mode)
+{
+    docstore_each(e->s->docs, sync_local_doc, e->local);
+    struct pending *p = xcalloc(1, sizeof(*p));
+    p->e = e;
+    p->req = req;
+    p->inline_mode = inline_mode;
+    p->uri = xstrdup(d->uri);
+    uv_timer_init(e->s->loop, &p->budget);
+    p->budget.data = p;
+    size_t offset = pos_to_offset(&d->lines, d->text.data, d->text.len, pos, e->s->enc);
+    /* The cursor as the client should see it: clamped like the offset. */
+    p->cursor = pos_from_offset(&d->lines, d->text.data, d->text.len, offset, e->s->enc);
+    context_build(e->s->docs, d, offset, e->s->cfg->settings.completion.max_lines, &p->cc);
+    size_t ws;
+    p->partial = partial_word(d->text.data, p->cc.line_start, offset, &ws);
+    p->word_start = pos_from_offset(&d->lines, d->text.data, d->text.len, ws, e->s->enc);
+    p->next = e->pending;
+    e->pending = p;
+    return p;
+}
+
+static struct doc *request_doc(struct lsp_server *s, struct lsp_request *req, json_t *params,
+                               struct lsp_pos *pos)
+{
+    const char *uri = lsp_param_uri(params);
+    if (!uri || !lsp_param_position(json_object_get(params, "position"), pos)) {
+        lsp_reply_error(s, req, RPC_INVALID_PARAMS, "missing textDocument.uri or position");
+        return NULL;
+    }
+    struct doc *d = docstore_get(s->docs, uri);
+    if (!d) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "document not open: %.400s", uri);
+        lsp_reply_error(s, req, RPC_INVALID_PARAMS, msg);
+    }
+    return d;
 }
 
 void lsp_on_inline_completion(struct lsp_server *s, struct lsp_request *req, json_t *params)
 {
-    lsp_reply(s, req, json_pack("{s:[]}", "items"));
+    struct completion_engine *e = s->engine;
+    struct lsp_pos pos;
+    struct doc *d = request_doc(s, req, params, &pos);
+    if (!d)
+        return;
+    struct pending *p = pending_new(e, req, d, pos, true);
+    req->cancel = cancel_pending;
+    req->cancel_ud = p;
+    p->rq = router_complete(e->router, &p->cc.ctx, 0, on_router_answer, p);
+    supersede_others(e, p);
+    if (!p->rq) {
+        reply_inline(p, NULL);
+        pending_free(p);
+    }
 }
+
+void lsp_on_completion(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    struct completion_engine *e = s->engine;
+    struct lsp_pos pos;
+    struct doc *d = request_doc(s, req, params, &pos);
+    if (!d)
+        return;
+    struct pending *p = pending_new(e, req, d, pos, false);
+    req->cancel = cancel_pending;
+    req->cancel_ud = p;
+    struct local_request lr;
+    fill_local_request(p, d, &lr);
+    p->n_local = local_engine_complete(e->local, &lr, &p->local_items, POPUP_MAX_LOCAL);
+
+    struct router_answer hit;
+    int budget = s->cfg->settings.completion.popup_budget_ms;
+    /* AI in the popup only where code is being written, not in comments and strings. */
+    bool want_ai = p->cc.ctx.situation != PROV_SIT_COMMENT &&
+                   p->cc.ctx.situation != PROV_SIT_STRING;
+    if (want_ai && router_lookup(e->router, &p->cc.ctx, &hit)) {
+        reply_popup(p, &hit, false);
+        pending_free(p);
+        return;
+    }
+    if (!want_ai || router_provider_count(e->router) == 0 ||
+        strcmp(router_overall_state(e->router), "offline") == 0) {
+        reply_popup(p, NULL, false);
+        pending_free(p);
+        return;
+    }
+    p->rq = router_complete(e->router, &p->cc.ctx, 0, on_router_answer, p);
+    if (!p->rq) {
+        reply_popup(p, NULL, false);
+        pending_free(p);
+        return;
+    }
+    uv_timer_start(&p->budget, on_budget, (uint64_t)budget, 0);
+}
+
+/* ------------------------------------------------------------------ commands */
 
 void lsp_on_execute_command(struct lsp_server *s, struct lsp_request *req, json_t *params)
 {
     json_t *cmd = json_object_get(params, "command");
     const char *name = json_is_string(cmd) ? json_string_value(cmd) : "";
     if (strcmp(name, "understudy.status") == 0) {
-        lsp_reply(s, req, status_object(s->engine));
+        lsp_reply(s, req, router_status(s->engine->router));
     } else if (strcmp(name, "understudy.accepted") == 0) {
+        json_t *arg = json_array_get(json_object_get(params, "arguments"), 0);
+        const char *src = json_string_value(json_object_get(arg, "source"));
+        s->engine->accepted++;
+        LOG_D("completion", "suggestion from %s accepted", src ? src : "?");
         lsp_reply(s, req, json_null());
     } else {
-        lsp_reply_error(s, req, RPC_INVALID_PARAMS, "unknown command");
+        char msg[256];
+        snprintf(msg, sizeof(msg), "unknown command: %.200s", name);
+        lsp_reply_error(s, req, RPC_INVALID_PARAMS, msg);
     }
+}
+
+/* ------------------------------------------------------------------ one-shot */
+
+int completion_run_once(struct completion_engine *e, struct doc *d, struct lsp_pos pos,
+                        void (*done)(void *ud, const struct router_answer *a,
+                                     const char *local_text),
+                        void *ud)
+{
+    struct pending *p = pending_new(e, NULL, d, pos, true);
+    p->done = done;
+    p->done_ud = ud;
+    p->rq = router_complete(e->router, &p->cc.ctx, 0, on_router_answer, p);
+    if (!p->rq) {
+        pending_free(p);
+        return US_ESTATE;
+    }
+    return 0;
 }

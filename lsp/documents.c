@@ -125,6 +125,7 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
     d->syntax = syntax_glue_open(d->language_id, d->uri, d->text.data, d->text.len);
     d->last_edit_ms = us_now_ms();
     d->last_edit_offset = 0;
+    d->edit_count++;
     return 0;
 }
 
@@ -188,6 +189,7 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     line_index_build(&d->lines, d->text.data, d->text.len);
     d->last_edit_ms = us_now_ms();
     d->last_edit_offset = a + len;
+    d->edit_count++;
 
     if (d->syntax)
         syntax_glue_edit_end(d->syntax, &edit, &d->lines, d->text.data, d->text.len, a + len);

@@ -24,6 +24,8 @@ struct doc {
     struct syn_doc *syntax; /* NULL when the language has no grammar or parsing is capped */
     uint64_t last_edit_ms;  /* monotonic time of the latest change */
     size_t last_edit_offset;
+    uint64_t edit_count;    /* bumped by every open and change */
+    uint64_t local_seen;    /* edit_count the local engine last indexed */
 };
 
 struct docstore;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "context.h"
 #include "rpc.h"
 #include "server_int.h"
 #include "syntax_glue.h"
@@ -34,29 +35,6 @@ static bool client_offers_utf8(json_t *caps)
     return false;
 }
 
-static char *path_from_uri(const char *uri)
-{
-    if (!uri || strncmp(uri, "file://", 7) != 0)
-        return NULL;
-    const char *p = uri + 7;
-    struct strbuf sb;
-    sb_init(&sb);
-    for (; *p; p++) {
-        if (*p == '%' && p[1] && p[2]) {
-            char hex[3] = {p[1], p[2], 0};
-            char *end;
-            long v = strtol(hex, &end, 16);
-            if (*end == 0) {
-                sb_addc(&sb, (char)v);
-                p += 2;
-                continue;
-            }
-        }
-        sb_addc(&sb, *p);
-    }
-    return sb_detach(&sb, NULL);
-}
-
 void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *params)
 {
     json_t *caps = json_object_get(params, "capabilities");
@@ -70,7 +48,7 @@ void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *pa
 
     json_t *root = json_object_get(params, "rootUri");
     free(s->root_path);
-    s->root_path = path_from_uri(json_is_string(root) ? json_string_value(root) : NULL);
+    s->root_path = context_path_from_uri(json_is_string(root) ? json_string_value(root) : NULL);
     if (!s->root_path) {
         json_t *rp = json_object_get(params, "rootPath");
         if (json_is_string(rp))
@@ -192,6 +170,8 @@ void lsp_on_did_close(struct lsp_server *s, struct lsp_request *req, json_t *par
     const char *uri = lsp_param_uri(params);
     if (uri && docstore_close(s->docs, uri) < 0)
         LOG_W("lsp", "didClose for a document that is not open: %s", uri);
+    else if (uri)
+        completion_doc_closed(s->engine, uri);
 }
 
 void lsp_on_did_save(struct lsp_server *s, struct lsp_request *req, json_t *params)

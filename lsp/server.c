@@ -286,6 +286,31 @@ struct lsp_server *lsp_server_new(uv_loop_t *loop, struct lsp_config *cfg, int i
     return s;
 }
 
+struct lsp_server *lsp_server_new_headless(uv_loop_t *loop, struct lsp_config *cfg)
+{
+    struct lsp_server *s = xcalloc(1, sizeof(*s));
+    s->loop = loop;
+    s->cfg = cfg;
+    s->enc = POS_UTF8;
+    s->state = LSP_STATE_RUNNING;
+    s->fr = framer_new(FRAMER_DEFAULT_MAX_BODY);
+    s->docs = docstore_new(DOC_DEFAULT_MAX_BYTES);
+    s->engine = completion_engine_new(s);
+    return s;
+}
+
+void lsp_server_free_headless(struct lsp_server *s)
+{
+    completion_engine_free(s->engine);
+    s->engine = NULL;
+    uv_run(s->loop, UV_RUN_DEFAULT); /* let handles close */
+    framer_free(s->fr);
+    docstore_free(s->docs);
+    lsp_config_free(s->cfg);
+    free(s->root_path);
+    free(s);
+}
+
 int lsp_server_run(struct lsp_server *s)
 {
     uv_run(s->loop, UV_RUN_DEFAULT);

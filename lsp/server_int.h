@@ -53,6 +53,12 @@ struct lsp_server {
     struct completion_engine *engine; /* completion.c */
 };
 
+/* A server without stdio, for one-shot commands: documents, configuration and the completion
+ * engine only (positions in UTF-8). Steals cfg. */
+struct lsp_server *lsp_server_new_headless(uv_loop_t *loop, struct lsp_config *cfg);
+/* Frees it, running the loop until every handle closed. */
+void lsp_server_free_headless(struct lsp_server *s);
+
 /* Answer a request (result stolen) or fail it; both free req. */
 void lsp_reply(struct lsp_server *s, struct lsp_request *req, json_t *result);
 void lsp_reply_error(struct lsp_server *s, struct lsp_request *req, int code, const char *msg);
@@ -73,12 +79,6 @@ bool lsp_param_position(json_t *pos, struct lsp_pos *out);
 LSP_METHOD_MAP(LSP__DECLARE_HANDLER)
 #undef LSP__DECLARE_HANDLER
 
-/* completion.c: the engine behind both completion methods and the status surface. */
-struct completion_engine *completion_engine_new(struct lsp_server *s);
-void completion_engine_free(struct completion_engine *e);
-/* The configuration changed: rebuild providers, keep what can be kept. */
-void completion_engine_reconfigure(struct completion_engine *e);
-/* After `initialized`: first status notification. */
-void completion_engine_started(struct completion_engine *e);
+#include "completion.h"
 
 #endif

@@ -1,22 +1,34 @@
-/* syntax_glue: documents <-> grammars/syntax. Until the grammars floor lands, no language has
- * a grammar, so every document is plain text. */
+/* syntax_glue: documents <-> grammars/syntax. */
 #include "syntax_glue.h"
 
 #include <stdlib.h>
 
+#include "base.h"
+#include "syntax.h"
+
 struct syn_doc *syntax_glue_open(const char *language_id, const char *uri, const char *text,
                                  size_t len)
 {
-    return NULL;
+    const struct lang_info *lang = lang_for_id(language_id);
+    if (!lang && uri)
+        lang = lang_for_path(uri); /* editors send odd ids ("plaintext" for a .py scratch) */
+    if (!lang)
+        return NULL;
+    struct syn_doc *syn = syn_doc_new(lang, text, len);
+    if (!syn_doc_has_tree(syn))
+        LOG_D("syntax", "%s: no tree (over a size cap or parse budget)", uri ? uri : "?");
+    return syn;
 }
 
 void syntax_glue_free(struct syn_doc *syn)
 {
+    if (syn)
+        syn_doc_free(syn);
 }
 
 char *syntax_glue_sexp(struct syn_doc *syn)
 {
-    return NULL;
+    return syn ? syn_doc_sexp(syn) : NULL;
 }
 
 void syntax_glue_edit_begin(struct syntax_glue_edit *e, const struct line_index *old_lines,
@@ -32,4 +44,14 @@ void syntax_glue_edit_end(struct syn_doc *syn, const struct syntax_glue_edit *e,
                           const struct line_index *new_lines, const char *new_text,
                           size_t new_len, size_t new_end)
 {
+    struct syn_edit edit = {
+        .start_byte = (uint32_t)e->start_byte,
+        .old_end_byte = (uint32_t)e->old_end_byte,
+        .new_end_byte = (uint32_t)new_end,
+        .start = {e->start_row, e->start_col},
+        .old_end = {e->old_end_row, e->old_end_col},
+    };
+    pos_ts_point(new_lines, new_text, new_end, &edit.new_end.row, &edit.new_end.column);
+    syn_doc_edit(syn, &edit);
+    syn_doc_reparse(syn, new_text, new_len);
 }

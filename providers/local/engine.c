@@ -297,7 +297,7 @@ static void add_words(struct local_engine *e, const struct local_request *req,
             if (strcmp(l->items[k].label, w[i].word) != 0)
                 continue;
             found = true;
-            if (l->items[k].source == PROV_SOURCE_SYMBOL)
+            if (strcmp(l->items[k].source, PROV_SOURCE_SYMBOL) == 0)
                 l->items[k].score = US_MAX(l->items[k].score,
                                            fuzzy_class_of(fs) * 1000.0 + rank_bonus + 50.0);
         }
@@ -356,7 +356,7 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
         return false;
     if (req->ctx->situation == PROV_SIT_COMMENT)
         return false;
-    struct lines_query q = {req->text, req->text_len, req->offset};
+    struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset};
     struct lines_suggestion s;
     if (lines_suggest(e->lines, &q, &s) < 0 || !s.text)
         return false;

@@ -1,0 +1,227 @@
+/* context: the completion context of a cursor. */
+#include "context.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *context_path_from_uri(const char *uri)
+{
+    if (!uri || strncmp(uri, "file://", 7) != 0)
+        return NULL;
+    const char *p = uri + 7;
+    struct strbuf sb;
+    sb_init(&sb);
+    for (; *p; p++) {
+        if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+            char hex[3] = {p[1], p[2], 0};
+            sb_addc(&sb, (char)strtol(hex, NULL, 16));
+            p += 2;
+        } else {
+            sb_addc(&sb, *p);
+        }
+    }
+    return sb_detach(&sb, NULL);
+}
+
+static const char *lang_name_of(struct doc *d)
+{
+    const struct lang_info *l = d->syntax ? syn_doc_lang(d->syntax) : lang_for_id(d->language_id);
+    return l ? l->name : (d->language_id[0] ? d->language_id : "plaintext");
+}
+
+/* Identifiers of the few lines around the cursor, to find related code elsewhere. */
+static size_t neighbourhood_words(const char *text, size_t from, size_t to, char words[][48],
+                                  size_t max)
+{
+    size_t n = 0;
+    size_t i = from;
+    while (i < to && n < max) {
+        if (isalpha((unsigned char)text[i]) || text[i] == '_') {
+            size_t s = i;
+            while (i < to && (isalnum((unsigned char)text[i]) || text[i] == '_'))
+                i++;
+            size_t len = i - s;
+            if (len >= 3 && len < 48) {
+                bool dup = false;
+                for (size_t k = 0; k < n; k++)
+                    if (strlen(words[k]) == len && memcmp(words[k], text + s, len) == 0)
+                        dup = true;
+                if (!dup) {
+                    memcpy(words[n], text + s, len);
+                    words[n][len] = 0;
+                    n++;
+                }
+            }
+        } else {
+            i++;
+        }
+    }
+    return n;
+}
+
+struct excerpt_search {
+    struct doc *self;
+    const char *language;
+    char (*words)[48];
+    size_t n_words;
+    struct completion_context *out;
+    size_t n;
+};
+
+/* Take the first lines of definitions in other documents whose names the cursor's
+ * neighbourhood mentions. */
+static void excerpt_from(struct doc *o, void *ud)
+{
+    struct excerpt_search *es = ud;
+    if (o == es->self || es->n >= CONTEXT_MAX_EXCERPTS || !o->syntax ||
+        strcmp(lang_name_of(o), es->language) != 0)
+        return;
+    struct syn_def *defs;
+    size_t nd;
+    syn_doc_definitions(o->syntax, &defs, &nd);
+    for (size_t i = 0; i < nd && es->n < CONTEXT_MAX_EXCERPTS; i++) {
+        if (defs[i].kind == SYN_KIND_VAR || defs[i].kind == SYN_KIND_PARAMETER ||
+            defs[i].kind == SYN_KIND_IMPORT)
+            continue;
+        bool wanted = false;
+        for (size_t w = 0; w < es->n_words && !wanted; w++)
+            wanted = strcmp(es->words[w], defs[i].name) == 0;
+        if (!wanted)
+            continue;
+        size_t a = defs[i].start_byte, b = US_MIN((size_t)defs[i].end_byte, o->text.len);
+        if (b > a + CONTEXT_EXCERPT_BYTES) {
+            b = a + CONTEXT_EXCERPT_BYTES;
+            while (b > a && o->text.data[b - 1] != '\n')
+                b--;
+        }
+        if (b <= a)
+            continue;
+        es->out->excerpt_text[es->n] = xstrndup(o->text.data + a, b - a);
+        es->out->excerpts[es->n].path = o->uri;
+        es->out->excerpts[es->n].text = es->out->excerpt_text[es->n];
+        es->n++;
+    }
+    syn_defs_free(defs, nd);
+}
+
+void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_lines,
+                   struct completion_context *out)
+{
+    memset(out, 0, sizeof(*out));
+    const char *text = d->text.data;
+    size_t len = d->text.len;
+    if (offset > len)
+        offset = len;
+    out->offset = offset;
+
+    /* Windows cut at line boundaries: whole lines read better for every model. */
+    size_t ps = offset > CONTEXT_PREFIX_BYTES ? offset - CONTEXT_PREFIX_BYTES : 0;
+    if (ps > 0) {
+        const char *nl = memchr(text + ps, '\n', offset - ps);
+        if (nl)
+            ps = (size_t)(nl - text) + 1;
+    }
+    size_t se = US_MIN(len, offset + CONTEXT_SUFFIX_BYTES);
+    if (se < len) {
+        size_t k = se;
+        while (k > offset && text[k - 1] != '\n')
+            k--;
+        if (k > offset)
+            se = k;
+    }
+    out->prefix = xstrndup(text + ps, offset - ps);
+    out->suffix = xstrndup(text + offset, se - offset);
+
+    size_t ls = offset;
+    while (ls > 0 && text[ls - 1] != '\n' && text[ls - 1] != '\r')
+        ls--;
+    out->line_start = ls;
+    size_t ie = ls;
+    while (ie < offset && (text[ie] == ' ' || text[ie] == '\t'))
+        ie++;
+    out->indent = xstrndup(text + ls, ie - ls);
+
+    out->language = xstrdup(lang_name_of(d));
+    out->path = context_path_from_uri(d->uri);
+
+    struct prov_context *c = &out->ctx;
+    c->language = out->language;
+    c->uri = d->uri;
+    c->path = out->path;
+    c->prefix = out->prefix;
+    c->prefix_len = offset - ps;
+    c->suffix = out->suffix;
+    c->suffix_len = se - offset;
+    c->indent = out->indent;
+    c->max_lines = max_lines;
+    struct lsp_pos at = pos_from_offset(&d->lines, text, len, offset, POS_UTF8);
+    c->line = at.line;
+    c->column = at.character;
+
+    if (d->syntax) {
+        syn_doc_analyze(d->syntax, (uint32_t)offset, &out->cursor);
+        out->has_cursor = true;
+        const struct syn_cursor *cur = &out->cursor;
+        c->situation = (enum prov_situation)cur->situation;
+        c->shape = (enum prov_shape)cur->shape;
+        if (cur->receiver)
+            c->member_receiver = out->member_receiver = xstrdup(cur->receiver);
+        for (size_t i = 0; i < cur->n_scopes; i++)
+            if (cur->scopes[i].kind != SYN_KIND_BLOCK && cur->scopes[i].header) {
+                c->scope_signature = out->scope_signature = xstrdup(cur->scopes[i].header);
+                break;
+            }
+        c->imports = cur->imports;
+        out->names = xcalloc(cur->n_names + 1, sizeof(*out->names));
+        for (size_t i = 0; i < cur->n_names; i++)
+            out->names[i] = cur->names[i].name;
+        c->names = out->names;
+        c->n_names = cur->n_names;
+    } else {
+        bool blank = true;
+        for (size_t i = ls; i < offset; i++)
+            if (text[i] != ' ' && text[i] != '\t')
+                blank = false;
+        c->situation = blank ? PROV_SIT_LINE_START : PROV_SIT_CODE;
+        size_t e = offset;
+        while (e > ls && (text[e - 1] == ' ' || text[e - 1] == '\t'))
+            e--;
+        c->shape = (e > ls && (text[e - 1] == '{' || text[e - 1] == ':')) ? PROV_SHAPE_BLOCK
+                                                                          : PROV_SHAPE_LINE;
+    }
+
+    /* Excerpts of related definitions from other open documents of the same language. */
+    out->excerpts = xcalloc(CONTEXT_MAX_EXCERPTS, sizeof(*out->excerpts));
+    out->excerpt_text = xcalloc(CONTEXT_MAX_EXCERPTS, sizeof(*out->excerpt_text));
+    if (docstore_count(docs) > 1) {
+        char words[32][48];
+        size_t from = offset > 600 ? offset - 600 : 0;
+        size_t to = US_MIN(len, offset + 200);
+        struct excerpt_search es = {d, out->language, words,
+                                    neighbourhood_words(text, from, to, words, 32), out, 0};
+        if (es.n_words)
+            docstore_each(docs, excerpt_from, &es);
+        c->n_excerpts = es.n;
+    }
+    c->excerpts = out->excerpts;
+}
+
+void context_release(struct completion_context *c)
+{
+    if (c->has_cursor)
+        syn_cursor_release(&c->cursor);
+    for (size_t i = 0; i < CONTEXT_MAX_EXCERPTS && c->excerpt_text; i++)
+        free(c->excerpt_text[i]);
+    free(c->excerpt_text);
+    free(c->excerpts);
+    free(c->names);
+    free(c->language);
+    free(c->path);
+    free(c->prefix);
+    free(c->suffix);
+    free(c->indent);
+    free(c->scope_signature);
+    free(c->member_receiver);
+    memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,41 @@
+/* context: builds the router's input (struct prov_context) from an open document and a cursor:
+ * prefix/suffix windows cut at line boundaries, the cursor's situation and shape, enclosing
+ * scope, imports, visible names, and excerpts from other open documents of the language. */
+#ifndef US_CONTEXT_H
+#define US_CONTEXT_H
+
+#include <stddef.h>
+
+#include "documents.h"
+#include "provider.h"
+#include "syntax.h"
+
+#define CONTEXT_PREFIX_BYTES 6000
+#define CONTEXT_SUFFIX_BYTES 2000
+#define CONTEXT_MAX_EXCERPTS 3
+#define CONTEXT_EXCERPT_BYTES 1200
+
+/* Owns everything ctx points to. */
+struct completion_context {
+    struct prov_context ctx;
+    struct syn_cursor cursor; /* zeroed when the document has no syntax */
+    bool has_cursor;
+    size_t offset;            /* cursor byte offset in the document */
+    size_t line_start;        /* byte offset of the cursor line's start */
+    char *language;
+    char *path;
+    char *prefix, *suffix, *indent, *scope_signature, *member_receiver;
+    const char **names;
+    struct prov_excerpt *excerpts;
+    char **excerpt_text;
+};
+
+/* Build the context for offset in d; docs gives the other open documents. Caller releases. */
+void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_lines,
+                   struct completion_context *out);
+void context_release(struct completion_context *c);
+
+/* file:///a%20b -> /a b; NULL for other schemes. Caller frees. */
+char *context_path_from_uri(const char *uri);
+
+#endif
