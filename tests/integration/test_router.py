@@ -141,12 +141,15 @@ class Router(TestCase):
         if items:
             eq(items[0]["command"]["arguments"][0]["source"], "local:line")
         s.wait_notification("understudy/status", lambda m: m["params"]["state"] == "offline")
+        s.wait_notification("window/showMessage", lambda m: "down" in m["params"]["message"])
+        time.sleep(0.3)  # more failing probes must not repeat the message
         down = [m for m in s.notifications_of("window/showMessage") if "down" in m["params"]["message"]]
         eq(len(down), 1)
         # Service returns; probes flip the status back without any request from the editor.
         self.p.mode("healthy")
         self.q.mode("healthy")
         s.wait_notification("understudy/status", lambda m: m["params"]["state"] == "ok", timeout=8)
+        s.wait_notification("window/showMessage", lambda m: "restored" in m["params"]["message"])
         restored = [m for m in s.notifications_of("window/showMessage") if "restored" in m["params"]["message"]]
         eq(len(restored), 1)
 
@@ -177,8 +180,10 @@ class Router(TestCase):
         eq(len(model_requests(self.p)), n)
 
     def test_10_popup_budget_and_cache(self):
-        s = self.setup(primary_mode="latency", completion={"hedge_ms": 0, "popup_budget_ms": 150})
-        self.p.mode("latency", latency_ms=1000)
+        # A 1 s provider inside a 3 s deadline: slow, not failing.
+        s = self.setup(primary_mode="latency",
+                       completion={"hedge_ms": 0, "popup_budget_ms": 150, "deadline_ms": 3000})
+        self.p.mode("latency", latency_ms=1000, text=ANSWER)
         uri, pos = fresh_doc(s)
         t0 = time.monotonic()
         r = s.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": pos})
