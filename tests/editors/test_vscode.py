@@ -133,7 +133,7 @@ def main():
         os.makedirs(ARTIFACTS, exist_ok=True)
         shot = os.path.join(ARTIFACTS, "vscode-ghost.png")
         denv = dict(env, US_URL="http://127.0.0.1:%d/?folder=%s" % (port, box.work),
-                    US_FILE_NAME="calc.py", US_AI_TEXT=edtest.AI_TEXT, US_RESULT=box.result,
+                    US_FILE_NAME="calc.py", US_AI_TEXT=edtest.AI_TEXT, US_TYPED=edtest.TYPED, US_RESULT=box.result,
                     US_SCREENSHOT=shot, US_CHROMIUM=chromium,
                     NODE_PATH=os.path.join(E2E, "node_modules"))
         rc, out = edtest.run_editor([node, os.path.join(edtest.HERE, "vscode_drive.js")], box,
@@ -148,7 +148,7 @@ def main():
                    "detail": None if installed else inst.stdout + inst.stderr}]
         with open(path) as f:
             saved = f.read()
-        want = "def add(a, b):\n    total = " + edtest.AI_TEXT
+        want = "def add(a, b):\n" + edtest.TYPED + edtest.AI_TEXT
         ok = saved.rstrip("\n") == want
         checks += res.get("checks", [])
         checks.append({"name": "Tab inserts the suggestion exactly (file saved)", "ok": ok,

@@ -55,14 +55,25 @@ async function main() {
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     check('workbench loads', true);
 
-    // Open the fixture with Quick Open (activates the extension: onLanguage:python).
-    await page.waitForTimeout(1500);
-    await page.keyboard.press('Control+P');
-    await page.waitForSelector('.quick-input-widget input', { timeout: 15000 });
-    await page.keyboard.type(env('US_FILE_NAME'), { delay: 20 });
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('.monaco-editor .view-lines', { timeout: 20000 });
+    // Open the fixture (activates the extension: onLanguage:python): click it in the Explorer,
+    // falling back to Quick Open; both need the workbench to settle first.
+    const name = env('US_FILE_NAME');
+    const editorHasFile = () => page.evaluate(() =>
+      /def.add/.test(document.querySelector('.monaco-editor .view-lines')?.textContent || ''));
+    for (let attempt = 0; attempt < 5 && !(await editorHasFile()); attempt++) {
+      try {
+        const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+        await row.waitFor({ timeout: 10000 });
+        await row.click();
+      } catch (e) {
+        await page.keyboard.press('Control+P');
+        await page.waitForTimeout(500);
+        await page.keyboard.type(name, { delay: 20 });
+        await page.waitForTimeout(1500);
+        await page.keyboard.press('Enter');
+      }
+      await page.waitForTimeout(1500);
+    }
     await waitFor('file content in the editor', () =>
       page.evaluate(() => /def.add/.test(document.querySelector('.monaco-editor .view-lines')?.textContent || '')), 20000);
 
@@ -80,7 +91,7 @@ async function main() {
     // Type at the end of the file; inline suggestions come on their own, Alt+\ asks again.
     await page.click('.monaco-editor .view-lines');
     await page.keyboard.press('Control+End');
-    await page.keyboard.type('    total = ', { delay: 40 });
+    await page.keyboard.type(env('US_TYPED'), { delay: 40 });
     const ghostText = () => page.evaluate(() =>
       Array.from(document.querySelectorAll('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text'))
         .map((e) => e.textContent || '').join(''));
@@ -102,8 +113,6 @@ async function main() {
     await page.waitForTimeout(500);
     await page.keyboard.press('Control+S');
     await page.waitForTimeout(1500);
-    check('status bar still names the provider after accepting', /Understudy: fake/.test(await statusText(page)),
-      await statusText(page));
     await page.screenshot({ path: env('US_SCREENSHOT').replace(/\.png$/, '-accepted.png') });
   } finally {
     await browser.close();
