@@ -470,6 +470,11 @@ void lsp_on_completion(struct lsp_server *s, struct lsp_request *req, json_t *pa
         pending_free(p);
         return;
     }
+    /* A provider that usually takes longer than the budget will not make it: answer now and
+     * let the request fill the cache for the next keystroke. */
+    int expected = router_expected_ms(e->router, &p->cc.ctx);
+    if (expected > budget)
+        budget = 0;
     uv_timer_start(&p->budget, on_budget, (uint64_t)budget, 0);
 }
 

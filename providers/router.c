@@ -1039,6 +1039,18 @@ bool router_lookup(struct router *r, const struct prov_context *ctx, struct rout
     return true;
 }
 
+int router_expected_ms(struct router *r, const struct prov_context *ctx)
+{
+    uint64_t now = us_now_ms();
+    for (size_t i = 0; i < r->n_providers; i++) {
+        struct provider *p = r->providers[i];
+        if (!provider_eligible(r, p, ctx) || provider_state(p, now) != BREAKER_CLOSED)
+            continue;
+        return p->n_total >= 3 ? (int)percentile(p->total_ms, p->n_total, 0.5) : -1;
+    }
+    return -1;
+}
+
 /* A running request this one extends by a few typed characters on the same line. */
 static struct router_request *find_extendable(struct router *r, const struct prov_context *ctx)
 {

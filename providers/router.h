@@ -73,6 +73,11 @@ void router_detach(struct router_request *rq);
  * hit (out->text borrowed until the next router call). */
 bool router_lookup(struct router *r, const struct prov_context *ctx, struct router_answer *out);
 
+/* How long an AI answer for ctx is likely to take: the recent median latency of the first
+ * provider that would serve it, or -1 when unknown. Lets the popup skip waiting for a provider
+ * that never answers within its budget. */
+int router_expected_ms(struct router *r, const struct prov_context *ctx);
+
 /* The status object of design.md §3 (new reference). */
 json_t *router_status(struct router *r);
 /* A short string that changes exactly when the overall state, the serving provider or any
