@@ -93,10 +93,16 @@ They are merged over the ones built from the other options, e.g.
   "Text before the status in the mode line."
   :type 'string)
 
-(defclass understudy-server (eglot-lsp-server)
-  ((status :initform nil :accessor understudy--server-status
-           :documentation "Last understudy/status notification (a plist)."))
+(defclass understudy-server (eglot-lsp-server) ()
   "An Eglot connection to the Understudy server.")
+
+(defvar understudy--statuses (make-hash-table :test #'eq :weakness 'key)
+  "Last understudy/status notification (a plist) per Eglot connection.
+Keyed by connection, so servers wrapped by Understudy (any class) have one too.")
+
+(defun understudy--server-status (server)
+  "Last status SERVER sent, or nil."
+  (gethash server understudy--statuses))
 
 (defun understudy--plist-merge (base over)
   "Return BASE with the keys of OVER set over it (nested plists merged)."
@@ -137,9 +143,12 @@ They are merged over the ones built from the other options, e.g.
   (cons 'understudy-server understudy-server-command))
 
 (defun understudy--server ()
-  "The Understudy connection managing the current buffer, or nil."
+  "The Understudy connection managing the current buffer, or nil.
+That is our own class, or any server that sent understudy/status (wrap mode)."
   (let ((server (ignore-errors (eglot-current-server))))
-    (and (cl-typep server 'understudy-server) server)))
+    (and server
+         (or (cl-typep server 'understudy-server) (understudy--server-status server))
+         server)))
 
 (defun understudy--any-server ()
   "The current buffer's Understudy connection, else any live one."
@@ -148,12 +157,15 @@ They are merged over the ones built from the other options, e.g.
                   (let (all)
                     (maphash (lambda (_ servers) (setq all (append servers all)))
                              eglot--servers-by-project)
-                    all))))
+                    all))
+      (let (found)
+        (maphash (lambda (server _) (unless found (setq found server))) understudy--statuses)
+        found)))
 
 (cl-defmethod eglot-handle-notification
-  ((server understudy-server) (_method (eql understudy/status)) &rest params)
+  ((server eglot-lsp-server) (_method (eql understudy/status)) &rest params)
   "Keep the status the server sends; the mode line shows it."
-  (setf (understudy--server-status server) params)
+  (puthash server params understudy--statuses)
   (force-mode-line-update t)
   (run-hooks 'understudy-status-functions))
 
@@ -230,6 +242,64 @@ Returns \"\" when the buffer is not managed by Understudy."
           (message "%s" text)
         (display-buffer "*understudy-status*"))
       st)))
+
+;;; Wrap mode: keep your language server and add Understudy in front of it.
+
+(defcustom understudy-wrap-modes nil
+  "Major modes whose own Eglot server runs behind Understudy's wrap mode.
+`understudy-wrap-setup' rewrites their `eglot-server-programs' entries to
+`understudy --wrap -- PROGRAM ARGS...', so clangd, pyright... keep serving
+and Understudy adds its completions."
+  :type '(repeat symbol))
+
+(defun understudy-wrap-contact (contact)
+  "CONTACT (an `eglot-server-programs' value) run behind Understudy.
+The result starts `understudy --wrap -- PROGRAM ARGS...'.  It keeps a
+server class and a trailing :initializationOptions plist, wraps functions
+\(such as `eglot-alternatives') lazily and leaves TCP contacts alone."
+  (cond
+   ((functionp contact)
+    (lambda (&optional interactive)
+      (understudy-wrap-contact (funcall contact interactive))))
+   ((and (consp contact) (symbolp (car contact)) (car contact) (not (keywordp (car contact))))
+    (cons (car contact) (understudy-wrap-contact (cdr contact))))
+   ((and (consp contact) (stringp (car contact))
+         (not (integerp (cadr contact)))
+         (not (member (car contact) (list (car understudy-server-command)))))
+    (let* ((tail (cl-member-if #'keywordp contact))
+           (argv (cl-ldiff contact tail)))
+      (if (member :autoport argv)
+          contact
+        (append (list (car understudy-server-command) "--wrap" "--") argv tail))))
+   (t contact)))
+
+(defun understudy--lookup-contact (mode)
+  "The `eglot-server-programs' contact Eglot would use for MODE, or nil."
+  (cl-loop for (modes . contact) in eglot-server-programs
+           for specs = (if (or (symbolp modes) (keywordp (cadr modes))) (list modes) modes)
+           when (cl-some (lambda (spec)
+                           (provided-mode-derived-p mode (car (if (consp spec) spec (list spec)))))
+                         specs)
+           return contact))
+
+;;;###autoload
+(defun understudy-wrap-setup (&optional modes)
+  "Route the Eglot servers of MODES through Understudy's wrap mode.
+MODES defaults to `understudy-wrap-modes'.  Adds one entry per mode in
+front of `eglot-server-programs', built from the entry Eglot would have
+used.  Restart Eglot in open buffers afterwards."
+  (interactive (list (list (intern (completing-read "Wrap the server of mode: "
+                                                    obarray #'fboundp t nil nil
+                                                    (symbol-name major-mode))))))
+  (dolist (mode (or modes understudy-wrap-modes))
+    (let ((contact (understudy--lookup-contact mode)))
+      (if (not contact)
+          (message "understudy: no Eglot server entry for %s" mode)
+        (unless (eq contact #'understudy--contact)
+          (push (cons mode (understudy-wrap-contact contact)) eglot-server-programs)))))
+  (unless (member understudy--mode-line-construct mode-line-misc-info)
+    (setq mode-line-misc-info (append mode-line-misc-info
+                                      (list understudy--mode-line-construct)))))
 
 ;;;###autoload
 (defun understudy-eglot-setup ()

@@ -66,6 +66,27 @@ the constructs the way the mode line would."
     (setq understudy-extra-settings
           (json-parse-string (getenv "US_SETTINGS") :object-type 'plist :array-type 'array))
     (understudy-eglot-setup)
+    ;; Wrap mode routing (pure rewrites of eglot-server-programs contacts).
+    (let ((bin (getenv "US_BIN")))
+      (us-check "wrap: plain command"
+                (equal (understudy-wrap-contact '("clangd" "--log=error"))
+                       (list bin "--wrap" "--" "clangd" "--log=error"))
+                (understudy-wrap-contact '("clangd" "--log=error")))
+      (us-check "wrap: keeps :initializationOptions and the class"
+                (equal (understudy-wrap-contact '(eglot-foo "pyls" "--stdio" :initializationOptions (:a 1)))
+                       (list 'eglot-foo bin "--wrap" "--" "pyls" "--stdio" :initializationOptions '(:a 1))))
+      (us-check "wrap: functions are wrapped lazily"
+                (equal (funcall (understudy-wrap-contact (lambda (_i) '("gopls"))) nil)
+                       (list bin "--wrap" "--" "gopls")))
+      (us-check "wrap: TCP contacts are left alone"
+                (equal (understudy-wrap-contact '("localhost" 6008)) '("localhost" 6008)))
+      (let ((eglot-server-programs (cons '((foo-mode bar-mode) . ("foo-ls" "--stdio"))
+                                         eglot-server-programs)))
+        (understudy-wrap-setup '(bar-mode))
+        (us-check "wrap: understudy-wrap-setup routes a mode's entry through the wrapper"
+                  (equal (car eglot-server-programs)
+                         (cons 'bar-mode (list bin "--wrap" "--" "foo-ls" "--stdio")))
+                  (car eglot-server-programs))))
     (us-check "setup registers python-mode"
               (eq (cdr (assoc '(python-mode :language-id "python") eglot-server-programs))
                   #'understudy--contact))
