@@ -18,6 +18,7 @@
 #define MAX_OUT_TOKENS 40
 #define LOOKBACK_LINES 400  /* analogy search distance */
 #define MIN_CONFIDENCE 0.25
+#define DOC_WEIGHT 4        /* an open document's counts weigh this much more than the workspace's */
 
 enum { ID_UNK, ID_BOL, ID_EOL, ID_EMPTY, ID_START, ID_FIRST };
 enum tok_kind { T_ID, T_NUM, T_STR, T_OP };
@@ -38,6 +39,7 @@ struct ctx {
     uint64_t key; /* 0 = empty slot */
     uint32_t total;
     uint32_t head; /* pair index + 1 */
+    uint32_t distinct; /* successors with a positive count */
 };
 
 struct pair {
@@ -173,7 +175,7 @@ static uint32_t vocab_id(struct lines *m, bool space, const char *s, size_t n, b
         buf[bl++] = ' ';
     memcpy(buf + bl, s, n);
     bl += n;
-    if (m->n_vocab * 2 >= m->vtable_cap)
+    if (!m->vtable_cap || (create && m->n_vocab * 2 >= m->vtable_cap))
         vocab_grow(m);
     uint32_t h = hash32(buf, bl);
     size_t j = h & (m->vtable_cap - 1);
@@ -284,6 +286,10 @@ static void add_pair(struct lines *m, uint64_t key, uint32_t next, int delta)
     while (m->ptable[j]) {
         struct pair *p = &m->pairs[m->ptable[j] - 1];
         if (p->ctx == key && p->next == next) {
+            if (p->count <= 0 && p->count + delta > 0)
+                c->distinct++;
+            else if (p->count > 0 && p->count + delta <= 0)
+                c->distinct--;
             p->count += delta;
             c->total += delta;
             return;
@@ -300,6 +306,7 @@ static void add_pair(struct lines *m, uint64_t key, uint32_t next, int delta)
     m->pairs[idx] = (struct pair){key, next, delta, c->head};
     c->head = idx + 1;
     c->total += delta;
+    c->distinct++;
     m->ptable[j] = idx + 1;
 }
 
@@ -441,7 +448,7 @@ void lines_doc_set(struct lines *m, const char *uri, const char *text, size_t le
         d->uri = xstrdup(uri);
         d->text = xstrndup(text, len);
         d->len = len;
-        count_region(m, d->text, 0, len, +1);
+        count_region(m, d->text, 0, len, +DOC_WEIGHT);
         return;
     }
     size_t p = 0, maxp = US_MIN(len, d->len);
@@ -457,9 +464,9 @@ void lines_doc_set(struct lines *m, const char *uri, const char *text, size_t le
         start--;
     size_t old_end = end_plus_one_line(d->text, d->len, d->len - s);
     size_t new_end = end_plus_one_line(text, len, len - s);
-    count_region(m, d->text, start, old_end, -1);
+    count_region(m, d->text, start, old_end, -DOC_WEIGHT);
     char *copy = xstrndup(text, len);
-    count_region(m, copy, start, new_end, +1);
+    count_region(m, copy, start, new_end, +DOC_WEIGHT);
     free(d->text);
     d->text = copy;
     d->len = len;
@@ -470,7 +477,7 @@ void lines_doc_remove(struct lines *m, const char *uri)
     struct doc *d = doc_find(m, uri);
     if (!d)
         return;
-    count_region(m, d->text, 0, d->len, -1);
+    count_region(m, d->text, 0, d->len, -DOC_WEIGHT);
     free(d->uri);
     free(d->text);
     *d = m->docs[--m->n_docs];
@@ -508,6 +515,7 @@ struct query {
     bool partial;        /* the last prefix token is still being typed */
     bool ends_space;     /* the prefix ends with whitespace after some code */
     char suffix[64];     /* non-blank text after the cursor on the line */
+    double min_conf;
     size_t suffix_n;
 };
 
@@ -583,8 +591,10 @@ static const char *vtext(const struct lines *m, uint32_t id, size_t *n)
 static bool first_ok(const struct lines *m, const struct query *qs, uint32_t id,
                      const char *part, size_t part_n, bool part_space)
 {
+    /* Never end the line at once: an empty suggestion is no suggestion, and the line being
+     * typed was itself learned (up to the cursor) from the document, followed by an EOL. */
     if (id < ID_FIRST)
-        return id == ID_EOL && !part_n;
+        return false;
     size_t n;
     const char *s = vtext(m, id, &n);
     bool space = s[0] == ' ';
@@ -600,43 +610,114 @@ static bool first_ok(const struct lines *m, const struct query *qs, uint32_t id,
     return true;
 }
 
+static int32_t pair_count(const struct lines *m, uint64_t key, uint32_t next)
+{
+    if (!m->ptable_cap)
+        return 0;
+    size_t j = mix64(key ^ next) & (m->ptable_cap - 1);
+    while (m->ptable[j]) {
+        const struct pair *p = &m->pairs[m->ptable[j] - 1];
+        if (p->ctx == key && p->next == next)
+            return p->count;
+        j = (j + 1) & (m->ptable_cap - 1);
+    }
+    return 0;
+}
+
+/* The most likely next token: Witten-Bell interpolation of the 2-, 3- and 4-gram estimates.
+ * Every successor of a longer context is also a successor of the one-token context, so that
+ * list holds all candidates. */
 static bool pick_next(const struct lines *m, const struct query *qs, const uint32_t *seq,
                       size_t n, bool first, const char *part, size_t part_n, bool part_space,
                       struct pick *out)
 {
-    struct pick fallback = {0, 0, 0};
-    for (size_t k = US_MIN((size_t)MAX_ORDER, n); k >= 1; k--) {
-        const struct ctx *c = ctx_find(m, ctx_key(seq + n - k, k));
-        if (!c || c->total == 0)
+    size_t kmax = US_MIN((size_t)MAX_ORDER, n);
+    uint64_t keys[MAX_ORDER + 1];
+    double tot[MAX_ORDER + 1] = {0}, lam[MAX_ORDER + 1] = {0};
+    const struct ctx *c1 = ctx_find(m, keys[1] = ctx_key(seq + n - 1, 1));
+    if (!c1 || !c1->head)
+        return false;
+    /* totals per order; only a filtered first step needs a pass over the lists */
+    bool filtered = first && (part_n || qs->ends_space);
+    const struct ctx *cs[MAX_ORDER + 1] = {0};
+    for (size_t k = 1; k <= kmax; k++) {
+        if (k > 1)
+            keys[k] = ctx_key(seq + n - k, k);
+        const struct ctx *c = cs[k] = k == 1 ? c1 : ctx_find(m, keys[k]);
+        if (!c)
             continue;
-        uint32_t total = 0, best = 0, best_id = 0;
-        for (uint32_t pi = c->head; pi; pi = m->pairs[pi - 1].link) {
+        double t = 0, d = 0;
+        if (filtered) {
+            uint32_t seen = 0;
+            for (uint32_t pi = c->head; pi && seen < 20000; pi = m->pairs[pi - 1].link, seen++) {
+                const struct pair *p = &m->pairs[pi - 1];
+                if (p->count <= 0 || !first_ok(m, qs, p->next, part, part_n, part_space))
+                    continue;
+                t += p->count;
+                d += 1;
+            }
+        } else {
+            t = c->total;
+            d = c->distinct;
+        }
+        tot[k] = t;
+        lam[k] = t > 0 ? t / (t + d * DOC_WEIGHT) : 0;
+    }
+    if (tot[1] <= 0)
+        return false;
+    double best_p = -1;
+    uint32_t best_id = 0;
+    /* Candidates: the longest context with some mass carries the likely ones; the one-token
+     * context's list (thousands after "(" or a line start) only when nothing longer knows. */
+    size_t from = 1;
+    for (size_t k = kmax; k > 1; k--)
+        if (tot[k] >= 3 && lam[k] >= 0.3) {
+            from = k;
+            break;
+        }
+    uint32_t seen = 0;
+    for (uint32_t pi = cs[from]->head; pi && seen < 4096; pi = m->pairs[pi - 1].link, seen++) {
+        const struct pair *p = &m->pairs[pi - 1];
+        if (p->count <= 0 || (first && !first_ok(m, qs, p->next, part, part_n, part_space)))
+            continue;
+        int32_t c1n = from == 1 ? p->count : pair_count(m, keys[1], p->next);
+        double pr = (c1n > 0 ? c1n : 0) / tot[1];
+        for (size_t k = 2; k <= kmax; k++) {
+            if (tot[k] <= 0)
+                continue;
+            int32_t ck = pair_count(m, keys[k], p->next);
+            pr = lam[k] * (ck > 0 ? ck : 0) / tot[k] + (1 - lam[k]) * pr;
+        }
+        if (pr > best_p || (pr == best_p && p->next < best_id)) {
+            best_p = pr;
+            best_id = p->next;
+        }
+    }
+    if (best_p <= 0 && from > 1) {
+        for (uint32_t pi = c1->head; pi && seen < 8192; pi = m->pairs[pi - 1].link, seen++) {
             const struct pair *p = &m->pairs[pi - 1];
-            if (p->count <= 0)
+            if (p->count <= 0 || (first && !first_ok(m, qs, p->next, part, part_n, part_space)))
                 continue;
-            if (first && !first_ok(m, qs, p->next, part, part_n, part_space))
-                continue;
-            total += (uint32_t)p->count;
-            if ((uint32_t)p->count > best || ((uint32_t)p->count == best && p->next < best_id)) {
-                best = (uint32_t)p->count;
+            double pr = p->count / tot[1];
+            for (size_t k = 2; k <= kmax; k++) {
+                if (tot[k] <= 0)
+                    continue;
+                int32_t ck = pair_count(m, keys[k], p->next);
+                pr = lam[k] * (ck > 0 ? ck : 0) / tot[k] + (1 - lam[k]) * pr;
+            }
+            if (pr > best_p || (pr == best_p && p->next < best_id)) {
+                best_p = pr;
                 best_id = p->next;
             }
         }
-        if (!total)
-            continue;
-        struct pick pk = {best_id, (double)best / total, total};
-        if (total >= 2) {
-            *out = pk;
-            return true;
-        }
-        if (!fallback.total)
-            fallback = pk;
     }
-    if (fallback.total) {
-        *out = fallback;
-        return true;
-    }
-    return false;
+    if (best_p <= 0)
+        return false;
+    size_t top = kmax;
+    while (top > 1 && tot[top] <= 0)
+        top--;
+    *out = (struct pick){best_id, best_p, (uint32_t)tot[top]};
+    return true;
 }
 
 static void try_ngram(struct lines *m, const struct query *qs, struct cand *best)
@@ -667,8 +748,11 @@ static void try_ngram(struct lines *m, const struct query *qs, struct cand *best
         struct pick pk;
         if (!pick_next(m, qs, seq, n, step == 0, part, part_n, part_space, &pk))
             break;
-        double sc = pk.p * (1.0 - 0.5 / (pk.total + 1.0)); /* small samples count less */
-        if (sc < 0.3 || conf * sc < 0.2)
+        /* one example is a hint, not a rule: discount thin evidence (doc counts weigh 4) */
+        double sc = pk.p * (pk.total / (pk.total + 2.0));
+        /* the first token may be a guess when the caller asks for one; later tokens must be
+         * likely, or the line would drift into noise */
+        if ((step > 0 && sc < 0.3) || conf * sc < qs->min_conf)
             break;
         conf *= sc;
         if (pk.id == ID_EOL) {
@@ -976,9 +1060,16 @@ static void try_close(const struct query *qs, struct cand *best)
     size_t last = n;
     while (last && (s[last - 1] == ' ' || s[last - 1] == '\t'))
         last--;
-    if (last && (s[last - 1] == '(' || s[last - 1] == '[' || s[last - 1] == '{' ||
-                 s[last - 1] == ',' || (quote && s[last - 1] == quote)))
-        return; /* more is coming before anything closes */
+    /* close only after something that can end an argument: a name, a number, a closing
+     * bracket, or inside a string; after operators, '(' or ',' more is coming */
+    if (!last)
+        return;
+    char lc = s[last - 1];
+    if (!quote && !fuzzy_is_word((unsigned char)lc) && lc != ')' && lc != ']' && lc != '"' &&
+        lc != '\'' && lc != '`')
+        return;
+    if (quote && lc == quote)
+        return;
     if (depth && stack[0] == '{' && !quote)
         return; /* a block or literal spanning lines */
     char out[72];
@@ -987,7 +1078,7 @@ static void try_close(const struct query *qs, struct cand *best)
         out[k++] = quote;
     while (depth)
         out[k++] = stack[--depth] == '(' ? ')' : stack[depth] == '[' ? ']' : '}';
-    offer(qs, best, out, k, 0.3, "close");
+    offer(qs, best, out, k, 0.26, "close"); /* a last resort: right only when the line ends */
 }
 
 int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_suggestion *out)
@@ -1000,6 +1091,7 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
     static struct query qs; /* the views are large; one query at a time on the loop */
     memset(&qs, 0, sizeof qs);
     qs.q = q;
+    qs.min_conf = q->min_confidence > 0 ? q->min_confidence : MIN_CONFIDENCE;
     size_t ls = q->cursor;
     while (ls > 0 && q->text[ls - 1] != '\n')
         ls--;
@@ -1026,6 +1118,12 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
         qs.ends_space = !at_end;
     }
 
+    /* The half-typed cursor line was learned with the document; it would teach "the line
+     * ends here". Leave it out for this query. */
+    struct doc *d = q->uri ? doc_find(m, q->uri) : NULL;
+    bool unlearned = d && d->len == q->len && !memcmp(d->text + ls, q->text + ls, le - ls);
+    if (unlearned)
+        count_region(m, q->text, ls, le, -DOC_WEIGHT);
     struct cand best;
     sb_init(&best.text);
     best.conf = 0;
@@ -1036,12 +1134,15 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
     try_ngram(m, &qs, &best);
     try_close(&qs, &best);
     int rc = US_ENOENT;
-    if (best.conf >= MIN_CONFIDENCE && best.text.len) {
+    double min_conf = q->min_confidence > 0 ? q->min_confidence : MIN_CONFIDENCE;
+    if (best.conf >= min_conf && best.text.len) {
         out->text = sb_detach(&best.text, NULL);
         out->confidence = best.conf;
         out->rule = best.rule;
         rc = 0;
     }
     sb_release(&best.text);
+    if (unlearned)
+        count_region(m, q->text, ls, le, +DOC_WEIGHT);
     return rc;
 }

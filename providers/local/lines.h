@@ -32,6 +32,9 @@ struct lines_query {
     const char *text; /* the current document (borrowed) */
     size_t len;
     size_t cursor;    /* byte offset of the cursor */
+    double min_confidence; /* 0 = the default (0.25); lower answers more often, less precisely */
+    const char *uri;  /* the document as given to lines_doc_set, or NULL: its cursor line (a
+                         half-typed line) is then left out of the statistics for this query */
 };
 
 struct lines_suggestion {

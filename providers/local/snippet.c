@@ -20,6 +20,14 @@
 
 #include "fuzzy.h"
 
+/* sb_detach re-initialises the buffer (allocating); release that too. Caller frees. */
+static char *sb_take(struct strbuf *sb)
+{
+    char *s = sb_detach(sb, NULL);
+    sb_release(sb);
+    return s;
+}
+
 /* ================================================================== parse tree */
 
 enum node_kind { N_TEXT, N_TABSTOP, N_CHOICE, N_VAR };
@@ -269,8 +277,8 @@ static bool parse_format(struct parser *p, struct transform *tr)
                         if (good) {
                             p->pos++; /* '}' */
                             FMT_FLUSH();
-                            FMT_PUSH(((struct fmt_item){op, g, sb_detach(&a, NULL),
-                                                        op == F_IFELSE ? sb_detach(&b, NULL)
+                            FMT_PUSH(((struct fmt_item){op, g, sb_take(&a),
+                                                        op == F_IFELSE ? sb_take(&b)
                                                                        : NULL}));
                             sb_release(&b);
                             continue;
@@ -314,7 +322,7 @@ static struct transform *parse_transform(struct parser *p)
     if (p->pos >= p->len)
         goto fail;
     p->pos++;
-    tr->regex = sb_detach(&re, NULL);
+    tr->regex = sb_take(&re);
     if (!parse_format(p, tr))
         goto fail;
     p->pos++; /* the '/' ending the format */
@@ -345,7 +353,7 @@ static bool parse_choices(struct parser *p, struct node *n)
             cap = cap ? cap * 2 : 4;
             n->choices = xrealloc(n->choices, cap * sizeof *n->choices);
         }
-        n->choices[n->n_choices++] = sb_detach(&opt, NULL);
+        n->choices[n->n_choices++] = sb_take(&opt);
         if (p->s[p->pos] == ',') {
             p->pos++;
             continue;

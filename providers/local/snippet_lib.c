@@ -12,6 +12,14 @@
 #include "fuzzy.h"
 #include "snippet.h"
 
+/* sb_detach re-initialises the buffer (allocating); release that too. Caller frees. */
+static char *sb_take(struct strbuf *sb)
+{
+    char *s = sb_detach(sb, NULL);
+    sb_release(sb);
+    return s;
+}
+
 /* Generated at build time from providers/local/snippets/<lang>.json (tools/embed_snippets.py). */
 struct snip__bundled {
     const char *language;
@@ -153,7 +161,7 @@ static char *join_value(json_t *v, const char *sep)
             sb_adds(&sb, sep);
         sb_adds(&sb, json_string_value(item));
     }
-    return sb_detach(&sb, NULL);
+    return sb_take(&sb);
 }
 
 static struct entry *push_entry(struct snip_lib *lib)

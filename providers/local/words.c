@@ -119,8 +119,8 @@ static void table_grow(struct words *w)
 /* Id of s, or -1 when unknown and !create. */
 static long intern(struct words *w, const char *s, size_t n, bool create)
 {
-    if (w->n * 2 >= w->table_cap)
-        table_grow(w);
+    if (!w->table_cap || (create && w->n * 2 >= w->table_cap))
+        table_grow(w); /* lookups never rehash: queries stay cheap */
     uint32_t h = hash_bytes(s, n);
     size_t j = h & (w->table_cap - 1);
     while (w->table[j]) {
@@ -411,6 +411,11 @@ static void index_text(struct words *w, const char *text, size_t len)
         long id = intern(w, text + s, wl, true); /* may move w->v: index after the call */
         w->v[id].ws++;
     }
+}
+
+void words_add_workspace_text(struct words *w, const char *text, size_t len)
+{
+    index_text(w, text, len);
 }
 
 static void walk_file(struct words *w, const char *rel, struct strbuf *buf)

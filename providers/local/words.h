@@ -47,6 +47,10 @@ int words_index_start(struct words *w, const char *root, const struct words_caps
  * Returns 1 while work remains, 0 when the scan is complete (or none was started). */
 int words_index_step(struct words *w, uint64_t budget_us);
 
+/* Add a file's text to the workspace counts directly (text borrowed), for callers that read
+ * files themselves (benchmarks, a background reader). Counts against no cap. */
+void words_add_workspace_text(struct words *w, const char *text, size_t len);
+
 struct words_stats {
     size_t files;         /* files indexed */
     size_t bytes;         /* bytes of text indexed */

@@ -16,7 +16,7 @@ static char *suggest(struct lines *m, const char *marked, const char **rule)
     memcpy(text, marked, cursor);
     strcpy(text + cursor, bar + 1);
     lines_doc_set(m, "doc", text, strlen(text));
-    struct lines_query q = {text, strlen(text), cursor};
+    struct lines_query q = {.text = text, .len = strlen(text), .cursor = cursor, .uri = "doc"};
     struct lines_suggestion s;
     int rc = lines_suggest(m, &q, &s);
     free(text);
@@ -83,7 +83,7 @@ static void ngram(void)
                         "for (j = 0; j < count; j++) {\n"
                         "    sum += items[j];\n"
                         "}\n";
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 10; i++) /* a habit of the workspace, seen in many files */
         CHECK_EQ_INT(lines_add_text(m, train, strlen(train)), 0);
     const char *r;
     char *s = suggest(m, "x = 1;\nfor (i = 0; i < n; i|\n", &r);
@@ -118,7 +118,7 @@ static void incremental(void)
     lines_doc_set(b, "d", v[3], strlen(v[3]));
     /* both models predict the same after "delta" */
     const char *q = "start\nalpha gamma\ndelta zeta epsilon\nnew line here\nmore(x)\ndelta ";
-    struct lines_query lq = {q, strlen(q), strlen(q)};
+    struct lines_query lq = {.text = q, .len = strlen(q), .cursor = strlen(q)};
     struct lines_suggestion sa, sb;
     int ra = lines_suggest(a, &lq, &sa), rb = lines_suggest(b, &lq, &sb);
     CHECK_EQ_INT(ra, rb);
@@ -150,7 +150,7 @@ static void speed(void)
         while (sb.data[cursor] != '=')
             cursor--;
         cursor++;
-        struct lines_query q = {sb.data, cursor, cursor};
+        struct lines_query q = {.text = sb.data, .len = cursor, .cursor = cursor};
         struct lines_suggestion s;
         uint64_t t0 = us_now_us();
         if (lines_suggest(m, &q, &s) == 0)

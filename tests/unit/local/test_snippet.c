@@ -6,6 +6,14 @@
 #include "local/fuzzy.h"
 #include "local/snippet.h"
 
+/* sb_detach re-initialises the buffer (allocating); release that too. Caller frees. */
+static char *sb_take(struct strbuf *sb)
+{
+    char *s = sb_detach(sb, NULL);
+    sb_release(sb);
+    return s;
+}
+
 static const struct snip_env env = {
     .language = "python",
     .path = "/home/u/proj/src/my_file.py",
@@ -22,7 +30,7 @@ static char *render(const char *body, enum snip_mode mode, long *cursor)
     struct strbuf sb;
     sb_init(&sb);
     snip_render(body, &env, mode, &sb, cursor);
-    return sb_detach(&sb, NULL);
+    return sb_take(&sb);
 }
 
 #define EXPECT(body, lsp_want, plain_want)                                 \
