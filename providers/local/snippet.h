@@ -47,7 +47,15 @@ enum snip_mode {
  * For SNIP_PLAIN, *cursor (may be NULL) gets the byte offset in the rendered text (relative to
  * the start of what was appended) where the editor cursor should go: the first tabstop ($1 or
  * the lowest above 0), else $0, else -1 (the end). For SNIP_LSP *cursor is set to -1.
- * Malformed constructs are kept as literal text, as VS Code does; this never fails. */
+ * Malformed constructs are kept as literal text, as VS Code does; this never fails.
+ * Variables: known and non-empty -> the value (escaped for LSP); known but empty -> the default;
+ * unknown -> a placeholder holding the default or the name (LSP), or that text (plain).
+ * Transforms ${VAR/regex/format/flags} are applied with POSIX regex after translating the
+ * JavaScript regex (\d, \w, \s, (?:), lazy quantifiers made greedy; flags g and i); format
+ * supports $n, ${n}, ${n:/upcase|/downcase|/capitalize|/camelcase|/pascalcase}, ${n:+if},
+ * ${n:?if:else}, ${n:-else}, ${n:else}. A regex outside that subset (lookaround, named groups)
+ * leaves the value unchanged. Tabstop transforms are passed through for LSP clients and applied
+ * to the mirrored default in plain text. */
 void snip_render(const char *body, const struct snip_env *env, enum snip_mode mode,
                  struct strbuf *out, long *cursor);
 
