@@ -28,10 +28,58 @@ static int recompute(struct lsp_config *cfg, struct strbuf *warnings, struct str
         if (settings_apply(&next, json_object_get(layer, "json"), source, warnings, errors) < 0)
             rc = US_ECONFIG;
     }
+    /* Workspace ignore patterns add to whatever exclude list the layers produced. */
+    size_t n = 0, m = 0;
+    while (next.privacy.exclude && next.privacy.exclude[n])
+        n++;
+    while (cfg->ignore_patterns && cfg->ignore_patterns[m])
+        m++;
+    if (m) {
+        next.privacy.exclude = xrealloc(next.privacy.exclude, (n + m + 1) * sizeof(char *));
+        for (size_t k = 0; k < m; k++)
+            next.privacy.exclude[n + k] = xstrdup(cfg->ignore_patterns[k]);
+        next.privacy.exclude[n + m] = NULL;
+    }
     settings_release(&cfg->settings);
     cfg->settings = next;
     cfg->generation++;
     return rc;
+}
+
+int lsp_config_load_ignore_file(struct lsp_config *cfg, const char *root)
+{
+    for (char **p = cfg->ignore_patterns; p && *p; p++)
+        free(*p);
+    free(cfg->ignore_patterns);
+    cfg->ignore_patterns = NULL;
+    char *path = xasprintf("%s/.understudyignore", root);
+    FILE *f = fopen(path, "r");
+    free(path);
+    size_t n = 0;
+    if (f) {
+        char line[1024];
+        while (fgets(line, sizeof(line), f)) {
+            size_t len = strcspn(line, "\r\n");
+            line[len] = 0;
+            char *s = line;
+            while (*s == ' ' || *s == '\t')
+                s++;
+            if (!*s || *s == '#')
+                continue;
+            cfg->ignore_patterns = xrealloc(cfg->ignore_patterns, (n + 2) * sizeof(char *));
+            /* Anchored patterns ("/build") name paths under the root. */
+            cfg->ignore_patterns[n++] = *s == '/' ? xasprintf("%s%s", root, s) : xstrdup(s);
+            cfg->ignore_patterns[n] = NULL;
+        }
+        fclose(f);
+    }
+    struct strbuf w, e;
+    sb_init(&w);
+    sb_init(&e);
+    recompute(cfg, &w, &e);
+    sb_release(&w);
+    sb_release(&e);
+    return (int)n;
 }
 
 static void add_layer(struct lsp_config *cfg, const char *source, json_t *obj)
@@ -93,6 +141,9 @@ void lsp_config_free(struct lsp_config *cfg)
     settings_release(&cfg->settings);
     json_decref(cfg->layers);
     free(cfg->explicit_path);
+    for (char **p = cfg->ignore_patterns; p && *p; p++)
+        free(*p);
+    free(cfg->ignore_patterns);
     free(cfg);
 }
 

@@ -15,6 +15,7 @@ struct lsp_config {
     json_t *layers;              /* array of {"source": name, "json": object}, in order */
     char *explicit_path;         /* --config or $UNDERSTUDY_CONFIG, or NULL */
     uint64_t generation;         /* bumped by every successful recompute */
+    char **ignore_patterns;      /* from the workspace's .understudyignore, NULL-terminated */
 };
 
 /* Read the file layers. A missing user file is fine; an explicit path that cannot be read or
@@ -30,6 +31,10 @@ void lsp_config_free(struct lsp_config *cfg);
  * Recomputes settings. Returns 0 or US_ECONFIG (errors appended). */
 int lsp_config_set_layer(struct lsp_config *cfg, const char *source, json_t *obj,
                          struct strbuf *warnings, struct strbuf *errors);
+
+/* Read root/.understudyignore (gitignore-like lines: globs, '#' comments) and add its
+ * patterns to privacy.exclude. A missing file clears them. Returns how many were read. */
+int lsp_config_load_ignore_file(struct lsp_config *cfg, const char *root);
 
 /* Path of the user's config file ($XDG_CONFIG_HOME/understudy/config.json or
  * ~/.config/understudy/config.json); caller frees. */

@@ -55,6 +55,10 @@ void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *pa
             s->root_path = xstrdup(json_string_value(rp));
     }
 
+    if (s->root_path && lsp_config_load_ignore_file(s->cfg, s->root_path) > 0)
+        LOG_I("config", "%s/.understudyignore: files matching it are never sent to remote "
+                        "providers", s->root_path);
+
     json_t *opts = json_object_get(params, "initializationOptions");
     if (opts && !json_is_null(opts)) {
         struct strbuf w, e;
@@ -64,8 +68,8 @@ void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *pa
         report_config(s, &w, &e);
         sb_release(&w);
         sb_release(&e);
-        completion_engine_reconfigure(s->engine);
     }
+    completion_engine_reconfigure(s->engine);
 
     s->state = LSP_STATE_RUNNING;
     json_t *result = json_pack(
