@@ -356,7 +356,8 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
         return false;
     if (req->ctx->situation == PROV_SIT_COMMENT)
         return false;
-    struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset};
+    struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
+                           .uri = req->uri};
     struct lines_suggestion s;
     if (lines_suggest(e->lines, &q, &s) < 0 || !s.text)
         return false;
