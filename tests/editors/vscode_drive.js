@@ -92,20 +92,27 @@ async function main() {
     await page.click('.monaco-editor .view-lines');
     await page.keyboard.press('Control+End');
     await page.keyboard.type(env('US_TYPED'), { delay: 40 });
+    // Monaco splits ghost text into token spans and puts further lines in view zones, which
+    // render a moment apart: wait until every line of the suggestion is on screen.
     const ghostText = () => page.evaluate(() =>
       Array.from(document.querySelectorAll('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text'))
         .map((e) => e.textContent || '').join(''));
+    const wanted = env('US_AI_TEXT').split('\n').map((l) => l.trim());
+    const missingIn = (g) => wanted.filter((l) => !g.replace(/\s+/g, ' ').includes(l));
     let ghost = '';
-    for (let attempt = 0; attempt < 4 && !ghost; attempt++) {
+    for (let attempt = 0; attempt < 4; attempt++) {
       try {
-        ghost = await waitFor('ghost text', ghostText, 5000);
+        ghost = await waitFor('ghost text', async () => {
+          const g = await ghostText();
+          return missingIn(g).length === 0 ? g : '';
+        }, 5000);
+        break;
       } catch (e) {
-        await page.keyboard.press('Alt+Backslash');
+        ghost = await ghostText();
+        if (!ghost) await page.keyboard.press('Alt+Backslash');
       }
     }
-    // Monaco splits ghost text into token spans and puts further lines in view zones.
-    const flat = ghost.replace(/\s+/g, ' ');
-    const missing = env('US_AI_TEXT').split('\n').map((l) => l.trim()).filter((l) => !flat.includes(l));
+    const missing = missingIn(ghost);
     check('ghost text renders the fake provider\'s suggestion (every line)', ghost && missing.length === 0,
       'ghost: ' + JSON.stringify(ghost) + ' missing: ' + JSON.stringify(missing));
     await page.screenshot({ path: env('US_SCREENSHOT') });
