@@ -107,6 +107,8 @@ struct router_request {
     char *pending_text;
     char *pending_source;
     char why[160];
+    struct provider *retry_p;  /* the last failed provider, if a retry on it may help */
+    bool retried;              /* at most one retry per request */
     struct router_request *join_of;    /* we wait for this request's answer */
     struct router_request *prev, *next;
 };
@@ -638,6 +640,11 @@ static void attempt_done_cb(struct attempt *a, void *ud, const struct attempt_re
         snprintf(rq->why, sizeof(rq->why), "%.40s: %.110s", p->cfg.name,
                  outcome.message[0] ? outcome.message : prov_outcome_name(outcome.kind));
         LOG_I("router", "%s failed: %s", p->cfg.name, rq->why);
+        /* Transient failures may be retried on the same provider when nobody else is left
+         * (reference/resilience.md), unless the provider said not to. */
+        bool transient = outcome.kind == PROV_OUT_TRANSPORT || outcome.kind == PROV_OUT_SERVER ||
+                         outcome.kind == PROV_OUT_STREAM_ERROR;
+        rq->retry_p = transient && !outcome.should_retry_false ? p : NULL;
     }
     provider_unref(p);
     free(s);
@@ -867,6 +874,51 @@ static void arm_hedge(struct router_request *rq)
         uv_timer_start(&rq->hedge_timer, hedge_cb, (uint64_t)delay, 0);
 }
 
+static void retry_cb(uv_timer_t *t)
+{
+    struct router_request *rq = t->data;
+    if (rq->answered)
+        return;
+    /* Point the chain back at the provider and let the usual path start it. */
+    for (size_t i = 0; i < rq->r->n_providers; i++)
+        if (rq->r->providers[i] == rq->retry_p)
+            rq->next_provider = i;
+    rq->retry_p = NULL;
+    if (remaining_ms(rq) > 0 && start_next_provider(rq, true)) {
+        arm_hedge(rq);
+        return;
+    }
+    request_finish(rq, ROUTER_NONE, NULL, 0, NULL);
+}
+
+/* One retry on the same provider after full-jitter backoff (base 50 ms, cap 250 ms), only
+ * when the chain is exhausted, the failure was transient, the provider is still closed, the
+ * retry budget has tokens and the wait fits well inside the deadline. */
+static bool try_retry(struct router_request *rq)
+{
+    struct router *r = rq->r;
+    struct provider *p = rq->retry_p;
+    if (!p || rq->retried || r->tokens < TOKENS_FLOOR)
+        return false;
+    /* Compare pointers first: a provider dropped by a reconfigure may be gone. */
+    bool still_listed = false;
+    for (size_t i = 0; i < r->n_providers; i++)
+        still_listed |= r->providers[i] == p;
+    if (!still_listed || provider_state(p, us_now_ms()) != BREAKER_CLOSED)
+        return false;
+    uint32_t cap = 50;
+    for (int i = 0; i < rq->attempts && cap < 250; i++)
+        cap *= 2;
+    cap = US_MIN(cap, 250u);
+    uint32_t delay = (uint32_t)(us_now_us() % (cap + 1));
+    if ((int)delay + 100 >= remaining_ms(rq))
+        return false;
+    rq->retried = true;
+    LOG_D("router", "%s: retrying in %u ms (no other provider left)", p->cfg.name, delay);
+    uv_timer_start(&rq->hedge_timer, retry_cb, delay, 0);
+    return true;
+}
+
 /* Failover: the current attempt failed; start the next provider at once, or end. */
 static void request_try_next(struct router_request *rq)
 {
@@ -878,6 +930,8 @@ static void request_try_next(struct router_request *rq)
         arm_hedge(rq);
         return;
     }
+    if (try_retry(rq))
+        return;
     if (!rq->why[0])
         snprintf(rq->why, sizeof(rq->why), "%s",
                  rq->r->n_providers ? "every provider is down" : "no provider configured");

@@ -211,6 +211,24 @@ class Router(TestCase):
         eq(r["result"]["items"][0]["insertText"], "return a + b")
         eq(item_source(r), "primary")
 
+    def test_12_single_provider_retries_once(self):
+        # With nobody else left, one transient failure is retried on the same provider.
+        self.p = FakeProvider(text=ANSWER)
+        self._fakes = [self.p]
+        s = self.server()
+        s.initialize(init_options=config([provider("only", self.p)]))
+        self.p.queue("status_503", count=1)
+        uri, pos = fresh_doc(s)
+        r, dt = inline(s, uri, pos)
+        eq(item_source(r), "only")
+        eq(len(model_requests(self.p)), 2)
+        # x-should-retry: false is honoured.
+        self.p.queue("status_503", count=1, should_retry=False)
+        uri, pos = fresh_doc(s)
+        r, dt = inline(s, uri, pos)
+        check(item_source(r) != "only", "no retry after x-should-retry: false")
+        eq(len(model_requests(self.p)), 3)
+
 
 if __name__ == "__main__":
     Router().run()
