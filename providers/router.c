@@ -606,7 +606,13 @@ static void attempt_done_cb(struct attempt *a, void *ud, const struct attempt_re
         sb_add(&text, clean, n);
         free(clean);
         usable = text.len > 0;
-        if (!usable) {
+        if (!usable && res->text_len > 0) {
+            /* The model only repeated text already there: a useless answer, not a sick
+             * provider. Fail over without touching its health. */
+            outcome.kind = PROV_OUT_BAD_REQUEST;
+            snprintf(outcome.message, sizeof(outcome.message),
+                     "answer only repeated existing text");
+        } else if (!usable) {
             outcome.kind = PROV_OUT_MALFORMED;
             snprintf(outcome.message, sizeof(outcome.message), "empty completion");
         }
