@@ -263,11 +263,37 @@ static void pending_free(struct pending *p)
     uv_close((uv_handle_t *)&p->budget, budget_closed);
 }
 
+/* Other open documents of the same language, for members of types defined there. One request
+ * at a time on the loop, so a static array serves every call. */
+struct same_lang {
+    struct doc *self;
+    const struct lang_info *lang;
+    struct syn_doc *docs[32];
+    size_t n;
+};
+
+static void collect_same_lang(struct doc *o, void *ud)
+{
+    struct same_lang *sl = ud;
+    if (o != sl->self && o->syntax && sl->n < US_ARRAY_LEN(sl->docs) &&
+        syn_doc_lang(o->syntax) == sl->lang)
+        sl->docs[sl->n++] = o->syntax;
+}
+
 static void fill_local_request(struct pending *p, struct doc *d, struct local_request *lr)
 {
+    static struct same_lang sl;
     memset(lr, 0, sizeof(*lr));
     lr->ctx = &p->cc.ctx;
     lr->syntax = d ? d->syntax : NULL;
+    lr->cursor = p->cc.has_cursor ? &p->cc.cursor : NULL;
+    sl.self = d;
+    sl.lang = d && d->syntax ? syn_doc_lang(d->syntax) : NULL;
+    sl.n = 0;
+    if (sl.lang)
+        docstore_each(p->e->s->docs, collect_same_lang, &sl);
+    lr->others = sl.docs;
+    lr->n_others = sl.n;
     lr->uri = p->uri;
     lr->text = d ? d->text.data : "";
     lr->text_len = d ? d->text.len : 0;

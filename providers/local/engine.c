@@ -260,6 +260,8 @@ static void add_symbols(struct local_engine *e, const struct local_request *req,
         .partial = req->partial,
         .others = req->others,
         .n_others = req->n_others,
+        .text = req->text,
+        .text_len = req->text_len,
     };
     struct sym_candidate *c;
     size_t n = sym_complete(&q, &c, 200);

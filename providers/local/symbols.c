@@ -56,6 +56,55 @@ static void members_from(struct list *l, struct syn_doc *doc, uint32_t byte, con
     syn_defs_free(defs, n);
 }
 
+static bool is_ident(unsigned char c) { return fuzzy_is_word(c); }
+
+/* Does a line of text mention word as a whole identifier? */
+static bool mentions(const char *s, size_t n, const char *word, size_t wl)
+{
+    for (size_t i = 0; i + wl <= n; i++)
+        if (!memcmp(s + i, word, wl) && (i == 0 || !is_ident((unsigned char)s[i - 1])) &&
+            (i + wl == n || !is_ident((unsigned char)s[i + wl])))
+            return true;
+    return false;
+}
+
+/* The receiver is a variable whose declaration names a type defined in another open file
+ * (`p = Point(1, 2)`, `Point *p;`, `let p: Point`, `p := Point{}`): look at the lines before
+ * the cursor that mention it, nearest first, for the name of a class or type of that file. */
+static void members_via_other_types(struct list *l, const struct sym_query *q, const char *recv,
+                                    const char *partial, size_t plen)
+{
+    if (!q->text || !q->n_others)
+        return;
+    size_t rl = strlen(recv);
+    uint32_t end = (uint32_t)US_MIN((size_t)q->offset, q->text_len);
+    for (size_t k = 0; k < q->n_others; k++) {
+        struct syn_def *defs;
+        size_t nd;
+        syn_doc_definitions(q->others[k], &defs, &nd);
+        size_t le = end, lines = 0;
+        bool found = false;
+        while (le > 0 && lines < 400 && !found) {
+            size_t ls = le;
+            while (ls > 0 && q->text[ls - 1] != '\n')
+                ls--;
+            if (mentions(q->text + ls, le - ls, recv, rl)) {
+                for (size_t i = 0; i < nd && !found; i++) {
+                    if (defs[i].kind != SYN_KIND_CLASS && defs[i].kind != SYN_KIND_TYPE)
+                        continue;
+                    if (mentions(q->text + ls, le - ls, defs[i].name, strlen(defs[i].name))) {
+                        members_from(l, q->others[k], 0, defs[i].name, partial, plen, 200);
+                        found = true;
+                    }
+                }
+            }
+            le = ls ? ls - 1 : 0;
+            lines++;
+        }
+        syn_defs_free(defs, nd);
+    }
+}
+
 /* The last part of a receiver expression names the object: "self.pos" -> "pos". */
 static const char *receiver_tail(const char *r)
 {
@@ -77,6 +126,8 @@ size_t sym_complete(const struct sym_query *q, struct sym_candidate **out, size_
         /* Members only: nothing else is valid after `x.`. */
         if (q->doc)
             members_from(&l, q->doc, q->offset, cur->receiver, partial, plen, 300);
+        if (!l.n)
+            members_via_other_types(&l, q, receiver_tail(cur->receiver), partial, plen);
         const char *tail = receiver_tail(cur->receiver);
         for (size_t i = 0; i < q->n_others; i++) {
             /* Other files: the receiver may name a type defined there. */

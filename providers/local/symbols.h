@@ -27,6 +27,9 @@ struct sym_query {
     struct syn_doc *const *others;   /* other open documents of the language (members) */
     size_t n_others;
     uint32_t last_edit_offset;       /* recent edits rank names defined near them higher */
+    const char *text;                /* the document's text (borrowed; may be NULL): finds the
+                                        type of a receiver declared with a type of another file */
+    size_t text_len;
 };
 
 /* Candidates, best first, at most max; caller frees with sym_candidates_free. */
