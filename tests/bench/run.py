@@ -1,0 +1,742 @@
+#!/usr/bin/env python3
+"""The benchmark suite behind `make bench`: Understudy against the physical floor (a raw HTTP
+request from libcurl) and against GitHub's Copilot language server, start-up and memory,
+failover costs, the local engine, and the outage drill. Prints a table, writes JSON.
+
+    python3 tests/bench/run.py [BUILD] [--smoke] [--json PATH] [--runs N] [--no-copilot]
+                               [--only roundtrip,startup,memory,failover,local,drill]
+
+Every latency row is measured in several runs; the figure shown is the median over runs of
+each run's percentile. --smoke runs a few iterations of everything except Copilot (for
+`make test`, so the benchmark cannot rot). Standard library only.
+"""
+import argparse
+import glob
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "copilot"))
+sys.path.insert(0, os.path.join(SRC, "tests", "fakes"))
+import benchlib  # noqa: E402
+from benchlib import Lsp, LspError, summarize_runs, percentile, median  # noqa: E402
+from fakeclient import FakeProvider  # noqa: E402
+
+SUGGESTION = "return a + b\n"
+SECTIONS = ["roundtrip", "startup", "memory", "failover", "local", "drill"]
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ Understudy helpers
+class Understudy:
+    """build/understudy over stdio with a lean client; never reads the user's configuration."""
+
+    def __init__(self, bench, init_options=None, capabilities=None):
+        env = dict(os.environ)
+        env["XDG_CONFIG_HOME"] = os.path.join(bench.tmp, "no-config")
+        env.pop("UNDERSTUDY_CONFIG", None)
+        self.lsp = Lsp([bench.binary], env=env, cwd=bench.tmp,
+                       stderr=open(os.path.join(bench.tmp, "understudy-stderr.log"), "ab"))
+        t0 = self.lsp.t_spawn
+        params = {"processId": os.getpid(), "rootUri": None,
+                  "capabilities": capabilities or {
+                      "general": {"positionEncodings": ["utf-8", "utf-16"]},
+                      "textDocument": {"completion": {"completionItem": {
+                          "snippetSupport": True, "labelDetailsSupport": True}},
+                          "inlineCompletion": {}}}}
+        if init_options is not None:
+            params["initializationOptions"] = init_options
+        r = self.lsp.request("initialize", params, timeout=30)
+        self.init_ms = (time.perf_counter() - t0) * 1000
+        if "error" in r:
+            raise RuntimeError("initialize failed: %s" % r["error"])
+        self.lsp.notify("initialized", {})
+        self.versions = {}
+
+    def open(self, uri, text, language="python"):
+        self.versions[uri] = 1
+        self.lsp.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": language, "version": 1, "text": text}})
+
+    def replace_line(self, uri, line, old_len, text):
+        self.versions[uri] += 1
+        self.lsp.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri, "version": self.versions[uri]},
+            "contentChanges": [{"range": {"start": {"line": line, "character": 0},
+                                          "end": {"line": line, "character": old_len}},
+                                "text": text}]})
+
+    def inline(self, uri, line, col, trigger=1):
+        t0 = time.perf_counter()
+        r = self.lsp.request("textDocument/inlineCompletion", {
+            "textDocument": {"uri": uri}, "position": {"line": line, "character": col},
+            "context": {"triggerKind": trigger}})
+        return (time.perf_counter() - t0) * 1000, r
+
+    def completion(self, uri, line, col):
+        t0 = time.perf_counter()
+        r = self.lsp.request("textDocument/completion", {
+            "textDocument": {"uri": uri}, "position": {"line": line, "character": col},
+            "context": {"triggerKind": 1}})
+        return (time.perf_counter() - t0) * 1000, r
+
+    def status(self):
+        r = self.lsp.request("workspace/executeCommand", {"command": "understudy.status",
+                                                          "arguments": []})
+        return r.get("result") or {}
+
+    def rss_mb(self):
+        return benchlib.rss_mb(self.lsp.pid, tree=False)
+
+    def close(self):
+        self.lsp.close()
+
+
+def inline_source(r):
+    items = (r.get("result") or {}).get("items") or []
+    if not items:
+        return None
+    try:
+        return items[0]["command"]["arguments"][0]["source"]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def provider(name, base_url, **extra):
+    entry = {"name": name, "kind": "openai-compatible", "model": "fake-model",
+             "base_url": base_url + "/v1"}
+    entry.update(extra)
+    return entry
+
+
+def config(providers, breaker=None, **completion):
+    comp = {"deadline_ms": 1500, "popup_budget_ms": 150, "hedge_ms": 200}
+    comp.update(completion)
+    return {"providers": providers, "completion": comp,
+            "breaker": breaker or {"failures": 3, "cooldown_ms": 5000}}
+
+
+def unused_port():
+    """A port nobody listens on: bind, read the number, close (connect() then gets refused)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Doc:
+    """A small document whose second line carries a counter, so each request has a prefix
+    never seen before (no cache hit) while the text at the cursor stays the same."""
+    HEAD = "def add(a, b):\n"
+
+    def __init__(self, us, name="bench"):
+        self.us = us
+        self.uri = "file:///tmp/understudy-bench/%s-%d.py" % (name, id(self))
+        self.n = 0
+        us.open(self.uri, self.HEAD + self._line(0) + "\n    ")
+
+    @staticmethod
+    def _line(n):
+        return "    # request %d" % n
+
+    def bump(self):
+        old = len(self._line(self.n))
+        self.n += 1
+        self.us.replace_line(self.uri, 1, old, self._line(self.n))
+
+    def fresh_inline(self, trigger=1):
+        self.bump()
+        return self.us.inline(self.uri, 2, 4, trigger)
+
+
+# ------------------------------------------------------------------ generated source
+def python_source(lines, seed=0):
+    out = ["import os", "import sys", "from collections import defaultdict", ""]
+    k = 0
+    while len(out) < lines:
+        k += 1
+        out += ["class Shape%d_%d:" % (seed, k),
+                '    """Shape number %d of module %d."""' % (k, seed),
+                "    def __init__(self, width, height):",
+                "        self.width = width",
+                "        self.height = height",
+                "",
+                "    def area_%d(self):" % k,
+                "        total = self.width * self.height + %d" % k,
+                "        return total",
+                "",
+                "def make_shape_%d(width, height):" % k,
+                "    shape = Shape%d_%d(width, height)" % (seed, k),
+                "    result = shape.area_%d()" % k,
+                "    return result",
+                "", ""]
+    return "\n".join(out[:lines]) + "\n"
+
+
+# ------------------------------------------------------------------ the suite
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.build = os.path.abspath(args.build)
+        self.binary = os.path.join(self.build, "understudy")
+        self.floor = os.path.join(self.build, "tests", "bench", "floor", "floor")
+        self.syntax = os.path.join(self.build, "tests", "bench", "syntax", "bench_syntax")
+        self.tmp = tempfile.mkdtemp(prefix="understudy-bench-")
+        self.smoke = args.smoke
+        self.runs = args.runs or (1 if self.smoke else 5)
+        self.rows = []       # (section, name, value text, target text, met)
+        self.results = {}
+
+    def n(self, full, smoke):
+        return smoke if self.smoke else full
+
+    def row(self, section, name, value, target="", met=None, extra=None):
+        self.rows.append({"section": section, "name": name, "value": value, "target": target,
+                          "met": met, **(extra or {})})
+
+    # ---------------------------------------------------------------- 1. round trip
+    def roundtrip(self):
+        res = self.results.setdefault("roundtrip", {})
+        n = self.n(300, 20)
+        warm = self.n(30, 5)
+        with FakeProvider(mode="healthy", text=SUGGESTION) as fake:
+            us = Understudy(self, config([provider("fake", fake.base_url)]))
+            doc = Doc(us)
+            first_ms, r = doc.fresh_inline()
+            if inline_source(r) != "fake":
+                raise RuntimeError("round trip: the fake did not serve: %s" % json.dumps(r)[:300])
+            for _ in range(warm):
+                doc.fresh_inline()
+            # The exact request Understudy sends, replayed by the floor client.
+            req = [q for q in fake.requests() if not q["path"].startswith("/_")][-1]
+            body_path = os.path.join(self.tmp, "floor-body.json")
+            with open(body_path, "w") as f:
+                f.write(req["body"])
+            skip = {"host", "content-length", "expect", "transfer-encoding", "connection"}
+            hdrs = []
+            for k, v in req["headers"]:
+                if k.lower() not in skip:
+                    hdrs += ["--header", "%s: %s" % (k, v)]
+            floor_cmd = [self.floor, "--url", fake.base_url + req["path"], "--body", body_path,
+                         "--iterations", str(n), "--warmup", str(warm)] + hdrs
+            us_runs, echo_runs, floor_runs = [], [], []
+            bad = 0
+            connects = 0
+            before = fake.stats()["connections_accepted"]
+            # Interleave the servers' runs so a drift of the machine hits both alike.
+            for _ in range(self.runs):
+                samples = []
+                for _ in range(n):
+                    ms, r = doc.fresh_inline()
+                    bad += inline_source(r) != "fake"
+                    samples.append(ms)
+                us_runs.append(samples)
+                echo = []
+                for _ in range(n):
+                    t0 = time.perf_counter()
+                    us.lsp.request("understudy/benchEcho", {})
+                    echo.append((time.perf_counter() - t0) * 1000)
+                echo_runs.append(echo)
+                p = subprocess.run(floor_cmd, capture_output=True, text=True, timeout=300)
+                if p.returncode != 0:
+                    raise RuntimeError("floor failed: %s" % p.stderr[-500:])
+                out = json.loads(p.stdout.strip().splitlines()[-1])
+                floor_runs.append([us_ / 1000.0 for us_ in out["samples_us"]])
+                connects += out["connects"]
+            us_conns = fake.stats()["connections_accepted"] - before - self.runs
+            rss = us.rss_mb()
+            us.close()
+        u, e, fl = summarize_runs(us_runs), summarize_runs(echo_runs), summarize_runs(floor_runs)
+        added = u["p50_ms"] - fl["p50_ms"]
+        res.update({"understudy": u, "lsp_echo": e, "floor": fl, "first_request_ms": first_ms,
+                    "added_p50_ms": added, "added_p95_ms": u["p95_ms"] - fl["p95_ms"],
+                    "understudy_rss_mb": rss, "not_served_by_fake": bad,
+                    "floor_new_connections": connects,
+                    "understudy_new_connections_during_runs": max(us_conns, 0)})
+        S = "1. inlineCompletion round trip (instant fake)"
+        self.row(S, "floor: libcurl easy, keep-alive, same request", fmt_lat(fl))
+        self.row(S, "Understudy over stdio (LSP client in Python)", fmt_lat(u) +
+                 "  RSS %.1f MB" % rss)
+        self.row(S, "  of which LSP echo (pipe + JSON, no network)", fmt_lat(e))
+        self.row(S, "  added over the floor", "p50 %+.3f ms  p95 %+.3f ms" %
+                 (added, u["p95_ms"] - fl["p95_ms"]), "< 1 ms at p50", added < 1.0)
+        self.row(S, "  first request (connection set-up)", "%.2f ms" % first_ms)
+        if bad:
+            self.row(S, "  answers not from the fake", str(bad), "0", False)
+        if self.args.no_copilot or self.smoke:
+            res["copilot"] = {"available": False, "reason": "skipped (--smoke or --no-copilot)"}
+            self.row(S, "Copilot language server", "skipped (%s)" %
+                     ("--smoke" if self.smoke else "--no-copilot"))
+            return
+        self.copilot_rows(S, res, u, rss)
+
+    def copilot_rows(self, S, res, u, us_rss):
+        import copilot
+        c = mock = None
+        try:
+            binary = copilot.ensure_installed(log=log)
+            mock = copilot.Mock(SUGGESTION)
+            c = copilot.Copilot(binary, mock, self.tmp)
+            c.start()
+            for i in range(1, 6):
+                c.complete(i)
+            k = 6
+            runs, bad = [], 0
+            nc = 40
+            for _ in range(self.runs):
+                samples = []
+                for _ in range(nc):
+                    ms, text, err = c.complete(k)
+                    k += 1
+                    bad += (text or "").strip() != SUGGESTION.strip()
+                    samples.append(ms)
+                runs.append(samples)
+            auto = []
+            for _ in range(10):
+                ms, _, _ = self._copilot_auto(c, k)
+                k += 1
+                auto.append(ms)
+            rss = c.rss_mb()
+            cp = summarize_runs(runs)
+            res["copilot"] = {"available": True, "version": copilot.version(), "invoked": cp,
+                              "automatic_p50_ms": median(auto), "rss_mb": rss,
+                              "initialize_ms": c.init_ms, "wrong_answers": bad}
+            speed = cp["p50_ms"] / u["p50_ms"]
+            mem = rss / us_rss
+            res["ratios"] = {"copilot_over_understudy_p50": speed,
+                             "copilot_over_understudy_p95": cp["p95_ms"] / u["p95_ms"],
+                             "copilot_over_understudy_rss": mem}
+            self.row(S, "Copilot %s (native binary, mock endpoints)" % copilot.version(),
+                     fmt_lat(cp) + "  RSS %.0f MB" % rss)
+            self.row(S, "  Copilot, automatic trigger (its own debounce)",
+                     "p50 %.1f ms" % median(auto))
+            self.row(S, "  Copilot / Understudy, p50", "%.0fx" % speed, ">= 20x", speed >= 20)
+            self.row(S, "  Copilot / Understudy, RSS", "%.0fx" % mem, ">= 20x", mem >= 20)
+            if bad:
+                self.row(S, "  Copilot answers not from the mock", str(bad), "0", False)
+        except (copilot.Unavailable, LspError, OSError, RuntimeError) as e:
+            res["copilot"] = {"available": False, "reason": str(e)}
+            self.row(S, "Copilot language server", "unavailable: %s" % e)
+        finally:
+            if c is not None:
+                c.stop()
+            if mock is not None:
+                mock.stop()
+
+    @staticmethod
+    def _copilot_auto(c, n):
+        old = "    # req %d" % (n - 1)
+        c.version += 1
+        c.lsp.notify("textDocument/didChange", {
+            "textDocument": {"uri": c.uri, "version": c.version},
+            "contentChanges": [{"range": {"start": {"line": 1, "character": 0},
+                                          "end": {"line": 1, "character": len(old)}},
+                                "text": "    # req %d" % n}]})
+        t0 = time.perf_counter()
+        r = c.lsp.request("textDocument/inlineCompletion", {
+            "textDocument": {"uri": c.uri, "version": c.version},
+            "position": {"line": 2, "character": 4}, "context": {"triggerKind": 2},
+            "formattingOptions": {"tabSize": 4, "insertSpaces": True}}, timeout=30)
+        return (time.perf_counter() - t0) * 1000, r, None
+
+    # ---------------------------------------------------------------- 2. start-up
+    def startup(self):
+        res = self.results.setdefault("startup", {})
+        k = self.n(40, 3)
+        times = []
+        for _ in range(k):
+            us = Understudy(self)
+            times.append(us.init_ms)
+            us.close()
+        res["initialize_ms"] = {"median": median(times), "p95": percentile(times, 95),
+                                "min": min(times), "runs": k}
+        S = "2. start-up and memory"
+        self.row(S, "spawn to initialize response (%d runs)" % k,
+                 "median %.2f ms  p95 %.2f ms  min %.2f ms" %
+                 (median(times), percentile(times, 95), min(times)),
+                 "< 10 ms", median(times) < 10)
+        cp = self.results.get("roundtrip", {}).get("copilot") or {}
+        if cp.get("available"):
+            self.row(S, "  Copilot spawn to initialize response (1 run)",
+                     "%.0f ms" % cp["initialize_ms"])
+
+    def memory(self):
+        res = self.results.setdefault("memory", {})
+        S = "2. start-up and memory"
+        ndocs, nlines = self.n(100, 10), 1000
+        nreq = self.n(10000, 100)
+        with FakeProvider(mode="healthy", text=SUGGESTION) as fake:
+            us = Understudy(self, config([provider("fake", fake.base_url)]))
+            us.lsp.pump(0.3)
+            idle = us.rss_mb()
+            t0 = time.perf_counter()
+            for i in range(ndocs):
+                us.open("file:///tmp/understudy-bench/mem/module_%d.py" % i,
+                        python_source(nlines, i))
+            us.lsp.request("understudy/documentText", {"textDocument": {
+                "uri": "file:///tmp/understudy-bench/mem/module_%d.py" % (ndocs - 1)}})
+            open_ms = (time.perf_counter() - t0) * 1000
+            us.lsp.pump(0.3)
+            with_docs = us.rss_mb()
+            doc = Doc(us, "mem")
+            t0 = time.perf_counter()
+            bad = 0
+            for _ in range(nreq):
+                _, r = doc.fresh_inline()
+                bad += inline_source(r) != "fake"
+            req_s = time.perf_counter() - t0
+            after = us.rss_mb()
+            hwm = benchlib.hwm_mb(us.lsp.pid)
+            us.close()
+        res.update({"idle_rss_mb": idle, "docs": ndocs, "lines_per_doc": nlines,
+                    "open_docs_ms": open_ms, "with_docs_rss_mb": with_docs, "requests": nreq,
+                    "after_requests_rss_mb": after, "peak_rss_mb": hwm,
+                    "requests_per_s": nreq / req_s, "not_served_by_fake": bad})
+        self.row(S, "RSS idle (after initialize, one provider)", "%.1f MB" % idle,
+                 "< 10 MB", idle < 10)
+        self.row(S, "RSS with %d open documents of %d lines" % (ndocs, nlines),
+                 "%.1f MB (opened in %.0f ms)" % (with_docs, open_ms),
+                 "< 20 MB", with_docs < 20)
+        self.row(S, "RSS after %d more inlineCompletion requests" % nreq,
+                 "%.1f MB (peak %.1f MB, %.0f req/s)" % (after, hwm or 0, nreq / req_s))
+        cp = self.results.get("roundtrip", {}).get("copilot") or {}
+        if cp.get("available"):
+            self.row(S, "  Copilot RSS after its benchmark", "%.0f MB" % cp["rss_mb"])
+
+    # ---------------------------------------------------------------- 3. failover
+    def failover(self):
+        res = self.results.setdefault("failover", {})
+        S = "3. failover (added cost over the secondary alone)"
+        n = self.n(60, 5)
+        n_hang = self.n(20, 3)
+        runs = max(1, min(self.runs, 3))
+        never = {"failures": 1000000, "cooldown_ms": 5000}
+        with FakeProvider(mode="healthy", text=SUGGESTION) as sec, \
+                FakeProvider(mode="status_500") as bad500, \
+                FakeProvider(mode="hang") as hang, \
+                FakeProvider(mode="status_500") as tripped:
+            secondary = provider("secondary", sec.base_url)
+            dead = "http://127.0.0.1:%d" % unused_port()
+            cases = [
+                ("secondary alone", [secondary], never, n, {}),
+                ("primary refusing connections", [provider("primary", dead), secondary],
+                 never, n, {}),
+                ("primary answering 500", [provider("primary", bad500.base_url), secondary],
+                 never, n, {}),
+                ("primary never answering (hedge_ms 150)",
+                 [provider("primary", hang.base_url), secondary], never, n_hang,
+                 {"hedge_ms": 150}),
+                ("primary's breaker open", [provider("primary", tripped.base_url), secondary],
+                 {"failures": 1, "cooldown_ms": 600000, "max_cooldown_ms": 600000}, n, {}),
+            ]
+            base = None
+            for name, provs, breaker, count, comp in cases:
+                us = Understudy(self, config(provs, breaker, **comp))
+                doc = Doc(us, "failover")
+                for _ in range(3):
+                    doc.fresh_inline()        # warm connections; trips the breaker case
+                state = None
+                if "breaker" in name:
+                    st = us.status()
+                    state = next((p.get("state") for p in st.get("providers", [])
+                                  if p.get("name") == "primary"), None)
+                    before = tripped.stats()["requests_total"]
+                all_runs, wrong = [], 0
+                for _ in range(runs):
+                    samples = []
+                    for _ in range(count):
+                        ms, r = doc.fresh_inline()
+                        wrong += inline_source(r) != "secondary"
+                        samples.append(ms)
+                    all_runs.append(samples)
+                us.close()
+                s = summarize_runs(all_runs)
+                entry = {"latency": s, "not_from_secondary": wrong}
+                if base is None:
+                    base = s
+                    self.row(S, name, fmt_lat(s))
+                else:
+                    added = s["p50_ms"] - base["p50_ms"]
+                    entry["added_p50_ms"] = added
+                    target, met = "", None
+                    if "refusing" in name:
+                        target, met = "< 5 ms", added < 5
+                    if "breaker" in name:
+                        sent = tripped.stats()["requests_total"] - before
+                        entry["breaker_state"] = state
+                        entry["requests_to_open_primary"] = sent
+                        target, met = "~0 (< 0.5 ms)", added < 0.5 and state == "open"
+                        name += " (state %s, %d requests reached it)" % (state, sent)
+                    self.row(S, name, fmt_lat(s) + "  added p50 %+.2f ms" % added, target, met)
+                if wrong:
+                    self.row(S, "  answers not from the secondary", str(wrong), "0", False)
+                res[name.split(" (")[0]] = entry
+
+    # ---------------------------------------------------------------- 4. local engine, cache
+    def local(self):
+        res = self.results.setdefault("local", {})
+        S = "4. local engine (10,000-line file), cache"
+        lines = self.n(10000, 2000)
+        n = self.n(300, 20)
+        text = python_source(lines, 7)
+        rows = text.split("\n")
+        us = Understudy(self)
+        uri = "file:///tmp/understudy-bench/big.py"
+        t0 = time.perf_counter()
+        us.open(uri, text)
+        us.lsp.request("understudy/documentText", {"textDocument": {"uri": uri}})
+        open_ms = (time.perf_counter() - t0) * 1000
+        # Cursor spots: a class name, a member after '.', a local variable.
+        spots = []
+        for i, ln in enumerate(rows):
+            if ln.startswith("    shape = Sh"):
+                spots.append((i, 14))
+            elif ln.startswith("    result = shape.ar"):
+                spots.append((i, 22))
+            elif ln == "        return total":
+                spots.append((i, 17))
+        returns = [i for i, ln in enumerate(rows) if ln == "        return total"]
+        ends = [(i, len(ln)) for i, ln in enumerate(rows) if ln.startswith("        self.height")]
+        comp_runs, inline_runs, edit_runs = [], [], []
+        empty = 0
+        step = max(1, len(spots) // n)
+        for run in range(self.runs):
+            comp, inl, edit = [], [], []
+            for j in range(n):
+                line, col = spots[(j * step + run) % len(spots)]
+                ms, r = us.completion(uri, line, col)
+                res_ = r.get("result") or {}
+                items = res_.get("items") if isinstance(res_, dict) else res_
+                empty += not items
+                comp.append(ms)
+                line, col = ends[(j * 7 + run) % len(ends)]
+                ms, _ = us.inline(uri, line, col)
+                inl.append(ms)
+                # Typing in the big file: one character changes, then the popup is asked for.
+                line = returns[(j * 13 + run) % len(returns)]
+                now = "        return tot" if (j + run) % 2 == 0 else "        return total"
+                us.replace_line(uri, line, len(rows[line]), now)
+                rows[line] = now
+                ms, _ = us.completion(uri, line, len(now))
+                edit.append(ms)
+            comp_runs.append(comp)
+            inline_runs.append(inl)
+            edit_runs.append(edit)
+        us.close()
+        c, i_, e = summarize_runs(comp_runs), summarize_runs(inline_runs), summarize_runs(edit_runs)
+        res.update({"lines": lines, "open_ms": open_ms, "completion": c, "inline_local": i_,
+                    "edit_then_completion": e, "empty_completion_lists": empty})
+        self.row(S, "open a %d-line file (didOpen + parse, to next answer)" % lines,
+                 "%.1f ms" % open_ms)
+        self.row(S, "textDocument/completion, no providers", fmt_lat(c, p99=True),
+                 "p99 < 5 ms", c["p99_ms"] < 5)
+        self.row(S, "inlineCompletion, no providers (local ghost text)", fmt_lat(i_, p99=True))
+        self.row(S, "didChange (1 char) + completion", fmt_lat(e, p99=True))
+        if empty:
+            self.row(S, "  empty completion lists", "%d of %d" % (empty, n * self.runs))
+        self.syntax_bench(S, res)
+        self.cache_rows(S, res)
+
+    def syntax_bench(self, S, res):
+        if not os.access(self.syntax, os.X_OK):
+            self.row(S, "syntax reparse (bench_syntax)", "not built")
+            return
+        args = ["--iterations", "20", "--lines", "2000"] if self.smoke else \
+            ["--iterations", "500"]
+        p = subprocess.run([self.syntax] + args, capture_output=True, text=True, timeout=900,
+                           cwd=SRC)
+        js = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+        if p.returncode != 0 or not js:
+            self.row(S, "syntax reparse (bench_syntax)", "failed (exit %d): %s" %
+                     (p.returncode, (p.stderr or p.stdout)[-200:].strip()), "", False)
+            return
+        data = json.loads(js[-1])
+        res["syntax"] = data
+        for r in data.get("results", []):
+            if r.get("op") not in ("reparse", "edit", "parse"):
+                continue
+            met = r.get("p99_ms") is not None and r["p99_ms"] < data.get("target_p99_ms", 2)
+            self.row(S, "reparse after 1-char edit, %s (%d lines)" % (r["language"], r["lines"]),
+                     "p50 %.3f ms  p99 %.3f ms" % (r["p50_ms"], r["p99_ms"]),
+                     "p99 < %s ms" % data.get("target_p99_ms", 2), met)
+
+    def cache_rows(self, S, res):
+        n = self.n(100, 10)
+        with FakeProvider(mode="healthy", text=SUGGESTION) as fake:
+            us = Understudy(self, config([provider("fake", fake.base_url)]))
+            doc = Doc(us, "cache")
+            doc.fresh_inline()
+            hit_runs, type_runs = [], []
+            misses = 0
+            typed_ok = 0
+            for _ in range(self.runs):
+                hits, typing = [], []
+                for _ in range(n):
+                    doc.fresh_inline()                      # miss: fills the cache
+                    before = len([q for q in fake.requests() if not q["path"].startswith("/_")])
+                    ms, r = us.inline(doc.uri, 2, 4)        # same spot again: exact hit
+                    hits.append(ms)
+                    # Type the suggestion's first characters: served from the same entry.
+                    typed = ""
+                    for ch in "retu":
+                        us.replace_line(doc.uri, 2, 4 + len(typed), "    " + typed + ch)
+                        typed += ch
+                        ms, r = us.inline(doc.uri, 2, 4 + len(typed))
+                        typing.append(ms)
+                        items = (r.get("result") or {}).get("items") or []
+                        typed_ok += bool(items) and SUGGESTION.strip().endswith(
+                            items[0].get("insertText", "").strip() or "\0")
+                    us.replace_line(doc.uri, 2, 4 + len(typed), "    ")
+                    after = len([q for q in fake.requests() if not q["path"].startswith("/_")])
+                    misses += after - before
+                hit_runs.append(hits)
+                type_runs.append(typing)
+            us.close()
+        h, t = summarize_runs(hit_runs), summarize_runs(type_runs)
+        total_typed = 4 * n * self.runs
+        res.update({"cache_hit": h, "typing_through": t, "provider_requests_on_hits": misses,
+                    "typing_through_served": typed_ok, "typing_through_total": total_typed})
+        self.row(S, "cache hit (same spot asked again)", fmt_lat(h))
+        self.row(S, "typing-through (didChange + inlineCompletion)", fmt_lat(t) +
+                 "  %d/%d served from cache" % (typed_ok, total_typed))
+        self.row(S, "  provider requests made by hits and typing", str(misses), "0",
+                 misses == 0)
+
+    # ---------------------------------------------------------------- 5. drill
+    def drill(self):
+        S = "5. outage drill"
+        d = os.path.join(HERE, "drill")
+        entry = None
+        for cand in ("run.py", "drill.py", "bench_drill.py"):
+            if os.path.exists(os.path.join(d, cand)):
+                entry = os.path.join(d, cand)
+                break
+        if entry is None:
+            cands = sorted(glob.glob(os.path.join(d, "*.py")))
+            entry = cands[0] if cands else None
+        if entry is None:
+            self.results["drill"] = {"available": False, "reason": "tests/bench/drill/ not present"}
+            self.row(S, "outage drill", "not available (tests/bench/drill/ not present)")
+            return
+        args = [sys.executable, entry, self.build] + (["--smoke"] if self.smoke else [])
+        env = dict(os.environ, UNDERSTUDY_BIN=self.binary)
+        p = subprocess.run(args, capture_output=True, text=True, timeout=900, env=env, cwd=SRC)
+        js = [ln for ln in p.stdout.splitlines() if ln.strip().startswith("{")]
+        data = None
+        if js:
+            try:
+                data = json.loads(js[-1])
+            except ValueError:
+                data = None
+        self.results["drill"] = {"available": True, "exit": p.returncode, "data": data,
+                                 "stdout_tail": p.stdout[-2000:]}
+        if p.returncode != 0 and data is None:
+            self.row(S, "outage drill (%s)" % os.path.basename(entry), "failed (exit %d): %s" %
+                     (p.returncode, (p.stderr or p.stdout)[-200:].strip()), "", False)
+            return
+        if isinstance(data, dict):
+            flat = data.get("figures") if isinstance(data.get("figures"), dict) else data
+            for k, v in flat.items():
+                if isinstance(v, (int, float, str, bool)) or v is None:
+                    self.row(S, k.replace("_", " "), str(v))
+        else:
+            for ln in p.stdout.strip().splitlines()[-12:]:
+                self.row(S, ln.strip(), "")
+
+    # ---------------------------------------------------------------- output
+    def print_table(self):
+        m = self.results["machine"]
+        print()
+        print("Understudy benchmarks%s  (%s, build %s)" % (
+            " -- SMOKE (tiny counts, numbers meaningless)" if self.smoke else "",
+            time.strftime("%Y-%m-%d %H:%M"), os.path.relpath(self.build, SRC)))
+        print("machine: %s, %s cores, %s GB RAM, kernel %s, %s" % (
+            m["cpu"], m["cores"], m["memory_gb"], m["kernel"], m["os"]))
+        print("runs per latency row: %d (figures are medians over runs)" % self.runs)
+        section = None
+        w = max([len(r["name"]) for r in self.rows] + [20])
+        for r in self.rows:
+            if r["section"] != section:
+                section = r["section"]
+                print("\n" + section)
+            verdict = ""
+            if r["met"] is not None:
+                verdict = "  [%s target %s]" % ("ok" if r["met"] else "MISSED", r["target"])
+            elif r["target"]:
+                verdict = "  [target %s]" % r["target"]
+            print("  %-*s  %s%s" % (w, r["name"], r["value"], verdict))
+        missed = [r for r in self.rows if r["met"] is False]
+        print("\n%d targets checked, %d met, %d missed" % (
+            sum(1 for r in self.rows if r["met"] is not None),
+            sum(1 for r in self.rows if r["met"]), len(missed)))
+
+
+def fmt_lat(s, p99=False):
+    if not s:
+        return "n/a"
+    t = "p50 %7.3f ms  p95 %7.3f ms" % (s["p50_ms"], s["p95_ms"])
+    if p99:
+        t += "  p99 %7.3f ms" % s["p99_ms"]
+    return t
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("build", nargs="?", default="build")
+    ap.add_argument("--smoke", action="store_true", help="a few iterations, no Copilot")
+    ap.add_argument("--json", help="where to write the results (default BUILD/bench.json)")
+    ap.add_argument("--runs", type=int, help="runs per latency row (default 5; smoke 1)")
+    ap.add_argument("--no-copilot", action="store_true", help="skip the Copilot row")
+    ap.add_argument("--only", help="comma-separated sections: " + ",".join(SECTIONS))
+    args = ap.parse_args()
+    b = Bench(args)
+    for path, what in ((b.binary, "the server"), (b.floor, "the floor client")):
+        if not os.access(path, os.X_OK):
+            print("run.py: %s is missing (%s); build first: ninja -C %s" %
+                  (path, what, args.build), file=sys.stderr)
+            return 2
+    only = args.only.split(",") if args.only else SECTIONS
+    b.results["machine"] = benchlib.machine()
+    b.results["smoke"] = b.smoke
+    b.results["runs"] = b.runs
+    b.results["date"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    failed = []
+    t_all = time.perf_counter()
+    for name in SECTIONS:
+        if name not in only:
+            continue
+        log("bench: %s..." % name)
+        t0 = time.perf_counter()
+        try:
+            getattr(b, name)()
+        except Exception as e:  # noqa: BLE001 - one broken section must not hide the others
+            import traceback
+            traceback.print_exc()
+            failed.append(name)
+            b.row(name, "section failed", "%s: %s" % (type(e).__name__, e), "", False)
+        b.results.setdefault("section_seconds", {})[name] = round(time.perf_counter() - t0, 2)
+    b.results["rows"] = b.rows
+    b.results["total_seconds"] = round(time.perf_counter() - t_all, 2)
+    b.print_table()
+    out = args.json or os.path.join(b.build, "bench.json")
+    with open(out, "w") as f:
+        json.dump(b.results, f, indent=1)
+    print("JSON: %s" % out)
+    if failed:
+        print("sections that failed to run: %s" % ", ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
