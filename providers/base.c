@@ -165,7 +165,8 @@ char *sb_detach(struct strbuf *sb, size_t *len)
     char *p = sb->data;
     if (len)
         *len = sb->len;
-    sb_init(sb);
+    sb->data = NULL; /* released: sb_init before reusing it */
+    sb->len = sb->cap = 0;
     return p;
 }
 

@@ -62,7 +62,8 @@ void sb_addc(struct strbuf *sb, char c);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Remove the first n bytes. */
 void sb_consume(struct strbuf *sb, size_t n);
-/* Hand the storage to the caller (caller frees) and re-init sb. */
+/* Hand the storage to the caller (caller frees); sb is left released (sb_release on it is a
+ * no-op; sb_init before reusing it). */
 char *sb_detach(struct strbuf *sb, size_t *len);
 
 /* Logging. Messages go to stderr (never stdout: stdout is LSP only) or to the configured file.

@@ -12,7 +12,7 @@
 #include "fuzzy.h"
 #include "snippet.h"
 
-/* sb_detach re-initialises the buffer (allocating); release that too. Caller frees. */
+/* Take the buffer's text (caller frees) and leave sb released. */
 static char *sb_take(struct strbuf *sb)
 {
     char *s = sb_detach(sb, NULL);
