@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "attempt.h"
@@ -121,12 +122,44 @@ static void notify_status(struct router *r);
 
 /* ------------------------------------------------------------------ provider helpers */
 
+/* Loopback means the host part is exactly localhost, [::1] or a dotted 127.x.x.x address.
+ * A prefix test is not enough: "localhost.example.com", "127.0.0.1.example.com" and
+ * "127.0.0.1@example.com" are remote hosts, and a remote host treated as loopback would get
+ * unscrubbed text and bypass privacy.remote. */
 static bool host_is_loopback(const char *url)
 {
     const char *h = strstr(url, "://");
     h = h ? h + 3 : url;
-    return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost", 9) == 0 ||
-           strncmp(h, "[::1]", 5) == 0;
+    size_t auth = strcspn(h, "/?#");
+    for (size_t i = auth; i > 0; i--)
+        if (h[i - 1] == '@') { /* userinfo is not the host */
+            h += i;
+            auth -= i;
+            break;
+        }
+    size_t n;
+    if (h[0] == '[') {
+        const char *e = memchr(h, ']', auth);
+        if (!e)
+            return false;
+        n = (size_t)(e - h) + 1;
+    } else {
+        n = strcspn(h, ":");
+        if (n > auth)
+            n = auth;
+    }
+    if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) || (n == 5 && strncmp(h, "[::1]", 5) == 0))
+        return true;
+    if (n < 7 || strncmp(h, "127.", 4) != 0)
+        return false;
+    int dots = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (h[i] == '.')
+            dots++;
+        else if (!isdigit((unsigned char)h[i]))
+            return false;
+    }
+    return dots == 3;
 }
 
 static void config_copy(struct prov_config *dst, const struct prov_config *src)
@@ -372,6 +405,31 @@ static int connect_timeout(struct provider *p)
     return p->loopback ? CONNECT_LOOPBACK_MS : CONNECT_REMOTE_MS;
 }
 
+/* What may leave the machine: excerpts taken from excluded files dropped (the file itself is
+ * never sent, so neither are pieces of it), secrets masked when redact_secrets is on.
+ * Caller frees. */
+static struct prov_context *remote_context(struct router *r, const struct prov_context *ctx)
+{
+    struct prov_context tmp = *ctx;
+    struct prov_excerpt *kept = NULL;
+    if (ctx->n_excerpts) {
+        kept = xcalloc(ctx->n_excerpts, sizeof(*kept));
+        size_t n = 0;
+        for (size_t i = 0; i < ctx->n_excerpts; i++) {
+            const char *path = ctx->excerpts[i].path;
+            if (path && strncmp(path, "file://", 7) == 0)
+                path += 7;
+            if (!privacy_path_excluded(path, (const char *const *)r->st.exclude))
+                kept[n++] = ctx->excerpts[i];
+        }
+        tmp.excerpts = kept;
+        tmp.n_excerpts = n;
+    }
+    struct prov_context *out = r->st.redact ? privacy_scrub(&tmp) : prov_context_dup(&tmp);
+    free(kept);
+    return out;
+}
+
 static struct attempt_slot *slot_start(struct router *r, struct router_request *rq,
                                        struct provider *p, const struct prov_context *ctx,
                                        bool is_probe, int remaining_ms)
@@ -397,8 +455,8 @@ static struct attempt_slot *slot_start(struct router *r, struct router_request *
     char *key = provider_key(p);
     struct prov_context *sent = NULL;
     const struct prov_context *use = ctx;
-    if (!p->loopback && r->st.redact) {
-        sent = privacy_scrub(ctx);
+    if (!p->loopback) {
+        sent = remote_context(r, ctx);
         use = sent;
     }
     p->requests++;
