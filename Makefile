@@ -6,7 +6,7 @@ MESON      ?= meson
 PY         ?= python3
 EXAMPLE    ?= tests/fixtures/demo/shapes.py:29:11
 
-.PHONY: all deps test-deps build run test test-asan bench clean
+.PHONY: all deps test-deps build run test test-asan bench fuzz valgrind clean
 
 all: build
 
@@ -43,6 +43,21 @@ test-asan: test-deps $(ASAN_BUILD)/build.ninja
 
 bench: build
 	@$(PY) tests/bench/run.py $(BUILD)
+
+# libFuzzer targets (clang, ASan+UBSan), each run for FUZZ_SECONDS from its seed corpus.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 30
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang $(MESON) setup $(FUZZ_BUILD) --buildtype=debug -Dfuzz=true \
+	  -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link
+
+fuzz: test-deps $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	@$(PY) tests/fuzz/run.py $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Integration tests with the server under valgrind (also part of `make test`).
+valgrind: build
+	$(MESON) test -C $(BUILD) --suite valgrind --print-errorlogs
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
