@@ -127,6 +127,12 @@ void local_engine_doc_close(struct local_engine *e, const char *uri)
     lines_doc_remove(e->lines, uri);
 }
 
+void local_engine_add_workspace_text(struct local_engine *e, const char *text, size_t len)
+{
+    words_add_workspace_text(e->words, text, len);
+    lines_add_text(e->lines, text, len);
+}
+
 static void index_step(uv_idle_t *h)
 {
     struct local_engine *e = h->data;
@@ -252,9 +258,18 @@ static void add_symbols(struct local_engine *e, const struct local_request *req,
 {
     if (!e->use_symbols)
         return;
+    /* Callers that did not analyse the cursor (tests, tools) still get names in scope. */
+    struct syn_cursor own;
+    const struct syn_cursor *cursor = req->cursor;
+    bool analysed = false;
+    if (!cursor && req->syntax) {
+        syn_doc_analyze(req->syntax, (uint32_t)req->offset, &own);
+        cursor = &own;
+        analysed = true;
+    }
     struct sym_query q = {
         .doc = req->syntax,
-        .cursor = req->cursor,
+        .cursor = cursor,
         .offset = (uint32_t)req->offset,
         .language = req->ctx->language,
         .partial = req->partial,
@@ -277,6 +292,8 @@ static void add_symbols(struct local_engine *e, const struct local_request *req,
         it->score = c[i].score;
     }
     sym_candidates_free(c, n);
+    if (analysed)
+        syn_cursor_release(&own);
 }
 
 /* Words come ranked by nearness and frequency, which predicts the wanted identifier well; a

@@ -69,6 +69,9 @@ void local_engine_doc_update(struct local_engine *e, const char *uri, const char
 void local_engine_doc_close(struct local_engine *e, const char *uri);
 /* Index the workspace's files in the background (bounded steps on the loop). */
 void local_engine_index_workspace(struct local_engine *e, const char *root);
+/* Learn from one workspace file's text read by the caller (text borrowed), as the background
+ * scan would: words and lines. For benchmarks and callers that choose the files themselves. */
+void local_engine_add_workspace_text(struct local_engine *e, const char *text, size_t len);
 
 /* Popup items, best first, at most max. *items is an array the caller frees with
  * local_items_free. */
