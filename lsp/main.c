@@ -12,11 +12,13 @@
 #include "cli.h"
 #include "config.h"
 #include "server.h"
+#include "wrap.h"
 
 static const char usage[] =
     "usage: understudy [--stdio] [--config PATH]\n"
     "       understudy complete FILE:LINE:COL [--config PATH] [--json]\n"
     "       understudy doctor [--config PATH]\n"
+    "       understudy [--config PATH] --wrap -- CMD [ARGS...]\n"
     "       understudy --version | --help\n"
     "\n"
     "Speaks the Language Server Protocol on stdin/stdout (the default), giving AI code\n"
@@ -31,6 +33,8 @@ static const char usage[] =
     "                   suggestion, its source and timings; --json for machine output\n"
     "  doctor           check every configured provider and print one row each;\n"
     "                   exit status 0 if any can serve\n"
+    "  --wrap -- CMD    run the language server CMD ARGS... behind Understudy: its\n"
+    "                   features and Understudy's completions in one server\n"
     "  --version        print the version\n"
     "  --help           print this help\n";
 
@@ -53,6 +57,7 @@ int main(int argc, char **argv)
     char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
     int nrest = 0;
     bool json_out = false;
+    char **wrap_argv = NULL; /* --wrap -- CMD ARGS...: the rest of argv */
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -64,6 +69,16 @@ int main(int argc, char **argv)
             fputs(usage, stdout);
             free(rest);
             return 0;
+        } else if (strcmp(a, "--wrap") == 0) {
+            if (i + 1 < argc && strcmp(argv[i + 1], "--") == 0)
+                i++;
+            if (i + 1 >= argc) {
+                fprintf(stderr, "understudy: --wrap needs a command: --wrap -- CMD [ARGS...]\n");
+                free(rest);
+                return 2;
+            }
+            wrap_argv = argv + i + 1;
+            break;
         } else if (strcmp(a, "--stdio") == 0) {
             /* the default */
         } else if (strcmp(a, "--json") == 0) {
@@ -135,6 +150,8 @@ int main(int argc, char **argv)
             lsp_config_free(cfg);
             status = 1;
         } else {
+            if (wrap_argv)
+                wrap_start(srv, wrap_argv); /* on failure Understudy serves alone */
             status = lsp_server_run(srv);
         }
         uv_loop_close(loop);

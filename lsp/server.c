@@ -8,6 +8,7 @@
 #include "methods.h"
 #include "rpc.h"
 #include "server_int.h"
+#include "wrap.h"
 
 enum lsp_kind { LSP_KIND_REQUEST, LSP_KIND_NOTIFICATION };
 enum lsp_when { LSP_WHEN_BEFORE_INIT, LSP_WHEN_RUNNING, LSP_WHEN_ALWAYS };
@@ -62,6 +63,11 @@ static void request_unlink(struct lsp_server *s, struct lsp_request *req)
 
 void lsp_reply(struct lsp_server *s, struct lsp_request *req, json_t *result)
 {
+    /* Wrap mode merges some answers with the wrapped server's (wrap.c). */
+    if (s->wrap && wrap_local_reply(s->wrap, req->id, result, 0, NULL)) {
+        request_unlink(s, req);
+        return;
+    }
     send_json(s, rpc_response(req->id, result));
     LOG_D("lsp", "%s answered in %.2f ms", req->method,
           (double)(us_now_us() - req->start_us) / 1000.0);
@@ -70,6 +76,10 @@ void lsp_reply(struct lsp_server *s, struct lsp_request *req, json_t *result)
 
 void lsp_reply_error(struct lsp_server *s, struct lsp_request *req, int code, const char *msg)
 {
+    if (s->wrap && wrap_local_reply(s->wrap, req->id, NULL, code, msg)) {
+        request_unlink(s, req);
+        return;
+    }
     send_json(s, rpc_error(req->id, code, msg, NULL));
     request_unlink(s, req);
 }
@@ -174,6 +184,8 @@ static void dispatch(struct lsp_server *s, struct rpc_msg *m)
 static void handle_body(struct lsp_server *s, const char *body, size_t len)
 {
     struct rpc_msg m;
+    if (s->wrap && wrap_from_client(s->wrap, body, len))
+        return; /* the wrapped server's alone */
     if (rpc_parse(body, len, &m) == RPC_PARSE_ERROR) {
         send_json(s, rpc_error(NULL, RPC_PARSE_ERROR, "parse error: not valid JSON", NULL));
         return;
@@ -221,6 +233,8 @@ static void on_eof(void *ud)
 static void finish(struct lsp_server *s)
 {
     s->state = LSP_STATE_EXITED;
+    if (s->wrap)
+        wrap_finish(s->wrap);
     while (s->pending) {
         struct lsp_request *req = s->pending;
         if (req->cancel)
@@ -315,6 +329,7 @@ int lsp_server_run(struct lsp_server *s)
 {
     uv_run(s->loop, UV_RUN_DEFAULT);
     int code = s->exit_code;
+    wrap_free(s->wrap);
     completion_engine_free(s->engine);
     framer_free(s->fr);
     docstore_free(s->docs);

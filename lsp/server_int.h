@@ -51,6 +51,7 @@ struct lsp_server {
     int exit_code;
     struct lsp_request *pending;
     struct completion_engine *engine; /* completion.c */
+    struct wrap *wrap;     /* wrap mode (wrap.c), or NULL */
 };
 
 /* A server without stdio, for one-shot commands: documents, configuration and the completion
