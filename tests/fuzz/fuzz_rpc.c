@@ -1,6 +1,7 @@
 /* fuzz_rpc: JSON-RPC parsing and dispatch of a headless server. Each input line is one message
  * body; it goes through rpc_parse and the same checks server.c's dispatch makes, into the real
- * handlers (document sync, completion on the local engine, the understudy requests). After
+ * handlers (document sync, completion on the local engine, the understudy requests); the first
+ * byte of the input only chooses the position encoding (odd: UTF-16). After
  * every message the open documents must still be self-consistent. Methods that would reach
  * outside the process (configuration that could add network providers, initialize with a
  * workspace to scan, exit) are left out. */
@@ -34,6 +35,12 @@ static const struct row rows[] = {
     {"$/setTrace", lsp_on_ignore, 0},
 };
 
+static uv_loop_t loop;
+static struct lsp_server *srv;
+
+/* One server for the whole run: building the completion engine (snippet library, local
+ * engine) per input would make this target a hundred times slower. Each input starts with no
+ * open document and no pending request; caches may carry over, as in a long editor session. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     /* Never read a developer's configuration. */
@@ -41,7 +48,49 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     setenv("HOME", "/nonexistent-understudy-fuzz", 1);
     unsetenv("UNDERSTUDY_CONFIG");
     log_set_level(LOG_ERROR);
+    uv_loop_init(&loop);
+    struct strbuf w, e;
+    sb_init(&w);
+    sb_init(&e);
+    int rc;
+    struct lsp_config *cfg = lsp_config_load(NULL, &w, &e, &rc);
+    sb_release(&w);
+    sb_release(&e);
+    srv = lsp_server_new_headless(&loop, cfg);
     return 0;
+}
+
+struct uris {
+    char **v;
+    size_t n;
+};
+
+static void collect_uri(struct doc *d, void *ud)
+{
+    struct uris *u = ud;
+    u->v = xrealloc(u->v, (u->n + 1) * sizeof(*u->v));
+    u->v[u->n++] = xstrdup(d->uri);
+}
+
+/* Back to an empty session: cancel what is pending, close every document. */
+static void reset_session(struct lsp_server *s)
+{
+    while (s->pending) {
+        struct lsp_request *req = s->pending;
+        if (req->cancel)
+            req->cancel(req->cancel_ud);
+        lsp_reply_error(s, req, RPC_REQUEST_CANCELLED, "fuzz input done");
+    }
+    uv_run(&loop, UV_RUN_NOWAIT);
+    struct uris u = {NULL, 0};
+    docstore_each(s->docs, collect_uri, &u);
+    for (size_t i = 0; i < u.n; i++) {
+        docstore_close(s->docs, u.v[i]);
+        completion_doc_closed(s->engine, u.v[i]);
+        free(u.v[i]);
+    }
+    free(u.v);
+    FZ_ASSERT(docstore_count(s->docs) == 0, "documents left after closing all");
 }
 
 static void check_doc(struct doc *d, void *ud)
@@ -87,20 +136,11 @@ static void dispatch(struct lsp_server *s, struct rpc_msg *m)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    struct strbuf w, e;
-    sb_init(&w);
-    sb_init(&e);
-    int rc;
-    struct lsp_config *cfg = lsp_config_load(NULL, &w, &e, &rc);
-    sb_release(&w);
-    sb_release(&e);
-    struct lsp_server *s = lsp_server_new_headless(&loop, cfg);
-    if (size > 0 && (data[0] & 1))
-        s->enc = POS_UTF16;
+    struct lsp_server *s = srv;
+    s->enc = size > 0 && (data[0] & 1) ? POS_UTF16 : POS_UTF8;
 
-    const char *p = (const char *)data, *end = p + size;
+    /* The first byte only picks the encoding; the lines after it are the messages. */
+    const char *p = (const char *)data + (size > 0), *end = (const char *)data + size;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = (size_t)((nl ? nl : end) - p);
@@ -119,16 +159,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         docstore_each(s->docs, check_doc, NULL);
         p += len + (nl ? 1 : 0);
     }
-
-    /* Requests still waiting (asynchronous completions): cancel them as the server's exit
-     * path does, then free everything. */
-    while (s->pending) {
-        struct lsp_request *req = s->pending;
-        if (req->cancel)
-            req->cancel(req->cancel_ud);
-        lsp_reply_error(s, req, RPC_REQUEST_CANCELLED, "fuzz done");
-    }
-    lsp_server_free_headless(s);
-    FZ_ASSERT(uv_loop_close(&loop) == 0, "a libuv handle outlived the server");
+    reset_session(s);
     return 0;
 }

@@ -16,14 +16,15 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = ["framer", "rpc", "stream", "position", "snippet", "syntax"]
-# Per-target extras: dictionaries, and an input size that keeps one run quick.
+# Per-target extras: dictionaries, an input size that keeps one run quick, and how long one
+# input may take before it counts as a hang (seconds, sanitizer build).
 EXTRA = {
-    "rpc": ["-dict=" + os.path.join(HERE, "rpc.dict"), "-max_len=8192"],
-    "snippet": ["-dict=" + os.path.join(HERE, "snippet.dict"), "-max_len=1024"],
+    "rpc": ["-dict=" + os.path.join(HERE, "rpc.dict"), "-max_len=8192", "-timeout=10"],
+    "snippet": ["-dict=" + os.path.join(HERE, "snippet.dict"), "-max_len=1024", "-timeout=10"],
     "syntax": ["-max_len=4096", "-timeout=60"],
-    "framer": ["-max_len=4096"],
-    "stream": ["-max_len=4096"],
-    "position": ["-max_len=2048"],
+    "framer": ["-max_len=4096", "-timeout=10"],
+    "stream": ["-max_len=4096", "-timeout=10"],
+    "position": ["-max_len=2048", "-timeout=10"],
 }
 
 
@@ -53,7 +54,7 @@ def main():
         log = os.path.join(work, name + ".log")
         cmd = [exe, scratch, seeds, "-max_total_time=%d" % secs,
                "-artifact_prefix=" + os.path.join(arts, name + "-"), "-print_final_stats=1",
-               "-rss_limit_mb=4096"] + EXTRA.get(name, [])
+               "-rss_limit_mb=4096"] + EXTRA.get(name, ["-timeout=10"])
         t0 = time.time()
         with open(log, "wb") as f:
             # The hard limit covers a target that hangs outside libFuzzer's own timeout.
