@@ -38,6 +38,8 @@ int rpc_parse(const char *body, size_t len, struct rpc_msg *msg)
         }
         msg->method = json_string_value(method);
         msg->params = json_object_get(msg->root, "params");
+        if (json_is_null(msg->params))
+            msg->params = NULL; /* Eglot sends `"params": null` (shutdown): read as absent */
         if (msg->params && !json_is_object(msg->params) && !json_is_array(msg->params)) {
             msg->why = "\"params\" must be an object or an array";
             return 0;
