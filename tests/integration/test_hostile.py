@@ -32,6 +32,9 @@ class Hostile(TestCase):
     def intact(self, s, timeout=30):
         """The server answers, and every document it should hold is unchanged."""
         check(s.proc.poll() is None, "server exited with %r" % s.proc.poll())
+        with s._cond:
+            junk = [m for m in s.received if "_unparsable" in m]
+        eq(junk, [], "the server wrote something that is not JSON-RPC")
         for uri, text in self.docs.items():
             r = s.request("understudy/documentText", {"textDocument": {"uri": uri}},
                           timeout=timeout)
@@ -151,6 +154,10 @@ class Hostile(TestCase):
             left -= k
         eq(self.errors_since(s, m, 1, timeout=60)[0]["error"]["code"], -32600)
         self.intact(s, timeout=60)
+        # The discarded body was not read as headers: that one error and no other.
+        with s._cond:
+            errs = [x for x in s.received[m:] if "error" in x]
+        eq(len(errs), 1, "errors: %r" % errs[:3])
 
     def test_header_block_too_large(self):
         """8 KiB of headers without an end: -32600, then resync."""
