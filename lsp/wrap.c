@@ -100,6 +100,7 @@ struct peek {
     const char *id;      /* raw JSON text of the id, or NULL */
     size_t id_len;
     bool has_method, has_result;
+    char params0;        /* first byte of params, 0 when absent */
     char method[128];    /* empty when absent, escaped or too long */
 };
 
@@ -188,6 +189,8 @@ static int peek_message(const char *p, size_t n, struct peek *pk)
                 memcpy(pk->method, p + vstart + 1, mlen - 2);
                 pk->method[mlen - 2] = '\0';
             }
+        } else if (klen == 6 && memcmp(k, "params", 6) == 0) {
+            pk->params0 = p[vstart];
         } else if ((klen == 6 && memcmp(k, "result", 6) == 0) ||
                    (klen == 5 && memcmp(k, "error", 5) == 0)) {
             pk->has_result = true;
@@ -979,7 +982,8 @@ bool wrap_from_client(struct wrap *w, const char *body, size_t len)
         /* Merge only when Understudy will answer too (the right state); else the child's
          * answer (an error, most likely) goes back alone. */
         enum lsp_state want = r == ROUTE_INIT ? LSP_STATE_UNINIT : LSP_STATE_RUNNING;
-        if (!is_request || st != want) {
+        bool params_ok = !pk.params0 || pk.params0 == '{' || pk.params0 == 'n';
+        if (!is_request || st != want || !params_ok) {
             if (is_request)
                 forward_request(w, &pk, body, len);
             else
