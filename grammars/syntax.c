@@ -1,6 +1,6 @@
-/* syntax: parse/edit/reparse with caps, and the analyses built on our queries. The per-tree
- * index (scopes, definitions, imports) is built lazily on the first question after a reparse
- * and reused until the next one, so a burst of questions between keystrokes costs one pass. */
+/* syntax: parse/edit/reparse with caps, and the analyses built on our queries. The query
+ * results (raw records) are kept in step with edits: a reparse re-runs the queries only around
+ * what changed; the derived index (nesting, owners) is rebuilt from them in linear passes. */
 #include "syntax.h"
 
 #include <ctype.h>
@@ -82,7 +82,53 @@ struct lang_queries {
     bool tried[Q_COUNT];
     struct cquery cq[Q_COUNT];
     char err[Q_COUNT][160];
+    int depth; /* deepest pattern (levels below its root) of scopes/definitions/imports; 0 unknown */
 };
+
+/* How many levels a pattern reaches below its root node, from the query text: parenthesis
+ * nesting outside strings, comments and predicates. An over-estimate is safe (the incremental
+ * index re-queries a little more). */
+static int pattern_depth(const char *q)
+{
+    int depth = 0, max = 0;
+    for (const char *c = q; *c; c++) {
+        if (*c == ';') {
+            while (*c && *c != '\n')
+                c++;
+            if (!*c)
+                break;
+        } else if (*c == '"') {
+            for (c++; *c && *c != '"'; c++)
+                if (*c == '\\' && c[1])
+                    c++;
+            if (!*c)
+                break;
+        } else if (*c == '(') {
+            if (c[1] == '#') {
+                int d = 1; /* a predicate: skip it whole */
+                for (c++; *c && d; c++) {
+                    if (*c == '(')
+                        d++;
+                    else if (*c == ')')
+                        d--;
+                    else if (*c == '"')
+                        for (c++; *c && *c != '"'; c++)
+                            if (*c == '\\' && c[1])
+                                c++;
+                    if (!*c)
+                        break;
+                }
+                c--;
+                continue;
+            }
+            if (++depth > max)
+                max = depth;
+        } else if (*c == ')' && depth > 0) {
+            depth--;
+        }
+    }
+    return max; /* nesting counts the root; the extra level covers bare "tokens" and _ */
+}
 
 /* Indexed like the languages table; compiled once per process (single-threaded loop). */
 static struct lang_queries *query_cache;
@@ -163,6 +209,11 @@ static const struct cquery *get_query(const struct lang_info *lang, int which)
     cq->re_state = calloc(cq->n_strings + 1, 1);
     if (!cq->re_state)
         abort();
+    if (which != Q_COMMENTS) {
+        int d = pattern_depth(text);
+        if (d > lq->depth)
+            lq->depth = d;
+    }
     return cq;
 }
 
@@ -187,9 +238,12 @@ int syn_lang_check_queries(const struct lang_info *lang, char *err, size_t err_l
 
 /* ---------------------------------------------------------------- documents */
 
+/* Every record keeps the span of the query match it came from (all its captures): a record
+ * is exactly as stale as its match, so edits and re-queries select records by span. */
 struct scope_rec {
     enum syn_kind kind;
     uint32_t start, end, name_s, name_e, body_s, body_e; /* body_e == 0: no body */
+    uint32_t span_s, span_e;
     int parent;
     bool dropped;
 };
@@ -197,22 +251,33 @@ struct scope_rec {
 struct def_rec {
     enum syn_kind kind;
     uint32_t start, end, name_s, name_e;
+    uint32_t span_s, span_e;
     int owner; /* scope index, -1 = file level */
+};
+
+struct imp_rec {
+    uint32_t start, end;
+    uint32_t span_s, span_e;
 };
 
 struct range {
     uint32_t start, end;
 };
 
+/* Used twice: the raw query results (sorted, duplicates kept) and the derived index. */
 struct index {
     bool valid;
     struct scope_rec *scopes;
     size_t n_scopes, cap_scopes;
     struct def_rec *defs;
     size_t n_defs, cap_defs;
-    struct range *imports;
+    struct imp_rec *imports;
     size_t n_imports, cap_imports;
 };
+
+/* Edited regions since the last parse, in current coordinates; more than this many (a
+ * burst of edits without reparse) and the raw records are rebuilt from scratch. */
+#define SYN_MAX_DIRTY 64
 
 struct syn_doc {
     const struct lang_info *lang;
@@ -222,7 +287,11 @@ struct syn_doc {
     size_t len;
     unsigned skip;    /* reparse calls to skip after a timed-out parse */
     unsigned backoff; /* current spacing of retries */
-    struct index idx;
+    struct index raw; /* query results for tree, kept in step with edits once built */
+    struct index idx; /* derived from raw on the first question after a change */
+    struct range dirty[SYN_MAX_DIRTY];
+    size_t n_dirty;
+    struct syn_stats stats;
 };
 
 static uint64_t parse_budget_us = SYN_PARSE_BUDGET_US;
@@ -245,6 +314,9 @@ static void index_release(struct index *ix)
     free(ix->imports);
     memset(ix, 0, sizeof(*ix));
 }
+
+static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n_dirty);
+static void raw_edit(struct syn_doc *doc, const struct syn_edit *e);
 
 /* True when the text may be handed to the parser: within the byte cap and no line longer than
  * the line cap (the lexer is linear, but error recovery on a megabyte line is not). */
@@ -275,6 +347,11 @@ static void set_text(struct syn_doc *doc, const char *text, size_t len)
 static int parse(struct syn_doc *doc, bool incremental)
 {
     index_clear(&doc->idx);
+    /* Every way out but a clean incremental parse leaves the raw records to a full rebuild. */
+    bool raw_ok = doc->raw.valid;
+    doc->raw.valid = false;
+    size_t n_dirty = doc->n_dirty;
+    doc->n_dirty = 0;
     if (!doc->parser)
         return 0;
     if (!within_caps(doc->text, doc->len)) {
@@ -299,9 +376,14 @@ static int parse(struct syn_doc *doc, bool incremental)
         doc->skip = doc->backoff;
         return SYN_ETOOBIG;
     }
-    if (doc->tree)
-        ts_tree_delete(doc->tree);
+    TSTree *prev = doc->tree;
     doc->tree = t;
+    if (old && raw_ok) {
+        doc->raw.valid = true;
+        raw_update(doc, old, t, n_dirty); /* queries run on doc->tree, the new one */
+    }
+    if (prev)
+        ts_tree_delete(prev);
     doc->backoff = 0;
     doc->skip = 0;
     return 0;
@@ -335,6 +417,7 @@ void syn_doc_free(struct syn_doc *doc)
     if (doc->parser)
         ts_parser_delete(doc->parser);
     index_release(&doc->idx);
+    index_release(&doc->raw);
     free(doc->text);
     free(doc);
 }
@@ -353,6 +436,7 @@ void syn_doc_edit(struct syn_doc *doc, const struct syn_edit *e)
     };
     ts_tree_edit(doc->tree, &te);
     index_clear(&doc->idx);
+    raw_edit(doc, e);
 }
 
 int syn_doc_reparse(struct syn_doc *doc, const char *text, size_t len)
@@ -361,6 +445,22 @@ int syn_doc_reparse(struct syn_doc *doc, const char *text, size_t len)
         return SYN_EINVAL;
     set_text(doc, text, len);
     return parse(doc, true);
+}
+
+void syn_doc_stats(const struct syn_doc *doc, struct syn_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (doc)
+        *out = doc->stats;
+}
+
+void syn_doc_drop_index(struct syn_doc *doc)
+{
+    if (!doc)
+        return;
+    index_clear(&doc->idx);
+    index_clear(&doc->raw);
+    doc->n_dirty = 0;
 }
 
 const struct lang_info *syn_doc_lang(const struct syn_doc *doc)
@@ -504,11 +604,47 @@ static void run_query(struct syn_doc *doc, int which, uint32_t from, uint32_t to
 
 /* ---------------------------------------------------------------- the index */
 
+/* Where query results go: all of them, or (re-querying around a change) only the matches
+ * whose span lies within [lo, hi]. */
+struct collect {
+    struct index *ix;
+    bool filter;
+    uint32_t lo, hi;
+};
+
+static bool touches(uint32_t s, uint32_t e, uint32_t lo, uint32_t hi)
+{
+    return s <= hi && e >= lo;
+}
+
+/* The span of a match: from its first capture's start to its last capture's end. False when
+ * the collector filters it out. */
+static bool match_span(const struct collect *c, const TSQueryMatch *m, uint32_t *s, uint32_t *e)
+{
+    uint32_t a = UINT32_MAX, b = 0;
+    for (uint16_t i = 0; i < m->capture_count; i++) {
+        uint32_t x = ts_node_start_byte(m->captures[i].node), y = ts_node_end_byte(m->captures[i].node);
+        if (x < a)
+            a = x;
+        if (y > b)
+            b = y;
+    }
+    if (a > b)
+        a = b;
+    *s = a;
+    *e = b;
+    return !c->filter || (a >= c->lo && b <= c->hi);
+}
+
 static void on_scope(struct syn_doc *doc, const struct cquery *cq, const TSQueryMatch *m, void *ud)
 {
-    struct index *ix = &doc->idx;
+    struct collect *c = ud;
+    struct index *ix = c->ix;
     struct scope_rec r;
     memset(&r, 0, sizeof(r));
+    (void)doc;
+    if (!match_span(c, m, &r.span_s, &r.span_e))
+        return;
     bool have = false;
     for (uint16_t i = 0; i < m->capture_count; i++) {
         int role = cq->roles[m->captures[i].index];
@@ -547,7 +683,8 @@ static int kind_rank(enum syn_kind k)
     }
 }
 
-static void add_def(struct index *ix, enum syn_kind kind, TSNode whole, TSNode name)
+static void add_def(struct index *ix, enum syn_kind kind, TSNode whole, TSNode name,
+                    uint32_t span_s, uint32_t span_e)
 {
     struct def_rec r = {
         .kind = kind,
@@ -555,6 +692,8 @@ static void add_def(struct index *ix, enum syn_kind kind, TSNode whole, TSNode n
         .end = ts_node_end_byte(whole),
         .name_s = ts_node_start_byte(name),
         .name_e = ts_node_end_byte(name),
+        .span_s = span_s,
+        .span_e = span_e,
         .owner = -1,
     };
     if (r.name_e <= r.name_s)
@@ -583,51 +722,86 @@ static void on_def(struct syn_doc *doc, const struct cquery *cq, const TSQueryMa
     }
     if (kind < 0 || !have_whole)
         return;
-    add_def(&doc->idx, (enum syn_kind)kind, whole, have_name ? name : whole);
+    struct collect *c = ud;
+    uint32_t ss, se;
+    (void)doc;
+    if (match_span(c, m, &ss, &se))
+        add_def(c->ix, (enum syn_kind)kind, whole, have_name ? name : whole, ss, se);
 }
 
 static void on_import(struct syn_doc *doc, const struct cquery *cq, const TSQueryMatch *m,
                       void *ud)
 {
-    struct index *ix = &doc->idx;
+    struct collect *c = ud;
+    struct index *ix = c->ix;
+    uint32_t ss, se;
+    (void)doc;
+    if (!match_span(c, m, &ss, &se))
+        return;
     for (uint16_t i = 0; i < m->capture_count; i++) {
         int role = cq->roles[m->captures[i].index];
         TSNode n = m->captures[i].node;
         if (role == ROLE_IMPORT) {
-            struct range r = {ts_node_start_byte(n), ts_node_end_byte(n)};
-            if (ix->n_imports && ix->imports[ix->n_imports - 1].start == r.start)
-                continue;
+            struct imp_rec r = {ts_node_start_byte(n), ts_node_end_byte(n), ss, se};
             grow((void **)&ix->imports, &ix->cap_imports, ix->n_imports + 1, sizeof(r));
             ix->imports[ix->n_imports++] = r;
         } else if (role == ROLE_NAME) {
-            add_def(ix, SYN_KIND_IMPORT, n, n);
+            add_def(ix, SYN_KIND_IMPORT, n, n, ss, se);
         }
     }
 }
 
+/* The orders are total (every field takes part), so records gathered incrementally sort
+ * exactly as a fresh pass would, and ties resolve the same way. */
+#define CMP_FIELD(f) \
+    if (x->f != y->f) \
+        return x->f < y->f ? -1 : 1
 static int cmp_scope(const void *a, const void *b)
 {
     const struct scope_rec *x = a, *y = b;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
+    CMP_FIELD(start);
     if (x->end != y->end)
         return x->end > y->end ? -1 : 1; /* outer first */
-    return (x->kind == SYN_KIND_BLOCK) - (y->kind == SYN_KIND_BLOCK);
+    int bx = x->kind == SYN_KIND_BLOCK, by = y->kind == SYN_KIND_BLOCK;
+    if (bx != by)
+        return bx - by;
+    CMP_FIELD(kind);
+    CMP_FIELD(name_s);
+    CMP_FIELD(name_e);
+    CMP_FIELD(body_s);
+    CMP_FIELD(body_e);
+    CMP_FIELD(span_s);
+    CMP_FIELD(span_e);
+    return 0;
 }
 
 static int cmp_def(const void *a, const void *b)
 {
     const struct def_rec *x = a, *y = b;
-    if (x->name_s != y->name_s)
-        return x->name_s < y->name_s ? -1 : 1;
-    return kind_rank(y->kind) - kind_rank(x->kind); /* best first */
+    CMP_FIELD(name_s);
+    int rx = kind_rank(x->kind), ry = kind_rank(y->kind);
+    if (rx != ry)
+        return ry - rx; /* best first */
+    CMP_FIELD(kind);
+    CMP_FIELD(name_e);
+    CMP_FIELD(start);
+    CMP_FIELD(end);
+    CMP_FIELD(span_s);
+    CMP_FIELD(span_e);
+    return 0;
 }
 
-static int cmp_range(const void *a, const void *b)
+static int cmp_imp(const void *a, const void *b)
 {
-    const struct range *x = a, *y = b;
-    return x->start < y->start ? -1 : x->start > y->start;
+    const struct imp_rec *x = a, *y = b;
+    CMP_FIELD(start);
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1; /* outer first */
+    CMP_FIELD(span_s);
+    CMP_FIELD(span_e);
+    return 0;
 }
+#undef CMP_FIELD
 
 /* Kinds whose definition node is itself a scope (its own name lies inside it). */
 static bool defines_scope(enum syn_kind k)
@@ -651,6 +825,52 @@ static void link_parents(struct index *ix)
     free(stack);
 }
 
+/* Run the three queries over [from, to) (everything when to <= from) into c. */
+static void collect_all(struct syn_doc *doc, struct collect *c, uint32_t from, uint32_t to)
+{
+    run_query(doc, Q_SCOPES, from, to, on_scope, c);
+    run_query(doc, Q_DEFS, from, to, on_def, c);
+    run_query(doc, Q_IMPORTS, from, to, on_import, c);
+}
+
+static void sort_records(struct index *r)
+{
+    if (r->n_scopes)
+        qsort(r->scopes, r->n_scopes, sizeof(*r->scopes), cmp_scope);
+    if (r->n_defs)
+        qsort(r->defs, r->n_defs, sizeof(*r->defs), cmp_def);
+    if (r->n_imports)
+        qsort(r->imports, r->n_imports, sizeof(*r->imports), cmp_imp);
+}
+
+static void raw_build(struct syn_doc *doc)
+{
+    struct index *raw = &doc->raw;
+    index_clear(raw);
+    raw->valid = true;
+    doc->n_dirty = 0;
+    doc->stats.full_builds++;
+    struct collect c = {raw, false, 0, 0};
+    collect_all(doc, &c, 0, 0);
+    sort_records(raw);
+}
+
+static void copy_records(struct index *to, const struct index *from)
+{
+    grow((void **)&to->scopes, &to->cap_scopes, from->n_scopes, sizeof(*to->scopes));
+    grow((void **)&to->defs, &to->cap_defs, from->n_defs, sizeof(*to->defs));
+    grow((void **)&to->imports, &to->cap_imports, from->n_imports, sizeof(*to->imports));
+    if (from->n_scopes)
+        memcpy(to->scopes, from->scopes, from->n_scopes * sizeof(*to->scopes));
+    if (from->n_defs)
+        memcpy(to->defs, from->defs, from->n_defs * sizeof(*to->defs));
+    if (from->n_imports)
+        memcpy(to->imports, from->imports, from->n_imports * sizeof(*to->imports));
+    to->n_scopes = from->n_scopes;
+    to->n_defs = from->n_defs;
+    to->n_imports = from->n_imports;
+}
+
 static void build_index(struct syn_doc *doc)
 {
     struct index *ix = &doc->idx;
@@ -660,15 +880,14 @@ static void build_index(struct syn_doc *doc)
     ix->valid = true;
     if (!doc->tree)
         return;
-    run_query(doc, Q_SCOPES, 0, 0, on_scope, NULL);
-    run_query(doc, Q_DEFS, 0, 0, on_def, NULL);
-    run_query(doc, Q_IMPORTS, 0, 0, on_import, NULL);
+    if (!doc->raw.valid)
+        raw_build(doc);
+    /* The raw records are sorted already; what follows is linear. */
+    copy_records(ix, &doc->raw);
 
-    /* Scopes: sort, drop duplicates and blocks that are merely the body of their parent
+    /* Scopes: drop duplicates and blocks that are merely the body of their parent
      * (a function's braces), so the enclosing list reads function > class, not function >
      * block > function. */
-    if (ix->n_scopes)
-        qsort(ix->scopes, ix->n_scopes, sizeof(*ix->scopes), cmp_scope);
     size_t w = 0;
     for (size_t i = 0; i < ix->n_scopes; i++) {
         struct scope_rec *prev = w ? &ix->scopes[w - 1] : NULL;
@@ -702,9 +921,7 @@ static void build_index(struct syn_doc *doc)
     ix->n_scopes = w;
     link_parents(ix);
 
-    /* Definitions: sort by name position, keep the most specific capture of each name. */
-    if (ix->n_defs)
-        qsort(ix->defs, ix->n_defs, sizeof(*ix->defs), cmp_def);
+    /* Definitions: by name position, keep the most specific capture of each name. */
     w = 0;
     for (size_t i = 0; i < ix->n_defs; i++) {
         if (w && ix->defs[w - 1].name_s == ix->defs[i].name_s)
@@ -748,8 +965,6 @@ static void build_index(struct syn_doc *doc)
             ix->defs[w++] = ix->defs[i];
     ix->n_defs = w;
     /* Imports: in order, without statements nested in one already listed. */
-    if (ix->n_imports)
-        qsort(ix->imports, ix->n_imports, sizeof(*ix->imports), cmp_range);
     w = 0;
     for (size_t i = 0; i < ix->n_imports; i++) {
         if (w && ix->imports[i].end <= ix->imports[w - 1].end)
@@ -757,6 +972,234 @@ static void build_index(struct syn_doc *doc)
         ix->imports[w++] = ix->imports[i];
     }
     ix->n_imports = w;
+}
+
+/* ---------------------------------------------------------------- keeping raw records in step */
+
+/* Move a position by an edit that does not overlap it. */
+static uint32_t shift_pos(uint32_t p, const struct syn_edit *e)
+{
+    if (p < e->old_end_byte)
+        return p;
+    return (uint32_t)((int64_t)p + (int64_t)e->new_end_byte - (int64_t)e->old_end_byte);
+}
+
+/* An edit: records whose match touched the edited bytes go (the reparse finds them again);
+ * the others move with the text, which keeps them sorted. */
+static void raw_edit(struct syn_doc *doc, const struct syn_edit *e)
+{
+    struct index *raw = &doc->raw;
+    if (!raw->valid)
+        return;
+    if (doc->n_dirty == SYN_MAX_DIRTY || e->old_end_byte < e->start_byte ||
+        e->new_end_byte < e->start_byte) {
+        raw->valid = false;
+        return;
+    }
+    uint32_t lo = e->start_byte, hi = e->old_end_byte;
+    size_t w = 0;
+    for (size_t i = 0; i < raw->n_scopes; i++) {
+        struct scope_rec r = raw->scopes[i];
+        if (touches(r.span_s, r.span_e, lo, hi))
+            continue;
+        if (r.span_s >= hi) {
+            r.start = shift_pos(r.start, e);
+            r.end = shift_pos(r.end, e);
+            r.name_s = shift_pos(r.name_s, e);
+            r.name_e = shift_pos(r.name_e, e);
+            if (r.body_e) {
+                r.body_s = shift_pos(r.body_s, e);
+                r.body_e = shift_pos(r.body_e, e);
+            }
+            r.span_s = shift_pos(r.span_s, e);
+            r.span_e = shift_pos(r.span_e, e);
+        }
+        raw->scopes[w++] = r;
+    }
+    raw->n_scopes = w;
+    w = 0;
+    for (size_t i = 0; i < raw->n_defs; i++) {
+        struct def_rec r = raw->defs[i];
+        if (touches(r.span_s, r.span_e, lo, hi))
+            continue;
+        if (r.span_s >= hi) {
+            r.start = shift_pos(r.start, e);
+            r.end = shift_pos(r.end, e);
+            r.name_s = shift_pos(r.name_s, e);
+            r.name_e = shift_pos(r.name_e, e);
+            r.span_s = shift_pos(r.span_s, e);
+            r.span_e = shift_pos(r.span_e, e);
+        }
+        raw->defs[w++] = r;
+    }
+    raw->n_defs = w;
+    w = 0;
+    for (size_t i = 0; i < raw->n_imports; i++) {
+        struct imp_rec r = raw->imports[i];
+        if (touches(r.span_s, r.span_e, lo, hi))
+            continue;
+        if (r.span_s >= hi) {
+            r.start = shift_pos(r.start, e);
+            r.end = shift_pos(r.end, e);
+            r.span_s = shift_pos(r.span_s, e);
+            r.span_e = shift_pos(r.span_e, e);
+        }
+        raw->imports[w++] = r;
+    }
+    raw->n_imports = w;
+    /* Earlier dirty regions move with the text, or grow to cover this edit. */
+    for (size_t i = 0; i < doc->n_dirty; i++) {
+        struct range *d = &doc->dirty[i];
+        if (d->start >= hi && d->start > lo) {
+            d->start = shift_pos(d->start, e);
+            d->end = shift_pos(d->end, e);
+        } else if (d->end >= lo) {
+            uint32_t ne = d->end >= hi ? shift_pos(d->end, e) : e->new_end_byte;
+            if (d->start > lo)
+                d->start = lo;
+            d->end = ne > e->new_end_byte ? ne : e->new_end_byte;
+        }
+    }
+    doc->dirty[doc->n_dirty++] = (struct range){lo, e->new_end_byte};
+}
+
+static int cmp_range_start(const void *a, const void *b)
+{
+    const struct range *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Sort and merge touching ranges in place; returns the new count. */
+static size_t merge_ranges(struct range *r, size_t n)
+{
+    if (!n)
+        return 0;
+    qsort(r, n, sizeof(*r), cmp_range_start);
+    size_t w = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (r[i].start <= r[w].end) {
+            if (r[i].end > r[w].end)
+                r[w].end = r[i].end;
+        } else {
+            r[++w] = r[i];
+        }
+    }
+    return w + 1;
+}
+
+/* Extend r to cover the top-level items (children of the root) of tree that touch [s, e].
+ * Our patterns are rooted below the root node, so every match lies within one item: the
+ * items around a change hold every match the change can affect. */
+static void cover_items(TSTree *tree, uint32_t s, uint32_t e, struct range *r)
+{
+    TSNode root = ts_tree_root_node(tree);
+    TSNode n = ts_node_first_child_for_byte(root, s > 0 ? s - 1 : 0);
+    for (int guard = 0; !ts_node_is_null(n) && guard < 100000; guard++) {
+        uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+        if (a > e)
+            break;
+        if (b >= s) {
+            if (a < r->start)
+                r->start = a;
+            if (b > r->end)
+                r->end = b;
+        }
+        n = ts_node_next_sibling(n);
+    }
+}
+
+/* Merge sorted b (nb records of size sz) into sorted a (na, capacity *cap). */
+static void merge_sorted(void **a, size_t *na, size_t *cap, const void *b, size_t nb, size_t sz,
+                         int (*cmp)(const void *, const void *))
+{
+    if (!nb)
+        return;
+    grow(a, cap, *na + nb, sz);
+    char *base = *a;
+    const char *bb = b;
+    /* From the back, so nothing is overwritten before it is read. */
+    size_t i = *na, j = nb, k = *na + nb;
+    while (j > 0) {
+        if (i > 0 && cmp(base + (i - 1) * sz, bb + (j - 1) * sz) > 0) {
+            memcpy(base + (k - 1) * sz, base + (i - 1) * sz, sz);
+            i--;
+        } else {
+            memcpy(base + (k - 1) * sz, bb + (j - 1) * sz, sz);
+            j--;
+        }
+        k--;
+    }
+    *na += nb;
+}
+
+/* After an incremental parse: re-run the queries over the top-level items around what
+ * changed (the ranges tree-sitter reports between the edited old tree and the new one, plus
+ * the edited bytes; items of both trees) and merge the results into the raw records. A
+ * change reaching over half the file is cheaper to redo whole. */
+static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n_dirty)
+{
+    struct index *raw = &doc->raw;
+    uint32_t n_changed = 0;
+    TSRange *changed = ts_tree_get_changed_ranges(old, fresh, &n_changed);
+    size_t n_all = n_changed + n_dirty;
+    struct range *all = syn__alloc((n_all + 1) * sizeof(*all));
+    size_t n = 0;
+    for (size_t i = 0; i < n_all; i++) {
+        uint32_t s = i < n_changed ? changed[i].start_byte : doc->dirty[i - n_changed].start;
+        uint32_t e = i < n_changed ? changed[i].end_byte : doc->dirty[i - n_changed].end;
+        if (e < s)
+            e = s;
+        struct range r = {s, e};
+        cover_items(fresh, s, e, &r);
+        cover_items(old, s, e, &r);
+        all[n++] = r;
+    }
+    free(changed);
+    n = merge_ranges(all, n);
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += all[i].end - all[i].start;
+    if (total * 2 > doc->len) {
+        raw->valid = false;
+        free(all);
+        return;
+    }
+    doc->stats.incremental_updates++;
+    doc->stats.requeried_bytes += total;
+    struct index fresh_recs;
+    memset(&fresh_recs, 0, sizeof(fresh_recs));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t lo = all[i].start, hi = all[i].end;
+        /* Drop what the old matches said about these items... */
+        size_t w = 0;
+        for (size_t j = 0; j < raw->n_scopes; j++)
+            if (!(raw->scopes[j].span_s >= lo && raw->scopes[j].span_e <= hi))
+                raw->scopes[w++] = raw->scopes[j];
+        raw->n_scopes = w;
+        w = 0;
+        for (size_t j = 0; j < raw->n_defs; j++)
+            if (!(raw->defs[j].span_s >= lo && raw->defs[j].span_e <= hi))
+                raw->defs[w++] = raw->defs[j];
+        raw->n_defs = w;
+        w = 0;
+        for (size_t j = 0; j < raw->n_imports; j++)
+            if (!(raw->imports[j].span_s >= lo && raw->imports[j].span_e <= hi))
+                raw->imports[w++] = raw->imports[j];
+        raw->n_imports = w;
+        /* ... and ask the new tree. Items lie wholly inside or outside [lo, hi], so the
+         * cursor's range sees complete matches; the filter keeps the span rule exact. */
+        struct collect c = {&fresh_recs, true, lo, hi};
+        collect_all(doc, &c, lo, hi > lo ? hi : lo + 1);
+    }
+    free(all);
+    sort_records(&fresh_recs);
+    merge_sorted((void **)&raw->scopes, &raw->n_scopes, &raw->cap_scopes, fresh_recs.scopes,
+                 fresh_recs.n_scopes, sizeof(*raw->scopes), cmp_scope);
+    merge_sorted((void **)&raw->defs, &raw->n_defs, &raw->cap_defs, fresh_recs.defs,
+                 fresh_recs.n_defs, sizeof(*raw->defs), cmp_def);
+    merge_sorted((void **)&raw->imports, &raw->n_imports, &raw->cap_imports, fresh_recs.imports,
+                 fresh_recs.n_imports, sizeof(*raw->imports), cmp_imp);
+    index_release(&fresh_recs);
 }
 
 /* ---------------------------------------------------------------- text helpers */
@@ -1178,7 +1621,7 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
         size_t total = 0, cap = 4096;
         char *buf = syn__alloc(cap + 1);
         for (size_t i = 0; i < ix->n_imports; i++) {
-            const struct range *r = &ix->imports[i];
+            const struct imp_rec *r = &ix->imports[i];
             char *line = one_line(doc->text + r->start, r->end - r->start, 300);
             size_t l = strlen(line);
             if (total + l + 1 > cap) {

@@ -149,6 +149,19 @@ struct syn_cursor {
 int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out);
 void syn_cursor_release(struct syn_cursor *cur);
 
+/* How the document kept its query results up to date since it was created: full passes over
+ * the tree, incremental updates after a reparse (queries re-run only around the change), and
+ * the bytes those updates re-queried. For tests and benchmarks. */
+struct syn_stats {
+    uint64_t full_builds;
+    uint64_t incremental_updates;
+    uint64_t requeried_bytes;
+};
+void syn_doc_stats(const struct syn_doc *doc, struct syn_stats *out);
+/* Forget the query results so that the next question rebuilds them from the tree in one
+ * full pass (tests compare that with the incremental updates). */
+void syn_doc_drop_index(struct syn_doc *doc);
+
 /* Compile a language's queries (cached process-wide). Returns 0, or SYN_EINVAL and writes a
  * message naming the query file and byte offset into err (may be NULL). For tests. */
 int syn_lang_check_queries(const struct lang_info *lang, char *err, size_t err_len);

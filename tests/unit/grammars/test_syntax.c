@@ -550,6 +550,164 @@ static void test_incremental(void)
     syn_set_parse_budget_us(0);
 }
 
+/* ---------------------------------------------------------------- incremental analysis */
+
+/* Everything the analysis says, as text, so two documents can be compared in one go. */
+static void describe_doc(struct syn_doc *doc, const uint32_t *cursors, size_t n_cursors,
+                         char **out, size_t *out_len)
+{
+    FILE *f = open_memstream(out, out_len);
+    struct syn_def *d;
+    size_t n;
+    syn_doc_definitions(doc, &d, &n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "def %s %s %u %u %u\n", d[i].name, syn_kind_name(d[i].kind), d[i].start_byte,
+                d[i].end_byte, d[i].name_byte);
+    syn_defs_free(d, n);
+    for (size_t c = 0; c < n_cursors; c++) {
+        struct syn_cursor cur;
+        syn_doc_analyze(doc, cursors[c], &cur);
+        fprintf(f, "@%u sit %d shape %d\n", cursors[c], (int)cur.situation, (int)cur.shape);
+        for (size_t i = 0; i < cur.n_scopes; i++)
+            fprintf(f, " scope %s %s [%s] %u %u\n", syn_kind_name(cur.scopes[i].kind),
+                    cur.scopes[i].name, cur.scopes[i].header, cur.scopes[i].start_byte,
+                    cur.scopes[i].end_byte);
+        for (size_t i = 0; i < cur.n_names; i++)
+            fprintf(f, " name %s %s %u\n", cur.names[i].name, syn_kind_name(cur.names[i].kind),
+                    cur.names[i].depth);
+        fprintf(f, " imports %zu [%s]\n", cur.n_imports, cur.imports ? cur.imports : "");
+        syn_cursor_release(&cur);
+        syn_doc_members(doc, cursors[c], "self", &d, &n);
+        for (size_t i = 0; i < n; i++)
+            fprintf(f, " member %s %s\n", d[i].name, syn_kind_name(d[i].kind));
+        syn_defs_free(d, n);
+    }
+    fclose(f);
+}
+
+/* Print the first differing line of two descriptions. */
+static void show_diff(const char *file, int edit, const char *a, const char *b)
+{
+    size_t i = 0, line = 1, ls = 0;
+    while (a[i] && a[i] == b[i]) {
+        if (a[i] == '\n') {
+            line++;
+            ls = i + 1;
+        }
+        i++;
+    }
+    const char *ea = strchr(a + ls, '\n'), *eb = strchr(b + ls, '\n');
+    fprintf(stderr, "  %s: after edit %d, line %zu differs:\n    incremental: %.*s\n    fresh:       %.*s\n",
+            file, edit, line, ea ? (int)(ea - a - ls) : (int)strlen(a + ls), a + ls,
+            eb ? (int)(eb - b - ls) : (int)strlen(b + ls), b + ls);
+}
+
+/* The incremental query results (updated around each change) must say exactly what a full
+ * pass over the tree says, after random edits and bursts of edits before one reparse. The samples are
+ * repeated so that changes stay local and the incremental path, not the full rebuild, runs. */
+static void test_incremental_analysis(void)
+{
+    static const char *const files[] = {"sample.py", "sample.c", "sample.cpp", "sample.js",
+                                        "sample.ts", "sample.tsx", "sample.go", "sample.rs",
+                                        "sample.java", "sample.rb", "sample.sh", "sample.lua",
+                                        "sample.json"};
+    static const char *const ids[] = {"python", "c", "cpp", "javascript", "typescript",
+                                      "typescriptreact", "go", "rust", "java", "ruby",
+                                      "shellscript", "lua", "json"};
+    static const char *const typed[] = {"x", "y_1", " ", "\n", "(", ")", "{", "}", ":", ".",
+                                        "=", "\"", "#", "//", "def g(b):\n    ", "self.", "int v;",
+                                        "end\n", "    ", ",", "import os\n", "class K:\n  "};
+    syn_set_parse_budget_us(20u * 1000 * 1000);
+    for (size_t l = 0; l < US_LEN(files); l++) {
+        rng_state = 0x51D5EEDull + l;
+        size_t one;
+        char *sample = read_sample(files[l], &one);
+        size_t len = one * 6;
+        char *text = malloc(len + 1);
+        for (int r = 0; r < 6; r++)
+            memcpy(text + one * (size_t)r, sample, one);
+        text[len] = 0;
+        free(sample);
+        size_t orig = len;
+        const struct lang_info *lang = lang_for_id(ids[l]);
+        struct syn_doc *doc = syn_doc_new(lang, text, len);
+        struct syn_def *d;
+        size_t nd;
+        syn_doc_definitions(doc, &d, &nd); /* builds the query results the edits maintain */
+        syn_defs_free(d, nd);
+        int failures = 0;
+        for (int e = 1; e <= 150 && failures < 2; e++) {
+            int burst = rnd(5) == 0 ? 1 + (int)rnd(3) : 1;
+            size_t last = 0;
+            for (int b = 0; b < burst; b++) {
+                size_t start = char_boundary(text, len, rnd((uint32_t)len + 1));
+                size_t del = 0;
+                uint32_t op = rnd(3);
+                if (len > orig * 2)
+                    op = 1;
+                if (op != 0) {
+                    del = rnd(op == 1 ? 3 : 12);
+                    if (start + del > len)
+                        del = len - start;
+                    size_t end = start + del;
+                    while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80)
+                        end++;
+                    del = end - start;
+                }
+                const char *ins = op == 1 ? "" : typed[rnd(US_LEN(typed))];
+                size_t il = strlen(ins);
+                struct syn_edit ed = {
+                    .start_byte = (uint32_t)start,
+                    .old_end_byte = (uint32_t)(start + del),
+                    .new_end_byte = (uint32_t)(start + il),
+                    .start = point_at(text, start),
+                    .old_end = point_at(text, start + del),
+                };
+                char *next = malloc(len - del + il + 1);
+                memcpy(next, text, start);
+                memcpy(next + start, ins, il);
+                memcpy(next + start + il, text + start + del, len - start - del);
+                len = len - del + il;
+                next[len] = 0;
+                free(text);
+                text = next;
+                ed.new_end = point_at(text, start + il);
+                syn_doc_edit(doc, &ed);
+                last = start + il;
+            }
+            CHECK_EQ_INT(syn_doc_reparse(doc, text, len), 0);
+            uint32_t cursors[4] = {(uint32_t)last, rnd((uint32_t)len + 1), rnd((uint32_t)len + 1),
+                                   (uint32_t)(last > 3 ? last - 3 : 0)};
+            /* Against a full pass over the same tree: a fresh parse of the text may place
+             * invisible tokens (Python's newlines) differently, with the same s-expression. */
+            char *a, *b;
+            size_t al, bl;
+            describe_doc(doc, cursors, US_LEN(cursors), &a, &al);
+            syn_doc_drop_index(doc);
+            describe_doc(doc, cursors, US_LEN(cursors), &b, &bl);
+            bool same = al == bl && memcmp(a, b, al) == 0;
+            if (!same) {
+                show_diff(files[l], e, a, b);
+                failures++;
+            }
+            CHECK(same);
+            free(a);
+            free(b);
+        }
+        struct syn_stats st;
+        syn_doc_stats(doc, &st);
+        /* The point of the test: most updates were incremental, not rebuilds. */
+        if (st.incremental_updates < 75)
+            fprintf(stderr, "  %s: only %llu incremental updates (%llu full builds)\n", files[l],
+                    (unsigned long long)st.incremental_updates,
+                    (unsigned long long)st.full_builds);
+        CHECK(st.incremental_updates >= 75);
+        syn_doc_free(doc);
+        free(text);
+    }
+    syn_set_parse_budget_us(0);
+}
+
 /* ---------------------------------------------------------------- hostile input */
 
 static void analyze_everywhere(struct syn_doc *doc, size_t len)
@@ -654,5 +812,5 @@ static void test_hostile(void)
 }
 
 #define TESTS(X) X(test_table) X(test_samples) X(test_situation_and_shape) \
-    X(test_incremental) X(test_hostile)
+    X(test_incremental) X(test_incremental_analysis) X(test_hostile)
 CHECK_MAIN(TESTS)
