@@ -1,5 +1,6 @@
 /* engine: the local engine's facade (local.h): snippets + symbols + words for the popup, the
  * line model for ghost text, and background indexing of the workspace. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -205,6 +206,55 @@ static int cmp_items(const void *a, const void *b)
     return strcmp(x->label, y->label);
 }
 
+/* How the popup weighs its evidence. Every item's score is its match class (fuzzy.h) in the
+ * thousands, so a prefix match always beats a scattered one, plus bonuses below 1000: where a
+ * symbol is defined relative to the cursor (scope), and how near, frequent and recent the word is
+ * (the rank words_query gives it). Chosen on the benchmark's tuning split
+ * (tests/bench/local, --split tune), reported on the held-out split. */
+struct popup_weights {
+    double word_top;    /* bonus of the best-ranked word; rank i gets word_top / (1 + i * word_decay) */
+    double word_decay;
+    double scope[SYM_SCOPE_KEYWORD + 1];
+    double snippet;
+};
+
+static struct popup_weights W = {
+    .word_top = 400,
+    .word_decay = 0.5,
+    .scope = {
+        [SYM_SCOPE_LOCAL] = 300,
+        [SYM_SCOPE_PARAM] = 300,
+        [SYM_SCOPE_OUTER] = 200,
+        [SYM_SCOPE_FILE] = 100,
+        [SYM_SCOPE_IMPORT] = 100,
+        [SYM_SCOPE_MEMBER] = 400,
+        [SYM_SCOPE_MEMBER_ELSEWHERE] = 350,
+        [SYM_SCOPE_KEYWORD] = 50,
+    },
+    .snippet = 0,
+};
+
+static void tuning_override(void)
+{
+    static bool done;
+    const char *env = getenv("US_LOCAL_WEIGHTS_TUNING");
+    if (done || !env)
+        return;
+    done = true;
+    double v[12];
+    int n = sscanf(env, "%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]);
+    if (n != 11)
+        return;
+    W.word_top = v[0];
+    W.word_decay = v[1];
+    for (int i = 0; i <= SYM_SCOPE_KEYWORD; i++)
+        W.scope[i] = v[2 + i];
+    W.snippet = v[10];
+}
+
+static double class_base(int match) { return fuzzy_class_of(match) * 1000.0; }
+
 static void add_snippets(struct local_engine *e, const struct local_request *req,
                          struct item_list *l)
 {
@@ -248,7 +298,7 @@ static void add_snippets(struct local_engine *e, const struct local_request *req
         it->detail = xstrdup(m[i].info->description[0] ? m[i].info->description
                                                         : m[i].info->name);
         /* Below identifiers of the same match class: a snippet is a bigger commitment. */
-        it->score = fuzzy_class_of(m[i].score) * 1000.0 + 100.0;
+        it->score = class_base(m[i].score) + W.snippet;
     }
     free(current_line);
 }
@@ -289,15 +339,17 @@ static void add_symbols(struct local_engine *e, const struct local_request *req,
         it->source = PROV_SOURCE_SYMBOL;
         it->kind = c[i].what == SYM_KEYWORD ? LOCAL_KIND_KEYWORD : kind_of(c[i].kind);
         it->detail = xstrdup(c[i].what == SYM_KEYWORD ? "keyword" : syn_kind_name(c[i].kind));
-        it->score = c[i].score;
+        /* a tiny share of the fuzzy tie-break keeps tighter matches first among equals */
+        it->score = class_base(c[i].match) + W.scope[c[i].scope] + (c[i].match % 1000) * 0.01;
     }
     sym_candidates_free(c, n);
     if (analysed)
         syn_cursor_release(&own);
 }
 
-/* Words come ranked by nearness and frequency, which predicts the wanted identifier well; a
- * word that is also a visible symbol keeps the symbol's provenance but gains the word's rank. */
+/* Words come ranked by nearness, frequency and recency, which predicts the wanted identifier
+ * well; a word that is also a visible symbol keeps the symbol's provenance and adds the word's
+ * evidence to the symbol's. */
 static void add_words(struct local_engine *e, const struct local_request *req,
                       struct item_list *l, bool member)
 {
@@ -308,17 +360,17 @@ static void add_words(struct local_engine *e, const struct local_request *req,
                             strlen(req->partial)};
     size_t n = words_query(e->words, &q, w, US_ARRAY_LEN(w));
     size_t plen = strlen(req->partial);
+    size_t n_symbols = l->n;
     for (size_t i = 0; i < n; i++) {
         int fs = fuzzy_score(req->partial, plen, w[i].word, strlen(w[i].word));
-        double rank_bonus = 600.0 - (double)i * 8.0;
+        double near = W.word_top / (1.0 + (double)i * W.word_decay);
         bool found = false;
-        for (size_t k = 0; k < l->n; k++) {
+        for (size_t k = 0; k < n_symbols; k++) {
             if (strcmp(l->items[k].label, w[i].word) != 0)
                 continue;
             found = true;
-            if (strcmp(l->items[k].source, PROV_SOURCE_SYMBOL) == 0)
-                l->items[k].score = US_MAX(l->items[k].score,
-                                           fuzzy_class_of(fs) * 1000.0 + rank_bonus + 50.0);
+            l->items[k].score += near;
+            break;
         }
         if (found || member)
             continue;
@@ -330,7 +382,7 @@ static void add_words(struct local_engine *e, const struct local_request *req,
         it->detail = xstrdup(w[i].origin == WORDS_HERE       ? "word in this file"
                              : w[i].origin == WORDS_OPEN_DOC ? "word in an open file"
                                                              : "word in the workspace");
-        it->score = fuzzy_class_of(fs) * 1000.0 + rank_bonus;
+        it->score = class_base(fs) + near + (fs % 1000) * 0.01;
     }
 }
 
@@ -343,16 +395,62 @@ static void release_items(struct local_item *items, size_t n)
     }
 }
 
+/* In shell scripts `$name` reads the variable defined as `name=`: complete the name after the
+ * sigil and put the sigil back in front, so the item still replaces the typed `$na`. */
+static bool sigil_request(const struct local_request *req, struct local_request *out)
+{
+    const char *lang = req->ctx->language ? req->ctx->language : "";
+    if (!req->partial || req->partial[0] != '$' || !req->partial[1] ||
+        (strcmp(lang, "shellscript") != 0 && strcmp(lang, "bash") != 0 && strcmp(lang, "sh") != 0))
+        return false;
+    *out = *req;
+    out->partial = req->partial + 1;
+    return true;
+}
+
+static void add_sigil(struct item_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        struct local_item *it = &l->items[i];
+        char *label = xmalloc(strlen(it->label) + 2), *ins = xmalloc(strlen(it->insert_text) + 2);
+        label[0] = ins[0] = '$';
+        strcpy(label + 1, it->label);
+        strcpy(ins + 1, it->insert_text);
+        free(it->label);
+        free(it->insert_text);
+        it->label = label;
+        it->insert_text = ins;
+    }
+}
+
 size_t local_engine_complete(struct local_engine *e, const struct local_request *req,
                              struct local_item **items, size_t max)
 {
     struct item_list l = {0};
+    tuning_override();
+    struct local_request unsigiled;
+    bool sigil = sigil_request(req, &unsigiled);
+    if (sigil)
+        req = &unsigiled;
     bool member = req->ctx->situation == PROV_SIT_MEMBER;
     add_symbols(e, req, &l);
     size_t symbols = l.n;
     /* After `x.` words are a fallback for receivers we know nothing about. */
     add_words(e, req, &l, member && symbols > 0);
-    add_snippets(e, req, &l);
+    if (sigil) {
+        /* keywords and snippets do not follow a `$` */
+        size_t k = 0;
+        for (size_t i = 0; i < l.n; i++) {
+            if (l.items[i].kind == LOCAL_KIND_KEYWORD)
+                release_items(&l.items[i], 1);
+            else
+                l.items[k++] = l.items[i];
+        }
+        l.n = k;
+        add_sigil(&l);
+    } else {
+        add_snippets(e, req, &l);
+    }
     qsort(l.items, l.n, sizeof(*l.items), cmp_items);
     if (l.n > max) {
         release_items(l.items + max, l.n - max);

@@ -872,6 +872,74 @@ static void add_gap(struct strbuf *out, const struct line_view *b, size_t i, boo
         sb_add(out, b->s + t->start - t->gap, t->gap);
 }
 
+static bool is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* The part where two tokens differ, without their common prefix and suffix ("/users" vs
+ * "/orders": "users" / "orders"). */
+static void token_core(const char *a, size_t an, const char *b, size_t bn, size_t *pre,
+                       size_t *a_core, size_t *b_core)
+{
+    size_t p = 0, q = 0;
+    while (p < an && p < bn && a[p] == b[p])
+        p++;
+    while (q < an - p && q < bn - p && a[an - 1 - q] == b[bn - 1 - q])
+        q++;
+    /* whole words: "payments" / "refunds" share an "s", but the part is the word */
+    while (p > 0 && is_alnum(a[p - 1]) && ((p < an && is_alnum(a[p])) || (p < bn && is_alnum(b[p]))))
+        p--;
+    while (q > 0 && is_alnum(a[an - q]) &&
+           ((an - q > p && is_alnum(a[an - q - 1])) || (bn - q > p && is_alnum(b[bn - q - 1]))))
+        q--;
+    *pre = p;
+    *a_core = an - p - q;
+    *b_core = bn - p - q;
+}
+
+/* Write token bt of b with every whole-word occurrence of the substituted core replaced (word
+ * parts: '_' or a case change bound them). False, writing nothing, when there is none. */
+static bool replace_core(struct strbuf *out, const struct line_view *b, size_t from_i,
+                         const struct line_view *p, size_t to_i, const struct tok *bt)
+{
+    const struct tok *from = &b->toks[from_i], *to = &p->toks[to_i];
+    size_t pre, fc, tc;
+    token_core(b->s + from->start, from->len, p->s + to->start, to->len, &pre, &fc, &tc);
+    if (fc < 2 || tc < 1)
+        return false;
+    const char *core = b->s + from->start + pre, *rep = p->s + to->start + pre;
+    /* the core must be a whole word of the substituted token, not a few letters of it */
+    const char *f = b->s + from->start;
+    if ((pre > 0 && is_alnum(f[pre - 1]) && is_alnum(f[pre])) ||
+        (pre + fc < from->len && is_alnum(f[pre + fc]) && !(f[pre + fc] >= 'A' && f[pre + fc] <= 'Z')))
+        return false;
+    const char *t = b->s + bt->start;
+    size_t n = bt->len, done = 0;
+    bool any = false;
+    struct strbuf tmp;
+    sb_init(&tmp);
+    for (size_t i = 0; i + fc <= n;) {
+        bool starts = i == 0 || !is_alnum(t[i - 1]) || (t[i] >= 'A' && t[i] <= 'Z');
+        bool ends = i + fc == n || !is_alnum(t[i + fc]) || (t[i + fc] >= 'A' && t[i + fc] <= 'Z');
+        if (starts && ends && !memcmp(t + i, core, fc)) {
+            sb_add(&tmp, t + done, i - done);
+            sb_add(&tmp, rep, tc);
+            i += fc;
+            done = i;
+            any = true;
+        } else {
+            i++;
+        }
+    }
+    if (any) {
+        sb_add(&tmp, t + done, n - done);
+        sb_add(out, tmp.data, tmp.len);
+    }
+    sb_release(&tmp);
+    return any;
+}
+
 /* Align the prefix with an earlier line b, allowing up to two consistent substitutions
  * (same-kind tokens); on success write the rest of b (substituted) and return true. */
 static bool align(const struct query *qs, const struct line_view *b, struct strbuf *out,
@@ -937,18 +1005,11 @@ static bool align(const struct query *qs, const struct line_view *b, struct strb
                 replaced = true;
             }
         }
-        /* a string naming the substituted identifier follows it: cfg->width ... "width" */
+        /* a later name or string built from the substituted part follows it: cfg->width ...
+         * "width", or "/payments" ... payments_handler */
         const struct tok *bt = &b->toks[i];
-        for (int s = 0; s < subs && !replaced && bt->kind == T_STR && bt->len >= 2; s++) {
-            const struct tok *from = &b->toks[sub_from[s]], *to = &p->toks[sub_to[s]];
-            if (from->kind == T_ID && bt->len == from->len + 2 &&
-                !memcmp(b->s + bt->start + 1, b->s + from->start, from->len)) {
-                sb_addc(out, b->s[bt->start]);
-                sb_add(out, p->s + to->start, to->len);
-                sb_addc(out, b->s[bt->start]);
-                replaced = true;
-            }
-        }
+        for (int s = 0; s < subs && !replaced && (bt->kind == T_STR || bt->kind == T_ID); s++)
+            replaced = replace_core(out, b, sub_from[s], p, sub_to[s], bt);
         if (!replaced)
             sb_add(out, b->s + bt->start, bt->len);
     }
@@ -1131,7 +1192,21 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
     try_repeat(&qs, &best);
     if (best.conf < 0.9)
         try_analogy(&qs, &best);
+    /* An earlier line that the statistics agree with as far as they reach is the better
+     * answer: the n-gram stops at the first unlikely token ("TypeError("), the line knows the
+     * rest ("TypeError(\"unknown shape\")"). */
+    struct strbuf structural;
+    sb_init(&structural);
+    sb_add(&structural, best.text.data ? best.text.data : "", best.text.len);
+    const char *structural_rule = best.rule;
     try_ngram(m, &qs, &best);
+    if (best.rule && !strcmp(best.rule, "ngram") && structural_rule &&
+        structural.len > best.text.len && !memcmp(structural.data, best.text.data, best.text.len)) {
+        sb_clear(&best.text);
+        sb_add(&best.text, structural.data, structural.len);
+        best.rule = structural_rule;
+    }
+    sb_release(&structural);
     try_close(&qs, &best);
     int rc = US_ENOENT;
     double min_conf = q->min_confidence > 0 ? q->min_confidence : MIN_CONFIDENCE;

@@ -8,29 +8,52 @@
 #include "fuzzy.h"
 #include "languages.h"
 
+/* Candidates with a hash set of their names: a file-level scope of a big file holds thousands
+ * of names, and a linear duplicate check per name would cost milliseconds per keystroke. */
 struct list {
     struct sym_candidate *items;
     size_t n, cap;
+    uint32_t *slots; /* index + 1 into items, 0 = empty; size nslots (a power of two) */
+    size_t nslots;
 };
 
-static bool seen(const struct list *l, const char *name)
+static uint32_t name_hash(const char *s)
 {
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->items[i].name, name) == 0)
-            return true;
-    return false;
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void rehash(struct list *l)
+{
+    free(l->slots);
+    l->nslots = l->nslots ? l->nslots * 2 : 64;
+    l->slots = xcalloc(l->nslots, sizeof(*l->slots));
+    for (size_t i = 0; i < l->n; i++) {
+        size_t k = name_hash(l->items[i].name) & (l->nslots - 1);
+        while (l->slots[k])
+            k = (k + 1) & (l->nslots - 1);
+        l->slots[k] = (uint32_t)i + 1;
+    }
 }
 
 static void add(struct list *l, const char *name, enum syn_kind kind, enum sym_kind_out what,
-                int score)
+                enum sym_scope scope, int match, int bonus)
 {
-    if (seen(l, name))
-        return;
+    if (2 * (l->n + 1) > l->nslots)
+        rehash(l);
+    size_t k = name_hash(name) & (l->nslots - 1);
+    for (; l->slots[k]; k = (k + 1) & (l->nslots - 1))
+        if (strcmp(l->items[l->slots[k] - 1].name, name) == 0)
+            return; /* the first (nearest) definition wins */
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 32;
         l->items = xrealloc(l->items, l->cap * sizeof(*l->items));
     }
-    l->items[l->n++] = (struct sym_candidate){xstrdup(name), kind, what, score};
+    l->items[l->n++] = (struct sym_candidate){xstrdup(name), kind, what, scope, match,
+                                              match + bonus};
+    l->slots[k] = (uint32_t)l->n;
 }
 
 static int cmp_score(const void *a, const void *b)
@@ -43,7 +66,7 @@ static int cmp_score(const void *a, const void *b)
 
 /* Member candidates from one document. */
 static void members_from(struct list *l, struct syn_doc *doc, uint32_t byte, const char *receiver,
-                         const char *partial, size_t plen, int bonus)
+                         const char *partial, size_t plen, enum sym_scope scope, int bonus)
 {
     struct syn_def *defs;
     size_t n;
@@ -51,7 +74,7 @@ static void members_from(struct list *l, struct syn_doc *doc, uint32_t byte, con
     for (size_t i = 0; i < n; i++) {
         int s = fuzzy_score(partial, plen, defs[i].name, strlen(defs[i].name));
         if (s > 0)
-            add(l, defs[i].name, defs[i].kind, SYM_MEMBER, s + bonus);
+            add(l, defs[i].name, defs[i].kind, SYM_MEMBER, scope, s, bonus);
     }
     syn_defs_free(defs, n);
 }
@@ -93,7 +116,8 @@ static void members_via_other_types(struct list *l, const struct sym_query *q, c
                     if (defs[i].kind != SYN_KIND_CLASS && defs[i].kind != SYN_KIND_TYPE)
                         continue;
                     if (mentions(q->text + ls, le - ls, defs[i].name, strlen(defs[i].name))) {
-                        members_from(l, q->others[k], 0, defs[i].name, partial, plen, 200);
+                        members_from(l, q->others[k], 0, defs[i].name, partial, plen,
+                                     SYM_SCOPE_MEMBER_ELSEWHERE, 200);
                         found = true;
                     }
                 }
@@ -125,15 +149,18 @@ size_t sym_complete(const struct sym_query *q, struct sym_candidate **out, size_
     if (cur && cur->situation == SYN_SIT_MEMBER && cur->receiver) {
         /* Members only: nothing else is valid after `x.`. */
         if (q->doc)
-            members_from(&l, q->doc, q->offset, cur->receiver, partial, plen, 300);
+            members_from(&l, q->doc, q->offset, cur->receiver, partial, plen, SYM_SCOPE_MEMBER,
+                         300);
         if (!l.n)
             members_via_other_types(&l, q, receiver_tail(cur->receiver), partial, plen);
         const char *tail = receiver_tail(cur->receiver);
         for (size_t i = 0; i < q->n_others; i++) {
             /* Other files: the receiver may name a type defined there. */
-            members_from(&l, q->others[i], 0, cur->receiver, partial, plen, 100);
+            members_from(&l, q->others[i], 0, cur->receiver, partial, plen,
+                         SYM_SCOPE_MEMBER_ELSEWHERE, 100);
             if (tail != cur->receiver)
-                members_from(&l, q->others[i], 0, tail, partial, plen, 50);
+                members_from(&l, q->others[i], 0, tail, partial, plen,
+                             SYM_SCOPE_MEMBER_ELSEWHERE, 50);
         }
     } else if (cur) {
         for (size_t i = 0; i < cur->n_names; i++) {
@@ -146,9 +173,16 @@ size_t sym_complete(const struct sym_query *q, struct sym_candidate **out, size_
             /* Nearer scopes first: locals and parameters above file-level names. */
             int depth_bonus = nm->depth < cur->n_scopes ? 400 - (int)US_MIN(nm->depth, 3u) * 80
                                                         : 0;
-            if (nm->kind == SYN_KIND_PARAMETER)
+            enum sym_scope scope = nm->depth >= cur->n_scopes ? SYM_SCOPE_FILE
+                                   : nm->depth == 0           ? SYM_SCOPE_LOCAL
+                                                              : SYM_SCOPE_OUTER;
+            if (nm->kind == SYN_KIND_PARAMETER) {
                 depth_bonus += 40;
-            add(&l, nm->name, nm->kind, SYM_NAME, s + depth_bonus);
+                scope = SYM_SCOPE_PARAM;
+            } else if (nm->kind == SYN_KIND_IMPORT) {
+                scope = SYM_SCOPE_IMPORT;
+            }
+            add(&l, nm->name, nm->kind, SYM_NAME, scope, s, depth_bonus);
         }
     }
     if (!cur || (cur->situation != SYN_SIT_MEMBER && cur->situation != SYN_SIT_COMMENT &&
@@ -163,7 +197,7 @@ size_t sym_complete(const struct sym_query *q, struct sym_candidate **out, size_
                 int s = fuzzy_score(partial, plen, *k, strlen(*k));
                 /* Keywords only on a real prefix: scattered matches are noise for them. */
                 if (s > 0 && fuzzy_class_of(s) >= FUZZY_PREFIX_CI)
-                    add(&l, *k, SYN_KIND_VAR, SYM_KEYWORD, s - 200);
+                    add(&l, *k, SYN_KIND_VAR, SYM_KEYWORD, SYM_SCOPE_KEYWORD, s, -200);
             }
         }
     }
@@ -172,6 +206,7 @@ size_t sym_complete(const struct sym_query *q, struct sym_candidate **out, size_
         free(l.items[l.n - 1].name);
         l.n--;
     }
+    free(l.slots);
     *out = l.items;
     return l.n;
 }

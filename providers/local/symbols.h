@@ -11,11 +11,25 @@
 
 enum sym_kind_out { SYM_NAME, SYM_MEMBER, SYM_KEYWORD };
 
+/* Where a candidate comes from, nearest first: the engine weighs these against word nearness. */
+enum sym_scope {
+    SYM_SCOPE_LOCAL,     /* defined in the innermost scope around the cursor */
+    SYM_SCOPE_PARAM,     /* a parameter of an enclosing function */
+    SYM_SCOPE_OUTER,     /* defined in an enclosing scope further out (not the file level) */
+    SYM_SCOPE_FILE,      /* a file-level definition */
+    SYM_SCOPE_IMPORT,    /* a name brought in by an import */
+    SYM_SCOPE_MEMBER,    /* a member of the receiver's type, this file */
+    SYM_SCOPE_MEMBER_ELSEWHERE, /* a member of a type defined in another open file */
+    SYM_SCOPE_KEYWORD,
+};
+
 struct sym_candidate {
     char *name;
     enum syn_kind kind;     /* meaningless for keywords */
     enum sym_kind_out what;
-    int score;              /* fuzzy class in the thousands, plus scope and recency bonuses */
+    enum sym_scope scope;
+    int match;              /* fuzzy_score of the typed fragment against name */
+    int score;              /* match plus a scope bonus: the order sym_complete returns */
 };
 
 struct sym_query {
