@@ -137,9 +137,10 @@ class Copilot:
             "uri": self.uri, "languageId": "python", "version": 0,
             "text": "def add(a, b):\n    # req 0\n    "}})
 
-    def complete(self, n):
+    def complete(self, n, trigger=1):
         """One timed inlineCompletion on a prefix nobody asked for before (no cache hit).
-        Returns (ms, text of the first item or None)."""
+        trigger 1 = Invoked (answered at once), 2 = Automatic (Copilot waits ~200 ms first, its
+        typing debounce). Returns (ms, text of the first item or None, error or None)."""
         old = "    # req %d" % (n - 1)
         self.version += 1
         self.lsp.notify("textDocument/didChange", {
@@ -151,7 +152,7 @@ class Copilot:
         r = self.lsp.request("textDocument/inlineCompletion", {
             "textDocument": {"uri": self.uri, "version": self.version},
             "position": {"line": 2, "character": 4},
-            "context": {"triggerKind": 2},
+            "context": {"triggerKind": trigger},
             "formattingOptions": {"tabSize": 4, "insertSpaces": True}}, timeout=30)
         ms = (time.perf_counter() - t0) * 1000
         res = r.get("result")
