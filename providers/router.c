@@ -552,7 +552,11 @@ static void record_outcome(struct router *r, struct attempt_slot *s,
     const struct prov_outcome *o = &res->outcome;
     enum breaker_state before = provider_state(p, now);
     if (usable) {
-        breaker_success(&p->breaker, now);
+        /* An answer to a request sent before the breaker opened says nothing about now: the
+         * provider has since failed or asked us to wait (Retry-After), so only the probe may
+         * close an open breaker. */
+        if (before != BREAKER_OPEN || s->is_probe)
+            breaker_success(&p->breaker, now);
         if (res->ttfb_ms >= 0)
             add_sample(p->ttfb_ms, &p->n_ttfb, &p->ttfb_pos, (uint32_t)res->ttfb_ms);
         add_sample(p->total_ms, &p->n_total, &p->total_pos, (uint32_t)(now - s->started_ms));

@@ -228,6 +228,49 @@ class Faults:
         return dt
 
 
+def rate_limit_not_cut_short(f):
+    """A 429 with Retry-After opens the breaker for that long; an answer from a request that was
+    already in flight when the 429 came must not close it early (resilience.md: never shorter
+    than Retry-After)."""
+    f.p.reset()
+    f.q.reset()
+    f.q.mode("healthy", text=ANSWER)
+    f.p.mode("healthy", text=ANSWER)
+    f.p.control(queue=[dict(mode="latency", latency_ms=400, count=1, text=ANSWER),
+                       dict(mode="rate_limit_seconds", retry_after="5", count=1, text=ANSWER)])
+    cfg = {"providers": [
+        {"name": "primary", "kind": "openai-compatible", "model": "m",
+         "base_url": f.p.base_url + "/v1"},
+        {"name": "secondary", "kind": "openai-compatible", "model": "m",
+         "base_url": f.q.base_url + "/v1"}],
+        "completion": {"deadline_ms": DEADLINE_MS, "hedge_ms": 0},
+        "breaker": {"failures": 3, "cooldown_ms": 5000}}
+    s = Server()
+    try:
+        s.initialize(init_options=cfg)
+        u1, p1 = fresh_doc(s)
+        u2, p2 = fresh_doc(s)
+        a = s.request_async("textDocument/inlineCompletion", {
+            "textDocument": {"uri": u1}, "position": p1, "context": {"triggerKind": 2}})
+        f.p.wait_for(lambda x: len([q for q in x["requests"]
+                                    if (q.get("path") or "/_")[:2] != "/_"]) >= 1)
+        r2, _ = inline(s, u2, p2)
+        eq(item_source(r2), "secondary", "the rate-limited request fails over")
+        r1 = s.wait_response(a)
+        eq(item_source({"result": r1["result"]}), "primary", "the slow request still answers")
+        pst = status(s)["providers"][0]
+        eq(pst["state"], "open", "still open after the in-flight success (%r)" % pst)
+        check(pst["retry_in_ms"] > 4000, "Retry-After kept (%r)" % pst)
+        n = len(model_requests(f.p))
+        u3, p3 = fresh_doc(s)
+        r3, _ = inline(s, u3, p3)
+        eq(item_source(r3), "secondary")
+        eq(len(model_requests(f.p)), n, "no request before Retry-After")
+    finally:
+        s.kill()
+    return 0.0
+
+
 def main():
     only = sys.argv[1:]
     allc = cases()
@@ -235,13 +278,14 @@ def main():
     assert len(ids) == len(set(ids)), "duplicate case ids"
     f = Faults()
     failed = 0
+    allc.append(dict(id="rate_limit_not_cut_short", mode="scenario", run=rate_limit_not_cut_short))
     try:
         for c in allc:
             if only and c["id"] not in only and c["mode"] not in only:
                 continue
             t0 = time.time()
             try:
-                dt = f.run_case(c)
+                dt = c["run"](f) if "run" in c else f.run_case(c)
                 print("ok   %-34s answered in %.3fs (%.2fs)" % (c["id"], dt, time.time() - t0),
                       flush=True)
             except Exception as e:  # noqa: BLE001 - report every case, keep going
