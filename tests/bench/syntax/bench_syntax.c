@@ -89,6 +89,14 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* CPU time of this thread: what the work costs, apart from a busy machine's scheduling. */
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static struct syn_point point_at(const char *t, size_t b)
 {
     struct syn_point p = {0, 0};
@@ -202,6 +210,7 @@ static struct buf build_corpus(const char *lang, const char *source_root, size_t
                             "%s/providers/local/*.c", "/usr/include/*.h", NULL};
     const char **pats = strcmp(lang, "python") == 0 ? pats_py : pats_c;
     const char *first = NULL;
+    char first_dir[512] = "";
     size_t files = 0;
     bool more = true;
     for (size_t p = 0; pats[p] && more; p++) {
@@ -213,8 +222,13 @@ static struct buf build_corpus(const char *lang, const char *source_root, size_t
             char *text = read_file(g.gl_pathv[i], &len);
             if (!text)
                 continue;
-            if (!first)
+            if (!first) {
                 first = pats[p];
+                snprintf(first_dir, sizeof(first_dir), "%s", g.gl_pathv[i]);
+                char *slash = strrchr(first_dir, '/');
+                if (slash)
+                    *slash = 0;
+            }
             more = add_source(&b, text, len, target, boundary);
             files++;
             free(text);
@@ -225,8 +239,8 @@ static struct buf build_corpus(const char *lang, const char *source_root, size_t
     pad(&b, lang, target);
     *what = xalloc(1200);
     if (files)
-        snprintf(*what, 1200, "%zu files (%s), %zu generated lines", files, first,
-                 b.lines - real);
+        snprintf(*what, 1200, "%zu files (first from %s), %zu generated lines", files,
+                 first_dir, b.lines - real);
     else
         snprintf(*what, 1200, "generated");
     return b;
@@ -266,8 +280,9 @@ struct result {
     char *what;
     double first_parse_ms, first_analyze_ms;
     size_t n;
-    struct stats reparse, analyze;
-    size_t failures;
+    struct stats reparse, analyze, reparse_cpu, analyze_cpu;
+    size_t failures, timeouts;
+    struct syn_stats st;
 };
 
 /* One edit: insert a character at a random place, or delete the one inserted last (so the
@@ -306,6 +321,7 @@ static struct result run_lang(const char *lang_id, const char *source_root, size
 
     size_t n = iterations * 2;
     double *rep = xalloc(n * sizeof(double)), *ana = xalloc(n * sizeof(double));
+    double *rep_c = xalloc(n * sizeof(double)), *ana_c = xalloc(n * sizeof(double));
     static const char typed[] = "xxxxe_1 .(:\n";
     char *text = b.s;
     size_t len = b.len;
@@ -341,23 +357,32 @@ static struct result run_lang(const char *lang_id, const char *source_root, size
             e.new_end_byte = (uint32_t)at;
             e.new_end = e.start;
         }
-        double a = now_ms();
+        double a = now_ms(), ac = cpu_ms();
         syn_doc_edit(doc, &e);
         int rc = syn_doc_reparse(doc, text, len);
-        double m = now_ms();
+        double m = now_ms(), mc = cpu_ms();
         rep[i] = m - a;
+        rep_c[i] = mc - ac;
         uint32_t cursor = insert ? (uint32_t)at + 1 : (uint32_t)at;
         syn_doc_analyze(doc, cursor, &cur);
         ana[i] = now_ms() - m;
-        if (rc != 0 || !syn_doc_has_tree(doc))
+        ana_c[i] = cpu_ms() - mc;
+        if (rc != 0 || rep[i] > SYN_PARSE_BUDGET_US / 1000.0)
+            r.timeouts++; /* would have been over the default parse budget */
+        if (!syn_doc_has_tree(doc))
             r.failures++;
         syn_cursor_release(&cur);
     }
     r.n = n;
     r.reparse = summarize(rep, n);
     r.analyze = summarize(ana, n);
+    r.reparse_cpu = summarize(rep_c, n);
+    r.analyze_cpu = summarize(ana_c, n);
+    syn_doc_stats(doc, &r.st);
     free(rep);
     free(ana);
+    free(rep_c);
+    free(ana_c);
     syn_doc_free(doc);
     free(b.s);
     return r;
@@ -388,6 +413,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_syntax: --iterations must be > 0 and --lines >= 10\n");
         return 2;
     }
+    /* Measure every parse to its end: on a busy machine the default budget would abandon
+     * some (the count of those over the default is still reported). */
+    syn_set_parse_budget_us(10u * 1000 * 1000);
     static const char *const langs[] = {"python", "c"};
     struct result res[2];
     for (size_t l = 0; l < 2; l++)
@@ -395,30 +423,43 @@ int main(int argc, char **argv)
 
     printf("syntax benchmark: one-character edits (insert, then its undo), analysis at the edit\n");
     for (size_t l = 0; l < 2; l++)
-        printf("  %-7s %zu lines, %zu bytes: %s; first parse %.1f ms, first analysis %.1f ms\n",
+        printf("  %-7s %zu lines, %zu bytes: %s; first parse %.1f ms, first analysis %.1f ms;\n"
+               "          %llu incremental index updates (%.0f bytes re-queried on average), "
+               "%llu full builds, %zu reparses over budget\n",
                res[l].lang, res[l].lines, res[l].bytes, res[l].what, res[l].first_parse_ms,
-               res[l].first_analyze_ms);
-    printf("\n%-8s %-8s %6s %9s %9s %9s %9s\n", "language", "op", "n", "p50 ms", "p99 ms",
-           "max ms", "mean ms");
+               res[l].first_analyze_ms, (unsigned long long)res[l].st.incremental_updates,
+               res[l].st.incremental_updates
+                   ? (double)res[l].st.requeried_bytes / (double)res[l].st.incremental_updates
+                   : 0.0,
+               (unsigned long long)res[l].st.full_builds, res[l].timeouts);
+    printf("\n%-8s %-8s %6s | %9s %9s %9s | %9s %9s %9s\n", "", "", "", "wall", "", "",
+           "cpu", "", "");
+    printf("%-8s %-8s %6s | %9s %9s %9s | %9s %9s %9s\n", "language", "op", "n", "p50 ms",
+           "p99 ms", "max ms", "p50 ms", "p99 ms", "max ms");
     size_t failures = 0;
+    static const char *const ops[2] = {"reparse", "analyze"};
     for (size_t l = 0; l < 2; l++) {
         const struct stats *st[2] = {&res[l].reparse, &res[l].analyze};
-        static const char *const ops[2] = {"reparse", "analyze"};
+        const struct stats *sc[2] = {&res[l].reparse_cpu, &res[l].analyze_cpu};
         for (int o = 0; o < 2; o++)
-            printf("%-8s %-8s %6zu %9.3f %9.3f %9.3f %9.3f\n", res[l].lang, ops[o], res[l].n,
-                   st[o]->p50, st[o]->p99, st[o]->max, st[o]->mean);
+            printf("%-8s %-8s %6zu | %9.3f %9.3f %9.3f | %9.3f %9.3f %9.3f\n", res[l].lang,
+                   ops[o], res[l].n, st[o]->p50, st[o]->p99, st[o]->max, sc[o]->p50, sc[o]->p99,
+                   sc[o]->max);
         failures += res[l].failures;
     }
-    printf("target: p99 under 2 ms for each\n\n");
+    printf("target: p99 under 2 ms for each (wall includes waiting for a busy CPU; cpu is this "
+           "thread's own time)\n\n");
     printf("{\"bench\":\"syntax\",\"target_p99_ms\":2,\"results\":[");
     for (size_t l = 0; l < 2; l++) {
         const struct stats *st[2] = {&res[l].reparse, &res[l].analyze};
-        static const char *const ops[2] = {"reparse", "analyze"};
+        const struct stats *sc[2] = {&res[l].reparse_cpu, &res[l].analyze_cpu};
         for (int o = 0; o < 2; o++)
             printf("%s{\"language\":\"%s\",\"lines\":%zu,\"bytes\":%zu,\"op\":\"%s\",\"n\":%zu,"
-                   "\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"max_ms\":%.4f,\"mean_ms\":%.4f}",
+                   "\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"max_ms\":%.4f,\"mean_ms\":%.4f,"
+                   "\"cpu_p50_ms\":%.4f,\"cpu_p99_ms\":%.4f,\"cpu_max_ms\":%.4f}",
                    l || o ? "," : "", res[l].lang, res[l].lines, res[l].bytes, ops[o], res[l].n,
-                   st[o]->p50, st[o]->p99, st[o]->max, st[o]->mean);
+                   st[o]->p50, st[o]->p99, st[o]->max, st[o]->mean, sc[o]->p50, sc[o]->p99,
+                   sc[o]->max);
         free(res[l].what);
     }
     printf("],\"failures\":%zu}\n", failures);
