@@ -11,6 +11,7 @@ struct framer {
     size_t max_body;
     size_t consumed;   /* bytes of `in` already handed out (dropped lazily) */
     size_t skip_body;  /* bytes of an oversized body still to discard */
+    bool resync;       /* after a bad header: skip to the next "Content-Length:" line */
 };
 
 struct framer *framer_new(size_t max_body)
@@ -121,8 +122,34 @@ static long long parse_headers(const char *p, size_t n, const char **why)
     return length;
 }
 
+/* After a malformed header the body that followed it is garbage to us: look for the start of
+ * the next message, "Content-Length:" (bodies are not newline-terminated, so it may follow the
+ * garbage directly). Returns false (keeping a possible partial match) when it is not in the
+ * buffer yet. */
+static bool resync(struct framer *fr)
+{
+    static const char key[] = "content-length:";
+    const size_t klen = sizeof(key) - 1;
+    const char *p = fr->in.data + fr->consumed;
+    size_t n = fr->in.len - fr->consumed;
+    for (size_t i = 0; i < n; i++) {
+        size_t have = US_MIN(klen, n - i);
+        if (strncasecmp(p + i, key, have) != 0)
+            continue;
+        fr->consumed += i;
+        if (have < klen)
+            return false; /* a prefix of the header name at the end: wait for more */
+        fr->resync = false;
+        return true;
+    }
+    fr->consumed = fr->in.len;
+    return false;
+}
+
 int framer_next(struct framer *fr, const char **body, size_t *len, const char **why)
 {
+    if (fr->resync && !resync(fr))
+        return 0;
     const char *p = fr->in.data + fr->consumed;
     size_t n = fr->in.len - fr->consumed;
     size_t hdr_len = 0;
@@ -143,7 +170,8 @@ int framer_next(struct framer *fr, const char **body, size_t *len, const char **
     }
     long long clen = parse_headers(p, hdr_len, why);
     if (clen == -1) {
-        fr->consumed += start; /* skip the bad header; the body (if any) will fail to parse */
+        fr->consumed += start;
+        fr->resync = true;
         return US_EPARSE;
     }
     if (clen == -2 || (unsigned long long)clen > fr->max_body) {

@@ -22,8 +22,9 @@ void framer_feed(struct framer *fr, const char *buf, size_t len);
 /* Take the next complete message body. Returns 1 and sets *body and *len (borrowed: valid until the
  * next framer call) when one is ready, 0 when more bytes are needed, or a negative US_ code when
  * the header block is malformed or a size cap is exceeded; then *why (static string) says what
- * was wrong, and the framer has skipped past the offending message when it can (an oversized
- * body is discarded as it arrives), so the caller can report and keep reading. */
+ * was wrong, and the framer has skipped past the offending message (an oversized body is
+ * discarded as it arrives; after a malformed header, bytes up to the next "Content-Length:"
+ * are dropped), so the caller can report and keep reading. */
 int framer_next(struct framer *fr, const char **body, size_t *len, const char **why);
 
 #endif

@@ -88,6 +88,29 @@ static void missing_length_then_resync(void)
     framer_free(fr);
 }
 
+static void bad_header_with_body_resyncs(void)
+{
+    struct framer *fr = framer_new(0);
+    const char *m = "Content-Type: x\r\n\r\n{\"jsonrpc\":\"2.0\"}Content-Len";
+    framer_feed(fr, m, strlen(m));
+    const char *body, *why = NULL;
+    size_t len;
+    CHECK_EQ_INT(framer_next(fr, &body, &len, &why), US_EPARSE);
+    char buf[16];
+    CHECK_EQ_INT(next(fr, buf, sizeof buf), 0); /* the body is skipped, the name is partial */
+    const char *rest = "gth: 2\r\n\r\nok";
+    framer_feed(fr, rest, strlen(rest));
+    CHECK_EQ_INT(next(fr, buf, sizeof buf), 1);
+    CHECK_EQ_STR(buf, "ok");
+    /* A negative length with a body: the same recovery. */
+    const char *neg = "Content-Length: -3\r\n\r\nabcContent-Length: 1\r\n\r\nz";
+    framer_feed(fr, neg, strlen(neg));
+    CHECK_EQ_INT(framer_next(fr, &body, &len, &why), US_EPARSE);
+    CHECK_EQ_INT(next(fr, buf, sizeof buf), 1);
+    CHECK_EQ_STR(buf, "z");
+    framer_free(fr);
+}
+
 static void negative_and_garbage_length(void)
 {
     const char *bad[] = {"Content-Length: -4\r\n\r\n", "Content-Length: 12abc\r\n\r\n",
@@ -153,6 +176,6 @@ static void absurd_length(void)
 
 #define TESTS(X)                                                                         \
     X(whole_message) X(byte_at_a_time) X(many_in_one_read) X(missing_length_then_resync)  \
-    X(negative_and_garbage_length) X(body_over_cap_is_skipped) X(huge_header_is_capped)   \
+    X(negative_and_garbage_length) X(bad_header_with_body_resyncs) X(body_over_cap_is_skipped) X(huge_header_is_capped)   \
     X(absurd_length)
 CHECK_MAIN(TESTS)
