@@ -92,6 +92,15 @@ def hwm_mb(pid):
 
 
 # ------------------------------------------------------------------ machine
+def loadavg():
+    """The 1-minute load average: other work on the machine moves every figure."""
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def machine():
     cpu = None
     try:
@@ -117,6 +126,7 @@ def machine():
     except OSError:
         pass
     return {"cpu": cpu or platform.processor() or "unknown", "cores": os.cpu_count(),
+            "loadavg_1m_at_start": loadavg(),
             "memory_gb": mem, "kernel": platform.release(), "os": distro,
             "python": platform.python_version()}
 

@@ -197,6 +197,7 @@ class Bench:
         self.binary = os.path.join(self.build, "understudy")
         self.floor = os.path.join(self.build, "tests", "bench", "floor", "floor")
         self.syntax = os.path.join(self.build, "tests", "bench", "syntax", "bench_syntax")
+        self.exec_floor = os.path.join(self.build, "tests", "bench", "floor", "exec_floor")
         self.tmp = tempfile.mkdtemp(prefix="understudy-bench-")
         self.smoke = args.smoke
         self.runs = args.runs or (1 if self.smoke else 5)
@@ -351,6 +352,16 @@ class Bench:
         res["initialize_ms"] = {"median": median(times), "p95": percentile(times, 95),
                                 "min": min(times), "runs": k}
         S = "2. start-up and memory"
+        if os.access(self.exec_floor, os.X_OK):
+            fl = []
+            for _ in range(k):
+                t0 = time.perf_counter()
+                subprocess.run([self.exec_floor])
+                fl.append((time.perf_counter() - t0) * 1000)
+            res["exec_floor_ms"] = {"median": median(fl), "min": min(fl), "runs": k}
+            self.row(S, "floor: spawn to exit of a no-op linked with libcurl",
+                     "median %.2f ms  p95 %.2f ms  min %.2f ms" %
+                     (median(fl), percentile(fl, 95), min(fl)))
         self.row(S, "spawn to initialize response (%d runs)" % k,
                  "median %.2f ms  p95 %.2f ms  min %.2f ms" %
                  (median(times), percentile(times, 95), min(times)),
@@ -671,7 +682,11 @@ class Bench:
             time.strftime("%Y-%m-%d %H:%M"), os.path.relpath(self.build, SRC)))
         print("machine: %s, %s cores, %s GB RAM, kernel %s, %s" % (
             m["cpu"], m["cores"], m["memory_gb"], m["kernel"], m["os"]))
-        print("runs per latency row: %d (figures are medians over runs)" % self.runs)
+        print("runs per latency row: %d (figures are medians over runs); load average %s at "
+              "start, %s at the end" % (self.runs, m.get("loadavg_1m_at_start"),
+                                        self.results.get("loadavg_1m_at_end")))
+        if (m.get("loadavg_1m_at_start") or 0) > (m.get("cores") or 1) * 0.5:
+            print("warning: the machine was busy when the run started; latencies are inflated")
         section = None
         w = max([len(r["name"]) for r in self.rows] + [20])
         for r in self.rows:
@@ -735,6 +750,7 @@ def main():
             b.row(name, "section failed", "%s: %s" % (type(e).__name__, e), "", False)
         b.results.setdefault("section_seconds", {})[name] = round(time.perf_counter() - t0, 2)
     b.results["rows"] = b.rows
+    b.results["loadavg_1m_at_end"] = benchlib.loadavg()
     b.results["total_seconds"] = round(time.perf_counter() - t_all, 2)
     b.print_table()
     out = args.json or os.path.join(b.build, "bench.json")
