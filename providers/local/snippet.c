@@ -498,6 +498,10 @@ struct render {
     int first_stop_idx;
     long final_off;
     int depth;
+    /* Plain defaults per tabstop, computed once per render and shared by nested renders: a
+     * mirror inside its own default (${1:$1$1}) would otherwise expand exponentially. */
+    char **memo;  /* [100] */
+    bool *busy;   /* [100]: being computed (a cycle reads as empty) */
 };
 
 static void collect_defaults(struct render *r, const struct node *kids, size_t n)
@@ -710,21 +714,29 @@ static void render_nodes(struct render *r, const struct node *kids, size_t n);
 /* Plain text of a tabstop's default (for mirrors and transformed tabstops). */
 static void plain_default(struct render *r, int index, struct strbuf *into)
 {
-    const struct node *d = index < 100 ? r->defaults[index] : NULL;
-    if (!d || r->depth > 8)
+    const struct node *d = index >= 0 && index < 100 ? r->defaults[index] : NULL;
+    if (!d || r->depth > 8 || r->busy[index])
         return;
-    struct render sub = *r;
-    sub.out = into;
-    sub.mode = SNIP_PLAIN;
-    sub.base = into->len;
-    sub.depth++;
-    sub.first_stop_idx = -1;
-    if (d->kind == N_CHOICE) {
-        if (d->n_choices)
-            sb_adds(into, d->choices[0]);
-    } else {
-        render_nodes(&sub, d->kids, d->n_kids);
+    if (!r->memo[index]) {
+        struct strbuf text;
+        sb_init(&text);
+        struct render sub = *r;
+        sub.out = &text;
+        sub.mode = SNIP_PLAIN;
+        sub.base = 0;
+        sub.depth++;
+        sub.first_stop_idx = -1;
+        r->busy[index] = true;
+        if (d->kind == N_CHOICE) {
+            if (d->n_choices)
+                sb_adds(&text, d->choices[0]);
+        } else {
+            render_nodes(&sub, d->kids, d->n_kids);
+        }
+        r->busy[index] = false;
+        r->memo[index] = sb_detach(&text, NULL);
     }
+    sb_adds(into, r->memo[index]);
 }
 
 static void mark_stop(struct render *r, int index)
@@ -863,10 +875,16 @@ void snip_render(const char *body, const struct snip_env *env, enum snip_mode mo
     r.next_fresh = 1;
     r.first_stop_idx = -1;
     r.final_off = -1;
+    char *memo[100] = {0};
+    bool busy[100] = {0};
+    r.memo = memo;
+    r.busy = busy;
     collect_defaults(&r, nodes.v, nodes.n);
     render_nodes(&r, nodes.v, nodes.n);
     if (cursor)
         *cursor = mode == SNIP_LSP ? -1 : r.first_stop_idx >= 0 ? r.first_stop_off : r.final_off;
+    for (int i = 0; i < 100; i++)
+        free(memo[i]);
     nodes_free(nodes.v, nodes.n);
 }
 
