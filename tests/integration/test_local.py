@@ -37,7 +37,8 @@ def strip_marks(text):
 # Per language: a realistic main file and another open file of the same language that defines a
 # type; probes: (marker, wanted in as local:symbol, wanted out as local:symbol).
 # Every "out" name is a local of another function, so buffer words may still offer it, but
-# never as a symbol and never above an in-scope name.
+# never as a symbol and never above the first "in" name (a local or parameter of the cursor's
+# function).
 LANGS = {
     "python": {
         "ext": "py",
@@ -532,11 +533,12 @@ class Local(TestCase):
             ctx = "%s probe %d: %r" % (lang, mark, labels_by_source(items)[:20])
             for w in want_in:
                 check(w in sym, "%s should be offered as local:symbol; %s" % (w, ctx))
-            last_in = max(labels.index(w) for w in want_in)
+            # the first wanted name is a local or parameter of the cursor's function
+            first_in = labels.index(want_in[0])
             for w in want_out:
                 check(w not in sym, "%s is out of scope, yet a symbol; %s" % (w, ctx))
                 if w in labels:
-                    check(labels.index(w) > last_in, "%s ranks above in-scope names; %s" % (w, ctx))
+                    check(labels.index(w) > first_in, "%s ranks above the in-scope local; %s" % (w, ctx))
 
     def test_python(self):
         self.run_language("python")
