@@ -4,7 +4,9 @@
 #include "syntax.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <regex.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,7 @@ struct cquery {
 };
 
 struct lang_queries {
+    atomic_bool ready; /* every query compiled (or failed): read without the lock */
     bool tried[Q_COUNT];
     struct cquery cq[Q_COUNT];
     char err[Q_COUNT][160];
@@ -130,8 +133,13 @@ static int pattern_depth(const char *q)
     return max; /* nesting counts the root; the extra level covers bare "tokens" and _ */
 }
 
-/* Indexed like the languages table; compiled once per process (single-threaded loop). */
-static struct lang_queries *query_cache;
+/* Indexed like the languages table; compiled once per process. Compiling is slow for big
+ * grammars (C++ takes most of a second), so the server warms languages on a worker thread
+ * (syn_lang_warm); the lock makes the loop thread wait only if it needs a language that is
+ * being compiled right then. Once `ready` is set, the entries are read-only and lock-free. */
+#define MAX_LANGS 64
+static struct lang_queries query_cache[MAX_LANGS];
+static pthread_mutex_t query_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int kind_from_suffix(const char *s, size_t n)
 {
@@ -171,18 +179,23 @@ static int role_of(const char *name, uint32_t len)
     return ROLE_OTHER;
 }
 
-static const struct cquery *get_query(const struct lang_info *lang, int which)
+static struct lang_queries *lang_slot(const struct lang_info *lang)
+{
+    size_t n_langs;
+    const struct lang_info *all = lang_all(&n_langs);
+    size_t i = (size_t)(lang - all);
+    if (n_langs > MAX_LANGS || i >= n_langs)
+        abort(); /* the table grew past MAX_LANGS: raise it */
+    return &query_cache[i];
+}
+
+/* Compile one query of a language; the caller holds query_lock. */
+static const struct cquery *compile_query(const struct lang_info *lang, int which)
 {
     const TSLanguage *grammar = lang_grammar(lang);
     if (!grammar)
         return NULL;
-    size_t n_langs;
-    const struct lang_info *all = lang_all(&n_langs);
-    if (!query_cache)
-        query_cache = calloc(n_langs, sizeof(*query_cache));
-    if (!query_cache)
-        abort();
-    struct lang_queries *lq = &query_cache[lang - all];
+    struct lang_queries *lq = lang_slot(lang);
     struct cquery *cq = &lq->cq[which];
     if (lq->tried[which])
         return cq->q ? cq : NULL;
@@ -217,6 +230,36 @@ static const struct cquery *get_query(const struct lang_info *lang, int which)
     return cq;
 }
 
+/* Compile every query of lang once; thread-safe. */
+static struct lang_queries *ensure_compiled(const struct lang_info *lang)
+{
+    struct lang_queries *lq = lang_slot(lang);
+    if (atomic_load_explicit(&lq->ready, memory_order_acquire))
+        return lq;
+    pthread_mutex_lock(&query_lock);
+    if (!atomic_load_explicit(&lq->ready, memory_order_relaxed)) {
+        for (int i = 0; i < Q_COUNT; i++)
+            compile_query(lang, i);
+        atomic_store_explicit(&lq->ready, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&query_lock);
+    return lq;
+}
+
+static const struct cquery *get_query(const struct lang_info *lang, int which)
+{
+    if (!lang_grammar(lang))
+        return NULL;
+    struct lang_queries *lq = ensure_compiled(lang);
+    return lq->cq[which].q ? &lq->cq[which] : NULL;
+}
+
+void syn_lang_warm(const struct lang_info *lang)
+{
+    if (lang && lang_grammar(lang))
+        ensure_compiled(lang);
+}
+
 int syn_lang_check_queries(const struct lang_info *lang, char *err, size_t err_len)
 {
     if (!lang || !lang_grammar(lang)) {
@@ -226,10 +269,8 @@ int syn_lang_check_queries(const struct lang_info *lang, char *err, size_t err_l
     }
     for (int i = 0; i < Q_COUNT; i++) {
         if (!get_query(lang, i)) {
-            size_t n_langs;
-            const struct lang_info *all = lang_all(&n_langs);
             if (err && err_len)
-                snprintf(err, err_len, "%s", query_cache[lang - all].err[i]);
+                snprintf(err, err_len, "%s", lang_slot(lang)->err[i]);
             return SYN_EINVAL;
         }
     }

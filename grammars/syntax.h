@@ -162,6 +162,11 @@ void syn_doc_stats(const struct syn_doc *doc, struct syn_stats *out);
  * full pass (tests compare that with the incremental updates). */
 void syn_doc_drop_index(struct syn_doc *doc);
 
+/* Compile a language's queries now. Thread-safe, unlike everything else here: the server calls
+ * it on a worker thread when a document of the language opens, so the first completion does
+ * not stall the loop (a big grammar's queries take up to a second to compile). */
+void syn_lang_warm(const struct lang_info *lang);
+
 /* Compile a language's queries (cached process-wide). Returns 0, or SYN_EINVAL and writes a
  * message naming the query file and byte offset into err (may be NULL). For tests. */
 int syn_lang_check_queries(const struct lang_info *lang, char *err, size_t err_len);

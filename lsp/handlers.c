@@ -119,6 +119,9 @@ void lsp_on_did_open(struct lsp_server *s, struct lsp_request *req, json_t *para
     int rc = docstore_open(s->docs, uri, json_is_string(lang) ? json_string_value(lang) : "",
                            json_is_integer(version) ? json_integer_value(version) : 0,
                            json_string_value(text), json_string_length(text));
+    struct doc *opened = rc == 0 ? docstore_get(s->docs, uri) : NULL;
+    if (opened)
+        syntax_glue_warm(s->loop, opened->syntax);
     if (rc == US_ETOOBIG) {
         char msg[512];
         snprintf(msg, sizeof(msg), "Understudy: %.300s is larger than %u MiB; not tracked.", uri,

@@ -26,6 +26,41 @@ void syntax_glue_free(struct syn_doc *syn)
         syn_doc_free(syn);
 }
 
+struct warm_job {
+    uv_work_t req;
+    const struct lang_info *lang;
+};
+
+static void warm_work(uv_work_t *req)
+{
+    struct warm_job *job = req->data;
+    syn_lang_warm(job->lang);
+}
+
+static void warm_done(uv_work_t *req, int status)
+{
+    free(req->data);
+}
+
+void syntax_glue_warm(uv_loop_t *loop, struct syn_doc *syn)
+{
+    static const struct lang_info *requested[64];
+    static size_t n_requested;
+    const struct lang_info *lang = syn ? syn_doc_lang(syn) : NULL;
+    if (!lang)
+        return;
+    for (size_t i = 0; i < n_requested; i++)
+        if (requested[i] == lang)
+            return;
+    if (n_requested < US_ARRAY_LEN(requested))
+        requested[n_requested++] = lang;
+    struct warm_job *job = xcalloc(1, sizeof(*job));
+    job->lang = lang;
+    job->req.data = job;
+    if (uv_queue_work(loop, &job->req, warm_work, warm_done) < 0)
+        free(job);
+}
+
 char *syntax_glue_sexp(struct syn_doc *syn)
 {
     return syn ? syn_doc_sexp(syn) : NULL;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "position.h"
 
 struct syn_doc;
@@ -16,6 +18,9 @@ struct syn_doc;
 struct syn_doc *syntax_glue_open(const char *language_id, const char *uri, const char *text,
                                  size_t len);
 void syntax_glue_free(struct syn_doc *syn);
+/* Compile the document language's queries on a libuv worker thread, once per language, so the
+ * first completion does not stall the loop. */
+void syntax_glue_warm(uv_loop_t *loop, struct syn_doc *syn);
 /* The tree as an s-expression (caller frees), or NULL without a tree. */
 char *syntax_glue_sexp(struct syn_doc *syn);
 

@@ -432,7 +432,8 @@ size_t local_engine_complete(struct local_engine *e, const struct local_request 
     } else {
         add_snippets(e, req, &l);
     }
-    qsort(l.items, l.n, sizeof(*l.items), cmp_items);
+    if (l.n > 1) /* qsort(NULL, 0) is undefined */
+        qsort(l.items, l.n, sizeof(*l.items), cmp_items);
     if (l.n > max) {
         release_items(l.items + max, l.n - max);
         l.n = max;

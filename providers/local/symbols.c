@@ -201,7 +201,8 @@ size_t sym_complete(const struct sym_query *q, struct sym_candidate **out, size_
             }
         }
     }
-    qsort(l.items, l.n, sizeof(*l.items), cmp_score);
+    if (l.n > 1) /* qsort(NULL, 0) is undefined */
+        qsort(l.items, l.n, sizeof(*l.items), cmp_score);
     while (l.n > max) {
         free(l.items[l.n - 1].name);
         l.n--;
