@@ -35,6 +35,13 @@ FAULTS = [
 ]
 
 
+# What gets typed: words of a fixed vocabulary, each ending at a separator, so the set of
+# distinct words stays bounded (the local engine interns every distinct word it has seen; a
+# soak that typed endless new words would measure vocabulary, not leaks).
+TYPED = ["return ", "a ", "b ", "value ", "total ", "+ ", "= ", "(", ")", ", ", "\n    ",
+         "result.", "append(", "x ", "if ", ": "]
+
+
 def sanitized(binary):
     try:
         out = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=10).stdout
@@ -122,7 +129,7 @@ def main():
                 d["body"] = "    # round %d\n    " % n
                 s.change(d["uri"], d["version"], [{"text": d["head"] + d["body"]}])
             else:
-                ins = rng.choice(["r", "e", "t", "u", "rn ", "a", " + ", "b", "x%d" % n, "\n    "])
+                ins = rng.choice(TYPED)
                 lines = (d["head"] + d["body"]).split("\n")
                 pos = {"line": len(lines) - 1, "character": len(lines[-1])}
                 s.change(d["uri"], d["version"], [{"range": {"start": pos, "end": pos},
