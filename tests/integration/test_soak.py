@@ -196,6 +196,9 @@ def main():
             check(growth < RSS_LIMIT_KB, "RSS grew by %d kB after warm-up" % growth)
         rc = s.shutdown_and_exit(timeout=15)
         check(rc == 0, "clean exit (%r)" % rc)
+        err = s.stderr()
+        check("Sanitizer" not in err and "runtime error" not in err,
+              "sanitizer report: %s" % err[err.find("runtime error") - 200:][:600])
     except Exception as e:  # noqa: BLE001
         import traceback
         traceback.print_exc()
