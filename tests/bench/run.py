@@ -427,80 +427,97 @@ class Bench:
         res = self.results.setdefault("failover", {})
         S = "3. failover (added cost over the secondary alone)"
         n = self.n(60, 5)
-        n_hang = self.n(20, 3)
         runs = max(1, min(self.runs, 3))
         # The most the configuration accepts: the breaker stays closed through the whole row,
         # so every request really tries the primary first.
         never = {"failures": 1000, "cooldown_ms": 5000}
+        default = {"failures": 3, "cooldown_ms": 5000}
         with FakeProvider(mode="healthy", text=SUGGESTION) as sec, \
                 FakeProvider(mode="status_500") as bad500, \
                 FakeProvider(mode="hang") as hang, \
                 FakeProvider(mode="status_500") as tripped:
             secondary = provider("secondary", sec.base_url)
             dead = "http://127.0.0.1:%d" % unused_port()
+            hung = [provider("primary", hang.base_url), secondary]
+            # (key, label, providers, breaker, completion settings, warm-up, requests per run,
+            #  runs, fake behind the primary)
             cases = [
-                ("secondary alone", [secondary], never, n, {}),
-                ("primary refusing connections", [provider("primary", dead), secondary],
-                 never, n, {}),
-                ("primary answering 500", [provider("primary", bad500.base_url), secondary],
-                 never, n, {}),
-                ("primary never answering (hedge_ms 150)",
-                 [provider("primary", hang.base_url), secondary], never, n_hang,
-                 {"hedge_ms": 150}),
-                ("primary's breaker open", [provider("primary", tripped.base_url), secondary],
-                 {"failures": 1, "cooldown_ms": 600000, "max_cooldown_ms": 600000}, n, {}),
+                ("secondary_alone", "secondary alone", [secondary], never, {}, 3, n, runs,
+                 None),
+                ("refusing", "primary refusing connections",
+                 [provider("primary", dead), secondary], never, {}, 3, n, runs, None),
+                ("status_500", "primary answering 500",
+                 [provider("primary", bad500.base_url), secondary], never, {}, 3, n, runs,
+                 bad500),
+                # The router spends hedges from a budget (about 5 at once, then one per ten
+                # successes), so the hedged cost is measured on fresh servers, 5 requests each.
+                ("hang_hedged", "primary never answering, hedged (hedge_ms 150)", hung, never,
+                 {"hedge_ms": 150}, 0, 5, self.n(5, 1), hang),
+                ("hang_sustained", "  same, 20 in a row, breaker held closed", hung, never,
+                 {"hedge_ms": 150}, 0, self.n(20, 3), 1, hang),
+                ("hang_default_breaker", "  same, 20 in a row, default breaker (3 failures)",
+                 hung, default, {"hedge_ms": 150}, 0, self.n(20, 3), 1, hang),
+                ("breaker_open", "primary's breaker open",
+                 [provider("primary", tripped.base_url), secondary],
+                 {"failures": 1, "cooldown_ms": 600000, "max_cooldown_ms": 600000}, {}, 3, n,
+                 runs, tripped),
             ]
             base = None
-            fakes = {"refusing": None, "500": bad500, "never": hang, "breaker": tripped}
-            for name, provs, breaker, count, comp in cases:
-                us = Understudy(self, config(provs, breaker, **comp))
-                doc = Doc(us, "failover")
-                for _ in range(3):
-                    doc.fresh_inline()        # warm connections; trips the breaker case
-                primary_fake = next((f for k, f in fakes.items() if k in name), None)
-                before = model_requests(primary_fake) if primary_fake else 0
-                all_runs, wrong = [], 0
-                for _ in range(runs):
+            for key, name, provs, breaker, comp, warm, count, nruns, primary_fake in cases:
+                all_runs, wrong, reached, tried, st = [], 0, 0, 0, {}
+                for _ in range(nruns):
+                    us = Understudy(self, config(provs, breaker, **comp))
+                    doc = Doc(us, "failover")
+                    for _ in range(warm):
+                        doc.fresh_inline()    # warm connections; trips the breaker case
+                    before = model_requests(primary_fake) if primary_fake else 0
+                    st0 = self._primary_status(us)
                     samples = []
                     for _ in range(count):
                         ms, r = doc.fresh_inline()
                         wrong += inline_source(r) != "secondary"
                         samples.append(ms)
                     all_runs.append(samples)
-                st = next((p for p in us.status().get("providers", [])
-                           if p.get("name") == "primary"), {})
-                us.close()
+                    st = self._primary_status(us)
+                    tried += st.get("requests", 0) - st0.get("requests", 0)
+                    if primary_fake is not None:
+                        reached += model_requests(primary_fake) - before
+                    us.close()
                 s = summarize_runs(all_runs)
-                measured = runs * count
-                entry = {"latency": s, "not_from_secondary": wrong, "requests": measured}
+                measured = nruns * count
+                entry = {"latency": s, "not_from_secondary": wrong, "requests": measured,
+                         "primary_attempts": tried, "primary_status_at_end": st}
                 if primary_fake is not None:
-                    entry["requests_reaching_primary"] = model_requests(primary_fake) - before
-                entry["primary_status"] = st
+                    entry["requests_reaching_primary"] = reached
                 if base is None:
                     base = s
                     self.row(S, name, fmt_lat(s))
                 else:
                     added = s["p50_ms"] - base["p50_ms"]
                     entry["added_p50_ms"] = added
-                    target, met = "", None
-                    reached = entry.get("requests_reaching_primary")
-                    if "breaker" in name:
+                    target, met, label = "", None, name
+                    if key == "breaker_open":
                         target = "~0 (< 0.5 ms), no request to it"
                         met = added < 0.5 and st.get("state") == "open" and reached == 0
-                        label = "%s (state %s, %d requests reached it)" % (
-                            name, st.get("state"), reached)
-                    else:
+                        label = "%s (%d requests reached it)" % (name, reached)
+                    elif key in ("refusing", "status_500", "hang_hedged"):
                         # Every measured request must have tried the primary first.
-                        tried = reached if reached is not None else st.get("requests", 0) - 3
-                        label = "%s (tried first %d/%d)" % (name, tried, measured)
+                        label = "%s (tried %d/%d)" % (name, tried, measured)
                         if tried < measured:
                             target, met = "primary tried on every request", False
-                        if "refusing" in name:
+                        if key == "refusing":
                             target, met = "< 5 ms", added < 5 and tried >= measured
+                    else:
+                        label = "%s (breaker %s)" % (name, st.get("state"))
                     self.row(S, label, fmt_lat(s) + "  added p50 %+.2f ms" % added, target, met)
                 if wrong:
                     self.row(S, "  answers not from the secondary", str(wrong), "0", False)
-                res[name.split(" (")[0]] = entry
+                res[key] = entry
+
+    @staticmethod
+    def _primary_status(us):
+        return next((p for p in us.status().get("providers", []) if p.get("name") == "primary"),
+                    {})
 
     # ---------------------------------------------------------------- 4. local engine, cache
     def local(self):
