@@ -277,7 +277,7 @@ static void collect_same_lang(struct doc *o, void *ud)
     struct same_lang *sl = ud;
     if (o != sl->self && o->syntax && sl->n < US_ARRAY_LEN(sl->docs) &&
         syn_doc_lang(o->syntax) == sl->lang)
-        sl->docs[sl->n++] = o->syntax;
+        sl->docs[sl->n++] = doc_syntax(o);
 }
 
 static void fill_local_request(struct pending *p, struct doc *d, struct local_request *lr)
@@ -285,7 +285,7 @@ static void fill_local_request(struct pending *p, struct doc *d, struct local_re
     static struct same_lang sl;
     memset(lr, 0, sizeof(*lr));
     lr->ctx = &p->cc.ctx;
-    lr->syntax = d ? d->syntax : NULL;
+    lr->syntax = d ? doc_syntax(d) : NULL;
     lr->cursor = p->cc.has_cursor ? &p->cc.cursor : NULL;
     sl.self = d;
     sl.lang = d && d->syntax ? syn_doc_lang(d->syntax) : NULL;
@@ -339,10 +339,14 @@ static void reply_popup(struct pending *p, const struct router_answer *a, bool i
 {
     struct completion_engine *e = p->e;
     json_t *items = json_array();
-    if (a && a->how != ROUTER_NONE && a->len > 0)
+    bool ai = a && a->how != ROUTER_NONE && a->len > 0;
+    if (ai)
         json_array_append_new(items, ai_popup_item(e, p, a->text, a->len, a->source));
-    for (size_t i = 0; i < p->n_local; i++)
-        json_array_append_new(items, local_popup_item(p, &p->local_items[i], i));
+    /* With nothing typed yet, an AI suggestion stands alone: every name in scope next to it
+     * would bury it. Once a prefix narrows the list, local items join it. */
+    if (!ai || p->partial[0])
+        for (size_t i = 0; i < p->n_local; i++)
+            json_array_append_new(items, local_popup_item(p, &p->local_items[i], i));
     lsp_reply(e->s, p->req, json_pack("{s:b, s:o}", "isIncomplete", incomplete, "items", items));
     p->req = NULL;
 }

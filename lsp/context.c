@@ -74,7 +74,7 @@ struct excerpt_search {
 static void excerpt_from(struct doc *o, void *ud)
 {
     struct excerpt_search *es = ud;
-    if (o == es->self || es->n >= CONTEXT_MAX_EXCERPTS || !o->syntax ||
+    if (o == es->self || es->n >= CONTEXT_MAX_EXCERPTS || !doc_syntax(o) ||
         strcmp(lang_name_of(o), es->language) != 0)
         return;
     struct syn_def *defs;
@@ -159,7 +159,7 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
     c->line = at.line;
     c->column = at.character;
 
-    if (d->syntax) {
+    if (doc_syntax(d)) {
         syn_doc_analyze(d->syntax, (uint32_t)offset, &out->cursor);
         out->has_cursor = true;
         const struct syn_cursor *cur = &out->cursor;

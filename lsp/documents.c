@@ -123,6 +123,7 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
     sb_add(&d->text, text, len);
     line_index_build(&d->lines, d->text.data, d->text.len);
     d->syntax = syntax_glue_open(d->language_id, d->uri, d->text.data, d->text.len);
+    d->syntax_stale = false;
     d->last_edit_ms = us_now_ms();
     d->last_edit_offset = 0;
     d->edit_count++;
@@ -191,7 +192,18 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     d->last_edit_offset = a + len;
     d->edit_count++;
 
-    if (d->syntax)
+    if (d->syntax) {
         syntax_glue_edit_end(d->syntax, &edit, &d->lines, d->text.data, d->text.len, a + len);
+        d->syntax_stale = true;
+    }
     return 0;
+}
+
+struct syn_doc *doc_syntax(struct doc *d)
+{
+    if (d->syntax && d->syntax_stale) {
+        syntax_glue_reparse(d->syntax, d->text.data, d->text.len);
+        d->syntax_stale = false;
+    }
+    return d->syntax;
 }

@@ -21,7 +21,11 @@ struct doc {
     int64_t version;
     struct strbuf text;
     struct line_index lines;
-    struct syn_doc *syntax; /* NULL when the language has no grammar or parsing is capped */
+    /* NULL when the language has no grammar. Read it through doc_syntax(): edits only mark
+     * the tree stale, and the reparse happens when someone needs the tree, so a burst of
+     * keystrokes costs one parse. */
+    struct syn_doc *syntax;
+    bool syntax_stale;
     uint64_t last_edit_ms;  /* monotonic time of the latest change */
     size_t last_edit_offset;
     uint64_t edit_count;    /* bumped by every open and change */
@@ -51,5 +55,8 @@ void docstore_each(struct docstore *ds, void (*fn)(struct doc *d, void *ud), voi
  * (result would exceed the cap). */
 int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct lsp_pos start,
                      struct lsp_pos end, const char *text, size_t len, enum pos_encoding enc);
+
+/* The document's syntax, reparsed first if edits made it stale; NULL without a grammar. */
+struct syn_doc *doc_syntax(struct doc *d);
 
 #endif

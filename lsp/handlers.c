@@ -216,7 +216,7 @@ void lsp_on_syntax_tree(struct lsp_server *s, struct lsp_request *req, json_t *p
     struct doc *d = doc_for_request(s, req, params);
     if (!d)
         return;
-    char *sexp = syntax_glue_sexp(d->syntax);
+    char *sexp = syntax_glue_sexp(doc_syntax(d));
     json_t *res = json_pack("{s:s, s:s?}", "language", d->language_id, "tree", sexp);
     free(sexp);
     lsp_reply(s, req, res);

@@ -88,5 +88,9 @@ void syntax_glue_edit_end(struct syn_doc *syn, const struct syntax_glue_edit *e,
     };
     pos_ts_point(new_lines, new_text, new_end, &edit.new_end.row, &edit.new_end.column);
     syn_doc_edit(syn, &edit);
-    syn_doc_reparse(syn, new_text, new_len);
+}
+
+void syntax_glue_reparse(struct syn_doc *syn, const char *text, size_t len)
+{
+    syn_doc_reparse(syn, text, len);
 }

@@ -34,5 +34,7 @@ void syntax_glue_edit_begin(struct syntax_glue_edit *e, const struct line_index 
 void syntax_glue_edit_end(struct syn_doc *syn, const struct syntax_glue_edit *e,
                           const struct line_index *new_lines, const char *new_text,
                           size_t new_len, size_t new_end);
+/* Reparse after one or more edits (reusing the edited tree). */
+void syntax_glue_reparse(struct syn_doc *syn, const char *text, size_t len);
 
 #endif
