@@ -81,7 +81,7 @@ struct attempt_slot {
     struct attempt *a;
     bool is_probe;
     bool background;           /* a probe sent for health only */
-    bool first_byte;
+    bool has_text;  /* usable text arrived (hedging and deadline look at it) */
     uint64_t started_ms;
     struct attempt_slot *next; /* in r->orphans */
 };
@@ -642,8 +642,8 @@ static void slot_drop(struct router *r, struct attempt_slot *s)
 static void attempt_text_cb(struct attempt *a, void *ud, const char *delta, size_t len)
 {
     struct attempt_slot *s = ud;
-    if (!s->first_byte) {
-        s->first_byte = true;
+    if (!s->has_text) {
+        s->has_text = true;
         /* The hedge is only for attempts that have not started to answer. */
         if (s->rq && in_flight(s->rq) == 1)
             uv_timer_stop(&s->rq->hedge_timer);
@@ -847,6 +847,18 @@ static void serve_joiners(struct router_request *rq, enum router_how how, const 
 static void deadline_cb(uv_timer_t *t)
 {
     struct router_request *rq = t->data;
+    /* An attempt that has not produced usable text by the deadline was too slow to serve,
+     * even if bytes kept trickling in (no stall): that counts against its provider, so the
+     * next request goes elsewhere. A probe keeps running and reports for itself. */
+    uint64_t now = us_now_ms();
+    for (int i = 0; i < MAX_IN_FLIGHT; i++) {
+        struct attempt_slot *s = rq->slots[i];
+        if (!s || s->has_text || s->is_probe)
+            continue;
+        s->p->failures++;
+        breaker_failure(&s->p->breaker, now, -1, "no answer before the deadline");
+        schedule_wake(rq->r);
+    }
     snprintf(rq->why, sizeof(rq->why), "deadline reached");
     LOG_I("router", "request deadline reached after %d attempts", rq->attempts);
     request_finish(rq, ROUTER_NONE, NULL, 0, NULL);
