@@ -358,10 +358,17 @@ class Bench:
                 t0 = time.perf_counter()
                 subprocess.run([self.exec_floor])
                 fl.append((time.perf_counter() - t0) * 1000)
+            out = subprocess.run([self.exec_floor, "--rss"], capture_output=True, text=True)
+            try:
+                rss = int(out.stdout.split()[1]) / 1024.0
+            except (IndexError, ValueError):
+                rss = None
             res["exec_floor_ms"] = {"median": median(fl), "min": min(fl), "runs": k}
+            res["exec_floor_rss_mb"] = rss
             self.row(S, "floor: spawn to exit of a no-op linked with libcurl",
-                     "median %.2f ms  p95 %.2f ms  min %.2f ms" %
-                     (median(fl), percentile(fl, 95), min(fl)))
+                     "median %.2f ms  p95 %.2f ms  min %.2f ms  (RSS %s MB)" %
+                     (median(fl), percentile(fl, 95), min(fl),
+                      "%.1f" % rss if rss is not None else "?"))
         self.row(S, "spawn to initialize response (%d runs)" % k,
                  "median %.2f ms  p95 %.2f ms  min %.2f ms" %
                  (median(times), percentile(times, 95), min(times)),
