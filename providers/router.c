@@ -58,7 +58,7 @@ struct router {
     struct us_settings_copy {
         int deadline_ms, hedge_ms, max_lines;
         struct breaker_policy breaker;
-        bool remote_allowed, redact;
+        bool remote_allowed, redact, loopback_raw;
         char **exclude;
     } st;
     struct cache *cache;
@@ -457,6 +457,11 @@ static struct attempt_slot *slot_start(struct router *r, struct router_request *
     const struct prov_context *use = ctx;
     if (!p->loopback) {
         sent = remote_context(r, ctx);
+        use = sent;
+    } else if (r->st.redact && !r->st.loopback_raw) {
+        /* Even a model on this machine gets masked secrets unless the user opts out: logs of
+         * local servers end up in bug reports too. */
+        sent = privacy_scrub(ctx);
         use = sent;
     }
     p->requests++;
@@ -1042,6 +1047,7 @@ static void copy_settings(struct router *r, const struct us_settings *st)
     r->st.breaker.max_cooldown_ms = st->breaker.max_cooldown_ms;
     r->st.remote_allowed = st->privacy.remote;
     r->st.redact = st->privacy.redact_secrets;
+    r->st.loopback_raw = st->privacy.loopback_raw;
     if (r->st.exclude)
         for (char **p = r->st.exclude; *p; p++)
             free(*p);

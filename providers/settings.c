@@ -47,6 +47,7 @@ void settings_init(struct us_settings *s)
     s->privacy.redact_secrets = true;
     s->privacy.exclude = strv_dup_list(default_exclude);
     s->privacy.remote = true;
+    s->privacy.loopback_raw = false;
     s->log.level = LOG_INFO;
     s->log.file = NULL;
 }
@@ -293,11 +294,13 @@ int settings_apply(struct us_settings *s, json_t *json, const char *source,
         s->local.workspace_max_bytes = (size_t)bytes;
     }
     if ((o = section(&c, json, "privacy"))) {
-        static const char *const known[] = {"redact_secrets", "exclude", "remote", NULL};
+        static const char *const known[] = {"redact_secrets", "exclude", "remote",
+                                            "loopback_raw", NULL};
         check_known(&c, o, "privacy", known);
         get_bool(&c, o, "privacy", "redact_secrets", &s->privacy.redact_secrets);
         get_strv(&c, o, "privacy", "exclude", &s->privacy.exclude);
         get_bool(&c, o, "privacy", "remote", &s->privacy.remote);
+        get_bool(&c, o, "privacy", "loopback_raw", &s->privacy.loopback_raw);
     }
     if ((o = section(&c, json, "log"))) {
         static const char *const known[] = {"level", "file", NULL};

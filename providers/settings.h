@@ -41,6 +41,7 @@ struct us_settings {
         bool redact_secrets;
         char **exclude; /* NULL-terminated glob patterns */
         bool remote;
+        bool loopback_raw; /* loopback providers get unmasked text (default: masked too) */
     } privacy;
     struct {
         enum log_level level;

@@ -333,9 +333,24 @@ class Secrets(TestCase):
         eq(model_requests(r), [], "nothing reached the remote provider")
         st = status(s)
         eq(st["providers"][0]["requests"], 0)
-        # Loopback providers get the raw text: the user's own machine.
+        # Loopback providers get masked secrets too unless privacy.loopback_raw says otherwise.
         sent = sent_text(lo)
-        check(MARKER in sent and PASSWORD in sent, "loopback got the raw text")
+        check(MARKER in sent, "loopback got the context")
+        for p in PLANTED:
+            check(p not in sent, "planted secret %r... reached the loopback provider" % p[:8])
+
+    def test_loopback_raw_when_configured(self):
+        lo = self.fake()
+        loop = {"name": "loop", "kind": "openai-compatible", "model": "m",
+                "base_url": lo.base_url + "/v1"}
+        s = self.server()
+        s.initialize(init_options={"providers": [loop], "privacy": {"loopback_raw": True},
+                                   "completion": {"hedge_ms": 0}})
+        uri, pos = self._open_secret_doc(s)
+        res, _ = inline(s, uri, pos)
+        eq(item_source(res), "loop")
+        sent = sent_text(lo)
+        check(MARKER in sent and PASSWORD in sent, "loopback got the raw text when configured")
 
     def test_loopback_detection_is_not_fooled_by_names(self):
         # Hosts that merely start like a loopback address are remote: with remote disabled
