@@ -1,0 +1,101 @@
+"""Incremental parsing through the server: random edits sent as didChange must leave the same
+tree (understudy/syntaxTree) as opening the final text fresh, for every language; hostile files
+never crash or stall the server, and other documents stay intact."""
+import os
+import random
+import time
+
+from lspclient import SRC, TestCase, check, eq
+
+SAMPLES = os.path.join(SRC, "tests", "unit", "grammars", "samples")
+LANGS = {  # sample file -> LSP languageId
+    "sample.c": "c", "sample.cpp": "cpp", "sample.py": "python", "sample.js": "javascript",
+    "sample.ts": "typescript", "sample.tsx": "typescriptreact", "sample.go": "go",
+    "sample.rs": "rust", "sample.java": "java", "sample.rb": "ruby", "sample.sh": "shellscript",
+    "sample.lua": "lua", "sample.json": "json",
+}
+SNIPPETS = ["x", "(", ")", "{", "}", "\n", "  ", ";", "é", "中", "😀", "foo", "\"", "1", ":", "=", ""]
+EDITS = 1000
+
+
+def utf16_len(s):
+    return len(s.encode("utf-16-le")) // 2
+
+
+def position(text, idx):
+    line = text.count("\n", 0, idx)
+    start = text.rfind("\n", 0, idx) + 1
+    return {"line": line, "character": utf16_len(text[start:idx])}
+
+
+class SyntaxSync(TestCase):
+    def tree(self, s, uri):
+        r = s.request("understudy/syntaxTree", {"textDocument": {"uri": uri}}, timeout=30)
+        return r["result"]
+
+    def test_incremental_equals_full_every_language(self):
+        s = self.server()
+        s.initialize()
+        rng = random.Random(7)
+        for name, lang in sorted(LANGS.items()):
+            with open(os.path.join(SAMPLES, name), encoding="utf-8") as f:
+                text = f.read()
+            uri = "file:///tmp/sync/" + name
+            s.open(uri, text, language=lang)
+            first = self.tree(s, uri)
+            check(first["tree"], "%s: a tree" % name)
+            for v in range(2, EDITS + 2):
+                a = rng.randint(0, len(text))
+                b = min(len(text), a + rng.choice([0, 0, 1, 2, 5]))
+                new = rng.choice(SNIPPETS)
+                s.change(uri, v, [{"range": {"start": position(text, a), "end": position(text, b)},
+                                   "text": new}])
+                text = text[:a] + new + text[b:]
+                if v % 250 == 0:  # a tree asked for midway must be right too
+                    mid = self.tree(s, uri)["tree"]
+                    fresh_uri = uri + ".fresh%d" % v
+                    s.open(fresh_uri, text, language=lang)
+                    eq(mid, self.tree(s, fresh_uri)["tree"], "%s after %d edits" % (name, v - 1))
+                    s.notify("textDocument/didClose", {"textDocument": {"uri": fresh_uri}})
+            eq(s.text(uri)["text"], text, "%s text in sync" % name)
+            fresh_uri = uri + ".fresh"
+            s.open(fresh_uri, text, language=lang)
+            eq(self.tree(s, uri)["tree"], self.tree(s, fresh_uri)["tree"], "%s final tree" % name)
+
+    def test_hostile_files(self):
+        s = self.server()
+        s.initialize()
+        keep = "def keep(x):\n    return x\n"
+        s.open("file:///tmp/keep.py", keep)
+        rng = random.Random(3)
+        hostile = {
+            "binary.c": ("c", "".join(chr(rng.randint(1, 0xD7FF)) for _ in range(20000))),
+            "oneline.js": ("javascript", "var a = [" + "1, " * 350000 + "];"),
+            # about 5 MB of source
+            "big.py": ("python", "".join("def f%d(a):\n    return a + %d\n\n" % (i, i)
+                                         for i in range(200000))),
+            "unbalanced.rs": ("rust", "fn main() { " * 20000 + "let x = (((((;" * 2000),
+        }
+        for name, (lang, text) in hostile.items():
+            uri = "file:///tmp/hostile/" + name
+            t0 = time.monotonic()
+            s.open(uri, text, language=lang)
+            tree = self.tree(s, uri)
+            check(time.monotonic() - t0 < 20, "%s handled in bounded time" % name)
+            # A few edits and a completion in the hostile file stay answerable.
+            s.change(uri, 2, [{"range": {"start": {"line": 0, "character": 0},
+                                         "end": {"line": 0, "character": 0}}, "text": "x"}])
+            t0 = time.monotonic()
+            r = s.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                                      "position": {"line": 0, "character": 1}},
+                          timeout=30)
+            check("result" in r, "%s: completion answered" % name)
+            check(time.monotonic() - t0 < 5, "%s: completion within 5 s" % name)
+            eq(s.text("file:///tmp/keep.py")["text"], keep, "other documents intact")
+        st = s.request("workspace/executeCommand", {"command": "understudy.status"})
+        check("result" in st)
+        eq(s.shutdown_and_exit(), 0)
+
+
+if __name__ == "__main__":
+    SyntaxSync().run()
