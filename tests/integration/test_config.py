@@ -97,6 +97,33 @@ class Config(TestCase):
         check(out["how"] in ("local", "none"), out)
         eq(out["reason"], "no provider configured")
 
+    def test_doctor_rows_and_status(self):
+        import sys
+        sys.path.insert(0, os.path.join(SRC, "tests", "fakes"))
+        from fakeclient import FakeProvider
+        good = FakeProvider(text="return a + b\n")
+        bad = FakeProvider(mode="status_500")
+        try:
+            providers = [
+                {"name": "good", "kind": "openai-compatible", "model": "m", "base_url": good.base_url + "/v1"},
+                {"name": "broken", "kind": "ollama", "model": "m", "base_url": bad.base_url},
+                {"name": "nokey", "kind": "anthropic", "model": "m", "api_key_env": "US_DOCTOR_MISSING_KEY"},
+            ]
+            r = run(["doctor", "--config", write({"providers": providers})])
+            eq(r.returncode, 0, r.stdout + r.stderr)
+            rows = {line.split()[0]: line for line in r.stdout.splitlines() if line.strip()}
+            check(" ok " in rows["good"], rows["good"])
+            check("server error" in rows["broken"] and "500" in rows["broken"], rows["broken"])
+            check("disabled" in rows["nokey"] and "US_DOCTOR_MISSING_KEY" in rows["nokey"], rows["nokey"])
+            check("local" in rows)
+            eq(len([q for q in good.requests() if not q["path"].startswith("/_")]), 1)
+            # Nothing can serve: exit status 1.
+            r = run(["doctor", "--config", write({"providers": providers[1:]})])
+            eq(r.returncode, 1, r.stdout)
+        finally:
+            good.stop()
+            bad.stop()
+
 
 if __name__ == "__main__":
     Config().run()
