@@ -432,18 +432,11 @@ static struct pending *pending_new(struct completion_engine *e, struct lsp_reque
 static struct doc *request_doc(struct lsp_server *s, struct lsp_request *req, json_t *params,
                                struct lsp_pos *pos)
 {
-    const char *uri = lsp_param_uri(params);
-    if (!uri || !lsp_param_position(json_object_get(params, "position"), pos)) {
-        lsp_reply_error(s, req, RPC_INVALID_PARAMS, "missing textDocument.uri or position");
+    if (!lsp_param_position(json_object_get(params, "position"), pos)) {
+        lsp_reply_error(s, req, RPC_INVALID_PARAMS, "missing or invalid position");
         return NULL;
     }
-    struct doc *d = docstore_get(s->docs, uri);
-    if (!d) {
-        char msg[512];
-        snprintf(msg, sizeof(msg), "document not open: %.400s", uri);
-        lsp_reply_error(s, req, RPC_INVALID_PARAMS, msg);
-    }
-    return d;
+    return lsp_request_doc(s, req, params);
 }
 
 void lsp_on_inline_completion(struct lsp_server *s, struct lsp_request *req, json_t *params)

@@ -186,25 +186,9 @@ void lsp_on_did_save(struct lsp_server *s, struct lsp_request *req, json_t *para
     /* The buffer is already in sync through didChange; saving changes nothing we track. */
 }
 
-static struct doc *doc_for_request(struct lsp_server *s, struct lsp_request *req, json_t *params)
-{
-    const char *uri = lsp_param_uri(params);
-    if (!uri) {
-        lsp_reply_error(s, req, RPC_INVALID_PARAMS, "missing textDocument.uri");
-        return NULL;
-    }
-    struct doc *d = docstore_get(s->docs, uri);
-    if (!d) {
-        char msg[512];
-        snprintf(msg, sizeof(msg), "document not open: %.400s", uri);
-        lsp_reply_error(s, req, RPC_INVALID_PARAMS, msg);
-    }
-    return d;
-}
-
 void lsp_on_document_text(struct lsp_server *s, struct lsp_request *req, json_t *params)
 {
-    struct doc *d = doc_for_request(s, req, params);
+    struct doc *d = lsp_request_doc(s, req, params);
     if (!d)
         return;
     lsp_reply(s, req, json_pack("{s:s%, s:I}", "text", d->text.data, d->text.len, "version",
@@ -213,7 +197,7 @@ void lsp_on_document_text(struct lsp_server *s, struct lsp_request *req, json_t 
 
 void lsp_on_syntax_tree(struct lsp_server *s, struct lsp_request *req, json_t *params)
 {
-    struct doc *d = doc_for_request(s, req, params);
+    struct doc *d = lsp_request_doc(s, req, params);
     if (!d)
         return;
     char *sexp = syntax_glue_sexp(doc_syntax(d));

@@ -117,6 +117,22 @@ bool lsp_param_position(json_t *pos, struct lsp_pos *out)
     return true;
 }
 
+struct doc *lsp_request_doc(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    const char *uri = lsp_param_uri(params);
+    if (!uri) {
+        lsp_reply_error(s, req, RPC_INVALID_PARAMS, "missing textDocument.uri");
+        return NULL;
+    }
+    struct doc *d = docstore_get(s->docs, uri);
+    if (!d) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "document not open: %.400s", uri);
+        lsp_reply_error(s, req, RPC_INVALID_PARAMS, msg);
+    }
+    return d;
+}
+
 /* ---- dispatch ---- */
 
 static void dispatch(struct lsp_server *s, struct rpc_msg *m)

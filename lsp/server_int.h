@@ -70,6 +70,9 @@ void lsp_show_message(struct lsp_server *s, int type, const char *text);
 
 /* Params helpers: borrowed results, NULL when missing or of the wrong type. */
 const char *lsp_param_uri(json_t *params);
+/* The open document a request names (textDocument.uri), or NULL after answering the request
+ * with -32602 (no uri, or the document is not open). */
+struct doc *lsp_request_doc(struct lsp_server *s, struct lsp_request *req, json_t *params);
 /* Read {line, character}; returns false when missing or negative. */
 bool lsp_param_position(json_t *pos, struct lsp_pos *out);
 

@@ -502,6 +502,28 @@ void prov__stream_free(void *st)
     free(s);
 }
 
+int prov__flat_event(struct prov__stream *s, const char *data, size_t len, const char *text_key,
+                     const char *done_key)
+{
+    json_t *j = prov__event_json(s, data, len);
+    if (!j)
+        return -1;
+    int rc = 0;
+    json_t *err = json_object_get(j, "error");
+    if (err) {
+        prov__inband_error(err, s->out);
+        rc = -1;
+    } else {
+        const char *t = json_string_value(json_object_get(j, text_key));
+        if (t)
+            sb_adds(s->text, t);
+        if (json_is_true(json_object_get(j, done_key)))
+            rc = 1;
+    }
+    json_decref(j);
+    return rc;
+}
+
 json_t *prov__event_json(struct prov__stream *s, const char *data, size_t len)
 {
     json_error_t e;

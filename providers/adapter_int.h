@@ -99,6 +99,11 @@ void prov__stream_free(void *st);
 /* Parse one event's data as a JSON object; on failure fills s->out (MALFORMED), returns NULL.
  * Caller decrefs. */
 json_t *prov__event_json(struct prov__stream *s, const char *data, size_t len);
+/* The flat event shape of local servers (Ollama's NDJSON lines, llama.cpp's SSE frames):
+ * {"error": ...} is an in-band error, else text_key holds a text delta and a true done_key
+ * ends the stream. Returns like a prov__event_fn. */
+int prov__flat_event(struct prov__stream *s, const char *data, size_t len, const char *text_key,
+                     const char *done_key);
 
 /* Decoder for OpenAI-shaped streams (chat deltas and legacy completions text), shared by the
  * openai, openai-compatible, openrouter and mistral kinds. */

@@ -41,23 +41,7 @@ static int on_event(struct prov__stream *s, const char *event, const char *data,
     (void)event;
     if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
         return 1;
-    json_t *j = prov__event_json(s, data, len);
-    if (!j)
-        return -1;
-    int rc = 0;
-    json_t *err = json_object_get(j, "error");
-    if (err) {
-        prov__inband_error(err, s->out);
-        rc = -1;
-    } else {
-        const char *t = json_string_value(json_object_get(j, "content"));
-        if (t)
-            sb_adds(s->text, t);
-        if (json_is_true(json_object_get(j, "stop")))
-            rc = 1;
-    }
-    json_decref(j);
-    return rc;
+    return prov__flat_event(s, data, len, "content", "stop");
 }
 
 static void *stream_new(const struct prov_config *cfg)

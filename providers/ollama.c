@@ -39,23 +39,7 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
 static int on_line(struct prov__stream *s, const char *event, const char *data, size_t len)
 {
     (void)event;
-    json_t *j = prov__event_json(s, data, len);
-    if (!j)
-        return -1;
-    int rc = 0;
-    json_t *err = json_object_get(j, "error");
-    if (err) {
-        prov__inband_error(err, s->out);
-        rc = -1;
-    } else {
-        const char *t = json_string_value(json_object_get(j, "response"));
-        if (t)
-            sb_adds(s->text, t);
-        if (json_is_true(json_object_get(j, "done")))
-            rc = 1;
-    }
-    json_decref(j);
-    return rc;
+    return prov__flat_event(s, data, len, "response", "done");
 }
 
 static void *stream_new(const struct prov_config *cfg)
