@@ -31,11 +31,9 @@
 
 struct provider {
     int refs;                /* the router's list + attempts still running */
-    bool retired;            /* dropped by a reconfigure; freed when the last attempt ends */
     struct prov_config cfg;  /* deep copy */
     bool loopback;
     struct breaker breaker;
-    enum breaker_state last_state; /* as last reported, to notice changes */
     char key_hint[160];      /* "$OPENAI_API_KEY" or "key file /path" */
     time_t key_file_mtime;   /* when disabled: re-enable if the file changes */
     bool no_key;             /* required key missing at last check */
@@ -56,7 +54,7 @@ struct router {
     struct provider **providers;
     size_t n_providers;
     struct us_settings_copy {
-        int deadline_ms, hedge_ms, max_lines;
+        int deadline_ms, hedge_ms;
         struct breaker_policy breaker;
         bool remote_allowed, redact, loopback_raw;
         char **exclude;
@@ -80,7 +78,6 @@ struct attempt_slot {
     struct provider *p;
     struct attempt *a;
     bool is_probe;
-    bool background;           /* a probe sent for health only */
     bool has_text;  /* usable text arrived (hedging and deadline look at it) */
     uint64_t started_ms;
     struct attempt_slot *next; /* in r->orphans */
@@ -96,7 +93,6 @@ struct router_request {
     void *ud;
     bool wants_answer;         /* false after cancel/detach */
     bool answered;
-    bool finished;             /* no more attempts will start */
     size_t next_provider;
     struct attempt_slot *slots[MAX_IN_FLIGHT];
     int attempts;
@@ -515,10 +511,8 @@ static void background_probes(struct router *r)
             continue;
         int budget = p->cfg.timeout_ms > 0 ? p->cfg.timeout_ms : r->st.deadline_ms;
         struct attempt_slot *s = slot_start(r, NULL, p, r->last_ctx, true, budget);
-        if (s) {
-            s->background = true;
+        if (s)
             orphan_add(r, s);
-        }
     }
 }
 
@@ -801,7 +795,6 @@ static void request_finish(struct router_request *rq, enum router_how how, const
     if (rq->answered)
         return;
     rq->answered = true;
-    rq->finished = true;
     uv_timer_stop(&rq->deadline_timer);
     uv_timer_stop(&rq->hedge_timer);
     if (how == ROUTER_NONE) {
@@ -1041,7 +1034,6 @@ static void copy_settings(struct router *r, const struct us_settings *st)
 {
     r->st.deadline_ms = st->completion.deadline_ms;
     r->st.hedge_ms = st->completion.hedge_ms;
-    r->st.max_lines = st->completion.max_lines;
     r->st.breaker.failures = st->breaker.failures;
     r->st.breaker.cooldown_ms = st->breaker.cooldown_ms;
     r->st.breaker.max_cooldown_ms = st->breaker.max_cooldown_ms;
@@ -1112,7 +1104,6 @@ void router_configure(struct router *r, const struct us_settings *settings)
     }
     for (size_t j = 0; j < r->n_providers; j++)
         if (r->providers[j]) {
-            r->providers[j]->retired = true;
             provider_unref(r->providers[j]);
         }
     free(r->providers);
