@@ -39,6 +39,7 @@ struct pending {
     char *partial;
     struct lsp_pos cursor;       /* in the client's encoding */
     struct lsp_pos word_start;
+    uint64_t edit_count;         /* the document's, when the request came */
     uv_timer_t budget;           /* popup budget */
     bool budget_armed;
     struct pending *next;
@@ -316,6 +317,9 @@ static void reply_inline(struct pending *p, const struct router_answer *a)
         /* No AI answer in time: the best local line suggestion, or nothing. */
         struct doc *d = docstore_get(e->s->docs, p->uri);
         struct local_request lr;
+        /* If the user typed on while we waited, the cursor moved: the editor asks again. */
+        if (d && d->edit_count != p->edit_count)
+            d = NULL;
         fill_local_request(p, d, &lr);
         if (d && local_engine_line(e->local, &lr, &line) && line.len) {
             json_array_append_new(items, inline_item(e, p, line.data, line.len,
@@ -415,6 +419,7 @@ static struct pending *pending_new(struct completion_engine *e, struct lsp_reque
     p->req = req;
     p->inline_mode = inline_mode;
     p->uri = xstrdup(d->uri);
+    p->edit_count = d->edit_count;
     uv_timer_init(e->s->loop, &p->budget);
     p->budget.data = p;
     size_t offset = pos_to_offset(&d->lines, d->text.data, d->text.len, pos, e->s->enc);
