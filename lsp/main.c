@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "config.h"
 #include "server.h"
+#include "syntax.h"
 #include "wrap.h"
 
 static const char usage[] =
@@ -116,6 +117,11 @@ int main(int argc, char **argv)
     }
 
     signal(SIGPIPE, SIG_IGN); /* a client that goes away must not kill us mid-write */
+    /* Tests that compare trees raise the parse budget so a loaded machine cannot make a parse
+     * give up (see grammars/syntax.h); users never need it. */
+    const char *budget = getenv("UNDERSTUDY_PARSE_BUDGET_US");
+    if (budget && *budget)
+        syn_set_parse_budget_us(strtoull(budget, NULL, 10));
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
     struct strbuf warnings, errors;
