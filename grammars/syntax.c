@@ -1705,13 +1705,45 @@ void syn_cursor_release(struct syn_cursor *cur)
 struct defs_out {
     struct syn_def *v;
     size_t n, cap;
+    uint32_t *seen;   /* open-addressing set of name_byte + 1 (0 = empty), for dedupe */
+    size_t seen_cap;  /* power of two */
 };
+
+/* Has a definition at this name position been pushed already? Records it if not. A set, not a
+ * scan: a file's definitions number in the thousands. */
+static bool seen_before(struct defs_out *o, uint32_t name_byte)
+{
+    if ((o->n + 1) * 2 > o->seen_cap) {
+        size_t cap = o->seen_cap ? o->seen_cap * 2 : 64;
+        uint32_t *set = syn__alloc(cap * sizeof(*set));
+        memset(set, 0, cap * sizeof(*set));
+        for (size_t i = 0; i < o->seen_cap; i++) {
+            if (!o->seen[i])
+                continue;
+            size_t j = (o->seen[i] * 2654435761u) & (cap - 1);
+            while (set[j])
+                j = (j + 1) & (cap - 1);
+            set[j] = o->seen[i];
+        }
+        free(o->seen);
+        o->seen = set;
+        o->seen_cap = cap;
+    }
+    uint32_t key = name_byte + 1;
+    size_t j = (key * 2654435761u) & (o->seen_cap - 1);
+    while (o->seen[j]) {
+        if (o->seen[j] == key)
+            return true;
+        j = (j + 1) & (o->seen_cap - 1);
+    }
+    o->seen[j] = key;
+    return false;
+}
 
 static void push_def(struct syn_doc *doc, struct defs_out *o, const struct def_rec *d)
 {
-    for (size_t i = 0; i < o->n; i++)
-        if (o->v[i].name_byte == d->name_s)
-            return;
+    if (seen_before(o, d->name_s))
+        return;
     grow((void **)&o->v, &o->cap, o->n + 1, sizeof(*o->v));
     struct syn_def *x = &o->v[o->n++];
     x->name = syn__strndup(doc->text + d->name_s, d->name_e - d->name_s);
@@ -1729,6 +1761,7 @@ void syn_doc_definitions(struct syn_doc *doc, struct syn_def **out, size_t *n)
         for (size_t i = 0; i < doc->idx.n_defs; i++)
             push_def(doc, &o, &doc->idx.defs[i]);
     }
+    free(o.seen);
     *out = o.v ? o.v : syn__alloc(sizeof(struct syn_def));
     *n = o.n;
 }
@@ -1903,6 +1936,7 @@ void syn_doc_members(struct syn_doc *doc, uint32_t byte, const char *receiver,
             members_of_type(doc, doc->text + t->name_s, t->name_e - t->name_s, &o);
     }
 done:
+    free(o.seen);
     *out = o.v ? o.v : syn__alloc(sizeof(struct syn_def));
     *n = o.n;
 }

@@ -71,25 +71,39 @@ struct excerpt_search {
 
 /* Take the first lines of definitions in other documents whose names the cursor's
  * neighbourhood mentions. */
+static int cmp_name_key(const void *key, const void *def)
+{
+    return strcmp(key, ((const struct syn_def *)def)->name);
+}
+
+/* For each word of the cursor's neighbourhood that another document defines (a function, a
+ * type, a method: not a local), take the first lines of that definition. The definitions come
+ * from the document's per-version cache, sorted by name, so this is a few binary searches per
+ * document rather than a pass over its definitions. */
 static void excerpt_from(struct doc *o, void *ud)
 {
     struct excerpt_search *es = ud;
-    if (o == es->self || es->n >= CONTEXT_MAX_EXCERPTS || !doc_syntax(o) ||
+    if (o == es->self || es->n >= CONTEXT_MAX_EXCERPTS || !o->syntax ||
         strcmp(lang_name_of(o), es->language) != 0)
         return;
-    struct syn_def *defs;
     size_t nd;
-    syn_doc_definitions(o->syntax, &defs, &nd);
-    for (size_t i = 0; i < nd && es->n < CONTEXT_MAX_EXCERPTS; i++) {
-        if (defs[i].kind == SYN_KIND_VAR || defs[i].kind == SYN_KIND_PARAMETER ||
-            defs[i].kind == SYN_KIND_IMPORT)
+    const struct syn_def *defs = doc_definitions(o, &nd);
+    for (size_t w = 0; w < es->n_words && es->n < CONTEXT_MAX_EXCERPTS; w++) {
+        const struct syn_def *hit = nd ? bsearch(es->words[w], defs, nd, sizeof(*defs),
+                                                 cmp_name_key)
+                                       : NULL;
+        if (!hit)
             continue;
-        bool wanted = false;
-        for (size_t w = 0; w < es->n_words && !wanted; w++)
-            wanted = strcmp(es->words[w], defs[i].name) == 0;
-        if (!wanted)
+        /* bsearch lands on any of equal names: step back to the first. */
+        while (hit > defs && strcmp(hit[-1].name, hit->name) == 0)
+            hit--;
+        for (; hit < defs + nd && strcmp(hit->name, es->words[w]) == 0; hit++)
+            if (hit->kind != SYN_KIND_VAR && hit->kind != SYN_KIND_PARAMETER &&
+                hit->kind != SYN_KIND_IMPORT)
+                break;
+        if (hit == defs + nd || strcmp(hit->name, es->words[w]) != 0)
             continue;
-        size_t a = defs[i].start_byte, b = US_MIN((size_t)defs[i].end_byte, o->text.len);
+        size_t a = hit->start_byte, b = US_MIN((size_t)hit->end_byte, o->text.len);
         if (b > a + CONTEXT_EXCERPT_BYTES) {
             b = a + CONTEXT_EXCERPT_BYTES;
             while (b > a && o->text.data[b - 1] != '\n')
@@ -102,7 +116,6 @@ static void excerpt_from(struct doc *o, void *ud)
         es->out->excerpts[es->n].text = es->out->excerpt_text[es->n];
         es->n++;
     }
-    syn_defs_free(defs, nd);
 }
 
 void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_lines,

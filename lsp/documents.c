@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "syntax.h"
 #include "syntax_glue.h"
 
 struct docstore {
@@ -36,8 +37,17 @@ struct docstore *docstore_new(size_t max_doc_bytes)
     return ds;
 }
 
+static void drop_definitions(struct doc *d)
+{
+    if (d->defs)
+        syn_defs_free(d->defs, d->n_defs);
+    d->defs = NULL;
+    d->n_defs = 0;
+}
+
 static void doc_free(struct doc *d)
 {
+    drop_definitions(d);
     syntax_glue_free(d->syntax);
     free(d->uri);
     free(d->language_id);
@@ -197,6 +207,27 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
         d->syntax_stale = true;
     }
     return 0;
+}
+
+static int cmp_def_name(const void *a, const void *b)
+{
+    return strcmp(((const struct syn_def *)a)->name, ((const struct syn_def *)b)->name);
+}
+
+const struct syn_def *doc_definitions(struct doc *d, size_t *n)
+{
+    if (!d->defs || d->defs_seen != d->edit_count) {
+        drop_definitions(d);
+        struct syn_doc *syn = doc_syntax(d);
+        if (syn) {
+            syn_doc_definitions(syn, &d->defs, &d->n_defs);
+            if (d->n_defs > 1)
+                qsort(d->defs, d->n_defs, sizeof(*d->defs), cmp_def_name);
+        }
+        d->defs_seen = d->edit_count;
+    }
+    *n = d->n_defs;
+    return d->defs;
 }
 
 struct syn_doc *doc_syntax(struct doc *d)

@@ -26,6 +26,9 @@ struct doc {
      * keystrokes costs one parse. */
     struct syn_doc *syntax;
     bool syntax_stale;
+    struct syn_def *defs;   /* definitions sorted by name, cached for other documents' */
+    size_t n_defs;          /* completions (excerpts); valid while defs_seen == edit_count */
+    uint64_t defs_seen;
     uint64_t last_edit_ms;  /* monotonic time of the latest change */
     size_t last_edit_offset;
     uint64_t edit_count;    /* bumped by every open and change */
@@ -58,5 +61,9 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
 
 /* The document's syntax, reparsed first if edits made it stale; NULL without a grammar. */
 struct syn_doc *doc_syntax(struct doc *d);
+
+/* The document's definitions sorted by name (borrowed; valid until the next change), computed
+ * once per version: other documents are read on every completion, edited rarely. */
+const struct syn_def *doc_definitions(struct doc *d, size_t *n);
 
 #endif
