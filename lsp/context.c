@@ -83,7 +83,7 @@ static int cmp_name_key(const void *key, const void *def)
 static void excerpt_from(struct doc *o, void *ud)
 {
     struct excerpt_search *es = ud;
-    if (o == es->self || es->n >= CONTEXT_MAX_EXCERPTS || !o->syntax ||
+    if (o == es->self || es->n >= CONTEXT_MAX_EXCERPTS || (!o->syntax && !o->syntax_evicted) ||
         strcmp(lang_name_of(o), es->language) != 0)
         return;
     size_t nd;

@@ -13,6 +13,7 @@ struct docstore {
     size_t count;
     size_t used; /* count + tombstones */
     size_t max_bytes;
+    uint64_t tick;    /* advances on every doc_syntax(): the trees' LRU clock */
 };
 
 static struct doc tomb_marker;
@@ -43,6 +44,29 @@ static void drop_definitions(struct doc *d)
         syn_defs_free(d->defs, d->n_defs);
     d->defs = NULL;
     d->n_defs = 0;
+}
+
+/* Keep at most DOC_MAX_TREES trees: drop the least recently used ones (never keep's). */
+static void evict_trees(struct docstore *ds, struct doc *keep)
+{
+    for (;;) {
+        size_t live = 0;
+        struct doc *oldest = NULL;
+        for (size_t i = 0; i < ds->cap; i++) {
+            struct doc *o = ds->slots[i];
+            if (!o || o == TOMB || !o->syntax)
+                continue;
+            live++;
+            if (o != keep && (!oldest || o->syntax_used < oldest->syntax_used))
+                oldest = o;
+        }
+        if (live <= DOC_MAX_TREES || !oldest)
+            return;
+        syntax_glue_free(oldest->syntax);
+        oldest->syntax = NULL;
+        oldest->syntax_evicted = true;
+        oldest->syntax_stale = false;
+    }
 }
 
 static void doc_free(struct doc *d)
@@ -132,8 +156,13 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
     sb_clear(&d->text);
     sb_add(&d->text, text, len);
     line_index_build(&d->lines, d->text.data, d->text.len);
+    d->store = ds;
     d->syntax = syntax_glue_open(d->language_id, d->uri, d->text.data, d->text.len);
     d->syntax_stale = false;
+    d->syntax_evicted = false;
+    d->syntax_used = ++ds->tick;
+    drop_definitions(d);
+    evict_trees(ds, d);
     d->last_edit_ms = us_now_ms();
     d->last_edit_offset = 0;
     d->edit_count++;
@@ -232,6 +261,13 @@ const struct syn_def *doc_definitions(struct doc *d, size_t *n)
 
 struct syn_doc *doc_syntax(struct doc *d)
 {
+    if (d->syntax_evicted) {
+        d->syntax = syntax_glue_open(d->language_id, d->uri, d->text.data, d->text.len);
+        d->syntax_evicted = false;
+        d->syntax_stale = false;
+        evict_trees(d->store, d);
+    }
+    d->syntax_used = ++d->store->tick;
     if (d->syntax && d->syntax_stale) {
         syntax_glue_reparse(d->syntax, d->text.data, d->text.len);
         d->syntax_stale = false;

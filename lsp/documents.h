@@ -12,10 +12,17 @@
 #include "position.h"
 
 #define DOC_DEFAULT_MAX_BYTES (64u << 20) /* a document larger than this is refused */
+/* Syntax trees kept alive at once. A tree costs ~35x its text, so 100 open files would take
+ * about 100 MB; the least recently used ones are dropped and rebuilt (one full parse, a few ms
+ * per 1,000 lines) when someone needs them again. */
+#define DOC_MAX_TREES 8
 
 struct syn_doc;
 
+struct docstore;
+
 struct doc {
+    struct docstore *store;
     char *uri;
     char *language_id;
     int64_t version;
@@ -26,6 +33,8 @@ struct doc {
      * keystrokes costs one parse. */
     struct syn_doc *syntax;
     bool syntax_stale;
+    bool syntax_evicted;    /* the tree was dropped to bound memory; rebuilt on demand */
+    uint64_t syntax_used;   /* docstore tick of the last doc_syntax() */
     struct syn_def *defs;   /* definitions sorted by name, cached for other documents' */
     size_t n_defs;          /* completions (excerpts); valid while defs_seen == edit_count */
     uint64_t defs_seen;
@@ -34,8 +43,6 @@ struct doc {
     uint64_t edit_count;    /* bumped by every open and change */
     uint64_t local_seen;    /* edit_count the local engine last indexed */
 };
-
-struct docstore;
 
 struct docstore *docstore_new(size_t max_doc_bytes);
 /* Frees every document. */

@@ -63,6 +63,28 @@ class SyntaxSync(TestCase):
             s.open(fresh_uri, text, language=lang)
             eq(self.tree(s, uri)["tree"], self.tree(s, fresh_uri)["tree"], "%s final tree" % name)
 
+    def test_trees_dropped_for_memory_come_back(self):
+        # More documents than the server keeps trees for: the oldest lose theirs, and asking
+        # again (or editing) rebuilds a correct one.
+        s = self.server()
+        s.initialize()
+        with open(os.path.join(SAMPLES, "sample.py"), encoding="utf-8") as f:
+            text = f.read()
+        uris = ["file:///tmp/many/m%02d.py" % i for i in range(40)]
+        for u in uris:
+            s.open(u, text, language="python")
+        want = self.tree(s, uris[-1])["tree"]
+        check(want, "a tree")
+        eq(self.tree(s, uris[0])["tree"], want, "first document's tree rebuilt")
+        s.change(uris[1], 2, [{"range": {"start": {"line": 0, "character": 0},
+                                         "end": {"line": 0, "character": 0}}, "text": "x = 1\n"}])
+        s.open("file:///tmp/many/fresh.py", "x = 1\n" + text, language="python")
+        eq(self.tree(s, uris[1])["tree"], self.tree(s, "file:///tmp/many/fresh.py")["tree"],
+           "edited while its tree was dropped")
+        r = s.request("textDocument/completion", {"textDocument": {"uri": uris[2]},
+                                                  "position": {"line": 3, "character": 0}})
+        check("items" in r["result"])
+
     def test_hostile_files(self):
         s = self.server()
         s.initialize()
