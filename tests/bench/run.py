@@ -531,7 +531,7 @@ class Bench:
         res = self.results.setdefault("local", {})
         S = "4. local engine (10,000-line file), cache"
         lines = self.n(10000, 2000)
-        n = self.n(300, 20)
+        n = self.n(150, 20)
         text = python_source(lines, 7)
         rows = text.split("\n")
         us = Understudy(self)
@@ -596,9 +596,14 @@ class Bench:
             self.row(S, "syntax reparse (bench_syntax)", "not built")
             return
         args = ["--iterations", "20", "--lines", "2000"] if self.smoke else \
-            ["--iterations", "500"]
-        p = subprocess.run([self.syntax] + args, capture_output=True, text=True, timeout=900,
-                           cwd=SRC)
+            ["--iterations", "200"]
+        try:
+            p = subprocess.run([self.syntax] + args, capture_output=True, text=True,
+                               timeout=self.n(600, 120), cwd=SRC)
+        except subprocess.TimeoutExpired as e:
+            self.row(S, "syntax reparse (bench_syntax %s)" % " ".join(args),
+                     "timed out after %d s" % e.timeout, "", False)
+            return
         js = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
         if not js:
             self.row(S, "syntax reparse (bench_syntax)", "failed (exit %d): %s" %
