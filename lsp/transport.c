@@ -88,21 +88,20 @@ static void file_read_cb(uv_fs_t *req)
     struct transport *t = req->data;
     ssize_t n = req->result;
     uv_fs_req_cleanup(req);
-    t->open_handles--;
+    /* The finished read still counts as open while we call out: a callback that closes the
+     * transport (`exit`, end of input) must not free it under us. */
     if (n > 0 && t->reading && !t->closing) {
         t->cb.on_read(t->ud, t->file_buf, (size_t)n);
         if (t->reading && !t->closing) {
             uv_buf_t b = uv_buf_init(t->file_buf, READ_CHUNK);
-            t->open_handles++;
-            if (uv_fs_read(t->loop, &t->file_read, t->in_fd, &b, 1, -1, file_read_cb) < 0) {
-                t->open_handles--;
-                signal_eof(t);
-            }
+            if (uv_fs_read(t->loop, &t->file_read, t->in_fd, &b, 1, -1, file_read_cb) == 0)
+                return; /* the new read inherits the count */
+            n = 0;
         }
-        return;
     }
-    if (!t->closing)
+    if (!t->closing && n <= 0)
         signal_eof(t);
+    t->open_handles--;
     maybe_free(t);
 }
 

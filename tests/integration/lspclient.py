@@ -9,7 +9,7 @@ import threading
 import time
 
 BIN = os.environ.get("UNDERSTUDY_BIN") or os.path.join(
-    os.path.dirname(__file__), "..", "..", "build", "lsp", "understudy")
+    os.path.dirname(__file__), "..", "..", "build", "understudy")
 SRC = os.environ.get("UNDERSTUDY_SRC") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 

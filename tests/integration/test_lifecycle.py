@@ -161,6 +161,25 @@ class Lifecycle(TestCase):
         r = s.request("workspace/executeCommand", {"command": "understudy.status"})
         check("result" in r)
 
+    def test_stdin_from_a_regular_file(self):
+        # Scripts pipe a recorded session from a file: libuv reads it with fs requests, and the
+        # exit inside the last read must not free the transport under that read.
+        import subprocess
+        import tempfile
+        from lspclient import BIN
+        msgs = [{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+                {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+                {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+                {"jsonrpc": "2.0", "method": "exit"}]
+        for cut in (4, 2):  # with exit, and ending at end of file
+            with tempfile.TemporaryFile() as f:
+                f.write(b"".join(frame(m) for m in msgs[:cut]))
+                f.seek(0)
+                r = subprocess.run([BIN], stdin=f, capture_output=True, timeout=30)
+            eq(r.returncode, 0, r.stderr.decode(errors="replace"))
+            check(b'"id":1,"result"' in r.stdout)
+            check(b"ERROR: AddressSanitizer" not in r.stderr)
+
     def test_cli_version_and_help(self):
         import subprocess
         from lspclient import BIN
