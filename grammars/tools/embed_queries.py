@@ -5,26 +5,7 @@ source tree at run time. Usage: embed_queries.py OUT.c FILE.scm...  The generate
 import os
 import sys
 
-
-def c_string(data):
-    out = []
-    for line in data.splitlines(keepends=True):
-        esc = []
-        for ch in line:
-            if ch == "\\":
-                esc.append("\\\\")
-            elif ch == '"':
-                esc.append('\\"')
-            elif ch == "\n":
-                esc.append("\\n")
-            elif ch == "\t":
-                esc.append("\\t")
-            elif ord(ch) < 32 or ord(ch) > 126:
-                esc.extend("\\%03o" % b for b in ch.encode("utf-8"))
-            else:
-                esc.append(ch)
-        out.append('    "' + "".join(esc) + '"')
-    return "\n".join(out) if out else '    ""'
+from c_literal import c_string
 
 
 def main():

@@ -6,28 +6,8 @@ import json
 import os
 import sys
 
-
-def c_literal(text):
-    out = []
-    for line in text.splitlines(keepends=True):
-        esc = []
-        for ch in line:
-            if ch == "\\":
-                esc.append("\\\\")
-            elif ch == '"':
-                esc.append('\\"')
-            elif ch == "\n":
-                esc.append("\\n")
-            elif ch == "\t":
-                esc.append("\\t")
-            elif ord(ch) < 32 or ord(ch) > 126:
-                esc.extend("\\%03o" % b for b in ch.encode("utf-8"))
-            elif ch == "?":
-                esc.append("\\?")  # no trigraphs
-            else:
-                esc.append(ch)
-        out.append('    "' + "".join(esc) + '"')
-    return "\n".join(out) if out else '    ""'
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "grammars", "tools"))
+from c_literal import c_string as c_literal  # noqa: E402
 
 
 def main():
