@@ -15,6 +15,18 @@
 
 #define INDEX_STEP_US 3000  /* per loop turn: the loop stays responsive while indexing */
 #define LINE_MIN_CONFIDENCE 0.30
+/* The line model costs about six times the text it learns. It learns the documents ghost text
+ * is asked for in, forgetting the least recently used beyond this many bytes, and workspace
+ * files up to the cap below, so many open files do not make it grow with them. */
+#define LINES_OPEN_DOC_BYTES (2u << 20)
+#define LINES_WORKSPACE_BYTES (2u << 20)
+
+/* An open document the line model has learned. */
+struct learned {
+    char *uri;
+    size_t bytes;
+    uint64_t tick;
+};
 
 struct local_engine {
     uv_loop_t *loop;
@@ -26,6 +38,9 @@ struct local_engine {
     uv_idle_t indexer;
     bool indexing;
     char **snippet_dirs;
+    struct learned *learned; /* open documents in the line model */
+    size_t n_learned;
+    uint64_t tick;
 };
 
 static void feed_lines(void *ud, const char *path, const char *text, size_t len)
@@ -69,7 +84,8 @@ struct local_engine *local_engine_new(uv_loop_t *loop, const struct us_settings 
     struct local_engine *e = xcalloc(1, sizeof(*e));
     e->loop = loop;
     e->words = words_new();
-    e->lines = lines_new(NULL);
+    struct lines_caps lcaps = {.max_workspace_bytes = LINES_WORKSPACE_BYTES};
+    e->lines = lines_new(&lcaps);
     words_set_file_hook(e->words, feed_lines, e);
     uv_idle_init(loop, &e->indexer);
     e->indexer.data = e;
@@ -91,6 +107,9 @@ void local_engine_free(struct local_engine *e)
     words_free(e->words);
     lines_free(e->lines);
     free_strv(e->snippet_dirs);
+    for (size_t i = 0; i < e->n_learned; i++)
+        free(e->learned[i].uri);
+    free(e->learned);
     uv_close((uv_handle_t *)&e->indexer, indexer_closed);
 }
 
@@ -114,17 +133,60 @@ void local_engine_configure(struct local_engine *e, const struct us_settings *st
     }
 }
 
+static void forget_learned(struct local_engine *e, size_t i)
+{
+    lines_doc_remove(e->lines, e->learned[i].uri);
+    free(e->learned[i].uri);
+    e->learned[i] = e->learned[--e->n_learned];
+}
+
+/* Record that the line model learned uri, then forget the least recently edited documents
+ * while the total is over budget (never uri itself). */
+static void note_learned(struct local_engine *e, const char *uri, size_t len)
+{
+    size_t i = 0;
+    while (i < e->n_learned && strcmp(e->learned[i].uri, uri) != 0)
+        i++;
+    if (i == e->n_learned) {
+        e->learned = xrealloc(e->learned, (e->n_learned + 1) * sizeof(*e->learned));
+        e->learned[e->n_learned++] = (struct learned){xstrdup(uri), 0, 0};
+    }
+    e->learned[i].bytes = len;
+    e->learned[i].tick = ++e->tick;
+    for (;;) {
+        size_t total = 0, oldest = SIZE_MAX;
+        for (size_t k = 0; k < e->n_learned; k++) {
+            total += e->learned[k].bytes;
+            if (e->learned[k].tick != e->tick &&
+                (oldest == SIZE_MAX || e->learned[k].tick < e->learned[oldest].tick))
+                oldest = k;
+        }
+        if (total <= LINES_OPEN_DOC_BYTES || oldest == SIZE_MAX)
+            return;
+        forget_learned(e, oldest);
+    }
+}
+
 void local_engine_doc_update(struct local_engine *e, const char *uri, const char *language,
                              const char *text, size_t len)
 {
-    words_doc_set(e->words, uri, text, len);
-    lines_doc_set(e->lines, uri, text, len);
+    /* A disabled source costs nothing: its model never sees the text. The line model learns
+     * a document when ghost text is asked for in it (local_engine_line): the files being
+     * worked on, not every file an editor happens to have open. */
+    if (e->use_words)
+        words_doc_set(e->words, uri, text, len);
 }
 
 void local_engine_doc_close(struct local_engine *e, const char *uri)
 {
     words_doc_remove(e->words, uri);
     lines_doc_remove(e->lines, uri);
+    for (size_t i = 0; i < e->n_learned; i++)
+        if (strcmp(e->learned[i].uri, uri) == 0) {
+            free(e->learned[i].uri);
+            e->learned[i] = e->learned[--e->n_learned];
+            break;
+        }
 }
 
 void local_engine_add_workspace_text(struct local_engine *e, const char *text, size_t len)
@@ -455,6 +517,10 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
         return false;
     if (req->ctx->situation == PROV_SIT_COMMENT)
         return false;
+    if (req->uri) {
+        lines_doc_set(e->lines, req->uri, req->text, req->text_len);
+        note_learned(e, req->uri, req->text_len);
+    }
     struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
                            .uri = req->uri};
     struct lines_suggestion s;
