@@ -18,7 +18,8 @@ BUILD_PACKAGES = ["meson", "ninja-build", "pkg-config", "gcc", "libc6-dev", "lib
 TEST_PACKAGES = ["neovim", "emacs-nox", "elpa-eglot", "clangd", "clang", "libclang-rt-14-dev",
                  "valgrind", "chromium", "ca-certificates", "openssl",
                  # code-server's native modules and its offline ripgrep (tests/editors)
-                 "ripgrep", "libkrb5-dev", "libxkbfile-dev", "libsecret-1-dev", "libx11-dev"]
+                 "ripgrep", "libkrb5-dev", "libxkbfile-dev", "libsecret-1-dev", "libx11-dev",
+                 "g++", "make"]
 # npm folders whose package-lock.json pins what they need.
 BUILD_NPM = ["grammars"]
 TEST_NPM = ["editors/vscode"]
