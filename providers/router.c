@@ -934,6 +934,30 @@ static void hedge_cb(uv_timer_t *t)
     }
 }
 
+static void first_text_cb(uv_timer_t *t)
+{
+    struct router_request *rq = t->data;
+    if (rq->answered)
+        return;
+    uint64_t now = us_now_ms();
+    for (int i = 0; i < MAX_IN_FLIGHT; i++) {
+        struct attempt_slot *s = rq->slots[i];
+        if (!s || s->has_text || s->is_probe)
+            continue;
+        struct provider *p = s->p;
+        p->failures++;
+        breaker_failure(&p->breaker, now, -1, "no text in time");
+        snprintf(rq->why, sizeof(rq->why), "%.40s: no text in time", p->cfg.name);
+        LOG_I("router", "%s: no text after %d ms; failing over", p->cfg.name,
+              (int)(now - s->started_ms));
+        rq->slots[i] = NULL;
+        slot_drop(rq->r, s);
+        schedule_wake(rq->r);
+    }
+    request_try_next(rq);
+    notify_status(rq->r);
+}
+
 static void arm_hedge(struct router_request *rq)
 {
     struct router *r = rq->r;
@@ -948,8 +972,14 @@ static void arm_hedge(struct router_request *rq)
      * wait on a provider that was just down. */
     if (s->is_probe)
         delay = 0;
-    if (delay > 0 || s->is_probe)
+    if (delay > 0 || s->is_probe) {
         uv_timer_start(&rq->hedge_timer, hedge_cb, (uint64_t)delay, 0);
+    } else {
+        /* Hedging is off: still give up on an attempt that sends bytes but no text (a drip)
+         * once 60 % of what remains has passed, so failover fits in the deadline. */
+        int wait = US_MAX(1, remaining_ms(rq) * 6 / 10);
+        uv_timer_start(&rq->hedge_timer, first_text_cb, (uint64_t)wait, 0);
+    }
 }
 
 static void retry_cb(uv_timer_t *t)
