@@ -881,6 +881,10 @@ static bool start_next_provider(struct router_request *rq, bool extra)
         bool is_probe;
         if (!breaker_allow(&p->breaker, now, &is_probe))
             continue;
+        /* A request can reach a provider whose cooldown just ended before the wake timer
+         * does: report half_open first, so every state shows up in the status. */
+        if (is_probe)
+            notify_status(r);
         int left = remaining_ms(rq);
         if (left <= 0) {
             if (is_probe)
