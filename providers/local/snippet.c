@@ -367,6 +367,42 @@ static bool parse_choices(struct parser *p, struct node *n)
 }
 
 /* At '$': try one construct. On failure restores the position and returns false. */
+/* What follows the number or name inside `${...}`: `}`, `:default}`, `|choices|}` (tabstops
+ * only) or a `/regex/format/flags}` transform. Fills tmp; false when malformed. */
+static bool braced_tail(struct parser *p, struct node *tmp)
+{
+    int c = peek(p, 0);
+    if (c == '}') {
+        p->pos++;
+        return true;
+    }
+    if (c == ':') {
+        p->pos++;
+        tmp->has_default = true;
+        struct nodelist kids = {0};
+        parse_seq(p, true, &kids);
+        tmp->kids = kids.v;
+        tmp->n_kids = kids.n;
+        if (peek(p, 0) != '}')
+            return false;
+        p->pos++;
+        return true;
+    }
+    if (c == '|' && tmp->kind == N_TABSTOP) {
+        p->pos++;
+        tmp->kind = N_CHOICE;
+        return parse_choices(p, tmp);
+    }
+    if (c == '/') {
+        tmp->tr = parse_transform(p);
+        if (!tmp->tr || peek(p, 0) != '}')
+            return false;
+        p->pos++;
+        return true;
+    }
+    return false;
+}
+
 static bool parse_dollar(struct parser *p, struct nodelist *out)
 {
     size_t save = p->pos;
@@ -384,68 +420,14 @@ static bool parse_dollar(struct parser *p, struct nodelist *out)
     if (peek(p, 0) != '{')
         goto fail;
     p->pos++;
-    if (parse_int(p, &tmp.index)) {
+    if (parse_int(p, &tmp.index))
         tmp.kind = N_TABSTOP;
-        int c = peek(p, 0);
-        if (c == '}') {
-            p->pos++;
-            goto done;
-        }
-        if (c == ':') {
-            p->pos++;
-            tmp.has_default = true;
-            struct nodelist kids = {0};
-            parse_seq(p, true, &kids);
-            tmp.kids = kids.v;
-            tmp.n_kids = kids.n;
-            if (peek(p, 0) != '}')
-                goto fail;
-            p->pos++;
-            goto done;
-        }
-        if (c == '|') {
-            p->pos++;
-            tmp.kind = N_CHOICE;
-            if (!parse_choices(p, &tmp))
-                goto fail;
-            goto done;
-        }
-        if (c == '/') {
-            tmp.tr = parse_transform(p);
-            if (!tmp.tr || peek(p, 0) != '}')
-                goto fail;
-            p->pos++;
-            goto done;
-        }
-        goto fail;
-    }
-    if (parse_name(p, &tmp.text)) {
+    else if (parse_name(p, &tmp.text))
         tmp.kind = N_VAR;
-        int c = peek(p, 0);
-        if (c == '}') {
-            p->pos++;
-            goto done;
-        }
-        if (c == ':') {
-            p->pos++;
-            tmp.has_default = true;
-            struct nodelist kids = {0};
-            parse_seq(p, true, &kids);
-            tmp.kids = kids.v;
-            tmp.n_kids = kids.n;
-            if (peek(p, 0) != '}')
-                goto fail;
-            p->pos++;
-            goto done;
-        }
-        if (c == '/') {
-            tmp.tr = parse_transform(p);
-            if (!tmp.tr || peek(p, 0) != '}')
-                goto fail;
-            p->pos++;
-            goto done;
-        }
-    }
+    else
+        goto fail;
+    if (braced_tail(p, &tmp))
+        goto done;
 fail:
     node_release(&tmp);
     if (!p->strict_fail) {
