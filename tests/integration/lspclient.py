@@ -128,6 +128,12 @@ class Server:
                     raise TimeoutError("no %s notification" % method)
                 self._cond.wait(left)
 
+    def mark(self):
+        """Index for wait_notification(start=...): only what arrives after this point counts,
+        so a state seen earlier (the initial "closed"/"ok") cannot satisfy a later wait."""
+        with self._cond:
+            return len(self.notifications)
+
     def notifications_of(self, method):
         with self._cond:
             return [m for m in self.notifications if m.get("method") == method]

@@ -67,14 +67,15 @@ class Router(TestCase):
             time.sleep(0.2)
         eq(len(model_requests(self.p)), 1)
         # After 2 s it turns half_open by itself, one probe goes out, success closes it.
+        mark = s.mark()
         s.wait_notification("understudy/status",
                             lambda m: m["params"]["providers"][0]["state"] == "half_open",
-                            timeout=5)
+                            timeout=5, start=mark)
         uri, pos = fresh_doc(s)
         inline(s, uri, pos)
         s.wait_notification("understudy/status",
                             lambda m: m["params"]["providers"][0]["state"] == "closed"
-                            and m["params"]["state"] == "ok", timeout=5)
+                            and m["params"]["state"] == "ok", timeout=5, start=mark)
         reqs = model_requests(self.p)
         check(len(reqs) >= 2, "a probe reached the primary")
         check(reqs[1]["time"] - reqs[0]["time"] >= 1.9, "no request before Retry-After")
@@ -146,10 +147,13 @@ class Router(TestCase):
         down = [m for m in s.notifications_of("window/showMessage") if "down" in m["params"]["message"]]
         eq(len(down), 1)
         # Service returns; probes flip the status back without any request from the editor.
+        mark = s.mark()
         self.p.mode("healthy")
         self.q.mode("healthy")
-        s.wait_notification("understudy/status", lambda m: m["params"]["state"] == "ok", timeout=8)
-        s.wait_notification("window/showMessage", lambda m: "restored" in m["params"]["message"])
+        s.wait_notification("understudy/status", lambda m: m["params"]["state"] == "ok",
+                            timeout=8, start=mark)
+        s.wait_notification("window/showMessage", lambda m: "restored" in m["params"]["message"],
+                            start=mark)
         restored = [m for m in s.notifications_of("window/showMessage") if "restored" in m["params"]["message"]]
         eq(len(restored), 1)
 
