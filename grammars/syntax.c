@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------- memory */
 
@@ -333,6 +334,35 @@ struct syn_doc {
     struct range dirty[SYN_MAX_DIRTY];
     size_t n_dirty;
     struct syn_stats stats;
+    /* A background reparse borrows the parser while this is set (nobody else may use it). */
+    struct syn_parse_job *job;
+    uint64_t edits;         /* bumped by every edit: tells a finished job whether it still fits */
+    /* A parse of this document once took SYN_BACKGROUND_PARSE_US or more. Sticky: reparse
+     * times of one file scatter widely (a few ms to tens), and a fast one says little about
+     * the next. */
+    bool parses_slowly;
+};
+
+/* ts_tree_get_changed_ranges(old, fresh), when computed ahead (a background reparse does it
+ * on its thread). */
+struct changed_ranges {
+    TSRange *ranges; /* may be NULL when n is 0 */
+    uint32_t n;
+};
+
+/* A reparse handed to another thread: its own copy of the text and of the edited tree, the
+ * document's parser on loan. */
+struct syn_parse_job {
+    struct syn_doc *doc; /* NULL once the document is freed: the job then owns the parser */
+    TSParser *parser;
+    TSTree *old, *result;
+    TSTree *replaced;    /* the document's tree before the result: deleted with the job */
+    struct changed_ranges changed; /* between old and result, computed with the parse */
+    char *text;
+    size_t len;
+    uint64_t edits;      /* doc->edits when the job was made */
+    uint64_t took_us;
+    bool superseded;     /* a foreground parse overtook it: its result is older */
 };
 
 static uint64_t parse_budget_us = SYN_PARSE_BUDGET_US;
@@ -356,7 +386,9 @@ static void index_release(struct index *ix)
     memset(ix, 0, sizeof(*ix));
 }
 
-static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n_dirty);
+/* known: the changed ranges when computed already (the array is taken and freed), or NULL. */
+static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n_dirty,
+                       const struct changed_ranges *known);
 static void raw_edit(struct syn_doc *doc, const struct syn_edit *e);
 
 /* True when the text may be handed to the parser: within the byte cap and no line longer than
@@ -385,6 +417,47 @@ static void set_text(struct syn_doc *doc, const char *text, size_t len)
     doc->len = text ? len : 0;
 }
 
+static uint64_t monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Make `fresh` (parsed from `old`, the edited tree, and doc->text) the document's tree. The raw
+ * records follow incrementally when they were in step with `old` (known: see raw_update).
+ * Takes `fresh`; returns the previous tree, for the caller to delete. */
+static TSTree *install_tree(struct syn_doc *doc, TSTree *old, TSTree *fresh, bool raw_ok,
+                            size_t n_dirty, const struct changed_ranges *known)
+{
+    TSTree *prev = doc->tree;
+    doc->tree = fresh;
+    if (old && raw_ok) {
+        doc->raw.valid = true;
+        /* queries run on doc->tree, the new one */
+        raw_update(doc, old, fresh, n_dirty, known);
+    } else if (known) {
+        free(known->ranges);
+    }
+    doc->backoff = 0;
+    doc->skip = 0;
+    return prev;
+}
+
+/* Out of time: keep the old (edited) tree, which is close enough for analysis, and space out
+ * the next attempts. */
+static void parse_gave_up(struct syn_doc *doc)
+{
+    doc->backoff = doc->backoff ? (doc->backoff < 32 ? doc->backoff * 2 : 64u) : 1;
+    doc->skip = doc->backoff;
+}
+
+static void note_parse_time(struct syn_doc *doc, uint64_t us)
+{
+    if (us >= SYN_BACKGROUND_PARSE_US)
+        doc->parses_slowly = true;
+}
+
 static int parse(struct syn_doc *doc, bool incremental)
 {
     index_clear(&doc->idx);
@@ -395,6 +468,24 @@ static int parse(struct syn_doc *doc, bool incremental)
     doc->n_dirty = 0;
     if (!doc->parser)
         return 0;
+    if (doc->job) {
+        /* Asked for a current tree while a background reparse is out: parse here with a parser
+         * of our own; the job's result, older than this one, will be dropped. */
+        TSParser *mine = ts_parser_new();
+        ts_parser_set_language(mine, ts_parser_language(doc->parser));
+        doc->job->superseded = true;
+        TSParser *lent = doc->parser;
+        struct syn_parse_job *job = doc->job;
+        doc->parser = mine;
+        doc->job = NULL;
+        doc->raw.valid = raw_ok;
+        doc->n_dirty = n_dirty;
+        int rc = parse(doc, incremental);
+        ts_parser_delete(mine);
+        doc->parser = lent;
+        doc->job = job;
+        return rc;
+    }
     if (!within_caps(doc->text, doc->len)) {
         if (doc->tree)
             ts_tree_delete(doc->tree);
@@ -408,25 +499,17 @@ static int parse(struct syn_doc *doc, bool incremental)
     TSTree *old = incremental ? doc->tree : NULL;
     /* A first parse may take longer than a reparse, which reuses most of the old tree. */
     ts_parser_set_timeout_micros(doc->parser, old ? parse_budget_us : parse_budget_us * 10);
+    uint64_t t0 = monotonic_us();
     TSTree *t = ts_parser_parse_string(doc->parser, old, doc->text, (uint32_t)doc->len);
+    note_parse_time(doc, monotonic_us() - t0);
     if (!t) {
-        /* Out of time: forget the partial state, keep the old (edited) tree, which is close
-         * enough for analysis, and space out the next attempts. */
-        ts_parser_reset(doc->parser);
-        doc->backoff = doc->backoff ? (doc->backoff < 32 ? doc->backoff * 2 : 64u) : 1;
-        doc->skip = doc->backoff;
+        ts_parser_reset(doc->parser); /* forget the partial state */
+        parse_gave_up(doc);
         return SYN_ETOOBIG;
     }
-    TSTree *prev = doc->tree;
-    doc->tree = t;
-    if (old && raw_ok) {
-        doc->raw.valid = true;
-        raw_update(doc, old, t, n_dirty); /* queries run on doc->tree, the new one */
-    }
+    TSTree *prev = install_tree(doc, old, t, raw_ok, n_dirty, NULL);
     if (prev)
         ts_tree_delete(prev);
-    doc->backoff = 0;
-    doc->skip = 0;
     return 0;
 }
 
@@ -455,7 +538,9 @@ void syn_doc_free(struct syn_doc *doc)
         return;
     if (doc->tree)
         ts_tree_delete(doc->tree);
-    if (doc->parser)
+    if (doc->job)
+        doc->job->doc = NULL; /* the job is using the parser; it frees it when it ends */
+    else if (doc->parser)
         ts_parser_delete(doc->parser);
     index_release(&doc->idx);
     index_release(&doc->raw);
@@ -476,6 +561,7 @@ void syn_doc_edit(struct syn_doc *doc, const struct syn_edit *e)
         .new_end_point = {e->new_end.row, e->new_end.column},
     };
     ts_tree_edit(doc->tree, &te);
+    doc->edits++;
     index_clear(&doc->idx);
     raw_edit(doc, e);
 }
@@ -486,6 +572,91 @@ int syn_doc_reparse(struct syn_doc *doc, const char *text, size_t len)
         return SYN_EINVAL;
     set_text(doc, text, len);
     return parse(doc, true);
+}
+
+/* ---------------------------------------------------------------- background reparse */
+
+bool syn_doc_reparse_is_slow(const struct syn_doc *doc)
+{
+    return doc && doc->len >= SYN_BACKGROUND_MIN_BYTES && doc->parses_slowly;
+}
+
+struct syn_parse_job *syn_doc_reparse_begin(struct syn_doc *doc, const char *text, size_t len)
+{
+    if (!doc || !doc->parser || !doc->tree || doc->job || doc->skip || !within_caps(text, len))
+        return NULL;
+    /* The document answers from the edited tree and the new text until the job is back. */
+    set_text(doc, text, len);
+    struct syn_parse_job *job = syn__alloc(sizeof(*job));
+    memset(job, 0, sizeof(*job));
+    job->doc = doc;
+    job->parser = doc->parser;
+    job->old = ts_tree_copy(doc->tree); /* trees are not shared across threads; copies are */
+    job->text = syn__strndup(text, len);
+    job->len = len;
+    job->edits = doc->edits;
+    doc->job = job;
+    return job;
+}
+
+void syn_parse_job_run(struct syn_parse_job *job)
+{
+    /* Off the loop a slow reparse blocks nobody, so it may take longer than the foreground
+     * budget; the cap still stops a pathological one. */
+    ts_parser_set_timeout_micros(job->parser, parse_budget_us * 20);
+    uint64_t t0 = monotonic_us();
+    job->result = ts_parser_parse_string(job->parser, job->old, job->text, (uint32_t)job->len);
+    job->took_us = monotonic_us() - t0;
+    if (!job->result)
+        ts_parser_reset(job->parser);
+    else /* the raw records' update needs these; they cost a walk of both trees */
+        job->changed.ranges = ts_tree_get_changed_ranges(job->old, job->result,
+                                                         &job->changed.n);
+}
+
+bool syn_doc_reparse_end(struct syn_parse_job *job)
+{
+    struct syn_doc *doc = job->doc;
+    bool installed = false;
+    if (!doc) {
+        ts_parser_delete(job->parser);
+        job->parser = NULL;
+    } else {
+        doc->job = NULL;
+        note_parse_time(doc, job->took_us);
+        if (!job->result) {
+            parse_gave_up(doc);
+        } else if (!job->superseded && job->edits == doc->edits) {
+            /* Nothing changed since the job left: its tree is the document's. */
+            index_clear(&doc->idx);
+            bool raw_ok = doc->raw.valid;
+            doc->raw.valid = false;
+            size_t n_dirty = doc->n_dirty;
+            doc->n_dirty = 0;
+            job->replaced = install_tree(doc, doc->tree, job->result, raw_ok, n_dirty,
+                                         &job->changed);
+            job->changed.ranges = NULL;
+            job->result = NULL;
+            installed = true;
+            doc->stats.background_reparses++;
+        }
+    }
+    job->doc = NULL;
+    return installed;
+}
+
+void syn_parse_job_free(struct syn_parse_job *job)
+{
+    if (!job)
+        return;
+    if (job->result)
+        ts_tree_delete(job->result);
+    if (job->replaced)
+        ts_tree_delete(job->replaced);
+    ts_tree_delete(job->old);
+    free(job->changed.ranges);
+    free(job->text);
+    free(job);
 }
 
 void syn_doc_stats(const struct syn_doc *doc, struct syn_stats *out)
@@ -1177,11 +1348,12 @@ static void merge_sorted(void **a, size_t *na, size_t *cap, const void *b, size_
  * changed (the ranges tree-sitter reports between the edited old tree and the new one, plus
  * the edited bytes; items of both trees) and merge the results into the raw records. A
  * change reaching over half the file is cheaper to redo whole. */
-static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n_dirty)
+static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n_dirty,
+                       const struct changed_ranges *known)
 {
     struct index *raw = &doc->raw;
-    uint32_t n_changed = 0;
-    TSRange *changed = ts_tree_get_changed_ranges(old, fresh, &n_changed);
+    uint32_t n_changed = known ? known->n : 0;
+    TSRange *changed = known ? known->ranges : ts_tree_get_changed_ranges(old, fresh, &n_changed);
     size_t n_all = n_changed + n_dirty;
     struct range *all = syn__alloc((n_all + 1) * sizeof(*all));
     size_t n = 0;

@@ -55,6 +55,28 @@ void syn_doc_free(struct syn_doc *doc);
 void syn_doc_edit(struct syn_doc *doc, const struct syn_edit *edit);
 int syn_doc_reparse(struct syn_doc *doc, const char *text, size_t len);
 
+/* Background reparse, for documents whose reparse would hold up the event loop. begin hands
+ * the new text to the document (questions are then answered from the edited previous tree, a
+ * close approximation) and returns a job, or NULL when the document cannot be reparsed in the
+ * background (no tree, a job already out, over a cap, backing off): reparse in place then.
+ * run does the parse on any thread; end, back on the document's thread, installs the tree when
+ * no edit came in between and returns whether it did. Freeing the document while a job is out
+ * is allowed: end then installs nothing. A syn_doc_reparse while a job is out parses with a
+ * parser of its own and makes the job's result void. */
+struct syn_parse_job;
+struct syn_parse_job *syn_doc_reparse_begin(struct syn_doc *doc, const char *text, size_t len);
+void syn_parse_job_run(struct syn_parse_job *job);
+bool syn_doc_reparse_end(struct syn_parse_job *job);
+/* After end: frees the job and the trees it holds (the one replaced included). Any thread:
+ * freeing a big tree takes milliseconds, better spent off the loop. */
+void syn_parse_job_free(struct syn_parse_job *job);
+/* True when a parse of the document has been slow enough (SYN_BACKGROUND_PARSE_US, on a
+ * document of at least SYN_BACKGROUND_MIN_BYTES) that its reparses should leave the loop.
+ * Small documents always parse in place, so what is typed is in the tree at once. */
+#define SYN_BACKGROUND_PARSE_US 4000
+#define SYN_BACKGROUND_MIN_BYTES (128u * 1024)
+bool syn_doc_reparse_is_slow(const struct syn_doc *doc);
+
 /* The language (borrowed, static) or NULL. */
 const struct lang_info *syn_doc_lang(const struct syn_doc *doc);
 /* True when the document currently has a tree. */
@@ -156,6 +178,7 @@ struct syn_stats {
     uint64_t full_builds;
     uint64_t incremental_updates;
     uint64_t requeried_bytes;
+    uint64_t background_reparses; /* trees installed by background jobs */
 };
 void syn_doc_stats(const struct syn_doc *doc, struct syn_stats *out);
 /* Forget the query results so that the next question rebuilds them from the tree in one

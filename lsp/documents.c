@@ -14,6 +14,7 @@ struct docstore {
     size_t used; /* count + tombstones */
     size_t max_bytes;
     uint64_t tick;    /* advances on every doc_syntax(): the trees' LRU clock */
+    uv_loop_t *loop;  /* for background reparses; NULL parses everything in place */
 };
 
 static struct doc tomb_marker;
@@ -38,12 +39,26 @@ struct docstore *docstore_new(size_t max_doc_bytes)
     return ds;
 }
 
+void docstore_set_loop(struct docstore *ds, uv_loop_t *loop)
+{
+    ds->loop = loop;
+}
+
 static void drop_definitions(struct doc *d)
 {
     if (d->defs)
         syn_defs_free(d->defs, d->n_defs);
     d->defs = NULL;
     d->n_defs = 0;
+}
+
+/* Free the tree; a background reparse still out finishes on its own and reports to nobody. */
+static void release_syntax(struct doc *d)
+{
+    syntax_glue_job_forget(d->reparse_job);
+    d->reparse_job = NULL;
+    syntax_glue_free(d->syntax);
+    d->syntax = NULL;
 }
 
 /* Keep at most DOC_MAX_TREES trees: drop the least recently used ones (never keep's). */
@@ -62,8 +77,7 @@ static void evict_trees(struct docstore *ds, struct doc *keep)
         }
         if (live <= DOC_MAX_TREES || !oldest)
             return;
-        syntax_glue_free(oldest->syntax);
-        oldest->syntax = NULL;
+        release_syntax(oldest);
         oldest->syntax_evicted = true;
         oldest->syntax_stale = false;
     }
@@ -72,7 +86,7 @@ static void evict_trees(struct docstore *ds, struct doc *keep)
 static void doc_free(struct doc *d)
 {
     drop_definitions(d);
-    syntax_glue_free(d->syntax);
+    release_syntax(d);
     free(d->uri);
     free(d->language_id);
     sb_release(&d->text);
@@ -137,7 +151,7 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
         /* Re-open replaces the text; the language may have changed too. */
         free(d->language_id);
         d->language_id = xstrdup(language_id ? language_id : "");
-        syntax_glue_free(d->syntax);
+        release_syntax(d);
     } else {
         if ((ds->used + 1) * 4 > ds->cap * 3)
             grow(ds);
@@ -259,7 +273,30 @@ const struct syn_def *doc_definitions(struct doc *d, size_t *n)
     return d->defs;
 }
 
-struct syn_doc *doc_syntax(struct doc *d)
+static void start_background_reparse(struct doc *d);
+
+/* A background reparse is back. Definitions taken from the edited tree meanwhile are redone
+ * from the new one; if the user typed on, the tree is behind again: catch up at once, so it is
+ * current soon after typing stops. */
+static void background_reparse_done(void *ud, bool installed)
+{
+    struct doc *d = ud;
+    d->reparse_job = NULL;
+    if (installed)
+        drop_definitions(d);
+    if (d->syntax_stale && d->syntax)
+        start_background_reparse(d);
+}
+
+static void start_background_reparse(struct doc *d)
+{
+    d->reparse_job = syntax_glue_reparse_background(d->store->loop, d->syntax, d->text.data,
+                                                    d->text.len, background_reparse_done, d);
+    if (d->reparse_job)
+        d->syntax_stale = false; /* the syntax has the text; the job brings the tree */
+}
+
+static struct syn_doc *reopen_evicted(struct doc *d)
 {
     if (d->syntax_evicted) {
         d->syntax = syntax_glue_open(d->language_id, d->uri, d->text.data, d->text.len);
@@ -268,9 +305,30 @@ struct syn_doc *doc_syntax(struct doc *d)
         evict_trees(d->store, d);
     }
     d->syntax_used = ++d->store->tick;
-    if (d->syntax && d->syntax_stale) {
+    return d->syntax;
+}
+
+struct syn_doc *doc_syntax(struct doc *d)
+{
+    if (!reopen_evicted(d) || !d->syntax_stale || d->reparse_job)
+        return d->syntax; /* current, or its reparse is out: the edited tree answers */
+    if (d->store->loop && syn_doc_reparse_is_slow(d->syntax)) {
+        start_background_reparse(d);
+        if (d->reparse_job)
+            return d->syntax;
+    }
+    syntax_glue_reparse(d->syntax, d->text.data, d->text.len);
+    d->syntax_stale = false;
+    return d->syntax;
+}
+
+struct syn_doc *doc_syntax_current(struct doc *d)
+{
+    if (reopen_evicted(d) && (d->syntax_stale || d->reparse_job)) {
+        /* With a job out this parses with a parser of its own and voids the job's result. */
         syntax_glue_reparse(d->syntax, d->text.data, d->text.len);
         d->syntax_stale = false;
+        drop_definitions(d);
     }
     return d->syntax;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "base.h"
 #include "position.h"
 
@@ -18,6 +20,7 @@
 #define DOC_MAX_TREES 8
 
 struct syn_doc;
+struct syntax_glue_job;
 
 struct docstore;
 
@@ -32,6 +35,7 @@ struct doc {
      * the tree stale, and the reparse happens when someone needs the tree, so a burst of
      * keystrokes costs one parse. */
     struct syn_doc *syntax;
+    struct syntax_glue_job *reparse_job; /* a background reparse is out (big documents) */
     bool syntax_stale;
     bool syntax_evicted;    /* the tree was dropped to bound memory; rebuilt on demand */
     uint64_t syntax_used;   /* docstore tick of the last doc_syntax() */
@@ -66,8 +70,17 @@ void docstore_each(struct docstore *ds, void (*fn)(struct doc *d, void *ud), voi
 int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct lsp_pos start,
                      struct lsp_pos end, const char *text, size_t len, enum pos_encoding enc);
 
-/* The document's syntax, reparsed first if edits made it stale; NULL without a grammar. */
+/* The document's syntax, reparsed first if edits made it stale; NULL without a grammar.
+ * A document whose reparse is slow (a big file) is reparsed on a worker thread instead, when
+ * the store has a loop: until it is back, the answer is the previous tree with the edits
+ * applied (positions shifted, the newest few characters not yet in it), so typing never waits
+ * for the parser. */
 struct syn_doc *doc_syntax(struct doc *d);
+/* The same, but always the tree of the current text (parsed in place if need be): for the
+ * syntaxTree request, whose callers compare trees. */
+struct syn_doc *doc_syntax_current(struct doc *d);
+/* Let the store reparse big documents on the loop's worker threads. */
+void docstore_set_loop(struct docstore *ds, uv_loop_t *loop);
 
 /* The document's definitions sorted by name (borrowed; valid until the next change), computed
  * once per version: other documents are read on every completion, edited rarely. */

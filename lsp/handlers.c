@@ -6,6 +6,7 @@
 #include "context.h"
 #include "rpc.h"
 #include "server_int.h"
+#include "syntax.h"
 #include "syntax_glue.h"
 
 static void report_config(struct lsp_server *s, struct strbuf *warnings, struct strbuf *errors)
@@ -200,8 +201,12 @@ void lsp_on_syntax_tree(struct lsp_server *s, struct lsp_request *req, json_t *p
     struct doc *d = lsp_request_doc(s, req, params);
     if (!d)
         return;
-    char *sexp = syntax_glue_sexp(doc_syntax(d));
-    json_t *res = json_pack("{s:s, s:s?}", "language", d->language_id, "tree", sexp);
+    struct syn_doc *syn = doc_syntax_current(d);
+    char *sexp = syntax_glue_sexp(syn);
+    struct syn_stats st;
+    syn_doc_stats(syn, &st);
+    json_t *res = json_pack("{s:s, s:s?, s:I}", "language", d->language_id, "tree", sexp,
+                            "background_reparses", (json_int_t)st.background_reparses);
     free(sexp);
     lsp_reply(s, req, res);
 }

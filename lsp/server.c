@@ -304,6 +304,7 @@ struct lsp_server *lsp_server_new(uv_loop_t *loop, struct lsp_config *cfg, int i
     s->enc = POS_UTF16;
     s->fr = framer_new(FRAMER_DEFAULT_MAX_BODY);
     s->docs = docstore_new(DOC_DEFAULT_MAX_BYTES);
+    docstore_set_loop(s->docs, loop);
     static const struct transport_callbacks cb = {on_read, on_eof};
     s->tr = transport_new(loop, in_fd, out_fd, &cb, s);
     if (!s->tr) {

@@ -4,6 +4,7 @@
 #ifndef US_SYNTAX_GLUE_H
 #define US_SYNTAX_GLUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,5 +37,18 @@ void syntax_glue_edit_end(struct syn_doc *syn, const struct syntax_glue_edit *e,
                           size_t new_len, size_t new_end);
 /* Reparse after one or more edits (reusing the edited tree). */
 void syntax_glue_reparse(struct syn_doc *syn, const char *text, size_t len);
+
+/* The same on a libuv worker thread, for documents whose reparse is slow (see
+ * syn_doc_reparse_is_slow): the loop goes on answering from the edited previous tree. done(ud,
+ * installed) runs on the loop thread when the job is back; installed is false when edits came
+ * in meanwhile (the tree is still behind). Returns NULL when the document cannot be reparsed in
+ * the background; reparse in place then. */
+struct syntax_glue_job;
+struct syntax_glue_job *syntax_glue_reparse_background(uv_loop_t *loop, struct syn_doc *syn,
+                                                       const char *text, size_t len,
+                                                       void (*done)(void *ud, bool installed),
+                                                       void *ud);
+/* The owner of ud is going away: done will not be called. */
+void syntax_glue_job_forget(struct syntax_glue_job *job);
 
 #endif

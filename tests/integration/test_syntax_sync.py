@@ -63,6 +63,57 @@ class SyntaxSync(TestCase):
             s.open(fresh_uri, text, language=lang)
             eq(self.tree(s, uri)["tree"], self.tree(s, fresh_uri)["tree"], "%s final tree" % name)
 
+    def test_big_file_reparsed_in_background(self):
+        # A big file's reparses run on a worker thread while completions are answered from the
+        # edited previous tree. Typing with completions in between, closing a document whose
+        # reparse is out, and asking for the tree at any moment must all stay exact.
+        s = self.server(env={"UNDERSTUDY_PARSE_BUDGET_US": "20000000"})
+        s.initialize()
+        rng = random.Random(11)
+        text = "".join("def f%d(a, b):\n    total = a * b + %d\n    return total\n\n" % (i, i)
+                       for i in range(4000))
+        check(len(text) > 200 * 1024, "big enough for background reparses")
+        uri = "file:///tmp/sync/big.py"
+        s.open(uri, text)
+
+        def complete(u, t, idx):
+            r = s.request("textDocument/completion", {"textDocument": {"uri": u},
+                                                      "position": position(t, idx)}, timeout=30)
+            check("result" in r, "completion answered: %r" % r.get("error"))
+
+        for v in range(2, 122):
+            a = rng.randint(0, len(text))
+            b = min(len(text), a + rng.choice([0, 1, 3]))
+            new = rng.choice(SNIPPETS)
+            s.change(uri, v, [{"range": {"start": position(text, a), "end": position(text, b)},
+                               "text": new}])
+            text = text[:a] + new + text[b:]
+            complete(uri, text, a + len(new))  # starts a background reparse, or finds one out
+            if v % 10 == 0:
+                time.sleep(0.05)  # let a job come back and install its tree
+            if v % 40 == 0:
+                eq(self.tree(s, uri)["tree"], self.fresh_tree(s, text, v), "after %d edits" % v)
+        # A document closed while its reparse is out.
+        other = "file:///tmp/sync/other.py"
+        s.open(other, text)
+        s.change(other, 2, [{"range": {"start": position(text, 0), "end": position(text, 0)},
+                             "text": "import os\n"}])
+        complete(other, "import os\n" + text, 9)
+        s.notify("textDocument/didClose", {"textDocument": {"uri": other}})
+        time.sleep(0.3)
+        eq(s.text(uri)["text"], text, "text in sync")
+        final = self.tree(s, uri)
+        eq(final["tree"], self.fresh_tree(s, text, "final"), "final tree")
+        check(final["background_reparses"] > 0, "reparses went to a worker: %r"
+              % final["background_reparses"])
+
+    def fresh_tree(self, s, text, tag):
+        fresh_uri = "file:///tmp/sync/fresh-%s.py" % tag
+        s.open(fresh_uri, text)
+        tree = self.tree(s, fresh_uri)["tree"]
+        s.notify("textDocument/didClose", {"textDocument": {"uri": fresh_uri}})
+        return tree
+
     def test_trees_dropped_for_memory_come_back(self):
         # More documents than the server keeps trees for: the oldest lose theirs, and asking
         # again (or editing) rebuilds a correct one.

@@ -1,6 +1,7 @@
 /* test_syntax: the grammars floor: every grammar loads and our queries compile; realistic
  * samples parse without errors and the cursor analysis sees the right scopes, names and
  * imports; incremental reparsing equals a fresh parse; hostile input never crashes or stalls. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -811,6 +812,150 @@ static void test_hostile(void)
     syn_doc_free(doc);
 }
 
+
+/* ---------------------------------------------------------------- background reparse */
+
+struct bg_doc {
+    char *text;
+    size_t len;
+};
+
+/* Replace [start, start+del) with ins in d and report it to doc. */
+static void bg_edit(struct syn_doc *doc, struct bg_doc *d, size_t start, size_t del,
+                    const char *ins)
+{
+    size_t il = strlen(ins);
+    struct syn_edit ed = {
+        .start_byte = (uint32_t)start,
+        .old_end_byte = (uint32_t)(start + del),
+        .new_end_byte = (uint32_t)(start + il),
+        .start = point_at(d->text, start),
+        .old_end = point_at(d->text, start + del),
+    };
+    char *next = malloc(d->len - del + il + 1);
+    memcpy(next, d->text, start);
+    memcpy(next + start, ins, il);
+    memcpy(next + start + il, d->text + start + del, d->len - start - del);
+    d->len = d->len - del + il;
+    next[d->len] = 0;
+    free(d->text);
+    d->text = next;
+    ed.new_end = point_at(d->text, start + il);
+    syn_doc_edit(doc, &ed);
+}
+
+static bool same_tree_as_fresh(struct syn_doc *doc, const struct bg_doc *d)
+{
+    struct syn_doc *fresh = syn_doc_new(syn_doc_lang(doc), d->text, d->len);
+    char *a = syn_doc_sexp(doc), *b = syn_doc_sexp(fresh);
+    bool same = a && b && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    syn_doc_free(fresh);
+    return same;
+}
+
+static bool has_definition(struct syn_doc *doc, const char *name)
+{
+    struct syn_def *defs;
+    size_t n;
+    syn_doc_definitions(doc, &defs, &n);
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        found |= strcmp(defs[i].name, name) == 0;
+    syn_defs_free(defs, n);
+    return found;
+}
+
+static void *bg_run_thread(void *job)
+{
+    syn_parse_job_run(job);
+    return NULL;
+}
+
+/* The job runs on another thread, as the server runs it on libuv's pool. */
+static void bg_run(struct syn_parse_job *job)
+{
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, bg_run_thread, job) == 0);
+    pthread_join(t, NULL);
+}
+
+static void test_background_reparse(void)
+{
+    syn_set_parse_budget_us(20u * 1000 * 1000);
+    const struct lang_info *py = lang_for_id("python");
+    /* Big enough to count as a big document. */
+    struct bg_doc d = {NULL, 0};
+    size_t cap = SYN_BACKGROUND_MIN_BYTES * 2;
+    d.text = malloc(cap);
+    char last[32] = "";
+    while (d.len < SYN_BACKGROUND_MIN_BYTES + 1000) {
+        snprintf(last, sizeof(last), "f%zu", d.len);
+        d.len += (size_t)snprintf(d.text + d.len, cap - d.len,
+                                  "def %s(a):\n    return a + %zu\n\n", last, d.len);
+    }
+    struct syn_doc *doc = syn_doc_new(py, d.text, d.len);
+    CHECK(has_definition(doc, "f0"));
+
+    /* 1. A job that comes back with nothing changed meanwhile installs its tree. While it is
+     * out, the document answers from the edited tree with the new text. */
+    bg_edit(doc, &d, 4, 2, "renamed");          /* def f0 -> def renamed */
+    struct syn_parse_job *job = syn_doc_reparse_begin(doc, d.text, d.len);
+    CHECK(job != NULL);
+    CHECK(syn_doc_reparse_begin(doc, d.text, d.len) == NULL); /* one at a time */
+    CHECK(has_definition(doc, last));            /* the edited tree still answers */
+    bg_run(job);
+    CHECK(syn_doc_reparse_end(job));
+    syn_parse_job_free(job);
+    CHECK(same_tree_as_fresh(doc, &d));
+    CHECK(has_definition(doc, "renamed"));
+
+    /* 2. An edit while the job is out voids its result; the next job catches up. */
+    bg_edit(doc, &d, d.len, 0, "def tail_one(b):\n    return b\n");
+    job = syn_doc_reparse_begin(doc, d.text, d.len);
+    CHECK(job != NULL);
+    bg_edit(doc, &d, d.len, 0, "def tail_two(c):\n    return c\n");
+    bg_run(job);
+    CHECK(!syn_doc_reparse_end(job));
+    syn_parse_job_free(job);
+    CHECK(!same_tree_as_fresh(doc, &d));         /* behind: tail_two is not parsed yet */
+    job = syn_doc_reparse_begin(doc, d.text, d.len);
+    CHECK(job != NULL);
+    bg_run(job);
+    CHECK(syn_doc_reparse_end(job));
+    syn_parse_job_free(job);
+    CHECK(same_tree_as_fresh(doc, &d));
+    CHECK(has_definition(doc, "tail_two"));
+
+    /* 3. A foreground reparse while a job is out wins; the job's older result is dropped. */
+    bg_edit(doc, &d, 4, 7, "again");
+    job = syn_doc_reparse_begin(doc, d.text, d.len);
+    CHECK(job != NULL);
+    CHECK_EQ_INT(syn_doc_reparse(doc, d.text, d.len), 0);
+    CHECK(same_tree_as_fresh(doc, &d));
+    bg_run(job);
+    CHECK(!syn_doc_reparse_end(job));
+    syn_parse_job_free(job);
+    CHECK(same_tree_as_fresh(doc, &d));
+
+    /* 4. The document may go while its job is out (closed, or its tree evicted): the job
+     * ends alone and frees the parser it borrowed (the sanitizer run checks for leaks). */
+    bg_edit(doc, &d, 0, 0, "# header\n");
+    job = syn_doc_reparse_begin(doc, d.text, d.len);
+    CHECK(job != NULL);
+    syn_doc_free(doc);
+    bg_run(job);
+    CHECK(!syn_doc_reparse_end(job));
+    syn_parse_job_free(job);
+
+    /* 5. Small documents always parse in place. */
+    struct syn_doc *small = syn_doc_new(py, "def g():\n    pass\n", 18);
+    CHECK(!syn_doc_reparse_is_slow(small));
+    syn_doc_free(small);
+    free(d.text);
+}
+
 #define TESTS(X) X(test_table) X(test_samples) X(test_situation_and_shape) \
-    X(test_incremental) X(test_incremental_analysis) X(test_hostile)
+    X(test_incremental) X(test_incremental_analysis) X(test_hostile) X(test_background_reparse)
 CHECK_MAIN(TESTS)
