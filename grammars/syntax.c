@@ -581,6 +581,14 @@ bool syn_doc_reparse_is_slow(const struct syn_doc *doc)
     return doc && doc->len >= SYN_BACKGROUND_MIN_BYTES && doc->parses_slowly;
 }
 
+void syn_doc_set_text(struct syn_doc *doc, const char *text, size_t len)
+{
+    if (doc) {
+        set_text(doc, text, len);
+        index_clear(&doc->idx);
+    }
+}
+
 struct syn_parse_job *syn_doc_reparse_begin(struct syn_doc *doc, const char *text, size_t len)
 {
     if (!doc || !doc->parser || !doc->tree || doc->job || doc->skip || !within_caps(text, len))

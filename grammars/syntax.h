@@ -64,6 +64,9 @@ int syn_doc_reparse(struct syn_doc *doc, const char *text, size_t len);
  * is allowed: end then installs nothing. A syn_doc_reparse while a job is out parses with a
  * parser of its own and makes the job's result void. */
 struct syn_parse_job;
+/* Edits came in while a job is out: hand the document their text without parsing, so that
+ * the edited tree and the text it is read with agree until a reparse catches up. */
+void syn_doc_set_text(struct syn_doc *doc, const char *text, size_t len);
 struct syn_parse_job *syn_doc_reparse_begin(struct syn_doc *doc, const char *text, size_t len);
 void syn_parse_job_run(struct syn_parse_job *job);
 bool syn_doc_reparse_end(struct syn_parse_job *job);

@@ -310,8 +310,17 @@ static struct syn_doc *reopen_evicted(struct doc *d)
 
 struct syn_doc *doc_syntax(struct doc *d)
 {
-    if (!reopen_evicted(d) || !d->syntax_stale || d->reparse_job)
-        return d->syntax; /* current, or its reparse is out: the edited tree answers */
+    if (!reopen_evicted(d) || !d->syntax_stale)
+        return d->syntax;
+    if (d->reparse_job) {
+        /* Its reparse is out: the edited tree answers, read with the current text (the job
+         * started again when it is back). */
+        if (d->syntax_text_seen != d->edit_count) {
+            syntax_glue_set_text(d->syntax, d->text.data, d->text.len);
+            d->syntax_text_seen = d->edit_count;
+        }
+        return d->syntax;
+    }
     if (d->store->loop && syn_doc_reparse_is_slow(d->syntax)) {
         start_background_reparse(d);
         if (d->reparse_job)

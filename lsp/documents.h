@@ -37,6 +37,7 @@ struct doc {
     struct syn_doc *syntax;
     struct syntax_glue_job *reparse_job; /* a background reparse is out (big documents) */
     bool syntax_stale;
+    uint64_t syntax_text_seen; /* edit_count whose text the syntax holds while a job is out */
     bool syntax_evicted;    /* the tree was dropped to bound memory; rebuilt on demand */
     uint64_t syntax_used;   /* docstore tick of the last doc_syntax() */
     struct syn_def *defs;   /* definitions sorted by name, cached for other documents' */

@@ -161,6 +161,11 @@ struct syntax_glue_job *syntax_glue_reparse_background(uv_loop_t *loop, struct s
     return g;
 }
 
+void syntax_glue_set_text(struct syn_doc *syn, const char *text, size_t len)
+{
+    syn_doc_set_text(syn, text, len);
+}
+
 void syntax_glue_job_forget(struct syntax_glue_job *job)
 {
     if (job) {

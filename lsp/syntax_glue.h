@@ -48,6 +48,8 @@ struct syntax_glue_job *syntax_glue_reparse_background(uv_loop_t *loop, struct s
                                                        const char *text, size_t len,
                                                        void (*done)(void *ud, bool installed),
                                                        void *ud);
+/* While a background reparse is out, later edits' text goes to the syntax this way. */
+void syntax_glue_set_text(struct syn_doc *syn, const char *text, size_t len);
 /* The owner of ud is going away: done will not be called. */
 void syntax_glue_job_forget(struct syntax_glue_job *job);
 
