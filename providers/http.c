@@ -9,12 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "base.h"
 
 #define HTTP_MAX_HEADER_BYTES (64 * 1024)
+/* Finished easy handles kept for the next transfers: creating and configuring one costs more
+ * than the rest of a request on a warm connection. Two attempts run at once at most. */
+#define HTTP_IDLE_HANDLES 4
 
 struct http_headers {
     char **names;
@@ -24,12 +28,17 @@ struct http_headers {
     size_t bytes;
 };
 
-/* One socket curl asked us to watch. Owned by the engine's socket map (curl_multi_assign);
- * freed in the poll handle's close callback. */
+/* One socket curl opened and asked us to watch. It lives as long as the socket, not as long as
+ * curl's interest: a kept-alive connection goes idle (CURL_POLL_REMOVE) after every response and
+ * is watched again by the next request, and re-creating the poll handle each time costs four
+ * system calls. On the engine's list from the first watch until curl closes the socket
+ * (close_socket_cb); freed in the poll handle's close callback. */
 struct sock_ctx {
     uv_poll_t poll;
     curl_socket_t fd;
+    int events;              /* what the poll handle watches now; 0 when stopped */
     struct http_engine *eng;
+    struct sock_ctx *next;
 };
 
 enum xfer_state {
@@ -65,13 +74,18 @@ struct http_transfer {
 
 struct http_engine {
     uv_loop_t *loop;
-    CURLM *multi;
+    CURLM *multi;         /* NULL until the first transfer or warm-up (engine_ready) */
     uv_timer_t curl_timer;
+    uv_check_t warm;      /* http_engine_warm_up: ready the engine after the loop's I/O phase */
+    int open_handles;     /* curl_timer and warm: the engine is freed when both closed */
     int in_curl;          /* > 0 while curl_multi_socket_action runs (user callbacks inside) */
     bool closing;
     size_t active;
     char *noproxy;
     struct http_transfer *live;
+    struct sock_ctx *socks;
+    CURL *idle[HTTP_IDLE_HANDLES];
+    size_t n_idle;
 };
 
 static const char *const result_names[] = {
@@ -169,6 +183,8 @@ static void unlink_transfer(struct http_engine *eng, struct http_transfer *t)
     t->prev = t->next = NULL;
 }
 
+static void easy_keep(struct http_engine *eng, CURL *e);
+
 static void transfer_close_cb(uv_handle_t *h)
 {
     struct http_transfer *t = h->data;
@@ -186,7 +202,7 @@ static void transfer_release(struct http_transfer *t)
         curl_multi_remove_handle(eng->multi, t->easy);
     t->state = XF_DONE;
     unlink_transfer(eng, t);
-    curl_easy_cleanup(t->easy);
+    easy_keep(eng, t->easy);
     t->easy = NULL;
     curl_slist_free_all(t->req_headers);
     t->req_headers = NULL;
@@ -472,17 +488,37 @@ static void sock_close_cb(uv_handle_t *h)
     free(h->data);
 }
 
+static struct sock_ctx **sock_ref(struct http_engine *eng, curl_socket_t fd)
+{
+    struct sock_ctx **pp = &eng->socks;
+    while (*pp && (*pp)->fd != fd)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static void sock_watch(struct sock_ctx *sc, int events)
+{
+    if (events == sc->events)
+        return;
+    if (events)
+        uv_poll_start(&sc->poll, events, poll_cb);
+    else
+        uv_poll_stop(&sc->poll);
+    sc->events = events;
+}
+
 static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     struct http_engine *eng = userp;
     struct sock_ctx *sc = socketp;
     (void)easy;
+    if (!sc)
+        sc = *sock_ref(eng, fd); /* watched before, then idle in the pool */
     if (what == CURL_POLL_REMOVE) {
-        if (sc) {
-            uv_poll_stop(&sc->poll);
-            uv_close((uv_handle_t *)&sc->poll, sock_close_cb);
-            curl_multi_assign(eng->multi, fd, NULL);
-        }
+        /* Curl forgets the association itself; the handle waits for the socket's next use or
+         * its close. */
+        if (sc)
+            sock_watch(sc, 0);
         return 0;
     }
     if (!sc) {
@@ -494,15 +530,32 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
             return -1;
         }
         sc->poll.data = sc;
-        curl_multi_assign(eng->multi, fd, sc);
+        sc->next = eng->socks;
+        eng->socks = sc;
     }
+    if (!socketp)
+        curl_multi_assign(eng->multi, fd, sc);
     int events = 0;
     if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
         events |= UV_READABLE;
     if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
         events |= UV_WRITABLE;
-    uv_poll_start(&sc->poll, events, poll_cb);
+    sock_watch(sc, events);
     return 0;
+}
+
+/* Curl closes every socket it opened through here (CURLOPT_CLOSESOCKETFUNCTION): the poll handle
+ * goes first, while the descriptor still names the socket it watched. */
+static int close_socket_cb(void *clientp, curl_socket_t fd)
+{
+    struct http_engine *eng = clientp;
+    struct sock_ctx **pp = sock_ref(eng, fd);
+    struct sock_ctx *sc = *pp;
+    if (sc) {
+        *pp = sc->next;
+        uv_close((uv_handle_t *)&sc->poll, sock_close_cb);
+    }
+    return close(fd);
 }
 
 static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
@@ -536,32 +589,61 @@ static char *build_noproxy(void)
     return xstrdup("localhost,127.0.0.1,::1");
 }
 
-struct http_engine *http_engine_new(uv_loop_t *loop)
+/* The curl side of the engine, made on first need: curl_global_init (OpenSSL's set-up) and the
+ * multi handle take about 2 ms, which a server answering `initialize` should not wait for. */
+static void engine_ready(struct http_engine *eng)
 {
+    if (eng->multi)
+        return;
     if (!curl_ready) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         curl_ready = true;
     }
-    struct http_engine *eng = xcalloc(1, sizeof(*eng));
-    eng->loop = loop;
     eng->multi = curl_multi_init();
     if (!eng->multi) {
         LOG_E("http", "curl_multi_init failed");
         abort();
     }
-    uv_timer_init(loop, &eng->curl_timer);
-    eng->curl_timer.data = eng;
-    eng->noproxy = build_noproxy();
     curl_multi_setopt(eng->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
     curl_multi_setopt(eng->multi, CURLMOPT_SOCKETDATA, eng);
     curl_multi_setopt(eng->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
     curl_multi_setopt(eng->multi, CURLMOPT_TIMERDATA, eng);
+    /* The loop's clock stood still meanwhile; a transfer started now counts its deadlines from
+     * uv_now, which must not be those milliseconds behind. */
+    uv_update_time(eng->loop);
+}
+
+struct http_engine *http_engine_new(uv_loop_t *loop)
+{
+    struct http_engine *eng = xcalloc(1, sizeof(*eng));
+    eng->loop = loop;
+    uv_timer_init(loop, &eng->curl_timer);
+    eng->curl_timer.data = eng;
+    uv_check_init(loop, &eng->warm);
+    eng->warm.data = eng;
+    eng->open_handles = 2;
+    eng->noproxy = build_noproxy();
     return eng;
+}
+
+static void warm_cb(uv_check_t *check)
+{
+    struct http_engine *eng = check->data;
+    uv_check_stop(check);
+    engine_ready(eng);
+}
+
+void http_engine_warm_up(struct http_engine *eng)
+{
+    if (eng && !eng->multi && !eng->closing)
+        uv_check_start(&eng->warm, warm_cb);
 }
 
 static void engine_close_cb(uv_handle_t *h)
 {
     struct http_engine *eng = h->data;
+    if (--eng->open_handles > 0)
+        return;
     free(eng->noproxy);
     free(eng);
 }
@@ -576,12 +658,99 @@ void http_engine_free(struct http_engine *eng)
         transfer_release(t);
     }
     eng->active = 0;
-    /* Closes the pooled connections; their sockets come back through socket_cb as REMOVE. */
-    curl_multi_cleanup(eng->multi);
+    while (eng->n_idle)
+        curl_easy_cleanup(eng->idle[--eng->n_idle]);
+    /* Closes the pooled connections; their sockets come back through close_socket_cb. */
+    if (eng->multi)
+        curl_multi_cleanup(eng->multi);
     eng->multi = NULL;
+    /* Sockets curl never reported closed (none are expected) still hold a poll handle. */
+    while (eng->socks) {
+        struct sock_ctx *sc = eng->socks;
+        eng->socks = sc->next;
+        uv_close((uv_handle_t *)&sc->poll, sock_close_cb);
+    }
     eng->closing = true;
     uv_timer_stop(&eng->curl_timer);
     uv_close((uv_handle_t *)&eng->curl_timer, engine_close_cb);
+    uv_close((uv_handle_t *)&eng->warm, engine_close_cb);
+}
+
+/* A new easy handle with the options every transfer shares. NULL when curl fails. */
+static CURL *easy_new(struct http_engine *eng)
+{
+    CURL *e = curl_easy_init();
+    if (!e)
+        return NULL;
+    int bad = 0;
+    bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    bad |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+    bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+    bad |= curl_easy_setopt(e, CURLOPT_NOPROXY, eng->noproxy);
+    bad |= curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    bad |= curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket_cb);
+    bad |= curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, eng);
+    if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)
+        LOG_D("http", "CURLOPT_PROTOCOLS_STR unsupported");
+    if (bad) {
+        curl_easy_cleanup(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* An easy handle for a request: a kept one if any, else a new one. */
+static CURL *easy_take(struct http_engine *eng)
+{
+    if (eng->n_idle)
+        return eng->idle[--eng->n_idle];
+    return easy_new(eng);
+}
+
+/* Keep a finished handle for the next request, without pointers into the transfer that used it
+ * (its header list and error buffer are freed with it). */
+static void easy_keep(struct http_engine *eng, CURL *e)
+{
+    if (eng->closing || eng->n_idle == HTTP_IDLE_HANDLES) {
+        curl_easy_cleanup(e);
+        return;
+    }
+    curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, NULL);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+    eng->idle[eng->n_idle++] = e;
+}
+
+/* The options that differ between requests. Every one is set each time, to its default when
+ * the request does not ask for it, because the handle may have served another request. */
+static int easy_configure(CURL *e, struct http_transfer *t, const struct http_request *req)
+{
+    int bad = 0;
+    bad |= curl_easy_setopt(e, CURLOPT_URL, req->url);
+    bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)t);
+    bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+    bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                            (long)US_MAX(req->connect_timeout_ms, 0));
+    bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
+    if (req->method == HTTP_POST) {
+        bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        bad |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
+    } else { /* also turns a handle that last sent a POST back to GET, without a body */
+        bad |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    }
+    /* Without this curl waits up to a second for "100 Continue" on larger bodies. */
+    t->req_headers = curl_slist_append(NULL, "Expect:");
+    for (const char *const *h = req->headers; h && *h; h++)
+        t->req_headers = curl_slist_append(t->req_headers, *h);
+    bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->req_headers);
+    return bad;
 }
 
 int http_start(struct http_engine *eng, const struct http_request *req,
@@ -595,6 +764,7 @@ int http_start(struct http_engine *eng, const struct http_request *req,
         return US_EINVAL;
     if (eng->closing)
         return US_ESTATE;
+    engine_ready(eng);
 
     struct http_transfer *t = xcalloc(1, sizeof(*t));
     t->eng = eng;
@@ -605,45 +775,13 @@ int http_start(struct http_engine *eng, const struct http_request *req,
     t->stall_ms = US_MAX(req->stall_timeout_ms, 0);
     t->total_ms = US_MAX(req->total_timeout_ms, 0);
     t->first_byte_us = -1;
-    t->easy = curl_easy_init();
+    t->easy = easy_take(eng);
     if (!t->easy) {
         free(t);
         return US_EIO;
     }
     CURL *e = t->easy;
-    int bad = 0;
-    bad |= curl_easy_setopt(e, CURLOPT_URL, req->url);
-    bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)t);
-    bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    bad |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
-    bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-    bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-    bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-    bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-    bad |= curl_easy_setopt(e, CURLOPT_NOPROXY, eng->noproxy);
-    bad |= curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)
-        LOG_D("http", "CURLOPT_PROTOCOLS_STR unsupported");
-    if (req->connect_timeout_ms > 0)
-        bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_timeout_ms);
-    if (req->max_response_bytes)
-        bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-                                (curl_off_t)req->max_response_bytes);
-    if (req->method == HTTP_POST) {
-        bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        bad |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
-    } else {
-        bad |= curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    }
-    /* Without this curl waits up to a second for "100 Continue" on larger bodies. */
-    t->req_headers = curl_slist_append(NULL, "Expect:");
-    for (const char *const *h = req->headers; h && *h; h++)
-        t->req_headers = curl_slist_append(t->req_headers, *h);
-    bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->req_headers);
-    if (bad) {
+    if (easy_configure(e, t, req) != 0) {
         curl_slist_free_all(t->req_headers);
         curl_easy_cleanup(e);
         free(t);

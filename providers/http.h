@@ -84,8 +84,14 @@ struct http_callbacks {
     void (*on_done)(struct http_transfer *t, void *ud, const struct http_done *done);
 };
 
-/* A new engine on loop. Caller frees with http_engine_free. */
+/* A new engine on loop. Caller frees with http_engine_free. Curl itself is set up on the first
+ * transfer or after http_engine_warm_up, not here. */
 struct http_engine *http_engine_new(uv_loop_t *loop);
+
+/* Set curl up (about 2 ms, most of it OpenSSL) right after the loop's current I/O phase: a
+ * caller that is answering a request gets its answer out first, and the first transfer does
+ * not pay for it. A no-op once set up. */
+void http_engine_warm_up(struct http_engine *eng);
 
 /* Abort every transfer (no callbacks fire) and release the engine. Its libuv handles close
  * asynchronously: run the loop afterwards (uv_run) so their memory is released. Must not be

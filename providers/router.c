@@ -1144,6 +1144,10 @@ void router_configure(struct router *r, const struct us_settings *settings)
     r->providers = next;
     r->n_providers = settings->n_providers;
     schedule_wake(r);
+    /* Curl's set-up waits until a provider can use it, and then for the loop to finish what it
+     * is doing (answering `initialize`, say) rather than for the first completion. */
+    if (r->n_providers > 0)
+        http_engine_warm_up(r->http);
 }
 
 static void wake_close_cb(uv_handle_t *h)

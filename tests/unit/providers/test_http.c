@@ -640,6 +640,102 @@ static void test_tls_verification(void)
     env_done(&e);
 }
 
+/* Run one request to its end; returns its result. */
+static enum http_result run_one(struct env *e, const struct http_request *req)
+{
+    struct rec r;
+    rec_init(&r);
+    CHECK_EQ_INT(http_start(e->eng, req, &rec_cb, &r, NULL), 0);
+    run_until(e, &r.finished, 10000);
+    CHECK_EQ_INT(r.done_calls, 1);
+    sb_release(&r.body);
+    return r.done.result;
+}
+
+static bool request_has_header(json_t *q, const char *name)
+{
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(q, "headers"), i, h) {
+        if (strcasecmp(json_string_value(json_array_get(h, 0)), name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Finished easy handles serve the next requests: nothing of one request (method, body,
+ * headers) may reach the next. */
+static void test_kept_handles_start_clean(void)
+{
+    struct env e;
+    env_init(&e);
+    char url[128];
+    struct http_request first = post(url, sizeof(url), e.f, "/v1/chat/completions");
+    CHECK_EQ_INT(run_one(&e, &first), HTTP_RESULT_OK);
+    static const char *const only_second[] = {"x-only-second: 1", NULL};
+    char url2[128];
+    snprintf(url2, sizeof(url2), "%s/v1/models", e.f->base);
+    struct http_request get = {.method = HTTP_GET, .url = url2, .headers = only_second,
+                               .total_timeout_ms = 10000};
+    run_one(&e, &get);
+    struct http_request third = {.method = HTTP_POST, .url = url, .body = "{\"n\": 3}",
+                                 .body_len = 8, .total_timeout_ms = 10000};
+    CHECK_EQ_INT(run_one(&e, &third), HTTP_RESULT_OK);
+    json_t *s = fake_stats(e.f);
+    json_t *reqs = json_object_get(s, "requests");
+    CHECK_EQ_INT(json_array_size(reqs), 3);
+    json_t *q1 = json_array_get(reqs, 0), *q2 = json_array_get(reqs, 1);
+    json_t *q3 = json_array_get(reqs, 2);
+    CHECK(request_has_header(q1, "x-api-key"));
+    CHECK_EQ_STR(json_string_value(json_object_get(q2, "method")), "GET");
+    CHECK_EQ_STR(json_string_value(json_object_get(q2, "body")), "");
+    CHECK(request_has_header(q2, "x-only-second"));
+    CHECK(!request_has_header(q2, "x-api-key"));
+    CHECK_EQ_STR(json_string_value(json_object_get(q3, "method")), "POST");
+    CHECK_EQ_STR(json_string_value(json_object_get(q3, "body")), "{\"n\": 3}");
+    CHECK(!request_has_header(q3, "x-api-key"));
+    CHECK(!request_has_header(q3, "x-only-second"));
+    json_decref(s);
+    env_done(&e);
+}
+
+/* Connections the server closes after each answer: curl closes every socket (its poll handle
+ * goes with it) and the next request, often on the same descriptor number, is watched anew. */
+static void test_closed_connections_are_watched_anew(void)
+{
+    struct env e;
+    env_init(&e);
+    static const char *const close_hdr[] = {"Connection: close", NULL};
+    char url[128];
+    struct http_request req = post(url, sizeof(url), e.f, "/v1/completions");
+    req.headers = close_hdr;
+    for (int i = 0; i < 20; i++)
+        CHECK_EQ_INT(run_one(&e, &req), HTTP_RESULT_OK);
+    CHECK_EQ_INT(fake_stat_int(e.f, "requests_total"), 20);
+    CHECK_EQ_INT(fake_stat_int(e.f, "connections_accepted"), 20);
+    env_done(&e); /* and every poll handle was closed: uv_loop_close succeeds */
+}
+
+/* Curl is set up lazily: an engine warmed up (or never used) frees cleanly, and a warmed-up one
+ * serves requests. */
+static void test_warm_up_and_unused_engines(void)
+{
+    struct env e;
+    env_init(&e);
+    env_done(&e); /* never used */
+    env_init(&e);
+    http_engine_warm_up(e.eng);
+    http_engine_warm_up(e.eng);
+    uv_run(&e.loop, UV_RUN_NOWAIT);
+    char url[128];
+    struct http_request req = post(url, sizeof(url), e.f, "/v1/completions");
+    CHECK_EQ_INT(run_one(&e, &req), HTTP_RESULT_OK);
+    env_done(&e);
+    env_init(&e);
+    http_engine_warm_up(e.eng);
+    env_done(&e); /* freed before the warm-up ran */
+}
+
 #define TESTS(X)                                                                       \
     X(test_stream_pieces)                                                              \
     X(test_status_and_headers)                                                         \
@@ -657,6 +753,9 @@ static void test_tls_verification(void)
     X(test_start_errors)                                                               \
     X(test_reentrant_start_and_abort)                                                  \
     X(test_engine_free_running)                                                        \
-    X(test_tls_verification)
+    X(test_tls_verification)                                                           \
+    X(test_kept_handles_start_clean)                                                   \
+    X(test_closed_connections_are_watched_anew)                                        \
+    X(test_warm_up_and_unused_engines)
 
 CHECK_MAIN(TESTS)
