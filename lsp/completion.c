@@ -17,7 +17,7 @@
 struct completion_engine {
     struct lsp_server *s;
     struct router *router;
-    struct local_engine *local;
+    struct local_engine *local;  /* made on first use: local_of */
     char *last_signature;        /* of the last status notification */
     char *last_state;            /* "ok" / "degraded" / "offline" at the last notification */
     bool started;                /* `initialized` arrived */
@@ -107,8 +107,16 @@ struct completion_engine *completion_engine_new(struct lsp_server *s)
     struct completion_engine *e = xcalloc(1, sizeof(*e));
     e->s = s;
     e->router = router_new(s->loop, &s->cfg->settings, &router_cbs, e);
-    e->local = local_engine_new(s->loop, &s->cfg->settings);
     return e;
+}
+
+/* The local engine loads its snippet library when made (~2 ms), so it is made once the server
+ * has answered `initialize` (completion_engine_started) or when a request needs it first. */
+static struct local_engine *local_of(struct completion_engine *e)
+{
+    if (!e->local)
+        e->local = local_engine_new(e->s->loop, &e->s->cfg->settings);
+    return e->local;
 }
 
 static void pending_free(struct pending *p);
@@ -134,7 +142,8 @@ void completion_engine_free(struct completion_engine *e)
 void completion_engine_reconfigure(struct completion_engine *e)
 {
     router_configure(e->router, &e->s->cfg->settings);
-    local_engine_configure(e->local, &e->s->cfg->settings);
+    if (e->local) /* else made later with these settings */
+        local_engine_configure(e->local, &e->s->cfg->settings);
     send_status(e, false);
 }
 
@@ -142,13 +151,15 @@ void completion_engine_started(struct completion_engine *e)
 {
     e->started = true;
     send_status(e, true);
+    struct local_engine *local = local_of(e);
     if (e->s->root_path)
-        local_engine_index_workspace(e->local, e->s->root_path);
+        local_engine_index_workspace(local, e->s->root_path);
 }
 
 static void sync_local_doc(struct doc *d, void *ud)
 {
-    /* The word and line models catch up lazily, once per completion, not per keystroke. */
+    /* The word and line models catch up lazily, when a completion consults them, not per
+     * keystroke (and not before an AI request goes out). */
     if (d->local_seen == d->edit_count)
         return;
     d->local_seen = d->edit_count;
@@ -157,7 +168,8 @@ static void sync_local_doc(struct doc *d, void *ud)
 
 void completion_doc_closed(struct completion_engine *e, const char *uri)
 {
-    local_engine_doc_close(e->local, uri);
+    if (e->local) /* else it never saw the document */
+        local_engine_doc_close(e->local, uri);
 }
 
 /* ------------------------------------------------------------------ items */
@@ -284,6 +296,7 @@ static void collect_same_lang(struct doc *o, void *ud)
 static void fill_local_request(struct pending *p, struct doc *d, struct local_request *lr)
 {
     static struct same_lang sl;
+    docstore_each(p->e->s->docs, sync_local_doc, local_of(p->e));
     memset(lr, 0, sizeof(*lr));
     lr->ctx = &p->cc.ctx;
     lr->syntax = d ? doc_syntax(d) : NULL;
@@ -321,7 +334,7 @@ static void reply_inline(struct pending *p, const struct router_answer *a)
         if (d && d->edit_count != p->edit_count)
             d = NULL;
         fill_local_request(p, d, &lr);
-        if (d && local_engine_line(e->local, &lr, &line) && line.len) {
+        if (d && local_engine_line(local_of(e), &lr, &line) && line.len) {
             json_array_append_new(items, inline_item(e, p, line.data, line.len,
                                                      PROV_SOURCE_LINE));
             local_text = line.data;
@@ -413,7 +426,6 @@ static void supersede_others(struct completion_engine *e, struct pending *keep)
 static struct pending *pending_new(struct completion_engine *e, struct lsp_request *req,
                                    struct doc *d, struct lsp_pos pos, bool inline_mode)
 {
-    docstore_each(e->s->docs, sync_local_doc, e->local);
     struct pending *p = xcalloc(1, sizeof(*p));
     p->e = e;
     p->req = req;
@@ -474,7 +486,7 @@ void lsp_on_completion(struct lsp_server *s, struct lsp_request *req, json_t *pa
     req->cancel_ud = p;
     struct local_request lr;
     fill_local_request(p, d, &lr);
-    p->n_local = local_engine_complete(e->local, &lr, &p->local_items, POPUP_MAX_LOCAL);
+    p->n_local = local_engine_complete(local_of(e), &lr, &p->local_items, POPUP_MAX_LOCAL);
 
     struct router_answer hit;
     int budget = s->cfg->settings.completion.popup_budget_ms;
