@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adapter_json.h"
 #include "methods.h"
 #include "rpc.h"
 #include "server_int.h"
@@ -40,12 +41,13 @@ static const struct method_row *find_method(const char *name)
 
 static void send_json(struct lsp_server *s, json_t *msg)
 {
-    char *text = json_dumps(msg, JSON_COMPACT);
+    size_t len;
+    char *text = prov_json_dumps(msg, JSON_COMPACT, &len);
     json_decref(msg);
     if (!text)
         return;
     if (s->tr)
-        transport_send(s->tr, text, strlen(text));
+        transport_send(s->tr, text, len);
     free(text);
 }
 

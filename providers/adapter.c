@@ -332,8 +332,7 @@ int prov__req_fill(struct prov_request *req, char *url, struct prov__headers *h,
     req->headers = h->v;
     h->v = NULL;
     h->n = h->cap = 0;
-    req->body = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
-    req->body_len = req->body ? strlen(req->body) : 0;
+    req->body = prov_json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6), &req->body_len);
     req->stream = stream;
     json_decref(body);
     return 0;
@@ -366,6 +365,130 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
     return need;
+}
+
+/* ---------------------------------------------------------------- serialising */
+
+/* json_dumps writes a string one character at a time through a callback, which made the
+ * request body the second largest cost of a completion. This writes the same bytes (jansson's
+ * compact form: object keys in insertion order, the same escapes, reals through jansson
+ * itself) with runs of plain characters copied at once. */
+
+#define DUMP_MAX_DEPTH 512
+
+static bool dump_string(const char *s, size_t n, struct strbuf *out)
+{
+    sb_addc(out, '"');
+    const unsigned char *u = (const unsigned char *)s;
+    size_t run = 0; /* start of the pending run of characters written as they are */
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        if (c >= 0x80) {
+            size_t k = utf8_seq(u + i, n - i);
+            if (!k)
+                return false; /* jansson refuses to write invalid UTF-8 */
+            i += k;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        sb_add(out, s + run, i - run);
+        switch (c) {
+        case '"': sb_adds(out, "\\\""); break;
+        case '\\': sb_adds(out, "\\\\"); break;
+        case '\b': sb_adds(out, "\\b"); break;
+        case '\f': sb_adds(out, "\\f"); break;
+        case '\n': sb_adds(out, "\\n"); break;
+        case '\r': sb_adds(out, "\\r"); break;
+        case '\t': sb_adds(out, "\\t"); break;
+        default: sb_addf(out, "\\u%04X", (unsigned)c); break;
+        }
+        run = ++i;
+    }
+    sb_add(out, s + run, n - run);
+    sb_addc(out, '"');
+    return true;
+}
+
+static bool dump_value(json_t *j, size_t flags, struct strbuf *out, int depth)
+{
+    if (depth > DUMP_MAX_DEPTH)
+        return false;
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        sb_addc(out, '{');
+        bool first = true;
+        for (void *it = json_object_iter(j); it; it = json_object_iter_next(j, it)) {
+            if (!first)
+                sb_addc(out, ',');
+            first = false;
+            if (!dump_string(json_object_iter_key(it), json_object_iter_key_len(it), out))
+                return false;
+            sb_addc(out, ':');
+            if (!dump_value(json_object_iter_value(it), flags, out, depth + 1))
+                return false;
+        }
+        sb_addc(out, '}');
+        return true;
+    }
+    case JSON_ARRAY: {
+        sb_addc(out, '[');
+        for (size_t i = 0, n = json_array_size(j); i < n; i++) {
+            if (i)
+                sb_addc(out, ',');
+            if (!dump_value(json_array_get(j, i), flags, out, depth + 1))
+                return false;
+        }
+        sb_addc(out, ']');
+        return true;
+    }
+    case JSON_STRING:
+        return dump_string(json_string_value(j), json_string_length(j), out);
+    case JSON_INTEGER:
+        sb_addf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+        return true;
+    case JSON_REAL: {
+        char num[64];
+        size_t n = json_dumpb(j, num, sizeof(num),
+                              JSON_ENCODE_ANY | (flags & JSON_REAL_PRECISION(31)));
+        if (n == 0 || n >= sizeof(num))
+            return false;
+        sb_add(out, num, n);
+        return true;
+    }
+    case JSON_TRUE:
+        sb_adds(out, "true");
+        return true;
+    case JSON_FALSE:
+        sb_adds(out, "false");
+        return true;
+    case JSON_NULL:
+        sb_adds(out, "null");
+        return true;
+    }
+    return false;
+}
+
+char *prov_json_dumps(json_t *j, size_t flags, size_t *len)
+{
+    if ((!json_is_object(j) && !json_is_array(j)) ||
+        (flags & ~(size_t)(JSON_COMPACT | JSON_REAL_PRECISION(31)))) {
+        char *s = json_dumps(j, flags);
+        *len = s ? strlen(s) : 0;
+        return s;
+    }
+    struct strbuf out;
+    sb_init(&out);
+    if (!dump_value(j, flags, &out, 0)) {
+        sb_release(&out);
+        /* Past what this writer covers (or unwritable): jansson decides. */
+        char *s = json_dumps(j, flags);
+        *len = s ? strlen(s) : 0;
+        return s;
+    }
+    return sb_detach(&out, len);
 }
 
 json_t *prov__jstr(const char *s, size_t len)
@@ -536,6 +659,409 @@ json_t *prov__event_json(struct prov__stream *s, const char *data, size_t len)
     return j;
 }
 
+/* ---------------------------------------------------------------- OpenAI chunks, fast path */
+
+/* Every text delta of an OpenAI-shaped stream is a small JSON object, and building a jansson
+ * tree for each (a hash table per object, an allocation per value) was the largest cost of a
+ * completion on a warm connection. This scanner reads the few fields the decoder needs straight
+ * from the bytes. It accepts only input whose meaning it is sure of, the same as jansson's:
+ * well-formed JSON with integers of at most 18 digits, no real numbers, keys without escapes,
+ * each field of interest at most once, no \u0000, valid UTF-8, shallow nesting, and a null or
+ * absent "error". Anything else (errors included) is left to the jansson decoder, so what a
+ * stream means never depends on which path read it. */
+
+#define OAI_SCAN_MAX_DEPTH 32
+
+struct oai_span {
+    const char *p; /* between the quotes, undecoded */
+    size_t n;
+    bool escaped;  /* holds a backslash escape */
+    bool seen;     /* the key appeared (whatever its value) */
+    bool is_str;   /* its value is a string: p/n are valid */
+};
+
+struct oai_scan {
+    const char *p, *end;
+    int depth;
+    bool choices_seen, delta_seen, message_seen;
+    struct oai_span content, text, message_content, finish;
+};
+
+static void scan_ws(struct oai_scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9' ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* A \u escape at p (pointing at the 'u'): the code point, or -1 for what the fast path leaves
+ * to jansson (U+0000, lone or reversed surrogates, bad hex). *len is what it spans. */
+static long scan_u_escape(const char *p, const char *end, size_t *len)
+{
+    if (end - p < 5)
+        return -1;
+    int hi = hex4(p + 1);
+    if (hi <= 0 || (hi >= 0xDC00 && hi <= 0xDFFF))
+        return -1;
+    *len = 5;
+    if (hi < 0xD800 || hi > 0xDBFF)
+        return hi;
+    if (end - p < 11 || p[5] != '\\' || p[6] != 'u')
+        return -1;
+    int lo = hex4(p + 7);
+    if (lo < 0xDC00 || lo > 0xDFFF)
+        return -1;
+    *len = 11;
+    return 0x10000 + (((long)hi - 0xD800) << 10) + (lo - 0xDC00);
+}
+
+/* A string at s->p (the opening quote); fills out (may be NULL) and moves past the close. */
+static bool scan_string(struct oai_scan *s, struct oai_span *out)
+{
+    const char *p = s->p + 1;
+    bool escaped = false;
+    while (p < s->end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            if (out) {
+                out->p = s->p + 1;
+                out->n = (size_t)(p - out->p);
+                out->escaped = escaped;
+                out->is_str = true;
+            }
+            s->p = p + 1;
+            return true;
+        }
+        if (c == '\\') {
+            if (p + 1 >= s->end)
+                return false;
+            char e = p[1];
+            escaped = true;
+            if (e == 'u') {
+                size_t len;
+                if (scan_u_escape(p + 1, s->end, &len) < 0)
+                    return false;
+                p += 1 + len;
+            } else if (e && strchr("\"\\/bfnrt", e)) {
+                p += 2;
+            } else {
+                return false;
+            }
+        } else if (c < 0x20) {
+            return false;
+        } else if (c < 0x80) {
+            p++;
+        } else {
+            size_t k = utf8_seq((const unsigned char *)p, (size_t)(s->end - p));
+            if (!k)
+                return false;
+            p += k;
+        }
+    }
+    return false;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* An integer jansson reads as such and without overflow; real numbers are left to jansson. */
+static bool scan_integer(struct oai_scan *s)
+{
+    const char *p = s->p;
+    if (p < s->end && *p == '-')
+        p++;
+    const char *digits = p;
+    while (p < s->end && is_digit(*p))
+        p++;
+    size_t n = (size_t)(p - digits);
+    if (n == 0 || n > 18 || (n > 1 && digits[0] == '0'))
+        return false;
+    if (p < s->end && (*p == '.' || *p == 'e' || *p == 'E'))
+        return false;
+    s->p = p;
+    return true;
+}
+
+static bool scan_word(struct oai_scan *s, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+        return false;
+    const char *after = s->p + n;
+    if (after < s->end && ((*after >= 'a' && *after <= 'z') || (*after >= 'A' && *after <= 'Z')))
+        return false;
+    s->p = after;
+    return true;
+}
+
+typedef bool (*scan_member_fn)(struct oai_scan *s, const char *key, size_t klen);
+
+static bool scan_value(struct oai_scan *s);
+
+static bool scan_object(struct oai_scan *s, scan_member_fn member)
+{
+    if (++s->depth > OAI_SCAN_MAX_DEPTH)
+        return false;
+    s->p++; /* '{' */
+    scan_ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        s->depth--;
+        return true;
+    }
+    for (;;) {
+        struct oai_span key = {0};
+        if (s->p >= s->end || *s->p != '"' || !scan_string(s, &key) || key.escaped)
+            return false;
+        scan_ws(s);
+        if (s->p >= s->end || *s->p != ':')
+            return false;
+        s->p++;
+        scan_ws(s);
+        if (!(member ? member(s, key.p, key.n) : scan_value(s)))
+            return false;
+        scan_ws(s);
+        if (s->p >= s->end)
+            return false;
+        if (*s->p == '}') {
+            s->p++;
+            s->depth--;
+            return true;
+        }
+        if (*s->p != ',')
+            return false;
+        s->p++;
+        scan_ws(s);
+    }
+}
+
+/* An array; the first element goes to first (NULL: any value), the rest are only checked. */
+static bool scan_array(struct oai_scan *s, bool (*first)(struct oai_scan *s))
+{
+    if (++s->depth > OAI_SCAN_MAX_DEPTH)
+        return false;
+    s->p++; /* '[' */
+    scan_ws(s);
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        s->depth--;
+        return true;
+    }
+    for (bool is_first = true;; is_first = false) {
+        if (!(is_first && first ? first(s) : scan_value(s)))
+            return false;
+        scan_ws(s);
+        if (s->p >= s->end)
+            return false;
+        if (*s->p == ']') {
+            s->p++;
+            s->depth--;
+            return true;
+        }
+        if (*s->p != ',')
+            return false;
+        s->p++;
+        scan_ws(s);
+    }
+}
+
+static bool scan_value(struct oai_scan *s)
+{
+    if (s->p >= s->end)
+        return false;
+    switch (*s->p) {
+    case '{':
+        return scan_object(s, NULL);
+    case '[':
+        return scan_array(s, NULL);
+    case '"':
+        return scan_string(s, NULL);
+    case 't':
+        return scan_word(s, "true");
+    case 'f':
+        return scan_word(s, "false");
+    case 'n':
+        return scan_word(s, "null");
+    default:
+        return scan_integer(s);
+    }
+}
+
+static bool key_is(const char *key, size_t klen, const char *name)
+{
+    return strlen(name) == klen && memcmp(key, name, klen) == 0;
+}
+
+/* A field of interest: a string is recorded; any other value counts as absent, as
+ * json_string_value would see it. Twice is left to jansson (the last one wins there). */
+static bool scan_field(struct oai_scan *s, struct oai_span *f)
+{
+    if (f->seen)
+        return false;
+    f->seen = true;
+    if (s->p < s->end && *s->p == '"')
+        return scan_string(s, f);
+    return scan_value(s);
+}
+
+static bool scan_content_member(struct oai_scan *s, struct oai_span *f, const char *key,
+                                size_t klen)
+{
+    return key_is(key, klen, "content") ? scan_field(s, f) : scan_value(s);
+}
+
+static bool delta_member(struct oai_scan *s, const char *key, size_t klen)
+{
+    return scan_content_member(s, &s->content, key, klen);
+}
+
+static bool message_member(struct oai_scan *s, const char *key, size_t klen)
+{
+    return scan_content_member(s, &s->message_content, key, klen);
+}
+
+/* "delta" or "message": an object holding "content", or anything else (no text from it). */
+static bool scan_holder(struct oai_scan *s, bool *seen, scan_member_fn member)
+{
+    if (*seen)
+        return false;
+    *seen = true;
+    if (s->p < s->end && *s->p == '{')
+        return scan_object(s, member);
+    return scan_value(s);
+}
+
+static bool choice_member(struct oai_scan *s, const char *key, size_t klen)
+{
+    if (key_is(key, klen, "delta"))
+        return scan_holder(s, &s->delta_seen, delta_member);
+    if (key_is(key, klen, "message"))
+        return scan_holder(s, &s->message_seen, message_member);
+    if (key_is(key, klen, "text"))
+        return scan_field(s, &s->text);
+    if (key_is(key, klen, "finish_reason"))
+        return scan_field(s, &s->finish);
+    return scan_value(s);
+}
+
+static bool first_choice(struct oai_scan *s)
+{
+    if (s->p < s->end && *s->p == '{')
+        return scan_object(s, choice_member);
+    return scan_value(s); /* not an object: no text, no finish reason */
+}
+
+static bool chunk_member(struct oai_scan *s, const char *key, size_t klen)
+{
+    if (key_is(key, klen, "error"))
+        return scan_word(s, "null"); /* a real error is jansson's to read */
+    if (key_is(key, klen, "choices")) {
+        if (s->choices_seen)
+            return false;
+        s->choices_seen = true;
+        if (s->p < s->end && *s->p == '[')
+            return scan_array(s, first_choice);
+    }
+    return scan_value(s);
+}
+
+/* Append a scanned string, escapes decoded, to sb. */
+static void span_decode(const struct oai_span *f, struct strbuf *sb)
+{
+    if (!f->escaped) {
+        sb_add(sb, f->p, f->n);
+        return;
+    }
+    const char *p = f->p, *end = f->p + f->n;
+    while (p < end) {
+        const char *bs = memchr(p, '\\', (size_t)(end - p));
+        if (!bs) {
+            sb_add(sb, p, (size_t)(end - p));
+            break;
+        }
+        sb_add(sb, p, (size_t)(bs - p));
+        char e = bs[1];
+        if (e == 'u') {
+            size_t len = 0;
+            long cp = scan_u_escape(bs + 1, end, &len);
+            char u[4];
+            size_t n;
+            if (cp < 0x80) {
+                u[0] = (char)cp, n = 1;
+            } else if (cp < 0x800) {
+                u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+            } else if (cp < 0x10000) {
+                u[0] = (char)(0xE0 | (cp >> 12)), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+            } else {
+                u[0] = (char)(0xF0 | (cp >> 18)), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+                u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F));
+                n = 4;
+            }
+            sb_add(sb, u, n);
+            p = bs + 1 + len;
+            continue;
+        }
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        sb_addc(sb, to[strchr(from, e) - from]);
+        p = bs + 2;
+    }
+}
+
+int prov__openai_event_fast(struct prov__stream *s, const char *data, size_t len)
+{
+    struct oai_scan sc;
+    memset(&sc, 0, sizeof(sc));
+    sc.p = data;
+    sc.end = data + len;
+    scan_ws(&sc);
+    if (sc.p >= sc.end || *sc.p != '{' || !scan_object(&sc, chunk_member))
+        return -2;
+    scan_ws(&sc);
+    if (sc.p != sc.end)
+        return -2;
+    const struct oai_span *t = sc.content.is_str ? &sc.content
+                             : sc.text.is_str ? &sc.text
+                             : sc.message_content.is_str ? &sc.message_content : NULL;
+    if (t)
+        span_decode(t, s->text);
+    if (!sc.finish.is_str)
+        return 0;
+    bool is_error;
+    if (sc.finish.escaped) {
+        struct strbuf fr;
+        sb_init(&fr);
+        span_decode(&sc.finish, &fr);
+        is_error = strcmp(fr.data, "error") == 0;
+        sb_release(&fr);
+    } else {
+        is_error = sc.finish.n == 5 && memcmp(sc.finish.p, "error", 5) == 0;
+    }
+    if (is_error) {
+        prov__outcome_set(s->out, PROV_OUT_STREAM_ERROR, 0, "in-stream error: finish_reason "
+                                                            "\"error\"");
+        return -1;
+    }
+    s->finished = true;
+    return 0;
+}
+
 /* OpenAI-shaped chunks: chat deltas (choices[0].delta.content) or legacy completions
  * (choices[0].text); `data: [DONE]` ends the stream; a top-level "error" is in-band. */
 int prov__openai_event(struct prov__stream *s, const char *event, const char *data, size_t len)
@@ -543,10 +1069,13 @@ int prov__openai_event(struct prov__stream *s, const char *event, const char *da
     (void)event;
     if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
         return 1;
+    int rc = prov__openai_event_fast(s, data, len);
+    if (rc != -2)
+        return rc;
     json_t *j = prov__event_json(s, data, len);
     if (!j)
         return -1;
-    int rc = 0;
+    rc = 0;
     json_t *err = json_object_get(j, "error");
     if (err && !json_is_null(err)) {
         prov__inband_error(err, s->out);
