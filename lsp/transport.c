@@ -187,14 +187,33 @@ static void write_cb(uv_write_t *req, int status)
     maybe_free(t);
 }
 
+/* Write what the pipe takes now, without a write request: a queued request's callback costs a
+ * turn of the loop after every answer. Returns the bytes written (all, some or none). */
+static size_t write_now(struct transport *t, const char *header, size_t hl, const char *body,
+                        size_t len)
+{
+    if (!t->out_is_stream || t->pending)
+        return 0; /* files are written below; queued bytes go first */
+    uv_buf_t bufs[2] = {uv_buf_init((char *)header, (unsigned)hl),
+                        uv_buf_init((char *)body, (unsigned)len)};
+    int n = uv_try_write(&t->out.stream, bufs, 2);
+    return n > 0 ? (size_t)n : 0; /* an error shows again, and is reported, in uv_write */
+}
+
 void transport_send(struct transport *t, const char *body, size_t len)
 {
     char header[64];
     int hl = snprintf(header, sizeof(header), "Content-Length: %zu\r\n\r\n", len);
-    struct write_req *w = xmalloc(sizeof(*w) + (size_t)hl + len);
-    memcpy(w->data, header, (size_t)hl);
-    memcpy(w->data + hl, body, len);
-    w->len = (size_t)hl + len;
+    size_t done = write_now(t, header, (size_t)hl, body, len);
+    if (done == (size_t)hl + len)
+        return;
+    /* The rest waits in a write request: the header's unwritten part, then the body's. */
+    size_t head_left = done < (size_t)hl ? (size_t)hl - done : 0;
+    size_t body_from = done > (size_t)hl ? done - (size_t)hl : 0;
+    struct write_req *w = xmalloc(sizeof(*w) + head_left + len - body_from);
+    memcpy(w->data, header + (size_t)hl - head_left, head_left);
+    memcpy(w->data + head_left, body + body_from, len - body_from);
+    w->len = head_left + len - body_from;
     w->t = t;
     if (!t->out_is_stream) {
         /* A file or /dev/null never blocks for long; write synchronously. */
