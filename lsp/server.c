@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "adapter_json.h"
 #include "methods.h"
 #include "rpc.h"
 #include "server_int.h"
@@ -41,13 +40,12 @@ static const struct method_row *find_method(const char *name)
 
 static void send_json(struct lsp_server *s, json_t *msg)
 {
-    size_t len;
-    char *text = prov_json_dumps(msg, JSON_COMPACT, &len);
+    char *text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
     if (!text)
         return;
     if (s->tr)
-        transport_send(s->tr, text, len);
+        transport_send(s->tr, text, strlen(text));
     free(text);
 }
 

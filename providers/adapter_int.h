@@ -7,7 +7,6 @@
 
 #include <jansson.h>
 
-#include "adapter_json.h"
 #include "provider.h"
 #include "stream.h"
 
@@ -110,9 +109,6 @@ int prov__flat_event(struct prov__stream *s, const char *data, size_t len, const
  * openai, openai-compatible, openrouter and mistral kinds. */
 int prov__openai_event(struct prov__stream *s, const char *event, const char *data,
                        size_t len);
-/* Its fast path, without jansson, for the events it is sure to read as jansson would (see
- * adapter.c); returns -2 for the others. Exposed for the tests that compare the two. */
-int prov__openai_event_fast(struct prov__stream *s, const char *data, size_t len);
 void *prov__openai_stream_new(const struct prov_config *cfg);
 
 /* The body of an OpenAI-shaped chat request (system + user message, stream on); max_field is
