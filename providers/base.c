@@ -104,13 +104,17 @@ void sb_clear(struct strbuf *sb)
     sb->data[0] = 0;
 }
 
+/* Appends in small steps double the storage (amortized O(1)); one append larger than that gets
+ * exactly what it needs, so a buffer filled in one go (a document's text on didOpen) carries no
+ * slack: rounding 23 KB up to 32 KB cost 1 MB over 100 open files. */
 static void sb_grow(struct strbuf *sb, size_t extra)
 {
-    if (sb->len + extra + 1 <= sb->cap)
+    size_t need = sb->len + extra + 1;
+    if (need <= sb->cap)
         return;
-    size_t cap = sb->cap ? sb->cap : 16;
-    while (cap < sb->len + extra + 1)
-        cap *= 2;
+    size_t cap = sb->cap ? sb->cap * 2 : 16;
+    if (cap < need)
+        cap = need;
     sb->data = xrealloc(sb->data, cap);
     sb->cap = cap;
 }
