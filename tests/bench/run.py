@@ -378,15 +378,35 @@ class Bench:
             self.row(S, "  Copilot spawn to initialize response (1 run)",
                      "%.0f ms" % cp["initialize_ms"])
 
+    @staticmethod
+    def rss_split(us):
+        """(private, file-backed) MB: the heap and other private pages, and the pages of the
+        binary and its shared libraries (the latter is mostly what libcurl's dependencies
+        cost, see the exec floor)."""
+        anon = benchlib._status_kb(us.lsp.pid, "RssAnon")
+        files = benchlib._status_kb(us.lsp.pid, "RssFile")
+        return (anon / 1024.0 if anon is not None else None,
+                files / 1024.0 if files is not None else None)
+
+    @staticmethod
+    def fmt_split(split):
+        anon, files = split
+        if anon is None or files is None:
+            return ""
+        return "  [private %.1f, file-backed %.1f]" % (anon, files)
+
     def memory(self):
         res = self.results.setdefault("memory", {})
         S = "2. start-up and memory"
         ndocs, nlines = self.n(100, 10), 1000
         nreq = self.n(10000, 100)
+        # The server returns free heap pages once it has been quiet for 200 ms: readings are
+        # taken after a pause longer than that, as an editor's session has between bursts.
+        quiet = 0.3
         with FakeProvider(mode="healthy", text=SUGGESTION) as fake:
             us = Understudy(self, config([provider("fake", fake.base_url)]))
-            us.lsp.pump(0.3)
-            idle = us.rss_mb()
+            us.lsp.pump(quiet)
+            idle, idle_split = us.rss_mb(), self.rss_split(us)
             # Requests first, on one small document: growth here is per request, not per file.
             doc = Doc(us, "mem")
             t0 = time.perf_counter()
@@ -397,32 +417,59 @@ class Bench:
             req_s = time.perf_counter() - t0
             after = us.rss_mb()
             hwm = benchlib.hwm_mb(us.lsp.pid)
+            after_split = self.rss_split(us)
             t0 = time.perf_counter()
-            for i in range(ndocs):
-                us.open("file:///tmp/understudy-bench/mem/module_%d.py" % i,
-                        python_source(nlines, i))
-            us.lsp.request("understudy/documentText", {"textDocument": {
-                "uri": "file:///tmp/understudy-bench/mem/module_%d.py" % (ndocs - 1)}})
+            uris = ["file:///tmp/understudy-bench/mem/module_%d.py" % i for i in range(ndocs)]
+            for i, uri in enumerate(uris):
+                us.open(uri, python_source(nlines, i))
+            us.lsp.request("understudy/documentText", {"textDocument": {"uri": uris[-1]}})
             open_ms = (time.perf_counter() - t0) * 1000
-            us.lsp.pump(0.3)
-            with_docs = us.rss_mb()
-            # The same round trip as section 1, now with every document open.
+            us.lsp.pump(quiet)
+            with_docs, docs_split = us.rss_mb(), self.rss_split(us)
+            # The same round trip as section 1, now with every document open. The first
+            # request also builds what completions read from other documents (their
+            # definitions, the word index).
             lat = [doc.fresh_inline()[0] for _ in range(self.n(50, 5))]
+            us.lsp.pump(quiet)
+            after_use = us.rss_mb()
+            # Breakdown: the same texts without a grammar (no syntax trees, no definitions),
+            # then nothing open at all.
+            for uri in uris:
+                us.lsp.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+            plain = [uri[:-3] + ".txt" for uri in uris]
+            for i, uri in enumerate(plain):
+                us.open(uri, python_source(nlines, i), language="plaintext")
+            us.lsp.request("understudy/documentText", {"textDocument": {"uri": plain[-1]}})
+            us.lsp.pump(quiet)
+            plain_rss = us.rss_mb()
+            for uri in plain:
+                us.lsp.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+            us.lsp.request("understudy/documentText", {"textDocument": {"uri": doc.uri}})
+            us.lsp.pump(quiet)
+            closed = us.rss_mb()
             us.close()
         text_mb = ndocs * len(python_source(nlines, 0)) / 1e6
         res.update({"idle_rss_mb": idle, "requests": nreq, "after_requests_rss_mb": after,
                     "peak_rss_mb_after_requests": hwm, "requests_per_s": nreq / req_s,
                     "not_served_by_fake": bad, "docs": ndocs, "lines_per_doc": nlines,
                     "docs_text_mb": text_mb, "open_docs_ms": open_ms,
-                    "with_docs_rss_mb": with_docs,
+                    "with_docs_rss_mb": with_docs, "with_docs_after_use_rss_mb": after_use,
+                    "plain_docs_rss_mb": plain_rss, "docs_closed_rss_mb": closed,
+                    "private_file_backed_mb": {"idle": idle_split, "after_requests": after_split,
+                                               "with_docs": docs_split},
                     "inline_with_docs": {"p50_ms": median(lat), "p95_ms": percentile(lat, 95)}})
-        self.row(S, "RSS idle (after initialize, one provider)", "%.1f MB" % idle,
-                 "< 10 MB", idle < 10)
+        self.row(S, "RSS idle (after initialize, one provider)",
+                 "%.1f MB" % idle + self.fmt_split(idle_split), "< 10 MB", idle < 10)
         self.row(S, "RSS after %d inlineCompletion requests" % nreq,
-                 "%.1f MB (peak %.1f MB, %.0f req/s)" % (after, hwm or 0, nreq / req_s))
+                 "%.1f MB (peak %.1f MB, %.0f req/s)" % (after, hwm or 0, nreq / req_s) +
+                 self.fmt_split(after_split))
         self.row(S, "RSS with %d open documents of %d lines (%.1f MB of text)" %
-                 (ndocs, nlines, text_mb), "%.1f MB (opened in %.0f ms)" % (with_docs, open_ms),
-                 "< 20 MB", with_docs < 20)
+                 (ndocs, nlines, text_mb), "%.1f MB (opened in %.0f ms)" % (with_docs, open_ms) +
+                 self.fmt_split(docs_split), "< 20 MB", with_docs < 20)
+        self.row(S, "  after completions read them (definitions, word index)",
+                 "%.1f MB" % after_use)
+        self.row(S, "  the same texts as plain text (no grammar: no trees)", "%.1f MB" % plain_rss)
+        self.row(S, "  all of them closed again", "%.1f MB" % closed)
         self.row(S, "inlineCompletion round trip with those documents open",
                  "p50 %7.3f ms  p95 %7.3f ms" % (median(lat), percentile(lat, 95)))
         cp = self.results.get("roundtrip", {}).get("copilot") or {}
