@@ -171,14 +171,14 @@ static void pad(struct buf *b, const char *lang, size_t target)
         size_t room = target - b->lines;
         int n;
         if (strcmp(lang, "python") == 0) {
-            if (room >= 5)
+            if (room >= 5) /* the block below is 5 lines */
                 n = snprintf(tmp, sizeof(tmp),
                              "def filler_%u(a, b=%u):\n    total = a + b\n    if total > %u:\n"
                              "        return total - a\n    return total * 2\n", k, k, k * 3);
             else
                 n = snprintf(tmp, sizeof(tmp), "FILLER_%u = %u\n", k, k);
         } else {
-            if (room >= 6)
+            if (room >= 7) /* the block below is 7 lines */
                 n = snprintf(tmp, sizeof(tmp),
                              "static int filler_%u(int a, int b)\n{\n    int total = a + b;\n"
                              "    if (total > %u)\n        return total - a;\n"
