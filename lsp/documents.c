@@ -171,12 +171,12 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
     sb_add(&d->text, text, len);
     line_index_build(&d->lines, d->text.data, d->text.len);
     d->store = ds;
-    d->syntax = syntax_glue_open(d->language_id, d->uri, d->text.data, d->text.len);
+    /* No tree until someone needs one: an editor restoring a session opens dozens of buffers
+     * at once, and most are never asked about. */
+    d->syntax = NULL;
     d->syntax_stale = false;
-    d->syntax_evicted = false;
-    d->syntax_used = ++ds->tick;
+    d->syntax_evicted = syntax_glue_has_grammar(d->language_id, d->uri);
     drop_definitions(d);
-    evict_trees(ds, d);
     d->last_edit_ms = us_now_ms();
     d->last_edit_offset = 0;
     d->edit_count++;

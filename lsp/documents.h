@@ -31,14 +31,16 @@ struct doc {
     int64_t version;
     struct strbuf text;
     struct line_index lines;
-    /* NULL when the language has no grammar. Read it through doc_syntax(): edits only mark
-     * the tree stale, and the reparse happens when someone needs the tree, so a burst of
-     * keystrokes costs one parse. */
+    /* NULL when the language has no grammar or no tree is held (syntax_evicted). Read it
+     * through doc_syntax(): a tree is built when first needed, edits only mark it stale, and
+     * the reparse happens when someone needs the tree, so a burst of keystrokes costs one
+     * parse. */
     struct syn_doc *syntax;
     struct syntax_glue_job *reparse_job; /* a background reparse is out (big documents) */
     bool syntax_stale;
     uint64_t syntax_text_seen; /* edit_count whose text the syntax holds while a job is out */
-    bool syntax_evicted;    /* the tree was dropped to bound memory; rebuilt on demand */
+    bool syntax_evicted;    /* no tree held (not built since didOpen, or dropped to bound
+                             * memory) though the language has a grammar; built on demand */
     uint64_t syntax_used;   /* docstore tick of the last doc_syntax() */
     struct syn_def *defs;   /* definitions sorted by name, cached for other documents' */
     size_t n_defs;          /* completions (excerpts); valid while defs_seen == edit_count */

@@ -122,7 +122,7 @@ void lsp_on_did_open(struct lsp_server *s, struct lsp_request *req, json_t *para
                            json_string_value(text), json_string_length(text));
     struct doc *opened = rc == 0 ? docstore_get(s->docs, uri) : NULL;
     if (opened)
-        syntax_glue_warm(s->loop, opened->syntax);
+        syntax_glue_warm(s->loop, opened->language_id, opened->uri);
     if (rc == US_ETOOBIG) {
         char msg[512];
         snprintf(msg, sizeof(msg), "Understudy: %.300s is larger than %u MiB; not tracked.", uri,

@@ -6,12 +6,23 @@
 #include "base.h"
 #include "syntax.h"
 
-struct syn_doc *syntax_glue_open(const char *language_id, const char *uri, const char *text,
-                                 size_t len)
+static const struct lang_info *lang_of(const char *language_id, const char *uri)
 {
     const struct lang_info *lang = lang_for_id(language_id);
     if (!lang && uri)
         lang = lang_for_path(uri); /* editors send odd ids ("plaintext" for a .py scratch) */
+    return lang;
+}
+
+bool syntax_glue_has_grammar(const char *language_id, const char *uri)
+{
+    return lang_of(language_id, uri) != NULL;
+}
+
+struct syn_doc *syntax_glue_open(const char *language_id, const char *uri, const char *text,
+                                 size_t len)
+{
+    const struct lang_info *lang = lang_of(language_id, uri);
     if (!lang)
         return NULL;
     struct syn_doc *syn = syn_doc_new(lang, text, len);
@@ -42,11 +53,11 @@ static void warm_done(uv_work_t *req, int status)
     free(req->data);
 }
 
-void syntax_glue_warm(uv_loop_t *loop, struct syn_doc *syn)
+void syntax_glue_warm(uv_loop_t *loop, const char *language_id, const char *uri)
 {
     static const struct lang_info *requested[64];
     static size_t n_requested;
-    const struct lang_info *lang = syn ? syn_doc_lang(syn) : NULL;
+    const struct lang_info *lang = lang_of(language_id, uri);
     if (!lang)
         return;
     for (size_t i = 0; i < n_requested; i++)

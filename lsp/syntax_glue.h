@@ -21,7 +21,9 @@ struct syn_doc *syntax_glue_open(const char *language_id, const char *uri, const
 void syntax_glue_free(struct syn_doc *syn);
 /* Compile the document language's queries on a libuv worker thread, once per language, so the
  * first completion does not stall the loop. */
-void syntax_glue_warm(uv_loop_t *loop, struct syn_doc *syn);
+void syntax_glue_warm(uv_loop_t *loop, const char *language_id, const char *uri);
+/* True when the document's language (its id, else its file extension) has a grammar. */
+bool syntax_glue_has_grammar(const char *language_id, const char *uri);
 /* The tree as an s-expression (caller frees), or NULL without a tree. */
 char *syntax_glue_sexp(struct syn_doc *syn);
 

@@ -1,0 +1,123 @@
+/* Documents and their trees: a tree is built when first needed (not at didOpen), at most
+ * DOC_MAX_TREES are held, edits keep text and tree in step, and a big file's reparse goes to a
+ * libuv worker while the edited tree answers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "check.h"
+#include "documents.h"
+#include "syntax.h"
+
+static const char small_py[] = "def area(w, h):\n    return w * h\n";
+
+static size_t trees_held(struct docstore *ds, char uris[][64], size_t n)
+{
+    size_t held = 0;
+    for (size_t i = 0; i < n; i++)
+        held += docstore_get(ds, uris[i])->syntax != NULL;
+    return held;
+}
+
+static void trees_built_on_demand(void)
+{
+    struct docstore *ds = docstore_new(0);
+    char uris[3 * DOC_MAX_TREES][64];
+    size_t n = sizeof(uris) / sizeof(uris[0]);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(uris[i], sizeof(uris[i]), "file:///w/m%zu.py", i);
+        CHECK_EQ_INT(docstore_open(ds, uris[i], "python", 1, small_py, strlen(small_py)), 0);
+    }
+    CHECK_EQ_INT(trees_held(ds, uris, n), 0); /* opening parses nothing */
+    struct doc *d = docstore_get(ds, uris[0]);
+    CHECK(d->syntax_evicted);
+    CHECK(doc_syntax(d) != NULL);
+    CHECK(syn_doc_has_tree(d->syntax));
+    for (size_t i = 0; i < n; i++)
+        CHECK(doc_syntax(docstore_get(ds, uris[i])) != NULL);
+    CHECK_EQ_INT(trees_held(ds, uris, n), DOC_MAX_TREES); /* the bound holds */
+    /* A language without a grammar never gets one, and asking is cheap. */
+    CHECK_EQ_INT(docstore_open(ds, "file:///w/notes.txt", "plaintext", 1, "hi", 2), 0);
+    struct doc *t = docstore_get(ds, "file:///w/notes.txt");
+    CHECK(!t->syntax_evicted);
+    CHECK(doc_syntax(t) == NULL);
+    /* The language may come from the extension when the id says nothing. */
+    CHECK_EQ_INT(docstore_open(ds, "file:///w/scratch.py", "plaintext", 1, small_py,
+                               strlen(small_py)), 0);
+    CHECK(doc_syntax(docstore_get(ds, "file:///w/scratch.py")) != NULL);
+    docstore_free(ds);
+}
+
+static void edit(struct docstore *ds, struct doc *d, uint32_t line, uint32_t from, uint32_t to,
+                 const char *text)
+{
+    struct lsp_pos a = {line, from}, b = {line, to};
+    CHECK_EQ_INT(doc_apply_change(ds, d, true, a, b, text, strlen(text), POS_UTF8), 0);
+}
+
+static char *tree_of(const char *text, size_t len)
+{
+    struct syn_doc *fresh = syn_doc_new(lang_for_id("python"), text, len);
+    char *sexp = syn_doc_sexp(fresh);
+    syn_doc_free(fresh);
+    return sexp;
+}
+
+static void big_file_reparsed_on_a_worker(void)
+{
+    syn_set_parse_budget_us(20u * 1000 * 1000);
+    uv_loop_t loop;
+    CHECK_EQ_INT(uv_loop_init(&loop), 0);
+    struct docstore *ds = docstore_new(0);
+    docstore_set_loop(ds, &loop);
+    struct strbuf big;
+    sb_init(&big);
+    for (int i = 0; big.len < 2 * SYN_BACKGROUND_MIN_BYTES; i++)
+        sb_addf(&big, "def f%d(a, b):\n    total = a * b + %d\n    return total\n\n", i, i);
+    CHECK_EQ_INT(docstore_open(ds, "file:///w/big.py", "python", 1, big.data, big.len), 0);
+    struct doc *d = docstore_get(ds, "file:///w/big.py");
+    CHECK(doc_syntax(d) != NULL);
+    /* Whether the first parse counted as slow depends on the machine: make sure it does. */
+    int tries = 0;
+    while (!syn_doc_reparse_is_slow(d->syntax) && tries++ < 20) {
+        edit(ds, d, (uint32_t)d->lines.count - 1, 0, 0, "#\n"); /* at the end */
+        doc_syntax_current(d);
+    }
+    if (!syn_doc_reparse_is_slow(d->syntax)) {
+        fprintf(stderr, "  (this machine parses the big file in under %d us; skipped)\n",
+                SYN_BACKGROUND_PARSE_US);
+        docstore_free(ds);
+        sb_release(&big);
+        uv_loop_close(&loop);
+        return;
+    }
+    edit(ds, d, 1, 4, 9, "sum_");                 /* "total" -> "sum_" on line 2 */
+    CHECK(doc_syntax(d) != NULL);                 /* answers at once ... */
+    CHECK(d->reparse_job != NULL);                /* ... while the reparse is out */
+    edit(ds, d, 1, 4, 8, "acc");                  /* typing goes on meanwhile */
+    CHECK(doc_syntax(d) != NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);                /* the job, then its catch-up job */
+    CHECK(d->reparse_job == NULL);
+    CHECK(!d->syntax_stale);
+    struct syn_stats st;
+    syn_doc_stats(d->syntax, &st);
+    CHECK(st.background_reparses >= 1);
+    char *want = tree_of(d->text.data, d->text.len), *got = syn_doc_sexp(d->syntax);
+    CHECK(want && got && strcmp(want, got) == 0);  /* caught up without being asked */
+    free(want);
+    free(got);
+    /* Closing the document while a job is out: the job ends alone. */
+    edit(ds, d, 1, 4, 7, "total");
+    doc_syntax(d);
+    CHECK(d->reparse_job != NULL);
+    CHECK_EQ_INT(docstore_close(ds, "file:///w/big.py"), 0);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    docstore_free(ds);
+    sb_release(&big);
+    CHECK_EQ_INT(uv_loop_close(&loop), 0);
+}
+
+#define TESTS(X) X(trees_built_on_demand) X(big_file_reparsed_on_a_worker)
+CHECK_MAIN(TESTS)
