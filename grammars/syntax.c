@@ -1883,8 +1883,10 @@ void syn_cursor_release(struct syn_cursor *cur)
 /* ---------------------------------------------------------------- definitions and members */
 
 struct defs_out {
-    struct syn_def *v;
+    struct syn_def *v;   /* names not filled in until defs_finish */
     size_t n, cap;
+    uint32_t *name_len;  /* per definition, capacity cap */
+    size_t name_bytes;   /* sum of name_len + 1 */
     uint32_t *seen;   /* open-addressing set of name_byte + 1 (0 = empty), for dedupe */
     size_t seen_cap;  /* power of two */
 };
@@ -1924,13 +1926,42 @@ static void push_def(struct syn_doc *doc, struct defs_out *o, const struct def_r
 {
     if (seen_before(o, d->name_s))
         return;
+    size_t cap = o->cap;
     grow((void **)&o->v, &o->cap, o->n + 1, sizeof(*o->v));
-    struct syn_def *x = &o->v[o->n++];
-    x->name = syn__strndup(doc->text + d->name_s, d->name_e - d->name_s);
+    if (o->cap != cap)
+        o->name_len = syn__realloc(o->name_len, o->cap * sizeof(*o->name_len));
+    struct syn_def *x = &o->v[o->n];
+    x->name = NULL;
     x->kind = d->kind;
     x->start_byte = d->start;
     x->end_byte = d->end;
     x->name_byte = d->name_s;
+    o->name_len[o->n++] = d->name_e - d->name_s;
+    o->name_bytes += d->name_e - d->name_s + 1;
+}
+
+/* One block for the array and every name after it: a file has thousands of definitions, and
+ * a malloc per name cost more than the names (the server caches them for every open file). */
+static void defs_finish(const struct syn_doc *doc, struct defs_out *o, struct syn_def **out,
+                        size_t *n)
+{
+    size_t array = o->n * sizeof(struct syn_def);
+    char *block = syn__alloc(array + o->name_bytes);
+    struct syn_def *v = (struct syn_def *)(void *)block;
+    char *names = block + array;
+    if (o->n)
+        memcpy(v, o->v, array);
+    for (size_t i = 0; i < o->n; i++) {
+        memcpy(names, doc->text + v[i].name_byte, o->name_len[i]);
+        names[o->name_len[i]] = 0;
+        v[i].name = names;
+        names += o->name_len[i] + 1;
+    }
+    free(o->v);
+    free(o->name_len);
+    free(o->seen);
+    *out = v;
+    *n = o->n;
 }
 
 void syn_doc_definitions(struct syn_doc *doc, struct syn_def **out, size_t *n)
@@ -1941,15 +1972,12 @@ void syn_doc_definitions(struct syn_doc *doc, struct syn_def **out, size_t *n)
         for (size_t i = 0; i < doc->idx.n_defs; i++)
             push_def(doc, &o, &doc->idx.defs[i]);
     }
-    free(o.seen);
-    *out = o.v ? o.v : syn__alloc(sizeof(struct syn_def));
-    *n = o.n;
+    defs_finish(doc, &o, out, n);
 }
 
 void syn_defs_free(struct syn_def *defs, size_t n)
 {
-    for (size_t i = 0; defs && i < n; i++)
-        free(defs[i].name);
+    (void)n; /* names live in the array's block */
     free(defs);
 }
 
@@ -2116,7 +2144,8 @@ void syn_doc_members(struct syn_doc *doc, uint32_t byte, const char *receiver,
             members_of_type(doc, doc->text + t->name_s, t->name_e - t->name_s, &o);
     }
 done:
-    free(o.seen);
-    *out = o.v ? o.v : syn__alloc(sizeof(struct syn_def));
-    *n = o.n;
+    if (doc)
+        defs_finish(doc, &o, out, n);
+    else
+        *out = syn__alloc(sizeof(struct syn_def));
 }
