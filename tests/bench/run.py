@@ -585,7 +585,8 @@ class Bench:
         uri = "file:///tmp/understudy-bench/big.py"
         t0 = time.perf_counter()
         us.open(uri, text)
-        us.lsp.request("understudy/documentText", {"textDocument": {"uri": uri}})
+        # The tree is built when first needed: the first completion pays the full parse.
+        us.completion(uri, 0, 0)
         open_ms = (time.perf_counter() - t0) * 1000
         # Cursor spots: a class name, a member after '.', a local variable.
         spots = []
@@ -627,7 +628,7 @@ class Bench:
         c, i_, e = summarize_runs(comp_runs), summarize_runs(inline_runs), summarize_runs(edit_runs)
         res.update({"lines": lines, "open_ms": open_ms, "completion": c, "inline_local": i_,
                     "edit_then_completion": e, "empty_completion_lists": empty})
-        self.row(S, "open a %d-line file (didOpen + parse, to next answer)" % lines,
+        self.row(S, "open a %d-line file and ask a completion (full parse)" % lines,
                  "%.1f ms" % open_ms)
         self.row(S, "textDocument/completion, no providers", fmt_lat(c, p99=True),
                  "p99 < 5 ms", c["p99_ms"] < 5)
