@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef __GLIBC__
-#include <malloc.h> /* malloc_trim */
-#endif
 
 #include <curl/curl.h>
 #include <uv.h>
@@ -14,6 +11,7 @@
 #include "base.h"
 #include "cli.h"
 #include "config.h"
+#include "heap_upkeep.h"
 #include "server.h"
 #include "syntax.h"
 #include "wrap.h"
@@ -41,80 +39,6 @@ static const char usage[] =
     "                   features and Understudy's completions in one server\n"
     "  --version        print the version\n"
     "  --help           print this help\n";
-
-/* ---- heap upkeep ----
- * glibc gives memory back to the system only from the top of a heap. What closed documents,
- * evicted syntax trees and finished requests free below live data stays resident, and so do
- * the pages of the arena a libuv worker thread filled (compiling a language's queries touches
- * ~1.5 MB and keeps ~0.1 MB of it). malloc_trim returns every whole free page of every arena.
- * It runs once the loop has had nothing to do for HEAP_QUIET_MS, and only when the heap moved
- * since the last trim: it reached a new high (documents opened, a worker's arena) or what is in
- * use fell (documents closed). Free memory that stays put is working memory: a reparse of a
- * 10,000-line file frees and takes back ~10 MB, and trimming that at every pause in typing
- * costs 15-30 ms of madvise plus the page faults of the next reparse (a first version that
- * trimmed every 250 ms of work took the bench's completion p99 from 4-8 to 12-26 ms). A loop
- * that never rests that long (a client that never pauses, a periodic timer) is looked at every
- * HEAP_TRIM_MAX_WAIT_MS. */
-#define HEAP_QUIET_MS 200
-#define HEAP_TRIM_MAX_WAIT_MS 5000
-#define HEAP_TRIM_MIN_CHANGE (1u << 20)
-
-struct heap_upkeep {
-    uv_check_t woke;
-    uv_timer_t trim;
-    uint64_t busy_since;   /* loop time of the first wake-up since the last look */
-    size_t high, in_use;   /* arena bytes before, and bytes in use at, the last trim */
-};
-
-static void heap_trim(uv_timer_t *t)
-{
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
-    struct heap_upkeep *h = t->data;
-    struct mallinfo2 mi = mallinfo2(); /* a walk of the free lists: ~0.05 ms */
-    size_t change = US_MAX((size_t)HEAP_TRIM_MIN_CHANGE, h->in_use / 4);
-    bool higher = mi.arena > h->high + change, fell = mi.uordblks + change < h->in_use;
-    if (mi.fordblks < HEAP_TRIM_MIN_CHANGE || (!higher && !fell))
-        return;
-    uint64_t t0 = us_now_us();
-    malloc_trim(0);
-    h->high = US_MAX(h->high, mi.arena);
-    h->in_use = mi.uordblks;
-    LOG_D("heap", "trim: %zu KiB free, %zu KiB in use, %.3f ms", mi.fordblks >> 10,
-          mi.uordblks >> 10, (double)(us_now_us() - t0) / 1000.0);
-#endif
-}
-
-/* Runs after every poll of the loop: each wake-up pushes the trim back by HEAP_QUIET_MS,
- * except the wake-up for the trim timer itself (due now) and once the wait hit its bound. */
-static void heap_loop_woke(uv_check_t *c)
-{
-    struct heap_upkeep *h = c->data;
-    uint64_t now = uv_now(c->loop);
-    if (!uv_is_active((uv_handle_t *)&h->trim))
-        h->busy_since = now;
-    else if (uv_timer_get_due_in(&h->trim) == 0 || now - h->busy_since >= HEAP_TRIM_MAX_WAIT_MS)
-        return;
-    uv_timer_start(&h->trim, heap_trim, HEAP_QUIET_MS, 0);
-}
-
-/* Neither handle keeps the loop alive. */
-static void heap_upkeep_start(uv_loop_t *loop, struct heap_upkeep *h)
-{
-    uv_check_init(loop, &h->woke);
-    uv_timer_init(loop, &h->trim);
-    h->woke.data = h->trim.data = h;
-    h->high = h->in_use = 0;
-    uv_check_start(&h->woke, heap_loop_woke);
-    uv_unref((uv_handle_t *)&h->woke);
-    uv_unref((uv_handle_t *)&h->trim);
-}
-
-/* h must stay valid until the loop ran the close callbacks. */
-static void heap_upkeep_stop(struct heap_upkeep *h)
-{
-    uv_close((uv_handle_t *)&h->woke, NULL);
-    uv_close((uv_handle_t *)&h->trim, NULL);
-}
 
 static void apply_log_settings(const struct us_settings *st, const char *level_override,
                                const char *file_override)
