@@ -212,8 +212,7 @@ void prov__classify(int status, prov_header_fn header, void *ud, const char *bod
         prov__outcome_set(out, kind, status, "HTTP %d", status);
     out->context_too_long = kind == PROV_OUT_BAD_REQUEST && too_long;
 
-    time_t now = time(NULL);
-    out->retry_after_ms = retry_after_from_headers(header, ud, now);
+    out->retry_after_ms = retry_after_from_headers(header, ud, retry_after_now());
     if (out->retry_after_ms < 0 && root)
         out->retry_after_ms = retry_after_from_body(body, body_len);
     /* A per-day quota will not clear in seconds, whatever retryDelay says. */

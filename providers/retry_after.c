@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -91,7 +92,14 @@ static int parse_http_date(const char *s, time_t *out)
     return 0;
 }
 
-int64_t retry_after_parse(const char *value, time_t now)
+double retry_after_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int64_t retry_after_parse(const char *value, double now)
 {
     if (!value)
         return -1;
@@ -105,9 +113,9 @@ int64_t retry_after_parse(const char *value, time_t now)
     time_t when;
     if (parse_http_date(value, &when) < 0)
         return -1;
-    if (when <= now)
+    if ((double)when <= now)
         return 0;
-    return cap((double)(when - now) * 1000.0);
+    return cap(((double)when - now) * 1000.0);
 }
 
 int64_t retry_after_ms_parse(const char *value)
@@ -183,7 +191,7 @@ int64_t retry_after_from_body(const char *body, size_t len)
     return ms;
 }
 
-int64_t retry_after_from_headers(prov_header_fn header, void *ud, time_t now)
+int64_t retry_after_from_headers(prov_header_fn header, void *ud, double now)
 {
     if (!header)
         return -1;

@@ -13,9 +13,13 @@
 #define RETRY_AFTER_CAP_MS ((int64_t)300000)
 
 /* A `retry-after` value: delta-seconds (fractions accepted) or an HTTP-date (IMF-fixdate,
- * RFC 850 or asctime) measured from now (pass time(NULL)). A date in the past gives 0.
- * Returns milliseconds (capped), or -1 when value is NULL or unparsable. */
-int64_t retry_after_parse(const char *value, time_t now);
+ * RFC 850 or asctime) measured from now, in seconds since the epoch with the fraction
+ * (retry_after_now()): the date has whole seconds only, and a truncated now would make the
+ * wait up to a second longer than the server asked. A date in the past gives 0. Returns
+ * milliseconds (capped), or -1 when value is NULL or unparsable. */
+int64_t retry_after_parse(const char *value, double now);
+/* The wall clock with its fraction, for retry_after_parse. */
+double retry_after_now(void);
 
 /* A `retry-after-ms` value (a non-negative number). Capped; -1 when unparsable. */
 int64_t retry_after_ms_parse(const char *value);
@@ -29,6 +33,6 @@ int64_t retry_after_from_body(const char *body, size_t len);
 
 /* The hint from response headers: retry-after-ms first (more precise), then retry-after.
  * header may be NULL. -1 when there is none. */
-int64_t retry_after_from_headers(prov_header_fn header, void *ud, time_t now);
+int64_t retry_after_from_headers(prov_header_fn header, void *ud, double now);
 
 #endif

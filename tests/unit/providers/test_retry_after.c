@@ -17,6 +17,9 @@ static void seconds_form(void)
     CHECK_EQ_INT(retry_after_parse("100000", NOW), RETRY_AFTER_CAP_MS);
     CHECK_EQ_INT(retry_after_parse("-5", NOW), -1);
     CHECK_EQ_INT(retry_after_parse("soon", NOW), -1);
+    /* The date has whole seconds; a now with a fraction is not truncated first (the wait
+     * would come out up to a second longer than asked). NOW is 21 Oct 2015 07:28:00 GMT. */
+    CHECK_EQ_INT(retry_after_parse("Wed, 21 Oct 2015 07:28:30 GMT", (double)NOW + 0.75), 29250);
     CHECK_EQ_INT(retry_after_parse("5s", NOW), -1);
     CHECK_EQ_INT(retry_after_parse("", NOW), -1);
     CHECK_EQ_INT(retry_after_parse(NULL, NOW), -1);
