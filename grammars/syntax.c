@@ -343,12 +343,6 @@ struct syn_doc {
     bool parses_slowly;
 };
 
-/* ts_tree_get_changed_ranges(old, fresh), when computed ahead (a background reparse does it
- * on its thread). */
-struct changed_ranges {
-    TSRange *ranges; /* may be NULL when n is 0 */
-    uint32_t n;
-};
 
 /* A reparse handed to another thread: its own copy of the text and of the edited tree, the
  * document's parser on loan. */
@@ -357,9 +351,19 @@ struct syn_parse_job {
     TSParser *parser;
     TSTree *old, *result;
     TSTree *replaced;    /* the document's tree before the result: deleted with the job */
-    struct changed_ranges changed; /* between old and result, computed with the parse */
     char *text;
     size_t len;
+    const struct lang_info *lang;
+    /* The raw records' update, worked out on the job's thread from the document's state at
+     * begin (records in step, edited ranges), applied on the loop if the tree is installed. */
+    bool raw_ok;
+    struct range dirty[SYN_MAX_DIRTY];
+    size_t n_dirty;
+    bool requeried;
+    struct range *ranges;
+    size_t n_ranges;     /* SIZE_MAX: too much changed, rebuild the records whole */
+    uint64_t requeried_bytes;
+    struct index recs;
     uint64_t edits;      /* doc->edits when the job was made */
     uint64_t took_us;
     bool superseded;     /* a foreground parse overtook it: its result is older */
@@ -386,9 +390,14 @@ static void index_release(struct index *ix)
     memset(ix, 0, sizeof(*ix));
 }
 
-/* known: the changed ranges when computed already (the array is taken and freed), or NULL. */
-static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n_dirty,
-                       const struct changed_ranges *known);
+static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n_dirty);
+static void collect_whole(struct syn_doc *doc, struct index *recs);
+static size_t requery_ranges(TSTree *old, TSTree *fresh, const struct range *dirty,
+                             size_t n_dirty, TSRange *changed, uint32_t n_changed, size_t len,
+                             struct range **out, uint64_t *total_out);
+static void requery(struct syn_doc *doc, const struct range *all, size_t n, struct index *recs);
+static void apply_requery(struct index *raw, const struct range *all, size_t n,
+                          struct index *recs);
 static void raw_edit(struct syn_doc *doc, const struct syn_edit *e);
 
 /* True when the text may be handed to the parser: within the byte cap and no line longer than
@@ -425,19 +434,16 @@ static uint64_t monotonic_us(void)
 }
 
 /* Make `fresh` (parsed from `old`, the edited tree, and doc->text) the document's tree. The raw
- * records follow incrementally when they were in step with `old` (known: see raw_update).
- * Takes `fresh`; returns the previous tree, for the caller to delete. */
+ * records follow incrementally when they were in step with `old`. Takes `fresh`; returns the
+ * previous tree, for the caller to delete. */
 static TSTree *install_tree(struct syn_doc *doc, TSTree *old, TSTree *fresh, bool raw_ok,
-                            size_t n_dirty, const struct changed_ranges *known)
+                            size_t n_dirty)
 {
     TSTree *prev = doc->tree;
     doc->tree = fresh;
     if (old && raw_ok) {
         doc->raw.valid = true;
-        /* queries run on doc->tree, the new one */
-        raw_update(doc, old, fresh, n_dirty, known);
-    } else if (known) {
-        free(known->ranges);
+        raw_update(doc, old, fresh, n_dirty); /* queries run on doc->tree, the new one */
     }
     doc->backoff = 0;
     doc->skip = 0;
@@ -507,7 +513,7 @@ static int parse(struct syn_doc *doc, bool incremental)
         parse_gave_up(doc);
         return SYN_ETOOBIG;
     }
-    TSTree *prev = install_tree(doc, old, t, raw_ok, n_dirty, NULL);
+    TSTree *prev = install_tree(doc, old, t, raw_ok, n_dirty);
     if (prev)
         ts_tree_delete(prev);
     return 0;
@@ -602,6 +608,10 @@ struct syn_parse_job *syn_doc_reparse_begin(struct syn_doc *doc, const char *tex
     job->old = ts_tree_copy(doc->tree); /* trees are not shared across threads; copies are */
     job->text = syn__strndup(text, len);
     job->len = len;
+    job->lang = doc->lang;
+    job->raw_ok = doc->raw.valid;
+    job->n_dirty = doc->n_dirty;
+    memcpy(job->dirty, doc->dirty, doc->n_dirty * sizeof(*doc->dirty));
     job->edits = doc->edits;
     doc->job = job;
     return job;
@@ -615,11 +625,34 @@ void syn_parse_job_run(struct syn_parse_job *job)
     uint64_t t0 = monotonic_us();
     job->result = ts_parser_parse_string(job->parser, job->old, job->text, (uint32_t)job->len);
     job->took_us = monotonic_us() - t0;
-    if (!job->result)
+    if (!job->result) {
         ts_parser_reset(job->parser);
-    else /* the raw records' update needs these; they cost a walk of both trees */
-        job->changed.ranges = ts_tree_get_changed_ranges(job->old, job->result,
-                                                         &job->changed.n);
+        return;
+    }
+    /* The queries are the other slow part (tens of ms when a change makes tree-sitter rebuild
+     * many top-level items, more for the whole file): run them here too, on a view of the new
+     * tree and text, around what changed or, failing that, over everything. */
+    struct syn_doc view;
+    memset(&view, 0, sizeof(view));
+    view.lang = job->lang;
+    view.tree = job->result;
+    view.text = job->text;
+    view.len = job->len;
+    if (job->raw_ok) {
+        uint32_t n_changed = 0;
+        TSRange *changed = ts_tree_get_changed_ranges(job->old, job->result, &n_changed);
+        job->n_ranges = requery_ranges(job->old, job->result, job->dirty, job->n_dirty, changed,
+                                       n_changed, job->len, &job->ranges,
+                                       &job->requeried_bytes);
+    } else {
+        job->n_ranges = SIZE_MAX;
+    }
+    if (job->n_ranges != SIZE_MAX) {
+        requery(&view, job->ranges, job->n_ranges, &job->recs);
+    } else {
+        collect_whole(&view, &job->recs);
+    }
+    job->requeried = true;
 }
 
 bool syn_doc_reparse_end(struct syn_parse_job *job)
@@ -635,15 +668,28 @@ bool syn_doc_reparse_end(struct syn_parse_job *job)
         if (!job->result) {
             parse_gave_up(doc);
         } else if (!job->superseded && job->edits == doc->edits) {
-            /* Nothing changed since the job left: its tree is the document's. */
+            /* Nothing changed since the job left: its tree is the document's, and its update
+             * of the records holds (a rebuild meanwhile read the same text and edited tree). */
             index_clear(&doc->idx);
-            bool raw_ok = doc->raw.valid;
-            doc->raw.valid = false;
-            size_t n_dirty = doc->n_dirty;
+            if (job->requeried && job->n_ranges == SIZE_MAX) {
+                /* Records for the whole file, built by the job. */
+                index_release(&doc->raw);
+                doc->raw = job->recs;
+                doc->raw.valid = true;
+                memset(&job->recs, 0, sizeof(job->recs));
+                doc->stats.full_builds++;
+            } else if (job->requeried && doc->raw.valid) {
+                apply_requery(&doc->raw, job->ranges, job->n_ranges, &job->recs);
+                doc->stats.incremental_updates++;
+                doc->stats.requeried_bytes += job->requeried_bytes;
+            } else {
+                doc->raw.valid = false;
+            }
             doc->n_dirty = 0;
-            job->replaced = install_tree(doc, doc->tree, job->result, raw_ok, n_dirty,
-                                         &job->changed);
-            job->changed.ranges = NULL;
+            doc->backoff = 0;
+            doc->skip = 0;
+            job->replaced = doc->tree;
+            doc->tree = job->result;
             job->result = NULL;
             installed = true;
             doc->stats.background_reparses++;
@@ -662,7 +708,8 @@ void syn_parse_job_free(struct syn_parse_job *job)
     if (job->replaced)
         ts_tree_delete(job->replaced);
     ts_tree_delete(job->old);
-    free(job->changed.ranges);
+    free(job->ranges);
+    index_release(&job->recs);
     free(job->text);
     free(job);
 }
@@ -1063,16 +1110,21 @@ static void sort_records(struct index *r)
         qsort(r->imports, r->n_imports, sizeof(*r->imports), cmp_imp);
 }
 
+/* Every record of the document, sorted, into recs (cleared first). doc may be a view. */
+static void collect_whole(struct syn_doc *doc, struct index *recs)
+{
+    index_clear(recs);
+    struct collect c = {recs, false, 0, 0};
+    collect_all(doc, &c, 0, 0);
+    sort_records(recs);
+}
+
 static void raw_build(struct syn_doc *doc)
 {
-    struct index *raw = &doc->raw;
-    index_clear(raw);
-    raw->valid = true;
+    collect_whole(doc, &doc->raw);
+    doc->raw.valid = true;
     doc->n_dirty = 0;
     doc->stats.full_builds++;
-    struct collect c = {raw, false, 0, 0};
-    collect_all(doc, &c, 0, 0);
-    sort_records(raw);
 }
 
 static void copy_records(struct index *to, const struct index *from)
@@ -1100,8 +1152,13 @@ static void build_index(struct syn_doc *doc)
     ix->valid = true;
     if (!doc->tree)
         return;
-    if (!doc->raw.valid)
+    if (!doc->raw.valid) {
+        /* A background reparse is out: it builds the records whole off the loop (a burst of
+         * scattered edits on a big file can outrun it); until then the index is empty. */
+        if (doc->job)
+            return;
         raw_build(doc);
+    }
     /* The raw records are sorted already; what follows is linear. */
     copy_records(ix, &doc->raw);
 
@@ -1352,22 +1409,21 @@ static void merge_sorted(void **a, size_t *na, size_t *cap, const void *b, size_
     *na += nb;
 }
 
-/* After an incremental parse: re-run the queries over the top-level items around what
- * changed (the ranges tree-sitter reports between the edited old tree and the new one, plus
- * the edited bytes; items of both trees) and merge the results into the raw records. A
- * change reaching over half the file is cheaper to redo whole. */
-static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n_dirty,
-                       const struct changed_ranges *known)
+/* The byte ranges to query again after an incremental parse: what tree-sitter reports as
+ * changed between the edited old tree and the new one, plus the edited bytes, each widened to
+ * the top-level items of both trees that touch it, merged. Takes `changed`. Returns the count
+ * (*out freed by the caller), or SIZE_MAX when they reach over half the file: cheaper to redo
+ * whole. Pure: a background reparse runs it on its own thread. */
+static size_t requery_ranges(TSTree *old, TSTree *fresh, const struct range *dirty,
+                             size_t n_dirty, TSRange *changed, uint32_t n_changed, size_t len,
+                             struct range **out, uint64_t *total_out)
 {
-    struct index *raw = &doc->raw;
-    uint32_t n_changed = known ? known->n : 0;
-    TSRange *changed = known ? known->ranges : ts_tree_get_changed_ranges(old, fresh, &n_changed);
     size_t n_all = n_changed + n_dirty;
     struct range *all = syn__alloc((n_all + 1) * sizeof(*all));
     size_t n = 0;
     for (size_t i = 0; i < n_all; i++) {
-        uint32_t s = i < n_changed ? changed[i].start_byte : doc->dirty[i - n_changed].start;
-        uint32_t e = i < n_changed ? changed[i].end_byte : doc->dirty[i - n_changed].end;
+        uint32_t s = i < n_changed ? changed[i].start_byte : dirty[i - n_changed].start;
+        uint32_t e = i < n_changed ? changed[i].end_byte : dirty[i - n_changed].end;
         if (e < s)
             e = s;
         struct range r = {s, e};
@@ -1380,18 +1436,37 @@ static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += all[i].end - all[i].start;
-    if (total * 2 > doc->len) {
-        raw->valid = false;
+    *total_out = total;
+    if (total * 2 > len) {
         free(all);
-        return;
+        *out = NULL;
+        return SIZE_MAX;
     }
-    doc->stats.incremental_updates++;
-    doc->stats.requeried_bytes += total;
-    struct index fresh_recs;
-    memset(&fresh_recs, 0, sizeof(fresh_recs));
+    *out = all;
+    return n;
+}
+
+/* The records the queries find within the ranges (matches wholly inside one), sorted. doc
+ * may be a view of a tree and text that are not the document's yet. */
+static void requery(struct syn_doc *doc, const struct range *all, size_t n, struct index *recs)
+{
+    memset(recs, 0, sizeof(*recs));
+    for (size_t i = 0; i < n; i++) {
+        /* Items lie wholly inside or outside [lo, hi], so the cursor's range sees complete
+         * matches; the filter keeps the span rule exact. */
+        uint32_t lo = all[i].start, hi = all[i].end;
+        struct collect c = {recs, true, lo, hi};
+        collect_all(doc, &c, lo, hi > lo ? hi : lo + 1);
+    }
+    sort_records(recs);
+}
+
+/* Replace what the raw records said about the ranges with recs (released). */
+static void apply_requery(struct index *raw, const struct range *all, size_t n,
+                          struct index *recs)
+{
     for (size_t i = 0; i < n; i++) {
         uint32_t lo = all[i].start, hi = all[i].end;
-        /* Drop what the old matches said about these items... */
         size_t w = 0;
         for (size_t j = 0; j < raw->n_scopes; j++)
             if (!(raw->scopes[j].span_s >= lo && raw->scopes[j].span_e <= hi))
@@ -1407,20 +1482,36 @@ static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n
             if (!(raw->imports[j].span_s >= lo && raw->imports[j].span_e <= hi))
                 raw->imports[w++] = raw->imports[j];
         raw->n_imports = w;
-        /* ... and ask the new tree. Items lie wholly inside or outside [lo, hi], so the
-         * cursor's range sees complete matches; the filter keeps the span rule exact. */
-        struct collect c = {&fresh_recs, true, lo, hi};
-        collect_all(doc, &c, lo, hi > lo ? hi : lo + 1);
     }
+    merge_sorted((void **)&raw->scopes, &raw->n_scopes, &raw->cap_scopes, recs->scopes,
+                 recs->n_scopes, sizeof(*raw->scopes), cmp_scope);
+    merge_sorted((void **)&raw->defs, &raw->n_defs, &raw->cap_defs, recs->defs, recs->n_defs,
+                 sizeof(*raw->defs), cmp_def);
+    merge_sorted((void **)&raw->imports, &raw->n_imports, &raw->cap_imports, recs->imports,
+                 recs->n_imports, sizeof(*raw->imports), cmp_imp);
+    index_release(recs);
+}
+
+/* After an incremental parse (doc->tree is `fresh`): re-run the queries over the items around
+ * what changed and merge the results into the raw records. */
+static void raw_update(struct syn_doc *doc, TSTree *old, TSTree *fresh, size_t n_dirty)
+{
+    uint32_t n_changed = 0;
+    TSRange *changed = ts_tree_get_changed_ranges(old, fresh, &n_changed);
+    struct range *all;
+    uint64_t total;
+    size_t n = requery_ranges(old, fresh, doc->dirty, n_dirty, changed, n_changed, doc->len,
+                              &all, &total);
+    if (n == SIZE_MAX) {
+        doc->raw.valid = false;
+        return;
+    }
+    doc->stats.incremental_updates++;
+    doc->stats.requeried_bytes += total;
+    struct index recs;
+    requery(doc, all, n, &recs);
+    apply_requery(&doc->raw, all, n, &recs);
     free(all);
-    sort_records(&fresh_recs);
-    merge_sorted((void **)&raw->scopes, &raw->n_scopes, &raw->cap_scopes, fresh_recs.scopes,
-                 fresh_recs.n_scopes, sizeof(*raw->scopes), cmp_scope);
-    merge_sorted((void **)&raw->defs, &raw->n_defs, &raw->cap_defs, fresh_recs.defs,
-                 fresh_recs.n_defs, sizeof(*raw->defs), cmp_def);
-    merge_sorted((void **)&raw->imports, &raw->n_imports, &raw->cap_imports, fresh_recs.imports,
-                 fresh_recs.n_imports, sizeof(*raw->imports), cmp_imp);
-    index_release(&fresh_recs);
 }
 
 /* ---------------------------------------------------------------- text helpers */

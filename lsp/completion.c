@@ -156,13 +156,24 @@ void completion_engine_started(struct completion_engine *e)
         local_engine_index_workspace(local, e->s->root_path);
 }
 
+/* A big document is read whole again by the word and line models (milliseconds for a
+ * 10,000-line file, up to tens on a busy machine): while it is being typed in, at most once
+ * per LOCAL_BIG_DOC_RESYNC_MS. Its newest words join the suggestions a moment later. */
+#define LOCAL_BIG_DOC_BYTES (128u * 1024)
+#define LOCAL_BIG_DOC_RESYNC_MS 1000
+
 static void sync_local_doc(struct doc *d, void *ud)
 {
     /* The word and line models catch up lazily, when a completion consults them, not per
      * keystroke (and not before an AI request goes out). */
     if (d->local_seen == d->edit_count)
         return;
+    uint64_t now = us_now_ms();
+    if (d->local_seen && d->text.len >= LOCAL_BIG_DOC_BYTES &&
+        now - d->local_synced_ms < LOCAL_BIG_DOC_RESYNC_MS)
+        return;
     d->local_seen = d->edit_count;
+    d->local_synced_ms = now;
     local_engine_doc_update(ud, d->uri, d->language_id, d->text.data, d->text.len);
 }
 

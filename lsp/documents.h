@@ -49,6 +49,7 @@ struct doc {
     size_t last_edit_offset;
     uint64_t edit_count;    /* bumped by every open and change */
     uint64_t local_seen;    /* edit_count the local engine last indexed */
+    uint64_t local_synced_ms; /* when it did */
 };
 
 struct docstore *docstore_new(size_t max_doc_bytes);

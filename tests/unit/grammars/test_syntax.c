@@ -855,6 +855,24 @@ static bool same_tree_as_fresh(struct syn_doc *doc, const struct bg_doc *d)
     return same;
 }
 
+/* Definitions (name, kind, place) equal to those of a fresh parse of the same text. */
+static bool same_defs_as_fresh(struct syn_doc *doc, const struct bg_doc *d)
+{
+    struct syn_doc *fresh = syn_doc_new(syn_doc_lang(doc), d->text, d->len);
+    struct syn_def *a, *b;
+    size_t na, nb;
+    syn_doc_definitions(doc, &a, &na);
+    syn_doc_definitions(fresh, &b, &nb);
+    bool same = na == nb && na > 0;
+    for (size_t i = 0; same && i < na; i++)
+        same = strcmp(a[i].name, b[i].name) == 0 && a[i].kind == b[i].kind &&
+               a[i].start_byte == b[i].start_byte && a[i].end_byte == b[i].end_byte;
+    syn_defs_free(a, na);
+    syn_defs_free(b, nb);
+    syn_doc_free(fresh);
+    return same;
+}
+
 static bool has_definition(struct syn_doc *doc, const char *name)
 {
     struct syn_def *defs;
@@ -905,11 +923,18 @@ static void test_background_reparse(void)
     CHECK(job != NULL);
     CHECK(syn_doc_reparse_begin(doc, d.text, d.len) == NULL); /* one at a time */
     CHECK(has_definition(doc, last));            /* the edited tree still answers */
+    struct syn_stats before, after;
+    syn_doc_stats(doc, &before);
     bg_run(job);
     CHECK(syn_doc_reparse_end(job));
     syn_parse_job_free(job);
     CHECK(same_tree_as_fresh(doc, &d));
     CHECK(has_definition(doc, "renamed"));
+    /* The records were updated around the edit by the job, not rebuilt whole. */
+    syn_doc_stats(doc, &after);
+    CHECK_EQ_INT(after.full_builds, before.full_builds);
+    CHECK(after.incremental_updates > before.incremental_updates);
+    CHECK(same_defs_as_fresh(doc, &d));
 
     /* 2. An edit while the job is out voids its result; the next job catches up. */
     bg_edit(doc, &d, d.len, 0, "def tail_one(b):\n    return b\n");
@@ -927,6 +952,23 @@ static void test_background_reparse(void)
     syn_parse_job_free(job);
     CHECK(same_tree_as_fresh(doc, &d));
     CHECK(has_definition(doc, "tail_two"));
+    CHECK(same_defs_as_fresh(doc, &d));
+
+    /* 2b. Records not built before the job: the job builds them whole, off the loop, and the
+     * next question finds them ready. */
+    bg_edit(doc, &d, 4, 7, "whole__");
+    syn_doc_drop_index(doc);
+    job = syn_doc_reparse_begin(doc, d.text, d.len);
+    CHECK(job != NULL);
+    bg_run(job);
+    syn_doc_stats(doc, &before);
+    CHECK(syn_doc_reparse_end(job));
+    syn_parse_job_free(job);
+    syn_doc_stats(doc, &after);
+    CHECK_EQ_INT(after.full_builds, before.full_builds + 1);
+    CHECK(same_defs_as_fresh(doc, &d));
+    syn_doc_stats(doc, &before);
+    CHECK_EQ_INT(before.full_builds, after.full_builds); /* not built again on the loop */
 
     /* 3. A foreground reparse while a job is out wins; the job's older result is dropped. */
     bg_edit(doc, &d, 4, 7, "again");
