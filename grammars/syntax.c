@@ -343,7 +343,6 @@ struct syn_doc {
     bool parses_slowly;
 };
 
-
 /* A reparse handed to another thread: its own copy of the text and of the edited tree, the
  * document's parser on loan. */
 struct syn_parse_job {
