@@ -358,11 +358,10 @@ struct syn_parse_job {
     bool raw_ok;
     struct range dirty[SYN_MAX_DIRTY];
     size_t n_dirty;
-    bool requeried;
     struct range *ranges;
     size_t n_ranges;     /* SIZE_MAX: too much changed, rebuild the records whole */
     uint64_t requeried_bytes;
-    struct index recs;
+    struct index recs;   /* filled by run whenever it has a result */
     uint64_t edits;      /* doc->edits when the job was made */
     uint64_t took_us;
     bool superseded;     /* a foreground parse overtook it: its result is older */
@@ -432,18 +431,12 @@ static uint64_t monotonic_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Make `fresh` (parsed from `old`, the edited tree, and doc->text) the document's tree. The raw
- * records follow incrementally when they were in step with `old`. Takes `fresh`; returns the
+/* Make `fresh` the document's tree (the raw records are the caller's business). Returns the
  * previous tree, for the caller to delete. */
-static TSTree *install_tree(struct syn_doc *doc, TSTree *old, TSTree *fresh, bool raw_ok,
-                            size_t n_dirty)
+static TSTree *install_tree(struct syn_doc *doc, TSTree *fresh)
 {
     TSTree *prev = doc->tree;
     doc->tree = fresh;
-    if (old && raw_ok) {
-        doc->raw.valid = true;
-        raw_update(doc, old, fresh, n_dirty); /* queries run on doc->tree, the new one */
-    }
     doc->backoff = 0;
     doc->skip = 0;
     return prev;
@@ -473,24 +466,6 @@ static int parse(struct syn_doc *doc, bool incremental)
     doc->n_dirty = 0;
     if (!doc->parser)
         return 0;
-    if (doc->job) {
-        /* Asked for a current tree while a background reparse is out: parse here with a parser
-         * of our own; the job's result, older than this one, will be dropped. */
-        TSParser *mine = ts_parser_new();
-        ts_parser_set_language(mine, ts_parser_language(doc->parser));
-        doc->job->superseded = true;
-        TSParser *lent = doc->parser;
-        struct syn_parse_job *job = doc->job;
-        doc->parser = mine;
-        doc->job = NULL;
-        doc->raw.valid = raw_ok;
-        doc->n_dirty = n_dirty;
-        int rc = parse(doc, incremental);
-        ts_parser_delete(mine);
-        doc->parser = lent;
-        doc->job = job;
-        return rc;
-    }
     if (!within_caps(doc->text, doc->len)) {
         if (doc->tree)
             ts_tree_delete(doc->tree);
@@ -501,18 +476,33 @@ static int parse(struct syn_doc *doc, bool incremental)
         doc->skip--;
         return SYN_ETOOBIG;
     }
+    /* Asked for a current tree while a background reparse has the parser: parse with one of
+     * our own; the job's result, older than this one, will be dropped. */
+    TSParser *parser = doc->parser, *own = NULL;
+    if (doc->job) {
+        doc->job->superseded = true;
+        parser = own = ts_parser_new();
+        ts_parser_set_language(own, ts_parser_language(doc->parser));
+    }
     TSTree *old = incremental ? doc->tree : NULL;
     /* A first parse may take longer than a reparse, which reuses most of the old tree. */
-    ts_parser_set_timeout_micros(doc->parser, old ? parse_budget_us : parse_budget_us * 10);
+    ts_parser_set_timeout_micros(parser, old ? parse_budget_us : parse_budget_us * 10);
     uint64_t t0 = monotonic_us();
-    TSTree *t = ts_parser_parse_string(doc->parser, old, doc->text, (uint32_t)doc->len);
+    TSTree *t = ts_parser_parse_string(parser, old, doc->text, (uint32_t)doc->len);
     note_parse_time(doc, monotonic_us() - t0);
+    if (own)
+        ts_parser_delete(own);
+    else if (!t)
+        ts_parser_reset(parser); /* forget the partial state */
     if (!t) {
-        ts_parser_reset(doc->parser); /* forget the partial state */
         parse_gave_up(doc);
         return SYN_ETOOBIG;
     }
-    TSTree *prev = install_tree(doc, old, t, raw_ok, n_dirty);
+    TSTree *prev = install_tree(doc, t);
+    if (old && raw_ok) {
+        doc->raw.valid = true;
+        raw_update(doc, old, t, n_dirty); /* queries run on doc->tree, the new one */
+    }
     if (prev)
         ts_tree_delete(prev);
     return 0;
@@ -651,7 +641,6 @@ void syn_parse_job_run(struct syn_parse_job *job)
     } else {
         collect_whole(&view, &job->recs);
     }
-    job->requeried = true;
 }
 
 bool syn_doc_reparse_end(struct syn_parse_job *job)
@@ -670,14 +659,14 @@ bool syn_doc_reparse_end(struct syn_parse_job *job)
             /* Nothing changed since the job left: its tree is the document's, and its update
              * of the records holds (a rebuild meanwhile read the same text and edited tree). */
             index_clear(&doc->idx);
-            if (job->requeried && job->n_ranges == SIZE_MAX) {
+            if (job->n_ranges == SIZE_MAX) {
                 /* Records for the whole file, built by the job. */
                 index_release(&doc->raw);
                 doc->raw = job->recs;
                 doc->raw.valid = true;
                 memset(&job->recs, 0, sizeof(job->recs));
                 doc->stats.full_builds++;
-            } else if (job->requeried && doc->raw.valid) {
+            } else if (doc->raw.valid) {
                 apply_requery(&doc->raw, job->ranges, job->n_ranges, &job->recs);
                 doc->stats.incremental_updates++;
                 doc->stats.requeried_bytes += job->requeried_bytes;
@@ -685,10 +674,7 @@ bool syn_doc_reparse_end(struct syn_parse_job *job)
                 doc->raw.valid = false;
             }
             doc->n_dirty = 0;
-            doc->backoff = 0;
-            doc->skip = 0;
-            job->replaced = doc->tree;
-            doc->tree = job->result;
+            job->replaced = install_tree(doc, job->result);
             job->result = NULL;
             installed = true;
             doc->stats.background_reparses++;
@@ -2234,8 +2220,5 @@ void syn_doc_members(struct syn_doc *doc, uint32_t byte, const char *receiver,
             members_of_type(doc, doc->text + t->name_s, t->name_e - t->name_s, &o);
     }
 done:
-    if (doc)
-        defs_finish(doc, &o, out, n);
-    else
-        *out = syn__alloc(sizeof(struct syn_def));
+    defs_finish(doc, &o, out, n); /* reads doc only for the names it found */
 }

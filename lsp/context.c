@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "syntax_glue.h"
+
 char *context_path_from_uri(const char *uri)
 {
     if (!uri || strncmp(uri, "file://", 7) != 0)
@@ -26,9 +28,7 @@ char *context_path_from_uri(const char *uri)
 
 static const char *lang_name_of(struct doc *d)
 {
-    const struct lang_info *l = d->syntax ? syn_doc_lang(d->syntax) : lang_for_id(d->language_id);
-    if (!l)
-        l = lang_for_path(d->uri); /* as the tree would be chosen, when none is held */
+    const struct lang_info *l = syntax_glue_lang(d->language_id, d->uri);
     return l ? l->name : (d->language_id[0] ? d->language_id : "plaintext");
 }
 

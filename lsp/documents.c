@@ -175,7 +175,7 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
      * at once, and most are never asked about. */
     d->syntax = NULL;
     d->syntax_stale = false;
-    d->syntax_evicted = syntax_glue_has_grammar(d->language_id, d->uri);
+    d->syntax_evicted = syntax_glue_lang(d->language_id, d->uri) != NULL;
     drop_definitions(d);
     d->last_edit_ms = us_now_ms();
     d->last_edit_offset = 0;
@@ -248,6 +248,9 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     if (d->syntax) {
         syntax_glue_edit_end(d->syntax, &edit, &d->lines, d->text.data, d->text.len, a + len);
         d->syntax_stale = true;
+        /* A reparse is out: meanwhile the edited tree is read with the text it now describes. */
+        if (d->reparse_job)
+            syntax_glue_set_text(d->syntax, d->text.data, d->text.len);
     }
     return 0;
 }
@@ -310,17 +313,10 @@ static struct syn_doc *reopen_evicted(struct doc *d)
 
 struct syn_doc *doc_syntax(struct doc *d)
 {
-    if (!reopen_evicted(d) || !d->syntax_stale)
+    /* Current, or its reparse is out: then the edited tree answers (the job starts again when
+     * it is back). */
+    if (!reopen_evicted(d) || !d->syntax_stale || d->reparse_job)
         return d->syntax;
-    if (d->reparse_job) {
-        /* Its reparse is out: the edited tree answers, read with the current text (the job
-         * started again when it is back). */
-        if (d->syntax_text_seen != d->edit_count) {
-            syntax_glue_set_text(d->syntax, d->text.data, d->text.len);
-            d->syntax_text_seen = d->edit_count;
-        }
-        return d->syntax;
-    }
     if (d->store->loop && syn_doc_reparse_is_slow(d->syntax)) {
         start_background_reparse(d);
         if (d->reparse_job)

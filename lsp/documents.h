@@ -38,7 +38,6 @@ struct doc {
     struct syn_doc *syntax;
     struct syntax_glue_job *reparse_job; /* a background reparse is out (big documents) */
     bool syntax_stale;
-    uint64_t syntax_text_seen; /* edit_count whose text the syntax holds while a job is out */
     bool syntax_evicted;    /* no tree held (not built since didOpen, or dropped to bound
                              * memory) though the language has a grammar; built on demand */
     uint64_t syntax_used;   /* docstore tick of the last doc_syntax() */

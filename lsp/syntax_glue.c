@@ -6,7 +6,7 @@
 #include "base.h"
 #include "syntax.h"
 
-static const struct lang_info *lang_of(const char *language_id, const char *uri)
+const struct lang_info *syntax_glue_lang(const char *language_id, const char *uri)
 {
     const struct lang_info *lang = lang_for_id(language_id);
     if (!lang && uri)
@@ -14,15 +14,10 @@ static const struct lang_info *lang_of(const char *language_id, const char *uri)
     return lang;
 }
 
-bool syntax_glue_has_grammar(const char *language_id, const char *uri)
-{
-    return lang_of(language_id, uri) != NULL;
-}
-
 struct syn_doc *syntax_glue_open(const char *language_id, const char *uri, const char *text,
                                  size_t len)
 {
-    const struct lang_info *lang = lang_of(language_id, uri);
+    const struct lang_info *lang = syntax_glue_lang(language_id, uri);
     if (!lang)
         return NULL;
     struct syn_doc *syn = syn_doc_new(lang, text, len);
@@ -57,7 +52,7 @@ void syntax_glue_warm(uv_loop_t *loop, const char *language_id, const char *uri)
 {
     static const struct lang_info *requested[64];
     static size_t n_requested;
-    const struct lang_info *lang = lang_of(language_id, uri);
+    const struct lang_info *lang = syntax_glue_lang(language_id, uri);
     if (!lang)
         return;
     for (size_t i = 0; i < n_requested; i++)

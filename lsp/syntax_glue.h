@@ -13,6 +13,7 @@
 #include "position.h"
 
 struct syn_doc;
+struct lang_info;
 
 /* Parse a freshly opened document; NULL when the language has no grammar. Caller frees with
  * syntax_glue_free. */
@@ -22,8 +23,9 @@ void syntax_glue_free(struct syn_doc *syn);
 /* Compile the document language's queries on a libuv worker thread, once per language, so the
  * first completion does not stall the loop. */
 void syntax_glue_warm(uv_loop_t *loop, const char *language_id, const char *uri);
-/* True when the document's language (its id, else its file extension) has a grammar. */
-bool syntax_glue_has_grammar(const char *language_id, const char *uri);
+/* The document's language with a grammar, from its id, else its file extension; NULL when
+ * neither names one. The language a document's syntax gets. */
+const struct lang_info *syntax_glue_lang(const char *language_id, const char *uri);
 /* The tree as an s-expression (caller frees), or NULL without a tree. */
 char *syntax_glue_sexp(struct syn_doc *syn);
 

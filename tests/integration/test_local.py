@@ -5,6 +5,7 @@ without snippetSupport, provenance on every item, and offline ghost text (inline
 `understudy complete`)."""
 import os
 import subprocess
+import time
 
 from lspclient import BIN, SRC, TestCase, check, eq
 
@@ -626,6 +627,25 @@ class Local(TestCase):
         items = self.complete(s, "file:///ws/b.py", (2, 4))
         check("configure_logging" in [i["label"] for i in items],
               "a word of another open document: %r" % labels_by_source(items))
+
+    def test_words_of_a_big_document_catch_up(self):
+        # A big document's words are re-read at most once a second while it is typed in; a
+        # word typed into it must still reach the suggestions once that second has passed.
+        s = self.start()
+        big = "".join("def helper_%d(a):\n    return a + %d\n\n" % (i, i) for i in range(5000))
+        check(len(big) > 128 * 1024, "big enough to be throttled")
+        s.open("file:///ws/big.py", big)
+        s.open("file:///ws/use.py", "import big\n\nquarterly_r\n")
+        self.complete(s, "file:///ws/use.py", (2, 11))  # the big document's words are read
+        lines = big.count("\n")
+        s.change("file:///ws/big.py", 2, [{"range": {"start": {"line": lines, "character": 0},
+                                                    "end": {"line": lines, "character": 0}},
+                                          "text": "def quarterly_rollover_total():\n    pass\n"}])
+        self.complete(s, "file:///ws/use.py", (2, 11))  # may still be within the second
+        time.sleep(1.1)
+        items = self.complete(s, "file:///ws/use.py", (2, 11))
+        check("quarterly_rollover_total" in [i["label"] for i in items],
+              "the new word arrived: %r" % labels_by_source(items))
 
     def inline(self, s, uri, pos):
         r = s.request("textDocument/inlineCompletion", {
