@@ -1,6 +1,7 @@
-/* base: the small things every floor above grammars/ shares: one error table, the xmalloc
- * family (allocation failure aborts), a growable byte buffer, and leveled logging to stderr or
- * a file with secret redaction. Nothing here does I/O on the event loop. */
+/* base: the small things every floor shares: one error table, the xmalloc family (allocation
+ * failure aborts), a growable byte buffer, leveled logging with secret redaction, clocks.
+ * Boundary: x* results and sb_detach's buffer are the caller's to free(); a strbuf is a value
+ * owned by whoever holds it; log_add_secret copies. Nothing here does I/O on the event loop. */
 #ifndef US_BASE_H
 #define US_BASE_H
 
