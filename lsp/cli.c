@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "files.h"
 #include "config.h"
 #include "attempt.h"
 #include "http.h"
@@ -181,18 +182,18 @@ static void doctor_done(struct attempt *a, void *ud, const struct attempt_result
     }
 }
 
-static char *doctor_key(const struct prov_config *c)
+/* The key as the router reads it (common/files.h); *why (caller frees) says what is wrong with
+ * a key file that exists but is not one clean line. */
+static char *doctor_key(const struct prov_config *c, char **why)
 {
+    *why = NULL;
     if (c->api_key_file) {
-        FILE *f = fopen(c->api_key_file, "rb");
-        if (!f)
-            return NULL;
-        char buf[4096];
-        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-            n--;
-        return n ? xstrndup(buf, n) : NULL;
+        char *key = NULL;
+        if (us_read_key_file(c->api_key_file, &key, why, NULL) == US_ENOENT) {
+            free(*why);
+            *why = NULL;
+        }
+        return key;
     }
     const char *v = c->api_key_env ? getenv(c->api_key_env) : NULL;
     return v && *v ? xstrdup(v) : NULL;
@@ -219,12 +220,16 @@ int cli_doctor(struct lsp_config *cfg, int argc, char **argv)
         const struct prov_config *c = &st->providers[i];
         row->cfg = c;
         row->done = true;
-        char *key = doctor_key(c);
+        char *why = NULL;
+        char *key = doctor_key(c, &why);
         if (key)
             log_add_secret(key);
         if (!c->enabled) {
             snprintf(row->status, sizeof(row->status), "disabled");
             snprintf(row->detail, sizeof(row->detail), "\"enabled\": false in the configuration");
+        } else if (!key && c->ops && c->ops->key_required && why) {
+            snprintf(row->status, sizeof(row->status), "disabled");
+            snprintf(row->detail, sizeof(row->detail), "no key: %s", why);
         } else if (!key && c->ops && c->ops->key_required) {
             snprintf(row->status, sizeof(row->status), "disabled");
             snprintf(row->detail, sizeof(row->detail), "no key: set %s%s",
@@ -243,6 +248,7 @@ int cli_doctor(struct lsp_config *cfg, int argc, char **argv)
             }
         }
         free(key);
+        free(why);
     }
     while (waiting > 0) {
         uv_run(loop, UV_RUN_ONCE);

@@ -6,24 +6,17 @@
 #include <string.h>
 
 #include "syntax_glue.h"
+#include "uri.h"
 
 char *context_path_from_uri(const char *uri)
 {
-    if (!uri || strncmp(uri, "file://", 7) != 0)
+    char *path = NULL;
+    bool is_file = false;
+    if (us_uri_to_path(uri, &path, &is_file) < 0 || !is_file) {
+        free(path);
         return NULL;
-    const char *p = uri + 7;
-    struct strbuf sb;
-    sb_init(&sb);
-    for (; *p; p++) {
-        if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
-            char hex[3] = {p[1], p[2], 0};
-            sb_addc(&sb, (char)strtol(hex, NULL, 16));
-            p += 2;
-        } else {
-            sb_addc(&sb, *p);
-        }
     }
-    return sb_detach(&sb, NULL);
+    return path;
 }
 
 static const char *lang_name_of(struct doc *d)

@@ -35,7 +35,7 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
                    struct completion_context *out);
 void context_release(struct completion_context *c);
 
-/* file:///a%20b -> /a b; NULL for other schemes. Caller frees. */
+/* file:///a%20b -> /a b (common/uri.h's rules); NULL for other schemes. Caller frees. */
 char *context_path_from_uri(const char *uri);
 
 #endif

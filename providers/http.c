@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "base.h"
+#include "loopback.h"
 
 #define HTTP_MAX_HEADER_BYTES (64 * 1024)
 /* Finished easy handles kept for the next transfers: creating and configuring one costs more
@@ -81,7 +82,6 @@ struct http_engine {
     int in_curl;          /* > 0 while curl_multi_socket_action runs (user callbacks inside) */
     bool closing;
     size_t active;
-    char *noproxy;
     struct http_transfer *live;
     struct sock_ctx *socks;
     CURL *idle[HTTP_IDLE_HANDLES];
@@ -575,20 +575,6 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 static bool curl_ready;
 
-/* Loopback servers (ollama, llama.cpp, the fakes) must never be sent through a proxy from the
- * environment; everything else keeps libcurl's own proxy handling. */
-static char *build_noproxy(void)
-{
-    const char *env = getenv("no_proxy");
-    if (!env || !*env)
-        env = getenv("NO_PROXY");
-    if (env && strcmp(env, "*") == 0)
-        return xstrdup("*");
-    if (env && *env)
-        return xasprintf("%s,localhost,127.0.0.1,::1", env);
-    return xstrdup("localhost,127.0.0.1,::1");
-}
-
 /* The curl side of the engine, made on first need: curl_global_init (OpenSSL's set-up) and the
  * multi handle take about 2 ms, which a server answering `initialize` should not wait for. */
 static void engine_ready(struct http_engine *eng)
@@ -622,7 +608,6 @@ struct http_engine *http_engine_new(uv_loop_t *loop)
     uv_check_init(loop, &eng->warm);
     eng->warm.data = eng;
     eng->open_handles = 2;
-    eng->noproxy = build_noproxy();
     return eng;
 }
 
@@ -644,7 +629,6 @@ static void engine_close_cb(uv_handle_t *h)
     struct http_engine *eng = h->data;
     if (--eng->open_handles > 0)
         return;
-    free(eng->noproxy);
     free(eng);
 }
 
@@ -689,7 +673,6 @@ static CURL *easy_new(struct http_engine *eng)
     bad |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
     bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-    bad |= curl_easy_setopt(e, CURLOPT_NOPROXY, eng->noproxy);
     bad |= curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     bad |= curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket_cb);
     bad |= curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, eng);
@@ -732,6 +715,10 @@ static int easy_configure(CURL *e, struct http_transfer *t, const struct http_re
 {
     int bad = 0;
     bad |= curl_easy_setopt(e, CURLOPT_URL, req->url);
+    /* Loopback servers (ollama, llama.cpp, the fakes) never go through a proxy from the
+     * environment; the rest keep libcurl's own proxy and no_proxy handling (NULL: from the
+     * environment). One loopback definition for privacy and proxies: common/loopback.h. */
+    bad |= curl_easy_setopt(e, CURLOPT_NOPROXY, us_url_is_loopback(req->url) ? "*" : NULL);
     bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)t);
     bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
     bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, t);

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "adapter_int.h"
+#include "loopback.h"
 #include "provider.h"
 
 static const struct prov_ops *const all_ops[] = {
@@ -188,14 +189,6 @@ static bool is_env_name(const char *s)
     return true;
 }
 
-static bool is_loopback_url(const char *u)
-{
-    const char *h = strstr(u, "://");
-    h = h ? h + 3 : u;
-    return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost", 9) == 0 ||
-           strncmp(h, "[::1]", 5) == 0;
-}
-
 static bool is_header_name(const char *s)
 {
     if (!*s)
@@ -297,7 +290,7 @@ int prov_config_parse(json_t *entry, struct prov_config *out, struct strbuf *war
     } else {
         out->base_url = xstrdup(out->ops->default_base_url);
     }
-    if (warnings && strncmp(out->base_url, "http://", 7) == 0 && !is_loopback_url(out->base_url) &&
+    if (warnings && strncmp(out->base_url, "http://", 7) == 0 && !us_url_is_loopback(out->base_url) &&
         out->ops->key_required)
         sb_addf(warnings, "\"base_url\" uses plain http to a remote host; the API key would "
                           "travel unencrypted\n");

@@ -11,9 +11,12 @@
 #include "attempt.h"
 #include "breaker.h"
 #include "cache.h"
+#include "files.h"
 #include "http.h"
+#include "loopback.h"
 #include "postprocess.h"
 #include "privacy.h"
+#include "uri.h"
 
 #define TTFB_SAMPLES 20
 #define HEDGE_MIN_MS 150
@@ -35,7 +38,7 @@ struct provider {
     bool loopback;
     struct breaker breaker;
     char key_hint[160];      /* "$OPENAI_API_KEY" or "key file /path" */
-    time_t key_file_mtime;   /* when disabled: re-enable if the file changes */
+    struct us_file_stamp key_file_stamp; /* when disabled: re-enable if the file changes */
     bool no_key;             /* required key missing at last check */
     uint32_t ttfb_ms[TTFB_SAMPLES];
     size_t n_ttfb, ttfb_pos;
@@ -118,46 +121,6 @@ static void notify_status(struct router *r);
 
 /* ------------------------------------------------------------------ provider helpers */
 
-/* Loopback means the host part is exactly localhost, [::1] or a dotted 127.x.x.x address.
- * A prefix test is not enough: "localhost.example.com", "127.0.0.1.example.com" and
- * "127.0.0.1@example.com" are remote hosts, and a remote host treated as loopback would get
- * unscrubbed text and bypass privacy.remote. */
-static bool host_is_loopback(const char *url)
-{
-    const char *h = strstr(url, "://");
-    h = h ? h + 3 : url;
-    size_t auth = strcspn(h, "/?#");
-    for (size_t i = auth; i > 0; i--)
-        if (h[i - 1] == '@') { /* userinfo is not the host */
-            h += i;
-            auth -= i;
-            break;
-        }
-    size_t n;
-    if (h[0] == '[') {
-        const char *e = memchr(h, ']', auth);
-        if (!e)
-            return false;
-        n = (size_t)(e - h) + 1;
-    } else {
-        n = strcspn(h, ":");
-        if (n > auth)
-            n = auth;
-    }
-    if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) || (n == 5 && strncmp(h, "[::1]", 5) == 0))
-        return true;
-    if (n < 7 || strncmp(h, "127.", 4) != 0)
-        return false;
-    int dots = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (h[i] == '.')
-            dots++;
-        else if (!isdigit((unsigned char)h[i]))
-            return false;
-    }
-    return dots == 3;
-}
-
 static void config_copy(struct prov_config *dst, const struct prov_config *src)
 {
     *dst = *src;
@@ -185,30 +148,17 @@ static void provider_unref(struct provider *p)
     free(p);
 }
 
-static time_t file_mtime(const char *path)
-{
-    struct stat st;
-    return path && stat(path, &st) == 0 ? st.st_mtime : 0;
-}
-
-/* Read the key at use (keys rotate while the editor runs). Caller frees; NULL when none. */
-static char *provider_key(struct provider *p)
+/* Read the key at use (keys rotate while the editor runs). Caller frees; NULL when none. A key
+ * file that is not one clean line counts as no key; warn says whether to log why. */
+static char *provider_key_logged(struct provider *p, bool warn)
 {
     char *key = NULL;
     if (p->cfg.api_key_file) {
-        FILE *f = fopen(p->cfg.api_key_file, "rb");
-        if (f) {
-            char buf[4096];
-            size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-            fclose(f);
-            while (n > 0 && isspace((unsigned char)buf[n - 1]))
-                n--;
-            size_t s = 0;
-            while (s < n && isspace((unsigned char)buf[s]))
-                s++;
-            if (n > s)
-                key = xstrndup(buf + s, n - s);
-        }
+        char *err = NULL;
+        int rc = us_read_key_file(p->cfg.api_key_file, &key, &err, NULL);
+        if (rc < 0 && rc != US_ENOENT && warn) /* the message names the file, never the key */
+            LOG_W("router", "%s: %s", p->cfg.name, err);
+        free(err);
     } else if (p->cfg.api_key_env) {
         const char *v = getenv(p->cfg.api_key_env);
         if (v && *v)
@@ -219,13 +169,18 @@ static char *provider_key(struct provider *p)
     return key;
 }
 
+static char *provider_key(struct provider *p)
+{
+    return provider_key_logged(p, false);
+}
+
 static void provider_check_key(struct provider *p)
 {
     if (!p->cfg.ops || !p->cfg.ops->key_required) {
         p->no_key = false;
         return;
     }
-    char *key = provider_key(p);
+    char *key = provider_key_logged(p, true);
     p->no_key = key == NULL;
     free(key);
 }
@@ -236,7 +191,7 @@ static struct provider *provider_new(const struct prov_config *cfg, const struct
     struct provider *p = xcalloc(1, sizeof(*p));
     p->refs = 1;
     config_copy(&p->cfg, cfg);
-    p->loopback = cfg->base_url && host_is_loopback(cfg->base_url);
+    p->loopback = cfg->base_url && us_url_is_loopback(cfg->base_url);
     struct breaker_policy pol = {st->breaker.failures, st->breaker.cooldown_ms,
                                  st->breaker.max_cooldown_ms};
     breaker_init(&p->breaker, &pol, seed);
@@ -294,7 +249,7 @@ static bool provider_eligible(struct router *r, struct provider *p, const struct
     }
     /* A disabled provider whose key file changed gets another chance. */
     if (p->breaker.state == BREAKER_DISABLED && p->cfg.api_key_file &&
-        file_mtime(p->cfg.api_key_file) != p->key_file_mtime) {
+        !us_file_stamp_equal(us_file_stamp_of(p->cfg.api_key_file), p->key_file_stamp)) {
         breaker_reset(&p->breaker);
         LOG_I("router", "%s: key file changed; trying again", p->cfg.name);
     }
@@ -412,11 +367,14 @@ static struct prov_context *remote_context(struct router *r, const struct prov_c
         kept = xcalloc(ctx->n_excerpts, sizeof(*kept));
         size_t n = 0;
         for (size_t i = 0; i < ctx->n_excerpts; i++) {
+            /* Excerpt paths are URIs (or plain paths): match excludes on the decoded path. */
             const char *path = ctx->excerpts[i].path;
-            if (path && strncmp(path, "file://", 7) == 0)
-                path += 7;
+            char *decoded = NULL;
+            if (path && us_uri_to_path(path, &decoded, NULL) == 0)
+                path = decoded;
             if (!privacy_path_excluded(path, (const char *const *)r->st.exclude))
                 kept[n++] = ctx->excerpts[i];
+            free(decoded);
         }
         tmp.excerpts = kept;
         tmp.n_excerpts = n;
@@ -580,7 +538,7 @@ static void record_outcome(struct router *r, struct attempt_slot *s,
             snprintf(why, sizeof(why), "%.200s (check %.160s)", reason,
                      p->key_hint[0] ? p->key_hint : "the provider's key");
             breaker_disable(&p->breaker, why);
-            p->key_file_mtime = file_mtime(p->cfg.api_key_file);
+            p->key_file_stamp = us_file_stamp_of(p->cfg.api_key_file);
             if (before != BREAKER_DISABLED && r->cb.on_disabled)
                 r->cb.on_disabled(r->ud, p->cfg.name, p->key_hint);
             break;
