@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "syntax_glue.h"
+#include "languages.h"
 
 char *context_path_from_uri(const char *uri)
 {
@@ -28,7 +28,7 @@ char *context_path_from_uri(const char *uri)
 
 static const char *lang_name_of(struct doc *d)
 {
-    const struct lang_info *l = syntax_glue_lang(d->language_id, d->uri);
+    const struct lang_info *l = lang_for_document(d->language_id, d->uri);
     return l ? l->name : (d->language_id[0] ? d->language_id : "plaintext");
 }
 
