@@ -1,8 +1,9 @@
 /* lines: the n-gram model (see lines.h), and lines_suggest, which weighs it against the
- * structural rules of line_rules.c. The n-gram counts lines independently (each line's contexts reach back
- * only to the previous line's last token), which is what makes document updates incremental:
- * an edit re-counts just the lines it touched and the one after. Tokens carry their leading
- * space ("x" and " x" are different tokens), so decoding reproduces the code's own spacing. */
+ * structural rules of line_rules.c. The n-gram counts lines independently (each line's
+ * contexts reach back only to the previous line's last token), which is what makes document
+ * updates incremental: an edit re-counts just the lines it touched and the one after. Tokens
+ * carry their leading space ("x" and " x" are different tokens), so decoding reproduces the
+ * code's own spacing. */
 #include "lines.h"
 
 #include <ctype.h>
