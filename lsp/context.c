@@ -178,8 +178,8 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
         syn_doc_analyze(d->syntax, (uint32_t)offset, &out->cursor);
         out->has_cursor = true;
         const struct syn_cursor *cur = &out->cursor;
-        c->situation = (enum prov_situation)cur->situation;
-        c->shape = (enum prov_shape)cur->shape;
+        c->situation = cur->situation;
+        c->shape = cur->shape;
         if (cur->receiver)
             c->member_receiver = out->member_receiver = xstrdup(cur->receiver);
         for (size_t i = 0; i < cur->n_scopes; i++)
