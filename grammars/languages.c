@@ -179,6 +179,14 @@ const struct lang_info *lang_for_path(const char *path)
     return NULL;
 }
 
+const struct lang_info *lang_for_document(const char *language_id, const char *uri)
+{
+    const struct lang_info *lang = lang_for_id(language_id);
+    if (!lang && uri)
+        lang = lang_for_path(uri);
+    return lang;
+}
+
 const struct lang_info *lang_all(size_t *n)
 {
     *n = sizeof(table) / sizeof(table[0]);

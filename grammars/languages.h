@@ -32,6 +32,9 @@ struct lang_info {
 const struct lang_info *lang_for_id(const char *language_id);
 const struct lang_info *lang_for_path(const char *path);
 const struct lang_info *lang_for_name(const char *name);
+/* A document's language: from its LSP languageId, else from the extension of its URI or path
+ * (editors send odd ids: "plaintext" for a .py scratch buffer). Either may be NULL. */
+const struct lang_info *lang_for_document(const char *language_id, const char *uri);
 
 /* The whole table, for tests and listings: *n receives the row count. */
 const struct lang_info *lang_all(size_t *n);

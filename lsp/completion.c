@@ -7,6 +7,7 @@
 
 #include "completion.h"
 #include "context.h"
+#include "item_kind.h"
 #include "local.h"
 #include "router.h"
 #include "rpc.h"
@@ -253,7 +254,7 @@ static json_t *local_popup_item(struct pending *p, const struct local_item *it, 
     char sort[24];
     snprintf(sort, sizeof(sort), "%04zu", rank + 1);
     return json_pack("{s:s, s:i, s:s, s:s, s:{s:o, s:s}, s:i, s:{s:s}, s:s?, s:{s:s}}", "label",
-                     it->label, "kind", (int)it->kind, "sortText", sort, "filterText", it->label,
+                     it->label, "kind", lsp_item_kind(it->kind), "sortText", sort, "filterText", it->label,
                      "textEdit", "range", range_json(p->word_start, p->cursor), "newText",
                      it->insert_text, "insertTextFormat", it->snippet ? 2 : 1, "labelDetails",
                      "description", it->source, "detail", it->detail, "data", "source",

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "syntax_glue.h"
+#include "languages.h"
 #include "uri.h"
 
 char *context_path_from_uri(const char *uri)
@@ -21,7 +21,7 @@ char *context_path_from_uri(const char *uri)
 
 static const char *lang_name_of(struct doc *d)
 {
-    const struct lang_info *l = syntax_glue_lang(d->language_id, d->uri);
+    const struct lang_info *l = lang_for_document(d->language_id, d->uri);
     return l ? l->name : (d->language_id[0] ? d->language_id : "plaintext");
 }
 
@@ -171,8 +171,8 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
         syn_doc_analyze(d->syntax, (uint32_t)offset, &out->cursor);
         out->has_cursor = true;
         const struct syn_cursor *cur = &out->cursor;
-        c->situation = (enum prov_situation)cur->situation;
-        c->shape = (enum prov_shape)cur->shape;
+        c->situation = cur->situation;
+        c->shape = cur->shape;
         if (cur->receiver)
             c->member_receiver = out->member_receiver = xstrdup(cur->receiver);
         for (size_t i = 0; i < cur->n_scopes; i++)

@@ -1,9 +1,11 @@
-/* documents: open buffers, edits, line index, syntax tree upkeep. */
+/* documents: open buffers, edits, line index, syntax tree upkeep (syn_edit built here from
+ * the line index; background reparses through syntax_glue). */
 #include "documents.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "languages.h"
 #include "syntax.h"
 #include "syntax_glue.h"
 
@@ -57,7 +59,7 @@ static void release_syntax(struct doc *d)
 {
     syntax_glue_job_forget(d->reparse_job);
     d->reparse_job = NULL;
-    syntax_glue_free(d->syntax);
+    syn_doc_free(d->syntax);
     d->syntax = NULL;
 }
 
@@ -175,7 +177,7 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
      * at once, and most are never asked about. */
     d->syntax = NULL;
     d->syntax_stale = false;
-    d->syntax_evicted = syntax_glue_lang(d->language_id, d->uri) != NULL;
+    d->syntax_evicted = lang_for_document(d->language_id, d->uri) != NULL;
     drop_definitions(d);
     d->last_edit_ms = us_now_ms();
     d->last_edit_offset = 0;
@@ -223,9 +225,13 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     if (d->text.len - (b - a) + len > ds->max_bytes)
         return US_ETOOBIG;
 
-    struct syntax_glue_edit edit;
-    if (d->syntax)
-        syntax_glue_edit_begin(&edit, &d->lines, d->text.data, a, b);
+    /* The edit in tree-sitter's terms: start and old end on the old text, new end below. */
+    struct syn_edit edit = {.start_byte = (uint32_t)a, .old_end_byte = (uint32_t)b,
+                            .new_end_byte = (uint32_t)(a + len)};
+    if (d->syntax) {
+        pos_ts_point(&d->lines, d->text.data, a, &edit.start.row, &edit.start.column);
+        pos_ts_point(&d->lines, d->text.data, b, &edit.old_end.row, &edit.old_end.column);
+    }
 
     struct strbuf out;
     sb_init(&out);
@@ -246,11 +252,12 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     d->edit_count++;
 
     if (d->syntax) {
-        syntax_glue_edit_end(d->syntax, &edit, &d->lines, d->text.data, d->text.len, a + len);
+        pos_ts_point(&d->lines, d->text.data, a + len, &edit.new_end.row, &edit.new_end.column);
+        syn_doc_edit(d->syntax, &edit);
         d->syntax_stale = true;
         /* A reparse is out: meanwhile the edited tree is read with the text it now describes. */
         if (d->reparse_job)
-            syntax_glue_set_text(d->syntax, d->text.data, d->text.len);
+            syn_doc_set_text(d->syntax, d->text.data, d->text.len);
     }
     return 0;
 }
@@ -299,10 +306,22 @@ static void start_background_reparse(struct doc *d)
         d->syntax_stale = false; /* the syntax has the text; the job brings the tree */
 }
 
+/* Parse the document; NULL when its language has no grammar. */
+static struct syn_doc *syntax_open(const struct doc *d)
+{
+    const struct lang_info *lang = lang_for_document(d->language_id, d->uri);
+    if (!lang)
+        return NULL;
+    struct syn_doc *syn = syn_doc_new(lang, d->text.data, d->text.len);
+    if (!syn_doc_has_tree(syn))
+        LOG_D("syntax", "%s: no tree (over a size cap or parse budget)", d->uri);
+    return syn;
+}
+
 static struct syn_doc *reopen_evicted(struct doc *d)
 {
     if (d->syntax_evicted) {
-        d->syntax = syntax_glue_open(d->language_id, d->uri, d->text.data, d->text.len);
+        d->syntax = syntax_open(d);
         d->syntax_evicted = false;
         d->syntax_stale = false;
         evict_trees(d->store, d);
@@ -322,7 +341,7 @@ struct syn_doc *doc_syntax(struct doc *d)
         if (d->reparse_job)
             return d->syntax;
     }
-    syntax_glue_reparse(d->syntax, d->text.data, d->text.len);
+    syn_doc_reparse(d->syntax, d->text.data, d->text.len);
     d->syntax_stale = false;
     return d->syntax;
 }
@@ -331,7 +350,7 @@ struct syn_doc *doc_syntax_current(struct doc *d)
 {
     if (reopen_evicted(d) && (d->syntax_stale || d->reparse_job)) {
         /* With a job out this parses with a parser of its own and voids the job's result. */
-        syntax_glue_reparse(d->syntax, d->text.data, d->text.len);
+        syn_doc_reparse(d->syntax, d->text.data, d->text.len);
         d->syntax_stale = false;
         drop_definitions(d);
     }

@@ -202,7 +202,7 @@ void lsp_on_syntax_tree(struct lsp_server *s, struct lsp_request *req, json_t *p
     if (!d)
         return;
     struct syn_doc *syn = doc_syntax_current(d);
-    char *sexp = syntax_glue_sexp(syn);
+    char *sexp = syn_doc_sexp(syn);
     struct syn_stats st;
     syn_doc_stats(syn, &st);
     json_t *res = json_pack("{s:s, s:s?, s:I}", "language", d->language_id, "tree", sexp,

@@ -1,36 +1,11 @@
-/* syntax_glue: documents <-> grammars/syntax. */
+/* syntax_glue: grammars/syntax work on libuv worker threads. */
 #include "syntax_glue.h"
 
 #include <stdlib.h>
 
 #include "base.h"
+#include "languages.h"
 #include "syntax.h"
-
-const struct lang_info *syntax_glue_lang(const char *language_id, const char *uri)
-{
-    const struct lang_info *lang = lang_for_id(language_id);
-    if (!lang && uri)
-        lang = lang_for_path(uri); /* editors send odd ids ("plaintext" for a .py scratch) */
-    return lang;
-}
-
-struct syn_doc *syntax_glue_open(const char *language_id, const char *uri, const char *text,
-                                 size_t len)
-{
-    const struct lang_info *lang = syntax_glue_lang(language_id, uri);
-    if (!lang)
-        return NULL;
-    struct syn_doc *syn = syn_doc_new(lang, text, len);
-    if (!syn_doc_has_tree(syn))
-        LOG_D("syntax", "%s: no tree (over a size cap or parse budget)", uri ? uri : "?");
-    return syn;
-}
-
-void syntax_glue_free(struct syn_doc *syn)
-{
-    if (syn)
-        syn_doc_free(syn);
-}
 
 struct warm_job {
     uv_work_t req;
@@ -52,7 +27,7 @@ void syntax_glue_warm(uv_loop_t *loop, const char *language_id, const char *uri)
 {
     static const struct lang_info *requested[64];
     static size_t n_requested;
-    const struct lang_info *lang = syntax_glue_lang(language_id, uri);
+    const struct lang_info *lang = lang_for_document(language_id, uri);
     if (!lang)
         return;
     for (size_t i = 0; i < n_requested; i++)
@@ -65,40 +40,6 @@ void syntax_glue_warm(uv_loop_t *loop, const char *language_id, const char *uri)
     job->req.data = job;
     if (uv_queue_work(loop, &job->req, warm_work, warm_done) < 0)
         free(job);
-}
-
-char *syntax_glue_sexp(struct syn_doc *syn)
-{
-    return syn ? syn_doc_sexp(syn) : NULL;
-}
-
-void syntax_glue_edit_begin(struct syntax_glue_edit *e, const struct line_index *old_lines,
-                            const char *old_text, size_t start, size_t old_end)
-{
-    e->start_byte = start;
-    e->old_end_byte = old_end;
-    pos_ts_point(old_lines, old_text, start, &e->start_row, &e->start_col);
-    pos_ts_point(old_lines, old_text, old_end, &e->old_end_row, &e->old_end_col);
-}
-
-void syntax_glue_edit_end(struct syn_doc *syn, const struct syntax_glue_edit *e,
-                          const struct line_index *new_lines, const char *new_text,
-                          size_t new_len, size_t new_end)
-{
-    struct syn_edit edit = {
-        .start_byte = (uint32_t)e->start_byte,
-        .old_end_byte = (uint32_t)e->old_end_byte,
-        .new_end_byte = (uint32_t)new_end,
-        .start = {e->start_row, e->start_col},
-        .old_end = {e->old_end_row, e->old_end_col},
-    };
-    pos_ts_point(new_lines, new_text, new_end, &edit.new_end.row, &edit.new_end.column);
-    syn_doc_edit(syn, &edit);
-}
-
-void syntax_glue_reparse(struct syn_doc *syn, const char *text, size_t len)
-{
-    syn_doc_reparse(syn, text, len);
 }
 
 struct syntax_glue_job {
@@ -165,11 +106,6 @@ struct syntax_glue_job *syntax_glue_reparse_background(uv_loop_t *loop, struct s
         return NULL;
     }
     return g;
-}
-
-void syntax_glue_set_text(struct syn_doc *syn, const char *text, size_t len)
-{
-    syn_doc_set_text(syn, text, len);
 }
 
 void syntax_glue_job_forget(struct syntax_glue_job *job)

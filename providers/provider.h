@@ -11,21 +11,21 @@
 #include <jansson.h>
 
 #include "base.h"
+#include "syntax.h"
 
 /* ---------------------------------------------------------------- context (router input) */
 
-/* Where the cursor stands. */
-enum prov_situation {
-    PROV_SIT_CODE,       /* ordinary code */
-    PROV_SIT_LINE_START, /* only whitespace before the cursor on its line */
-    PROV_SIT_MEMBER,     /* right after `.`, `->` or `::` (member_receiver names the left side) */
-    PROV_SIT_COMMENT,
-    PROV_SIT_STRING,
-};
-
-/* What the insertion should look like: finish the current line, or write a block (after `{`,
- * `:`, `do`, a signature). Post-processing cuts the answer accordingly. */
-enum prov_shape { PROV_SHAPE_LINE, PROV_SHAPE_BLOCK };
+/* Where the cursor stands (enum syn_situation) and what the insertion should look like (enum
+ * syn_shape: finish the line, or write a block; post-processing cuts the answer accordingly).
+ * One definition for every floor, grammars/syntax.h's: these are the providers' names for the
+ * same constants, not a second enum, so nothing needs keeping in step. */
+#define PROV_SIT_CODE SYN_SIT_CODE             /* ordinary code */
+#define PROV_SIT_LINE_START SYN_SIT_LINE_START /* only whitespace before the cursor on its line */
+#define PROV_SIT_MEMBER SYN_SIT_MEMBER         /* after `.`, `->`, `::` (see member_receiver) */
+#define PROV_SIT_COMMENT SYN_SIT_COMMENT
+#define PROV_SIT_STRING SYN_SIT_STRING
+#define PROV_SHAPE_LINE SYN_SHAPE_LINE
+#define PROV_SHAPE_BLOCK SYN_SHAPE_BLOCK
 
 struct prov_excerpt {
     const char *path; /* borrowed */
@@ -44,9 +44,9 @@ struct prov_context {
     size_t suffix_len;
     uint32_t line;         /* 0-based line of the cursor */
     uint32_t column;       /* 0-based byte column of the cursor */
-    enum prov_situation situation;
+    enum syn_situation situation;
     const char *member_receiver; /* for PROV_SIT_MEMBER: "self", "p", "std" ...; else NULL */
-    enum prov_shape shape;
+    enum syn_shape shape;
     const char *indent;          /* leading whitespace of the cursor's line */
     const char *scope_signature; /* enclosing function/class header, or NULL */
     const char *imports;         /* the file's import lines joined by '\n', or NULL */

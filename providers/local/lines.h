@@ -1,6 +1,7 @@
 /* lines: offline ghost text. Proposes the rest of the current line from a token n-gram model
- * learned on open documents and workspace files, plus structural rules (the next step of a
- * repetition, the continuation of an analogous earlier line, closing open brackets). */
+ * learned on open documents and workspace files (lines.c), plus structural rules (line_rules.c:
+ * the next step of a repetition, the continuation of an analogous earlier line, closing open
+ * brackets). The model owns copies of what it learns; texts passed in are borrowed. */
 #ifndef US_LOCAL_LINES_H
 #define US_LOCAL_LINES_H
 

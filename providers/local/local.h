@@ -16,19 +16,21 @@
 struct syn_doc;
 struct local_engine;
 
-/* LSP CompletionItemKind values the engine uses. */
+/* What an item names, in the engine's terms. No protocol numbers here: lsp/item_kind.c maps
+ * these to LSP CompletionItemKind. */
 enum local_kind {
-    LOCAL_KIND_TEXT = 1,
-    LOCAL_KIND_METHOD = 2,
-    LOCAL_KIND_FUNCTION = 3,
-    LOCAL_KIND_FIELD = 5,
-    LOCAL_KIND_VARIABLE = 6,
-    LOCAL_KIND_CLASS = 7,
-    LOCAL_KIND_MODULE = 9,
-    LOCAL_KIND_KEYWORD = 14,
-    LOCAL_KIND_SNIPPET = 15,
-    LOCAL_KIND_STRUCT = 22,
-    LOCAL_KIND_TYPE_PARAMETER = 25,
+    LOCAL_KIND_TEXT,
+    LOCAL_KIND_METHOD,
+    LOCAL_KIND_FUNCTION,
+    LOCAL_KIND_FIELD,
+    LOCAL_KIND_VARIABLE,
+    LOCAL_KIND_CLASS,
+    LOCAL_KIND_MODULE,
+    LOCAL_KIND_KEYWORD,
+    LOCAL_KIND_SNIPPET,
+    LOCAL_KIND_STRUCT,
+    LOCAL_KIND_TYPE_PARAMETER,
+    LOCAL_KIND_COUNT /* not a kind: the number of them */
 };
 
 struct local_item {

@@ -155,8 +155,8 @@ static void build_request(struct req_buf *rb, const char *language, const char *
     c->suffix_len = len - cursor;
     c->line = line;
     c->column = (uint32_t)(cursor - ls);
-    c->situation = (enum prov_situation)rb->cur.situation;
-    c->shape = (enum prov_shape)rb->cur.shape;
+    c->situation = rb->cur.situation;
+    c->shape = rb->cur.shape;
     c->member_receiver = rb->cur.receiver;
     c->indent = "";
     struct local_request *r = &rb->lr;

@@ -16,7 +16,7 @@
 static const char PREFIX[] = "import os\n\ndef greet(name):\n    msg = \"caf\xC3\xA9\"\n    return ";
 static const char SUFFIX[] = "\n\nprint(greet('x'))\n";
 
-static struct prov_context make_ctx(enum prov_shape shape)
+static struct prov_context make_ctx(enum syn_shape shape)
 {
     static const char *const names[] = {"name", "msg", "os"};
     static const struct prov_excerpt ex[] = {{"util.py", "def helper():\n    return 1\n"}};

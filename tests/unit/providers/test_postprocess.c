@@ -7,7 +7,7 @@
 #include "postprocess.h"
 
 static struct prov_context ctx_of(const char *lang, const char *prefix, const char *suffix,
-                                  enum prov_shape shape, const char *indent)
+                                  enum syn_shape shape, const char *indent)
 {
     struct prov_context c = {
         .language = lang,
