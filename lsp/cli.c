@@ -13,6 +13,7 @@
 #include "http.h"
 #include "languages.h"
 #include "router.h"
+#include "completion.h"
 #include "server_int.h"
 
 /* Split FILE:LINE:COL from the right so paths may contain ':'. */

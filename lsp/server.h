@@ -1,5 +1,7 @@
 /* server: one LSP session on stdio: reads framed JSON-RPC, dispatches through the method
- * table, enforces the LSP 3.17 lifecycle, and owns the documents and configuration. */
+ * table, enforces the LSP 3.17 lifecycle, and owns the documents and configuration.
+ * Ownership: the server owns its transport, outbox, documents, engine and wrap; the loop is
+ * borrowed and must outlive it. */
 #ifndef US_SERVER_H
 #define US_SERVER_H
 
@@ -8,8 +10,13 @@
 struct lsp_config;
 struct lsp_server;
 
-/* Steals cfg. Returns NULL when stdio cannot be used. */
+/* Returns NULL when stdio cannot be used; cfg then stays the caller's to free. Otherwise the
+ * server steals cfg. */
 struct lsp_server *lsp_server_new(uv_loop_t *loop, struct lsp_config *cfg, int in_fd, int out_fd);
+/* Wrap mode: run argv[0] (argv borrowed, NULL-terminated) as the wrapped language server (see
+ * wrap.h). Returns 0, or a negative US_ code when it could not be started: Understudy then
+ * serves alone and says so once after `initialize`. At most once, before lsp_server_run. */
+int lsp_server_wrap(struct lsp_server *srv, char *const *argv);
 /* Runs the loop until `exit` or end of input; returns the process exit status. Frees srv. */
 int lsp_server_run(struct lsp_server *srv);
 
