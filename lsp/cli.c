@@ -14,6 +14,7 @@
 #include "languages.h"
 #include "router.h"
 #include "completion.h"
+#include "server.h"
 #include "server_int.h"
 
 /* Split FILE:LINE:COL from the right so paths may contain ':'. */

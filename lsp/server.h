@@ -5,6 +5,9 @@
 #ifndef US_SERVER_H
 #define US_SERVER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <uv.h>
 
 struct lsp_config;
@@ -19,5 +22,21 @@ struct lsp_server *lsp_server_new(uv_loop_t *loop, struct lsp_config *cfg, int i
 int lsp_server_wrap(struct lsp_server *srv, char *const *argv);
 /* Runs the loop until `exit` or end of input; returns the process exit status. Frees srv. */
 int lsp_server_run(struct lsp_server *srv);
+
+/* A filter on the client's message bodies (borrowed), before they are parsed and dispatched:
+ * returns true when it handled the body, which is then not dispatched. */
+typedef bool (*lsp_input_filter)(void *ud, const char *body, size_t len);
+
+/* A server without stdio, for one-shot commands, tests and the fuzzer: documents,
+ * configuration and the completion engine, running (positions in UTF-8), with an outbox that
+ * has no sink until the caller sets one. Steals cfg. */
+struct lsp_server *lsp_server_new_headless(uv_loop_t *loop, struct lsp_config *cfg);
+/* Frees it, running the loop until every handle closed. */
+void lsp_server_free_headless(struct lsp_server *s);
+/* Bytes from the client (borrowed), as the transport hands them on: framing, JSON-RPC,
+ * dispatch. */
+void lsp_server_feed(struct lsp_server *s, const char *buf, size_t len);
+/* One filter at a time (NULL removes it); ud borrowed. */
+void lsp_server_set_input_filter(struct lsp_server *s, lsp_input_filter fn, void *ud);
 
 #endif
