@@ -14,6 +14,8 @@
 #include "http.h"
 #include "languages.h"
 #include "router.h"
+#include "completion.h"
+#include "server.h"
 #include "server_int.h"
 
 /* Split FILE:LINE:COL from the right so paths may contain ':'. */

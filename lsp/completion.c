@@ -11,6 +11,7 @@
 #include "local.h"
 #include "router.h"
 #include "rpc.h"
+#include "outbox.h"
 #include "server_int.h"
 
 #define POPUP_MAX_LOCAL 50
@@ -58,7 +59,7 @@ static const struct router_callbacks router_cbs = {status_changed, provider_disa
 
 static void send_status(struct completion_engine *e, bool force)
 {
-    if (!e->started || !e->s->tr)
+    if (!e->started || !outbox_has_sink(e->s->out))
         return;
     char *sig = router_status_signature(e->router);
     if (!force && e->last_signature && strcmp(sig, e->last_signature) == 0) {
@@ -67,17 +68,17 @@ static void send_status(struct completion_engine *e, bool force)
     }
     free(e->last_signature);
     e->last_signature = sig;
-    lsp_notify(e->s, "understudy/status", router_status(e->router));
+    outbox_notify(e->s->out, "understudy/status", router_status(e->router));
 
     /* showMessage once per transition of the overall state, not per request. */
     const char *state = router_overall_state(e->router);
     if (e->last_state && router_provider_count(e->router) > 0 && strcmp(state, e->last_state)) {
         if (strcmp(state, "offline") == 0)
-            lsp_show_message(e->s, 2,
+            outbox_show_message(e->s->out, 2,
                              "Understudy: every AI provider is down; serving local suggestions "
                              "until one comes back.");
         else if (strcmp(e->last_state, "offline") == 0)
-            lsp_show_message(e->s, 3, "Understudy: AI completions restored.");
+            outbox_show_message(e->s->out, 3, "Understudy: AI completions restored.");
     }
     free(e->last_state);
     e->last_state = xstrdup(state);
@@ -96,8 +97,8 @@ static void provider_disabled(void *ud, const char *provider, const char *hint)
              "Understudy: provider \"%s\" was disabled after an authentication or billing "
              "error. Check %s; it is tried again when the configuration changes.",
              provider, hint && *hint ? hint : "its API key");
-    if (e->s->tr)
-        lsp_show_message(e->s, 1, msg);
+    if (outbox_has_sink(e->s->out))
+        outbox_show_message(e->s->out, 1, msg);
     LOG_W("router", "%s", msg);
 }
 
@@ -356,7 +357,7 @@ static void reply_inline(struct pending *p, const struct router_answer *a)
         p->done(p->done_ud, a, local_text);
         json_decref(items);
     } else if (p->req) {
-        lsp_reply(e->s, p->req, json_pack("{s:o}", "items", items));
+        outbox_reply(p->req, json_pack("{s:o}", "items", items));
         p->req = NULL;
     } else {
         json_decref(items);
@@ -376,7 +377,7 @@ static void reply_popup(struct pending *p, const struct router_answer *a, bool i
     if (!ai || p->partial[0])
         for (size_t i = 0; i < p->n_local; i++)
             json_array_append_new(items, local_popup_item(p, &p->local_items[i], i));
-    lsp_reply(e->s, p->req, json_pack("{s:b, s:o}", "isIncomplete", incomplete, "items", items));
+    outbox_reply(p->req, json_pack("{s:b, s:o}", "isIncomplete", incomplete, "items", items));
     p->req = NULL;
 }
 
@@ -429,7 +430,7 @@ static void supersede_others(struct completion_engine *e, struct pending *keep)
         if (p->rq)
             router_cancel(p->rq);
         p->rq = NULL;
-        lsp_reply(e->s, p->req, json_pack("{s:[]}", "items"));
+        outbox_reply(p->req, json_pack("{s:[]}", "items"));
         p->req = NULL;
         pending_free(p);
     }
@@ -462,10 +463,10 @@ static struct doc *request_doc(struct lsp_server *s, struct lsp_request *req, js
                                struct lsp_pos *pos)
 {
     if (!lsp_param_position(json_object_get(params, "position"), pos)) {
-        lsp_reply_error(s, req, RPC_INVALID_PARAMS, "missing or invalid position");
+        outbox_reply_error(req, RPC_INVALID_PARAMS, "missing or invalid position");
         return NULL;
     }
-    return lsp_request_doc(s, req, params);
+    return lsp_request_doc(s->docs, req, params);
 }
 
 void lsp_on_inline_completion(struct lsp_server *s, struct lsp_request *req, json_t *params)
@@ -537,17 +538,17 @@ void lsp_on_execute_command(struct lsp_server *s, struct lsp_request *req, json_
     json_t *cmd = json_object_get(params, "command");
     const char *name = json_is_string(cmd) ? json_string_value(cmd) : "";
     if (strcmp(name, "understudy.status") == 0) {
-        lsp_reply(s, req, router_status(s->engine->router));
+        outbox_reply(req, router_status(s->engine->router));
     } else if (strcmp(name, "understudy.accepted") == 0) {
         json_t *arg = json_array_get(json_object_get(params, "arguments"), 0);
         const char *src = json_string_value(json_object_get(arg, "source"));
         s->engine->accepted++;
         LOG_D("completion", "suggestion from %s accepted", src ? src : "?");
-        lsp_reply(s, req, json_null());
+        outbox_reply(req, json_null());
     } else {
         char msg[256];
         snprintf(msg, sizeof(msg), "unknown command: %.200s", name);
-        lsp_reply_error(s, req, RPC_INVALID_PARAMS, msg);
+        outbox_reply_error(req, RPC_INVALID_PARAMS, msg);
     }
 }
 

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "completion.h"
 #include "context.h"
+#include "outbox.h"
 #include "rpc.h"
 #include "server_int.h"
 #include "syntax.h"
@@ -19,7 +21,7 @@ static void report_config(struct lsp_server *s, struct strbuf *warnings, struct 
         sb_init(&msg);
         sb_adds(&msg, "Understudy configuration error (the rest of the configuration applies):\n");
         sb_add(&msg, errors->data, errors->len);
-        lsp_show_message(s, 1, msg.data);
+        outbox_show_message(s->out, 1, msg.data);
         sb_release(&msg);
     }
 }
@@ -81,7 +83,7 @@ void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *pa
         "completionProvider", "triggerCharacters", ".", ":", ">", "(", " ", "resolveProvider", 0,
         "inlineCompletionProvider", "executeCommandProvider", "commands", "understudy.status",
         "understudy.accepted", "serverInfo", "name", "understudy", "version", UNDERSTUDY_VERSION);
-    lsp_reply(s, req, result);
+    outbox_reply(req, result);
 }
 
 void lsp_on_initialized(struct lsp_server *s, struct lsp_request *req, json_t *params)
@@ -128,7 +130,7 @@ void lsp_on_did_open(struct lsp_server *s, struct lsp_request *req, json_t *para
         snprintf(msg, sizeof(msg), "Understudy: %.300s is larger than %u MiB; not tracked.", uri,
                  (unsigned)(DOC_DEFAULT_MAX_BYTES >> 20));
         LOG_W("lsp", "%s", msg);
-        lsp_show_message(s, 2, msg);
+        outbox_show_message(s->out, 2, msg);
     }
 }
 
@@ -189,16 +191,16 @@ void lsp_on_did_save(struct lsp_server *s, struct lsp_request *req, json_t *para
 
 void lsp_on_document_text(struct lsp_server *s, struct lsp_request *req, json_t *params)
 {
-    struct doc *d = lsp_request_doc(s, req, params);
+    struct doc *d = lsp_request_doc(s->docs, req, params);
     if (!d)
         return;
-    lsp_reply(s, req, json_pack("{s:s%, s:I}", "text", d->text.data, d->text.len, "version",
+    outbox_reply(req, json_pack("{s:s%, s:I}", "text", d->text.data, d->text.len, "version",
                                 (json_int_t)d->version));
 }
 
 void lsp_on_syntax_tree(struct lsp_server *s, struct lsp_request *req, json_t *params)
 {
-    struct doc *d = lsp_request_doc(s, req, params);
+    struct doc *d = lsp_request_doc(s->docs, req, params);
     if (!d)
         return;
     struct syn_doc *syn = doc_syntax_current(d);
@@ -208,5 +210,5 @@ void lsp_on_syntax_tree(struct lsp_server *s, struct lsp_request *req, json_t *p
     json_t *res = json_pack("{s:s, s:s?, s:I}", "language", d->language_id, "tree", sexp,
                             "background_reparses", (json_int_t)st.background_reparses);
     free(sexp);
-    lsp_reply(s, req, res);
+    outbox_reply(req, res);
 }

@@ -14,7 +14,6 @@
 #include "heap_upkeep.h"
 #include "server.h"
 #include "syntax.h"
-#include "wrap.h"
 
 static const char usage[] =
     "usage: understudy [--stdio] [--config PATH]\n"
@@ -161,7 +160,7 @@ int main(int argc, char **argv)
             status = 1;
         } else {
             if (wrap_argv)
-                wrap_start(srv, wrap_argv); /* on failure Understudy serves alone */
+                lsp_server_wrap(srv, wrap_argv); /* on failure Understudy serves alone */
             status = lsp_server_run(srv);
         }
         heap_upkeep_stop(&heap);

@@ -1,7 +1,14 @@
-/* methods: the LSP method table as data. Each row: method name, handler, whether it is a
- * request or a notification, and when it is allowed. server.c builds the dispatch from it. */
+/* methods: the LSP method table as data, and the lifecycle states that gate it. Each row: method
+ * name, handler, whether it is a request or a notification, and when it is allowed; server.c
+ * builds the dispatch from it. Pure declarations: no memory changes hands here. */
 #ifndef US_METHODS_H
 #define US_METHODS_H
+
+/* The session's lifecycle (LSP 3.17): before `initialize`, running, after `shutdown`, gone. */
+enum lsp_state { LSP_STATE_UNINIT, LSP_STATE_RUNNING, LSP_STATE_SHUTDOWN, LSP_STATE_EXITED };
+
+enum lsp_kind { LSP_KIND_REQUEST, LSP_KIND_NOTIFICATION };
+enum lsp_when { LSP_WHEN_BEFORE_INIT, LSP_WHEN_RUNNING, LSP_WHEN_ALWAYS };
 
 #define LSP_METHOD_MAP(X)                                                                 \
     X("initialize", lsp_on_initialize, LSP_KIND_REQUEST, LSP_WHEN_BEFORE_INIT)           \

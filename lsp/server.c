@@ -1,17 +1,17 @@
-/* server: framing -> JSON-RPC -> method table, lifecycle, replies and cancellation. */
+/* server: the dispatcher: framing -> JSON-RPC -> method table, with the lifecycle gating and
+ * the lifecycle handlers (shutdown, exit, cancel). Answers go out through the outbox. */
 #include "server.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "completion.h"
 #include "methods.h"
+#include "outbox.h"
 #include "rpc.h"
 #include "server_int.h"
 #include "wrap.h"
-
-enum lsp_kind { LSP_KIND_REQUEST, LSP_KIND_NOTIFICATION };
-enum lsp_when { LSP_WHEN_BEFORE_INIT, LSP_WHEN_RUNNING, LSP_WHEN_ALWAYS };
 
 typedef void (*lsp_handler)(struct lsp_server *s, struct lsp_request *req, json_t *params);
 
@@ -36,101 +36,13 @@ static const struct method_row *find_method(const char *name)
     return NULL;
 }
 
-/* ---- output ---- */
+/* ---- output: the transport is the outbox's sink ---- */
 
-static void send_json(struct lsp_server *s, json_t *msg)
+static void send_to_transport(void *ud, const char *body, size_t len)
 {
-    char *text = json_dumps(msg, JSON_COMPACT);
-    json_decref(msg);
-    if (!text)
-        return;
+    struct lsp_server *s = ud;
     if (s->tr)
-        transport_send(s->tr, text, strlen(text));
-    free(text);
-}
-
-static void request_unlink(struct lsp_server *s, struct lsp_request *req)
-{
-    if (req->prev)
-        req->prev->next = req->next;
-    else
-        s->pending = req->next;
-    if (req->next)
-        req->next->prev = req->prev;
-    json_decref(req->id);
-    free(req);
-}
-
-void lsp_reply(struct lsp_server *s, struct lsp_request *req, json_t *result)
-{
-    /* Wrap mode merges some answers with the wrapped server's (wrap.c). */
-    if (s->wrap && wrap_local_reply(s->wrap, req->id, result, 0, NULL)) {
-        request_unlink(s, req);
-        return;
-    }
-    send_json(s, rpc_response(req->id, result));
-    LOG_D("lsp", "%s answered in %.2f ms", req->method,
-          (double)(us_now_us() - req->start_us) / 1000.0);
-    request_unlink(s, req);
-}
-
-void lsp_reply_error(struct lsp_server *s, struct lsp_request *req, int code, const char *msg)
-{
-    if (s->wrap && wrap_local_reply(s->wrap, req->id, NULL, code, msg)) {
-        request_unlink(s, req);
-        return;
-    }
-    send_json(s, rpc_error(req->id, code, msg, NULL));
-    request_unlink(s, req);
-}
-
-void lsp_notify(struct lsp_server *s, const char *method, json_t *params)
-{
-    send_json(s, rpc_notification(method, params));
-}
-
-void lsp_show_message(struct lsp_server *s, int type, const char *text)
-{
-    lsp_notify(s, "window/showMessage", json_pack("{s:i, s:s}", "type", type, "message", text));
-}
-
-/* ---- params ---- */
-
-const char *lsp_param_uri(json_t *params)
-{
-    json_t *td = json_object_get(params, "textDocument");
-    json_t *uri = json_object_get(td, "uri");
-    return json_is_string(uri) ? json_string_value(uri) : NULL;
-}
-
-bool lsp_param_position(json_t *pos, struct lsp_pos *out)
-{
-    json_t *l = json_object_get(pos, "line"), *c = json_object_get(pos, "character");
-    if (!json_is_integer(l) || !json_is_integer(c))
-        return false;
-    json_int_t li = json_integer_value(l), ci = json_integer_value(c);
-    if (li < 0 || ci < 0)
-        return false;
-    /* Huge values clamp to the end of the line / document, as the spec asks. */
-    out->line = li > UINT32_MAX ? UINT32_MAX : (uint32_t)li;
-    out->character = ci > UINT32_MAX ? UINT32_MAX : (uint32_t)ci;
-    return true;
-}
-
-struct doc *lsp_request_doc(struct lsp_server *s, struct lsp_request *req, json_t *params)
-{
-    const char *uri = lsp_param_uri(params);
-    if (!uri) {
-        lsp_reply_error(s, req, RPC_INVALID_PARAMS, "missing textDocument.uri");
-        return NULL;
-    }
-    struct doc *d = docstore_get(s->docs, uri);
-    if (!d) {
-        char msg[512];
-        snprintf(msg, sizeof(msg), "document not open: %.400s", uri);
-        lsp_reply_error(s, req, RPC_INVALID_PARAMS, msg);
-    }
-    return d;
+        transport_send(s->tr, body, len);
 }
 
 /* ---- dispatch ---- */
@@ -141,7 +53,7 @@ static void dispatch(struct lsp_server *s, struct rpc_msg *m)
         return; /* answers to our own requests: none are outstanding that need them */
     if (m->kind == RPC_INVALID) {
         LOG_W("lsp", "invalid message: %s", m->why);
-        send_json(s, rpc_error(m->id, RPC_INVALID_REQUEST, m->why, NULL));
+        outbox_send(s->out, rpc_error(m->id, RPC_INVALID_REQUEST, m->why, NULL));
         return;
     }
     bool is_request = m->kind == RPC_REQUEST;
@@ -153,46 +65,35 @@ static void dispatch(struct lsp_server *s, struct rpc_msg *m)
         if (is_request) {
             char msg[256];
             snprintf(msg, sizeof(msg), "method not found: %.200s", m->method);
-            send_json(s, rpc_error(m->id, RPC_METHOD_NOT_FOUND, msg, NULL));
+            outbox_send(s->out, rpc_error(m->id, RPC_METHOD_NOT_FOUND, msg, NULL));
         }
         return; /* unknown notifications are ignored (LSP 3.17) */
     }
     if (row->when != LSP_WHEN_ALWAYS) {
         if (s->state == LSP_STATE_UNINIT && row->when != LSP_WHEN_BEFORE_INIT) {
             if (is_request)
-                send_json(s, rpc_error(m->id, RPC_SERVER_NOT_INITIALIZED,
+                outbox_send(s->out, rpc_error(m->id, RPC_SERVER_NOT_INITIALIZED,
                                        "server not initialized", NULL));
             return;
         }
         if (s->state == LSP_STATE_SHUTDOWN) {
             if (is_request)
-                send_json(s, rpc_error(m->id, RPC_INVALID_REQUEST,
+                outbox_send(s->out, rpc_error(m->id, RPC_INVALID_REQUEST,
                                        "server is shutting down", NULL));
             return;
         }
         if (s->state == LSP_STATE_RUNNING && row->when == LSP_WHEN_BEFORE_INIT) {
             if (is_request)
-                send_json(s, rpc_error(m->id, RPC_INVALID_REQUEST, "already initialized", NULL));
+                outbox_send(s->out, rpc_error(m->id, RPC_INVALID_REQUEST, "already initialized", NULL));
             return;
         }
     }
     if (m->params && !json_is_object(m->params) && !json_is_null(m->params)) {
         if (is_request)
-            send_json(s, rpc_error(m->id, RPC_INVALID_PARAMS, "params must be an object", NULL));
+            outbox_send(s->out, rpc_error(m->id, RPC_INVALID_PARAMS, "params must be an object", NULL));
         return;
     }
-    struct lsp_request *req = NULL;
-    if (is_request) {
-        req = xcalloc(1, sizeof(*req));
-        req->id = json_incref(m->id);
-        req->method = row->name;
-        req->srv = s;
-        req->start_us = us_now_us();
-        req->next = s->pending;
-        if (s->pending)
-            s->pending->prev = req;
-        s->pending = req;
-    }
+    struct lsp_request *req = is_request ? outbox_request_new(s->out, m->id, row->name) : NULL;
     json_t *params = m->params ? m->params : json_null();
     row->fn(s, req, params);
 }
@@ -200,10 +101,10 @@ static void dispatch(struct lsp_server *s, struct rpc_msg *m)
 static void handle_body(struct lsp_server *s, const char *body, size_t len)
 {
     struct rpc_msg m;
-    if (s->wrap && wrap_from_client(s->wrap, body, len))
-        return; /* the wrapped server's alone */
+    if (s->in_filter && s->in_filter(s->in_filter_ud, body, len))
+        return; /* the filter's alone (wrap mode: the wrapped server's) */
     if (rpc_parse(body, len, &m) == RPC_PARSE_ERROR) {
-        send_json(s, rpc_error(NULL, RPC_PARSE_ERROR, "parse error: not valid JSON", NULL));
+        outbox_send(s->out, rpc_error(NULL, RPC_PARSE_ERROR, "parse error: not valid JSON", NULL));
         return;
     }
     dispatch(s, &m);
@@ -212,9 +113,8 @@ static void handle_body(struct lsp_server *s, const char *body, size_t len)
 
 static void finish(struct lsp_server *s);
 
-static void on_read(void *ud, const char *buf, size_t len)
+void lsp_server_feed(struct lsp_server *s, const char *buf, size_t len)
 {
-    struct lsp_server *s = ud;
     framer_feed(s->fr, buf, len);
     for (;;) {
         if (s->state == LSP_STATE_EXITED)
@@ -226,12 +126,23 @@ static void on_read(void *ud, const char *buf, size_t len)
             break;
         if (rc < 0) {
             LOG_W("lsp", "bad message framing: %s", why);
-            send_json(s, rpc_error(NULL, rc == US_ETOOBIG ? RPC_INVALID_REQUEST : RPC_PARSE_ERROR,
+            outbox_send(s->out, rpc_error(NULL, rc == US_ETOOBIG ? RPC_INVALID_REQUEST : RPC_PARSE_ERROR,
                                    why, NULL));
             continue;
         }
         handle_body(s, body, blen);
     }
+}
+
+static void on_read(void *ud, const char *buf, size_t len)
+{
+    lsp_server_feed(ud, buf, len);
+}
+
+void lsp_server_set_input_filter(struct lsp_server *s, lsp_input_filter fn, void *ud)
+{
+    s->in_filter = fn;
+    s->in_filter_ud = fn ? ud : NULL;
 }
 
 static void on_eof(void *ud)
@@ -251,16 +162,13 @@ static void finish(struct lsp_server *s)
     s->state = LSP_STATE_EXITED;
     if (s->wrap)
         wrap_finish(s->wrap);
-    while (s->pending) {
-        struct lsp_request *req = s->pending;
-        if (req->cancel)
-            req->cancel(req->cancel_ud);
-        lsp_reply_error(s, req, RPC_REQUEST_CANCELLED, "server exiting");
-    }
+    outbox_cancel_all(s->out, "server exiting");
     completion_engine_free(s->engine);
     s->engine = NULL;
-    transport_close(s->tr);
+    if (s->tr)
+        transport_close(s->tr);
     s->tr = NULL;
+    outbox_set_sink(s->out, NULL, NULL);
 }
 
 /* ---- lifecycle handlers ---- */
@@ -268,7 +176,7 @@ static void finish(struct lsp_server *s)
 void lsp_on_shutdown(struct lsp_server *s, struct lsp_request *req, json_t *params)
 {
     s->state = LSP_STATE_SHUTDOWN;
-    lsp_reply(s, req, json_null());
+    outbox_reply(req, json_null());
 }
 
 void lsp_on_exit(struct lsp_server *s, struct lsp_request *req, json_t *params)
@@ -279,15 +187,7 @@ void lsp_on_exit(struct lsp_server *s, struct lsp_request *req, json_t *params)
 
 void lsp_on_cancel(struct lsp_server *s, struct lsp_request *req_unused, json_t *params)
 {
-    json_t *id = json_object_get(params, "id");
-    for (struct lsp_request *req = s->pending; req; req = req->next) {
-        if (!json_equal(req->id, id))
-            continue;
-        if (req->cancel)
-            req->cancel(req->cancel_ud);
-        lsp_reply_error(s, req, RPC_REQUEST_CANCELLED, "request cancelled");
-        return;
-    }
+    outbox_cancel(s->out, json_object_get(params, "id"), "request cancelled");
 }
 
 void lsp_on_ignore(struct lsp_server *s, struct lsp_request *req, json_t *params)
@@ -313,6 +213,8 @@ struct lsp_server *lsp_server_new(uv_loop_t *loop, struct lsp_config *cfg, int i
         free(s);
         return NULL;
     }
+    s->out = outbox_new();
+    outbox_set_sink(s->out, send_to_transport, s);
     s->engine = completion_engine_new(s);
     return s;
 }
@@ -326,6 +228,7 @@ struct lsp_server *lsp_server_new_headless(uv_loop_t *loop, struct lsp_config *c
     s->state = LSP_STATE_RUNNING;
     s->fr = framer_new(FRAMER_DEFAULT_MAX_BODY);
     s->docs = docstore_new(DOC_DEFAULT_MAX_BYTES);
+    s->out = outbox_new();
     s->engine = completion_engine_new(s);
     return s;
 }
@@ -335,11 +238,39 @@ void lsp_server_free_headless(struct lsp_server *s)
     completion_engine_free(s->engine);
     s->engine = NULL;
     uv_run(s->loop, UV_RUN_DEFAULT); /* let handles close */
+    outbox_free(s->out);
     framer_free(s->fr);
     docstore_free(s->docs);
     lsp_config_free(s->cfg);
+    json_decref(s->client_caps);
     free(s->root_path);
     free(s);
+}
+
+/* ---- wrap mode: the wrapped server sees the client's messages first (input filter) and may
+ * take our answers over (the outbox's reply hook); it asks the session for these two. ---- */
+
+static enum lsp_state host_state(void *ud)
+{
+    return ((struct lsp_server *)ud)->state;
+}
+
+static void host_set_encoding(void *ud, enum pos_encoding enc)
+{
+    ((struct lsp_server *)ud)->enc = enc;
+}
+
+static bool wrap_filter(void *ud, const char *body, size_t len)
+{
+    return wrap_from_client(ud, body, len);
+}
+
+int lsp_server_wrap(struct lsp_server *s, char *const *argv)
+{
+    static const struct wrap_host host = {host_state, host_set_encoding};
+    int rc = wrap_start(&s->wrap, s->loop, s->out, &host, s, argv);
+    lsp_server_set_input_filter(s, wrap_filter, s->wrap);
+    return rc;
 }
 
 int lsp_server_run(struct lsp_server *s)
@@ -348,6 +279,7 @@ int lsp_server_run(struct lsp_server *s)
     int code = s->exit_code;
     wrap_free(s->wrap);
     completion_engine_free(s->engine);
+    outbox_free(s->out);
     framer_free(s->fr);
     docstore_free(s->docs);
     lsp_config_free(s->cfg);
