@@ -42,7 +42,9 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
     json_t *body = json_pack("{s:s, s:i, s:s, s:o, s:b}", "model", cfg->model ? cfg->model : "",
                              "max_tokens", prov__max_tokens(cfg, ctx), "system", prompt_system(),
                              "messages", messages, "stream", 1);
-    prov__set_temperature(body, cfg, "temperature", 1.0);
+    /* No temperature even when configured: the Messages API of the current SDK
+     * (@anthropic-ai/sdk 1.17) has no sampling parameters any more; `extra` can still add one
+     * for an older model that takes it. */
     prov__merge_extra(body, cfg);
     return prov__req_fill(req, url, &h, body, true);
 }
