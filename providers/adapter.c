@@ -234,11 +234,18 @@ void prov__inband_error(json_t *err, struct prov_outcome *out)
         kind = PROV_OUT_RATE_LIMITED;
     else if (any_is(&f, auth_names) || status == 401 || status == 402 || status == 403)
         kind = PROV_OUT_AUTH;
+    else if ((status >= 400 && status < 500 && status != 408 && status != 409) ||
+             mentions_context_too_long(f.type) ||
+             mentions_context_too_long(f.message))
+        kind = PROV_OUT_BAD_REQUEST; /* e.g. llama.cpp's context-size error event */
     const char *what = f.message ? f.message : f.type ? f.type : f.code ? f.code : "error event";
     if (f.type && f.message)
         prov__outcome_set(out, kind, status, "in-stream %s: %s", f.type, f.message);
     else
         prov__outcome_set(out, kind, status, "in-stream error: %s", what);
+    out->context_too_long = kind == PROV_OUT_BAD_REQUEST &&
+                            (mentions_context_too_long(f.type) ||
+                             mentions_context_too_long(f.message));
     if (kind == PROV_OUT_RATE_LIMITED) {
         char *s = json_dumps(wrap, JSON_COMPACT);
         if (s) {
@@ -246,6 +253,51 @@ void prov__inband_error(json_t *err, struct prov_outcome *out)
             free(s);
         }
     }
+    json_decref(wrap);
+}
+
+/* The status an error's type or canonical status stands for (Anthropic, Gemini, OpenAI). */
+static int status_for_names(const struct err_fields *f)
+{
+    static const struct {
+        const char *name;
+        int status;
+    } map[] = {{"invalid_request_error", 400}, {"INVALID_ARGUMENT", 400},
+               {"FAILED_PRECONDITION", 400},   {"authentication_error", 401},
+               {"invalid_api_key", 401},       {"UNAUTHENTICATED", 401},
+               {"billing_error", 402},         {"permission_error", 403},
+               {"PERMISSION_DENIED", 403},     {"not_found_error", 404},
+               {"NOT_FOUND", 404},             {"request_too_large", 413},
+               {"rate_limit_error", 429},      {"rate_limit_exceeded", 429},
+               {"insufficient_quota", 429},    {"RESOURCE_EXHAUSTED", 429},
+               {"api_error", 500},             {"server_error", 500},
+               {"INTERNAL", 500},              {"UNAVAILABLE", 503},
+               {"unavailable_error", 503},     {"timeout_error", 504},
+               {"DEADLINE_EXCEEDED", 504},     {"overloaded_error", 529}};
+    for (size_t i = 0; i < US_ARRAY_LEN(map); i++) {
+        const char *const one[] = {map[i].name, NULL};
+        if (any_is(f, one))
+            return map[i].status;
+    }
+    return 0;
+}
+
+void prov__error_body_200(json_t *err, struct prov_outcome *out)
+{
+    json_t *wrap = json_pack("{sO}", "error", err);
+    struct err_fields f;
+    read_error(wrap, &f);
+    int status = f.numeric_code >= 400 && f.numeric_code < 600 ? f.numeric_code
+                                                               : status_for_names(&f);
+    if (!status) {
+        json_decref(wrap);
+        prov__inband_error(err, out);
+        return;
+    }
+    char *body = json_dumps(wrap, JSON_COMPACT);
+    prov__classify(status, NULL, NULL, body, body ? strlen(body) : 0, out);
+    out->http_status = status;
+    free(body);
     json_decref(wrap);
 }
 
@@ -326,6 +378,12 @@ int prov__req_fill(struct prov_request *req, char *url, struct prov__headers *h,
 {
     memset(req, 0, sizeof(*req));
     req->url = url;
+    /* Every request names its client, unless the user's headers already do. */
+    bool ua = false;
+    for (size_t i = 0; i < h->n; i++)
+        ua |= strncasecmp(h->v[i], "User-Agent:", 11) == 0;
+    if (!ua)
+        prov__hdr_add(h, "User-Agent", "understudy/" UNDERSTUDY_VERSION);
     if (!h->v) /* an empty list is still a list */
         h->v = xcalloc(1, sizeof(*h->v));
     req->headers = h->v;
@@ -405,7 +463,97 @@ int prov__max_tokens(const struct prov_config *cfg, const struct prov_context *c
 
 double prov__temperature(const struct prov_config *cfg)
 {
-    return cfg->temperature >= 0 ? cfg->temperature : 0.2;
+    return cfg->temperature >= 0 ? cfg->temperature : -1;
+}
+
+void prov__set_temperature(json_t *body, const struct prov_config *cfg, const char *key,
+                           double max)
+{
+    double t = prov__temperature(cfg);
+    if (t >= 0)
+        json_object_set_new(body, key, json_real(t > max ? max : t));
+}
+
+static void merge(json_t *dst, json_t *src)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(src, k, v) {
+        json_t *cur = json_object_get(dst, k);
+        if (json_is_null(v))
+            json_object_del(dst, k);
+        else if (json_is_object(v) && json_is_object(cur))
+            merge(cur, v);
+        else
+            json_object_set_new(dst, k, json_deep_copy(v));
+    }
+}
+
+void prov__merge_extra(json_t *body, const struct prov_config *cfg)
+{
+    if (body && cfg && json_is_object(cfg->extra_obj))
+        merge(body, (json_t *)cfg->extra_obj);
+}
+
+static const char *model_base(const char *model)
+{
+    const char *m = model ? strrchr(model, '/') : NULL; /* "openai/o3-mini" on gateways */
+    return m ? m + 1 : model ? model : "";
+}
+
+bool prov__openai_reasoning(const char *model)
+{
+    const char *m = model_base(model);
+    if (strstr(m, "-chat-latest") || strstr(m, "chat-latest"))
+        return false; /* the chat snapshots of gpt-5* do not reason */
+    return (m[0] == 'o' && m[1] >= '1' && m[1] <= '9') || strncmp(m, "gpt-5", 5) == 0 ||
+           strncmp(m, "gpt-6", 5) == 0;
+}
+
+const char *prov__openai_effort(const char *model)
+{
+    const char *m = model_base(model);
+    /* gpt-5 (not 5.x) has "minimal"; the o-series and later gpt-5.x/6 take "low". */
+    if (strncmp(m, "gpt-5", 5) == 0 && m[5] != '.')
+        return "minimal";
+    return "low";
+}
+
+static bool is_fence_line(const char *s, size_t n)
+{
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    return n >= 3 && (memcmp(s, "```", 3) == 0 || memcmp(s, "~~~", 3) == 0);
+}
+
+bool prov__enough_lines(enum prov_shape shape, int max_lines, const char *text, size_t len)
+{
+    size_t lines = 0, start = 0;
+    bool fence_open = false;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != '\n')
+            continue;
+        const char *l = text + start;
+        size_t n = i - start;
+        start = i + 1;
+        if (is_fence_line(l, n)) {
+            if (fence_open && lines)
+                return true; /* the closing fence: the answer is complete */
+            fence_open = true;
+            continue;
+        }
+        bool visible = false;
+        for (size_t k = 0; k < n && !visible; k++)
+            visible = !isspace((unsigned char)l[k]);
+        if (!visible && lines == 0)
+            continue; /* leading blank lines are not part of the answer */
+        lines++;
+        if (shape == PROV_SHAPE_LINE)
+            return true;
+    }
+    /* A block: post-processing keeps at most max_lines; one more line shows where it ends. */
+    int cap = max_lines > 0 ? max_lines : 12;
+    return shape == PROV_SHAPE_BLOCK && lines > (size_t)cap;
 }
 
 json_t *prov__stops(const struct prov_context *ctx, bool fim)
@@ -438,6 +586,7 @@ void *prov__stream_new_sse(prov__event_fn fn, const char *end_marker)
 {
     struct prov__stream *s = xcalloc(1, sizeof(*s));
     s->sse = sse_new(0, on_sse, s);
+    sb_init(&s->whole);
     s->on_event = fn;
     s->end_marker = end_marker;
     return s;
@@ -447,6 +596,7 @@ void *prov__stream_new_ndjson(prov__event_fn fn, const char *end_marker)
 {
     struct prov__stream *s = xcalloc(1, sizeof(*s));
     s->nd = ndjson_new(0, on_line, s);
+    sb_init(&s->whole);
     s->on_event = fn;
     s->end_marker = end_marker;
     return s;
@@ -470,8 +620,71 @@ int prov__stream_feed(void *st, const char *buf, size_t len, struct strbuf *text
     struct prov__stream *s = st;
     s->text = text;
     s->out = out;
+    /* A leading UTF-8 BOM is dropped (the SSE standard says so), even split across reads. */
+    static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+    while (s->bom >= 0 && s->bom < 3 && len > 0) {
+        if ((unsigned char)buf[0] != bom[s->bom]) {
+            if (s->bom > 0) { /* a false start: what was held back is data after all */
+                int held = s->bom;
+                s->bom = -1;
+                int rc = prov__stream_feed(st, (const char *)bom, (size_t)held, text, out);
+                if (rc != 0)
+                    return rc;
+            }
+            s->bom = -1;
+            break;
+        }
+        s->bom++, buf++, len--;
+    }
+    if (s->bom >= 0 && s->bom < 3)
+        return 0;
+    s->bom = -1;
+    /* One JSON value instead of an SSE stream: decide on the first non-blank byte. */
+    if (s->sse && s->json_mode == 0) {
+        size_t i = 0;
+        while (i < len && isspace((unsigned char)buf[i]))
+            i++;
+        if (i < len)
+            s->json_mode = buf[i] == '{' || buf[i] == '[' ? 2 : 1;
+    }
+    if (s->json_mode == 2) {
+        if (s->whole.len + len > STREAM_MAX_EVENT)
+            return stream_result(s, US_ETOOBIG);
+        sb_add(&s->whole, buf, len);
+        return 0;
+    }
     int rc = s->sse ? sse_feed(s->sse, buf, len) : ndjson_feed(s->nd, buf, len);
     return stream_result(s, rc);
+}
+
+/* The body was one JSON value: an error (classified like the same error with its status) or a
+ * whole answer from a server that ignored stream:true (read like one event; Gemini's JSON
+ * array form like one event per element). */
+static int whole_json(struct prov__stream *s)
+{
+    json_t *root = json_loadb(s->whole.data, s->whole.len, 0, NULL);
+    if (!root) {
+        prov__outcome_set(s->out, PROV_OUT_MALFORMED, 0, "response is not a stream nor JSON");
+        return -1;
+    }
+    int rc = 0;
+    size_t n = json_is_array(root) ? json_array_size(root) : 1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        json_t *v = json_is_array(root) ? json_array_get(root, i) : root;
+        json_t *err = json_object_get(v, "error");
+        if (err && !json_is_null(err)) {
+            prov__error_body_200(err, s->out);
+            rc = -1;
+            break;
+        }
+        char *one = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        rc = one ? s->on_event(s, NULL, one, strlen(one)) : -1;
+        free(one);
+    }
+    json_decref(root);
+    if (rc > 0)
+        s->done = true;
+    return rc < 0 ? -1 : 0;
 }
 
 int prov__stream_end(void *st, struct strbuf *text, struct prov_outcome *out)
@@ -479,8 +692,13 @@ int prov__stream_end(void *st, struct strbuf *text, struct prov_outcome *out)
     struct prov__stream *s = st;
     s->text = text;
     s->out = out;
-    int rc = s->sse ? sse_end(s->sse) : ndjson_end(s->nd);
-    rc = stream_result(s, rc);
+    int rc;
+    if (s->json_mode == 2) {
+        rc = whole_json(s);
+    } else {
+        rc = s->sse ? sse_end(s->sse) : ndjson_end(s->nd);
+        rc = stream_result(s, rc);
+    }
     if (rc < 0)
         return -1;
     if (!s->done && !s->finished) {
@@ -498,6 +716,7 @@ void prov__stream_free(void *st)
         return;
     sse_free(s->sse);
     ndjson_free(s->nd);
+    sb_release(&s->whole);
     free(s);
 }
 
@@ -552,16 +771,35 @@ int prov__openai_event(struct prov__stream *s, const char *event, const char *da
         rc = -1;
         goto out;
     }
-    json_t *choice = json_array_get(json_object_get(j, "choices"), 0);
+    /* The choice with index 0 (we ask for one), wherever it stands in the array. */
+    json_t *choices = json_object_get(j, "choices");
+    json_t *choice = NULL, *c;
+    size_t ci;
+    json_array_foreach(choices, ci, c) {
+        json_t *idx = json_object_get(c, "index");
+        if (idx ? json_integer_value(idx) == 0 && json_is_integer(idx) : ci == 0) {
+            choice = c;
+            break;
+        }
+    }
     if (choice) {
         json_t *delta = json_object_get(choice, "delta");
-        const char *t = json_string_value(json_object_get(delta, "content"));
-        if (!t)
+        json_t *content = json_object_get(delta, "content");
+        if (!content) /* a non-streamed answer served to a stream request */
+            content = json_object_get(json_object_get(choice, "message"), "content");
+        const char *t = json_string_value(content);
+        if (!t && !content)
             t = json_string_value(json_object_get(choice, "text"));
-        if (!t) /* a non-streamed answer served to a stream request */
-            t = json_string_value(json_object_get(json_object_get(choice, "message"), "content"));
         if (t)
             sb_adds(s->text, t);
+        json_t *part;
+        size_t pi;
+        json_array_foreach(content, pi, part) { /* Mistral: an array of typed chunks */
+            const char *pt = json_string_value(json_object_get(part, "type"));
+            const char *tx = json_string_value(json_object_get(part, "text"));
+            if (tx && (!pt || strcmp(pt, "text") == 0))
+                sb_adds(s->text, tx);
+        }
         const char *fr = json_string_value(json_object_get(choice, "finish_reason"));
         if (fr && strcmp(fr, "error") == 0) {
             prov__outcome_set(s->out, PROV_OUT_STREAM_ERROR, 0, "in-stream error: finish_reason "

@@ -67,7 +67,29 @@ json_t *prov__jstr(const char *s, size_t len);
 
 /* Per-request numbers: cfg value when set, else a default suited to the shape. */
 int prov__max_tokens(const struct prov_config *cfg, const struct prov_context *ctx);
+/* The configured temperature, or -1 when the user set none: sampling parameters are sent only
+ * when configured (the newest models deprecate them; every API has its own default). */
 double prov__temperature(const struct prov_config *cfg);
+/* Set body[key] to the configured temperature (capped at max) when there is one. */
+void prov__set_temperature(json_t *body, const struct prov_config *cfg, const char *key,
+                           double max);
+
+/* Deep-merge the provider's `extra` object (config) into body: objects merge key by key, any
+ * other value replaces, and null deletes the key. */
+void prov__merge_extra(json_t *body, const struct prov_config *cfg);
+
+/* Reasoning families: what makes a short completion fast on them (reference in README). */
+/* OpenAI-shaped: o-series and gpt-5* (not *-chat-latest). */
+bool prov__openai_reasoning(const char *model);
+/* The reasoning_effort to send for such a model ("minimal" or "low"). */
+const char *prov__openai_effort(const char *model);
+/* Extra output-token room for reasoning models (reasoning tokens count against the cap). */
+#define PROV_REASONING_ROOM 2048
+
+/* Whether the text holds enough lines for the shape: a line-shaped answer is complete with its
+ * first line that has visible code (a fence line does not count); a block once it has more
+ * lines than post-processing keeps. Lets stop-sequence-less APIs (Anthropic) end early. */
+bool prov__enough_lines(enum prov_shape shape, int max_lines, const char *text, size_t len);
 
 /* ---------------------------------------------------------------- streams */
 
@@ -87,6 +109,11 @@ struct prov__stream {
     bool done;                    /* the end marker was seen */
     bool finished;                /* a finish reason was seen: a close after it is complete */
     int state;                    /* free for the adapter */
+    /* A body that is one JSON value instead of a stream (an error answered with 200, or a
+     * server ignoring stream:true): decided on the first non-blank byte, kept whole. */
+    int json_mode;                /* 0 undecided, 1 stream, 2 one JSON value */
+    int bom;                      /* bytes of a leading UTF-8 BOM matched so far */
+    struct strbuf whole;
 };
 
 void *prov__stream_new_sse(prov__event_fn fn, const char *end_marker);
@@ -95,6 +122,9 @@ int prov__stream_feed(void *st, const char *buf, size_t len, struct strbuf *text
                       struct prov_outcome *out);
 int prov__stream_end(void *st, struct strbuf *text, struct prov_outcome *out);
 void prov__stream_free(void *st);
+/* Classify an error body that came with a 2xx: like the same error with its own status
+ * (error.code, or the status its type means). err is the JSON value under "error". */
+void prov__error_body_200(json_t *err, struct prov_outcome *out);
 
 /* Parse one event's data as a JSON object; on failure fills s->out (MALFORMED), returns NULL.
  * Caller decrefs. */

@@ -1,5 +1,8 @@
 /* anthropic: the Messages API (reference/provider-apis.md §1). Fill-in-the-middle by prompt
- * (cursor marker) and an assistant prefill holding the cursor line, so the model continues it. */
+ * (cursor marker). No assistant prefill (Claude 4.6 and later reject a conversation that does
+ * not end with a user turn) and no stop sequences (each must contain non-whitespace, so a line
+ * end cannot be one): the user turn says where the answer starts, and the attempt cuts the
+ * stream once the lines the shape needs have arrived (ops.cut_lines). */
 #include <string.h>
 
 #include "adapter_int.h"
@@ -23,28 +26,26 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
     struct strbuf user;
     sb_init(&user);
     prompt_user(ctx, &user);
+    /* What a prefill used to do, said in words: the answer continues the cursor line. */
+    const char *line;
+    size_t line_len = prompt_prefill(ctx, &line);
+    if (line_len) {
+        sb_adds(&user, "\nYour reply continues the cursor line right after `");
+        sb_add(&user, line, line_len);
+        sb_adds(&user, "`; do not repeat that text.");
+    }
     json_t *messages = json_array();
     json_array_append_new(messages, json_pack("{s:s, s:o}", "role", "user", "content",
                                               prov__jstr(user.data, user.len)));
-    const char *pf;
-    size_t pf_len = prompt_prefill(ctx, &pf);
-    if (pf_len)
-        json_array_append_new(messages, json_pack("{s:s, s:o}", "role", "assistant", "content",
-                                                  prov__jstr(pf, pf_len)));
     sb_release(&user);
 
-    /* With the prefill the answer continues the cursor line, so a newline ends a line-shaped
-     * answer exactly; without it the model may open with a fence line, so stop later. */
-    json_t *stops = json_array();
-    if (ctx->shape == PROV_SHAPE_LINE)
-        json_array_append_new(stops, json_string(pf_len ? "\n" : "\n\n"));
-    else
-        json_array_append_new(stops, json_string("\n\n\n"));
-
-    json_t *body = json_pack("{s:s, s:i, s:f, s:s, s:o, s:o, s:b}", "model", cfg->model,
-                             "max_tokens", prov__max_tokens(cfg, ctx), "temperature",
-                             US_MIN(prov__temperature(cfg), 1.0), "system", prompt_system(),
-                             "messages", messages, "stop_sequences", stops, "stream", 1);
+    json_t *body = json_pack("{s:s, s:i, s:s, s:o, s:b}", "model", cfg->model ? cfg->model : "",
+                             "max_tokens", prov__max_tokens(cfg, ctx), "system", prompt_system(),
+                             "messages", messages, "stream", 1);
+    /* No temperature even when configured: the Messages API of the current SDK
+     * (@anthropic-ai/sdk 1.17) has no sampling parameters any more; `extra` can still add one
+     * for an older model that takes it. */
+    prov__merge_extra(body, cfg);
     return prov__req_fill(req, url, &h, body, true);
 }
 
@@ -64,6 +65,16 @@ static int on_event(struct prov__stream *s, const char *event, const char *data,
         const char *t = json_string_value(json_object_get(d, "text"));
         if (t && (!dt || strcmp(dt, "text_delta") == 0))
             sb_adds(s->text, t);
+    } else if (strcmp(type, "message") == 0) { /* a whole Message (stream:false answered) */
+        size_t i;
+        json_t *b;
+        json_array_foreach(json_object_get(j, "content"), i, b) {
+            const char *bt = json_string_value(json_object_get(b, "type"));
+            const char *t = json_string_value(json_object_get(b, "text"));
+            if (t && bt && strcmp(bt, "text") == 0)
+                sb_adds(s->text, t);
+        }
+        rc = 1;
     } else if (strcmp(type, "message_stop") == 0) {
         rc = 1;
     } else if (strcmp(type, "message_delta") == 0) {
@@ -98,4 +109,5 @@ const struct prov_ops prov__anthropic_ops = {
     .stream_end = prov__stream_end,
     .stream_free = prov__stream_free,
     .classify = prov__classify,
+    .cut_lines = true,
 };

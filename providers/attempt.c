@@ -3,6 +3,8 @@
  * already streamed is kept up to its last complete line when the stream breaks afterwards. */
 #include "attempt.h"
 
+#include "adapter_int.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +30,28 @@ struct attempt {
     int64_t first_byte_us;
     int64_t first_text_us;
     const struct http_headers *headers; /* borrowed from the transfer while it runs */
+    enum prov_shape shape;  /* for ops->cut_lines */
+    int max_lines;
+    /* One retry with a smaller prompt after a context-size rejection: what it needs. */
+    struct prov_context *ctx;
+    char *key;
+    struct attempt_opts opts;
+    bool has_opts;
+    bool shrunk;
 };
+
+static int start_transfer(struct attempt *a);
 
 static void attempt_free(struct attempt *a)
 {
     if (a->stream)
         a->ops->stream_free(a->stream);
+    if (a->ctx)
+        prov_context_free(a->ctx);
+    if (a->key) {
+        memset(a->key, 0, strlen(a->key));
+        free(a->key);
+    }
     sb_release(&a->text);
     sb_release(&a->errbody);
     free(a);
@@ -154,6 +172,45 @@ static const char *header_lookup(void *ud, const char *name)
     return http_header_get(ud, name);
 }
 
+/* A context-size rejection (HTTP 400/413 or llama.cpp's error event) gets one more try with
+ * the prompt halved: the prefix keeps its tail, the suffix its head, other files go. Returns
+ * true when the new transfer is running (the old one is stopped). */
+static bool retry_smaller(struct attempt *a, const struct prov_outcome *out)
+{
+    if (a->shrunk || !a->ctx || !out->context_too_long || a->finished)
+        return false;
+    a->shrunk = true;
+    struct prov_context *c = a->ctx;
+    size_t keep = c->prefix_len / 2;
+    while (keep < c->prefix_len && ((unsigned char)c->prefix[c->prefix_len - keep] & 0xC0) == 0x80)
+        keep++;
+    memmove((char *)c->prefix, c->prefix + c->prefix_len - keep, keep);
+    c->prefix_len = keep;
+    size_t sk = c->suffix_len / 2;
+    while (sk < c->suffix_len && ((unsigned char)c->suffix[sk] & 0xC0) == 0x80)
+        sk++;
+    c->suffix_len = sk;
+    for (size_t i = 0; i < c->n_excerpts; i++)
+        if (c->excerpts[i].text)
+            ((char *)c->excerpts[i].text)[0] = 0; /* adapters skip empty excerpts */
+    LOG_I("attempt", "%s: %s; trying once more with half the context",
+          a->cfg->name ? a->cfg->name : "?", out->message);
+    if (a->xfer) {
+        http_abort(a->xfer);
+        a->xfer = NULL;
+    }
+    if (a->stream) {
+        a->ops->stream_free(a->stream);
+        a->stream = NULL;
+    }
+    sb_clear(&a->text);
+    sb_clear(&a->errbody);
+    a->status = 0;
+    a->success_status = a->complete = false;
+    a->headers = NULL;
+    return start_transfer(a) == 0;
+}
+
 /* ------------------------------------------------------------------ http callbacks */
 
 static void on_headers(struct http_transfer *t, void *ud, int status,
@@ -219,7 +276,15 @@ static void on_data(struct http_transfer *t, void *ud, const char *buf, size_t l
         a->complete = true; /* the rest of the body is the end of framing; let it drain */
     } else if (rv < 0) {
         err.http_status = a->status;
+        if (a->text.len == 0 && retry_smaller(a, &err))
+            return;
         finish_stream(a, &err, -1);
+        maybe_free(a);
+    } else if (a->ops->cut_lines &&
+               prov__enough_lines(a->shape, a->max_lines, a->text.data, a->text.len)) {
+        /* No stop sequence could say it: the lines are here, stop the transfer now. */
+        a->complete = true;
+        finish_stream(a, NULL, -1);
         maybe_free(a);
     }
 }
@@ -237,6 +302,8 @@ static void on_http_done(struct http_transfer *t, void *ud, const struct http_do
         a->ops->classify(d->status, header_lookup, (void *)d->headers, a->errbody.data,
                          a->errbody.len, &out);
         out.http_status = d->status;
+        if (retry_smaller(a, &out))
+            return;
         finish(a, &out, false, connect_us);
         maybe_free(a);
         return;
@@ -286,6 +353,8 @@ static void on_http_done(struct http_transfer *t, void *ud, const struct http_do
             struct prov_outcome end;
             outcome_init(&end, PROV_OUT_MALFORMED, d->status);
             if (a->ops->stream_end(a->stream, &a->text, &end) != 0) {
+                if (a->text.len == 0 && retry_smaller(a, &end))
+                    return;
                 end.http_status = d->status;
                 if (!end.message[0])
                     snprintf(end.message, sizeof(end.message), "stream ended early");
@@ -305,19 +374,11 @@ static const struct http_callbacks attempt_http_cb = {on_headers, on_data, on_ht
 
 /* ------------------------------------------------------------------ public API */
 
-int attempt_start(struct http_engine *eng, const struct prov_config *cfg,
-                  const struct prov_context *ctx, const char *key,
-                  const struct attempt_opts *opts, const struct attempt_callbacks *cb,
-                  void *ud, struct attempt **out)
+static int start_transfer(struct attempt *a)
 {
-    if (out)
-        *out = NULL;
-    if (!eng || !cfg || !cfg->ops || !ctx || !cb || !cb->on_done)
-        return US_EINVAL;
-    const struct prov_ops *ops = cfg->ops;
     struct prov_request req;
     memset(&req, 0, sizeof(req));
-    int rc = ops->build_request(cfg, ctx, key, &req);
+    int rc = a->ops->build_request(a->cfg, a->ctx, a->key, &req);
     if (rc != 0)
         return rc;
 
@@ -329,7 +390,8 @@ int attempt_start(struct http_engine *eng, const struct prov_config *cfg,
         .body_len = req.body_len,
         .max_response_bytes = ATTEMPT_MAX_RESPONSE_BYTES,
     };
-    if (opts) {
+    if (a->has_opts) {
+        const struct attempt_opts *opts = &a->opts;
         hreq.connect_timeout_ms = opts->connect_timeout_ms;
         hreq.first_byte_timeout_ms = opts->first_byte_timeout_ms;
         hreq.stall_timeout_ms = opts->stall_timeout_ms;
@@ -337,20 +399,40 @@ int attempt_start(struct http_engine *eng, const struct prov_config *cfg,
         if (opts->max_response_bytes)
             hreq.max_response_bytes = opts->max_response_bytes;
     }
+    rc = http_start(a->eng, &hreq, &attempt_http_cb, a, &a->xfer);
+    prov_request_release(&req);
+    return rc;
+}
 
+int attempt_start(struct http_engine *eng, const struct prov_config *cfg,
+                  const struct prov_context *ctx, const char *key,
+                  const struct attempt_opts *opts, const struct attempt_callbacks *cb,
+                  void *ud, struct attempt **out)
+{
+    if (out)
+        *out = NULL;
+    if (!eng || !cfg || !cfg->ops || !ctx || !cb || !cb->on_done)
+        return US_EINVAL;
     struct attempt *a = xcalloc(1, sizeof(*a));
     a->eng = eng;
     a->cfg = cfg;
-    a->ops = ops;
+    a->ops = cfg->ops;
     a->cb = *cb;
     a->ud = ud;
     a->first_byte_us = -1;
     a->first_text_us = -1;
+    a->shape = ctx->shape;
+    a->max_lines = ctx->max_lines;
+    a->ctx = prov_context_dup(ctx);
+    a->key = key ? xstrdup(key) : NULL;
+    if (opts) {
+        a->opts = *opts;
+        a->has_opts = true;
+    }
     sb_init(&a->text);
     sb_init(&a->errbody);
     a->start_us = us_now_us();
-    rc = http_start(eng, &hreq, &attempt_http_cb, a, &a->xfer);
-    prov_request_release(&req);
+    int rc = start_transfer(a);
     if (rc != 0) {
         attempt_free(a);
         return rc;

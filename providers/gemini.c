@@ -36,13 +36,30 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
     struct strbuf user;
     sb_init(&user);
     prompt_user(ctx, &user);
-    json_t *body = json_pack(
-        "{s:[{s:s, s:[{s:o}]}], s:{s:[{s:s}]}, s:{s:f, s:i, s:o, s:i}}", "contents", "role",
-        "user", "parts", "text", prov__jstr(user.data, user.len), "systemInstruction", "parts",
-        "text", prompt_system(), "generationConfig", "temperature", prov__temperature(cfg),
-        "maxOutputTokens", prov__max_tokens(cfg, ctx), "stopSequences", prov__stops(ctx, false),
-        "candidateCount", 1);
+    int max = prov__max_tokens(cfg, ctx);
+    json_t *gen = json_pack("{s:o, s:i}", "stopSequences", prov__stops(ctx, false),
+                            "candidateCount", 1);
+    prov__set_temperature(gen, cfg, "temperature", 2.0);
+    /* Thinking counts against maxOutputTokens. 2.5 Flash / Flash-Lite can switch it off;
+     * 2.5 Pro cannot (its smallest budget is 128): a small budget and room for it. Gemini 3
+     * takes a thinking level instead of a budget. */
+    const char *m = model;
+    if (strstr(m, "gemini-2.5") && strstr(m, "pro")) {
+        json_object_set_new(gen, "thinkingConfig", json_pack("{s:i}", "thinkingBudget", 128));
+        max += 512;
+    } else if (strstr(m, "gemini-2.5")) {
+        json_object_set_new(gen, "thinkingConfig", json_pack("{s:i}", "thinkingBudget", 0));
+    } else if (strncmp(m, "gemini-", 7) == 0 && m[7] >= '3' && m[7] <= '9') {
+        json_object_set_new(gen, "thinkingConfig", json_pack("{s:s}", "thinkingLevel", "LOW"));
+        max += PROV_REASONING_ROOM;
+    }
+    json_object_set_new(gen, "maxOutputTokens", json_integer(max));
+    json_t *body = json_pack("{s:[{s:s, s:[{s:o}]}], s:{s:[{s:s}]}, s:o}", "contents", "role",
+                             "user", "parts", "text", prov__jstr(user.data, user.len),
+                             "systemInstruction", "parts", "text", prompt_system(),
+                             "generationConfig", gen);
     sb_release(&user);
+    prov__merge_extra(body, cfg);
     return prov__req_fill(req, url, &h, body, true);
 }
 
@@ -79,8 +96,9 @@ static int on_event(struct prov__stream *s, const char *event, const char *data,
         if (t)
             sb_adds(s->text, t);
     }
+    /* Frames after the one with finishReason may still carry text: read to the close. */
     if (json_string_value(json_object_get(cand, "finishReason")))
-        rc = 1;
+        s->finished = true;
 out:
     json_decref(j);
     return rc;

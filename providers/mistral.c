@@ -19,9 +19,10 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
     json_object_set_new(body, "prompt", prov__jstr(ctx->prefix, ctx->prefix_len));
     json_object_set_new(body, "suffix", prov__jstr(ctx->suffix, ctx->suffix_len));
     json_object_set_new(body, "max_tokens", json_integer(prov__max_tokens(cfg, ctx)));
-    json_object_set_new(body, "temperature", json_real(US_MIN(prov__temperature(cfg), 0.7)));
+    prov__set_temperature(body, cfg, "temperature", 1.5);
     json_object_set_new(body, "stop", prov__stops(ctx, true));
     json_object_set_new(body, "stream", json_true());
+    prov__merge_extra(body, cfg);
     return prov__req_fill(req, url, &h, body, true);
 }
 

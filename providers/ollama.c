@@ -30,9 +30,11 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
     }
     sb_release(&raw);
     json_object_set_new(body, "stream", json_true());
-    json_object_set_new(body, "options",
-                        json_pack("{s:i, s:f, s:o}", "num_predict", prov__max_tokens(cfg, ctx),
-                                  "temperature", prov__temperature(cfg), "stop", stops));
+    json_t *options = json_pack("{s:i, s:o}", "num_predict", prov__max_tokens(cfg, ctx), "stop",
+                                stops);
+    prov__set_temperature(options, cfg, "temperature", 2.0);
+    json_object_set_new(body, "options", options);
+    prov__merge_extra(body, cfg);
     return prov__req_fill(req, prov__url(cfg, "/api/generate"), &h, body, true);
 }
 

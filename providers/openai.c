@@ -1,20 +1,7 @@
 /* openai: Chat Completions (reference/provider-apis.md §2.1); the chat body is shared with the
  * openai-compatible and openrouter kinds. */
-#include <stdbool.h>
-#include <string.h>
-
 #include "adapter_int.h"
 #include "prompt.h"
-
-/* Reasoning models reject `stop` and any temperature but the default. */
-static bool is_reasoning_model(const char *model)
-{
-    if (!model)
-        return false;
-    const char *m = strrchr(model, '/'); /* "openai/o3-mini" on gateways */
-    m = m ? m + 1 : model;
-    return (m[0] == 'o' && m[1] >= '1' && m[1] <= '9') || strncmp(m, "gpt-5", 5) == 0;
-}
 
 json_t *prov__openai_chat_body(const struct prov_config *cfg, const struct prov_context *ctx,
                                const char *max_field)
@@ -30,12 +17,20 @@ json_t *prov__openai_chat_body(const struct prov_config *cfg, const struct prov_
     if (cfg->model)
         json_object_set_new(body, "model", json_string(cfg->model));
     json_object_set_new(body, "messages", messages);
-    json_object_set_new(body, max_field, json_integer(prov__max_tokens(cfg, ctx)));
-    if (!is_reasoning_model(cfg->model)) {
-        json_object_set_new(body, "temperature", json_real(prov__temperature(cfg)));
+    int max = prov__max_tokens(cfg, ctx);
+    if (prov__openai_reasoning(cfg->model)) {
+        /* Reasoning tokens count against the cap: least effort, and room for it. They reject
+         * `stop` (o3, o4-mini) and any temperature but the default. */
+        json_object_set_new(body, "reasoning_effort",
+                            json_string(prov__openai_effort(cfg->model)));
+        json_object_set_new(body, max_field, json_integer(max + PROV_REASONING_ROOM));
+    } else {
+        json_object_set_new(body, max_field, json_integer(max));
+        prov__set_temperature(body, cfg, "temperature", 2.0);
         json_object_set_new(body, "stop", prov__stops(ctx, false));
     }
     json_object_set_new(body, "stream", json_true());
+    prov__merge_extra(body, cfg);
     return body;
 }
 

@@ -25,9 +25,10 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
         json_object_set_new(body, "suffix",
                             prov__jstr(ctx->suffix, ctx->suffix_len));
         json_object_set_new(body, "max_tokens", json_integer(prov__max_tokens(cfg, ctx)));
-        json_object_set_new(body, "temperature", json_real(prov__temperature(cfg)));
+        prov__set_temperature(body, cfg, "temperature", 2.0);
         json_object_set_new(body, "stop", prov__stops(ctx, true));
         json_object_set_new(body, "stream", json_true());
+        prov__merge_extra(body, cfg);
     } else {
         path = "/chat/completions";
         /* max_tokens: what every compatible server accepts (max_completion_tokens is newer). */

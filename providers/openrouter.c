@@ -2,6 +2,9 @@
  * app-attribution headers; its keep-alive comments are skipped by the SSE parser. */
 #include "adapter_int.h"
 
+/* The default attribution URL (a placeholder: the project has no site yet); set "headers": {"HTTP-Referer": ...} for your own. */
+#define PROV_OPENROUTER_REFERER "https://understudy.invalid/"
+
 static int build(const struct prov_config *cfg, const struct prov_context *ctx, const char *key,
                  struct prov_request *req)
 {
@@ -10,9 +13,12 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
     prov__hdr_add(&h, "Accept", "text/event-stream");
     if (key)
         prov__hdr_bearer(&h, key);
-    /* Attribution: the user's own HTTP-Referer / title win; otherwise name the app. */
+    /* App attribution (openrouter.ai/docs/app-attribution): HTTP-Referer identifies the app,
+     * X-OpenRouter-Title names it (X-Title is the older name). The user's headers win. */
+    if (!prov__hdr_configured(cfg, "HTTP-Referer"))
+        prov__hdr_add(&h, "HTTP-Referer", PROV_OPENROUTER_REFERER);
     if (!prov__hdr_configured(cfg, "X-Title") && !prov__hdr_configured(cfg, "X-OpenRouter-Title"))
-        prov__hdr_add(&h, "X-Title", "Understudy");
+        prov__hdr_add(&h, "X-OpenRouter-Title", "Understudy");
     prov__hdr_extra(&h, cfg);
     json_t *body = prov__openai_chat_body(cfg, ctx, "max_tokens");
     return prov__req_fill(req, prov__url(cfg, "/chat/completions"), &h, body, true);

@@ -74,6 +74,10 @@ struct prov_config {
     char *api_key_env; /* defaulted per kind (may be NULL for local kinds) */
     char *api_key_file;
     json_t *headers;   /* object of extra non-secret headers, or NULL (owned reference) */
+    /* `extra`: an object deep-merged into every request body, or NULL. Borrowed from an
+     * interned table that lives as long as the process (a struct copy stays valid; never
+     * freed by prov_config_release). */
+    const json_t *extra_obj;
     int timeout_ms;    /* 0 = no own cap beyond the request deadline */
     int max_tokens;
     double temperature;
@@ -164,6 +168,10 @@ struct prov_ops {
     /* Classify a non-2xx response from its status, headers and (capped) body. */
     void (*classify)(int status, prov_header_fn header, void *headers_ud, const char *body,
                      size_t body_len, struct prov_outcome *out);
+
+    /* The API has no usable line stop (Anthropic rejects whitespace-only stop sequences): the
+     * attempt ends the transfer itself once the text holds the lines the shape needs. */
+    bool cut_lines;
 };
 
 /* The kinds, looked up by name; NULL when unknown. */

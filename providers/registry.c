@@ -152,6 +152,25 @@ void prov_config_release(struct prov_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
 }
 
+/* One copy per distinct `extra` object for the life of the process: configs are copied by
+ * value (struct assignment), so a borrowed pointer into this table stays valid in every copy. */
+static const json_t *intern_extra(json_t *x)
+{
+    static json_t *table;
+    if (!table)
+        table = json_object();
+    char *key = json_dumps(x, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!key)
+        return NULL;
+    json_t *have = json_object_get(table, key);
+    if (!have) {
+        have = json_deep_copy(x);
+        json_object_set_new(table, key, have);
+    }
+    free(key);
+    return have;
+}
+
 static char *kinds_list(void)
 {
     struct strbuf sb;
@@ -224,7 +243,7 @@ int prov_config_parse(json_t *entry, struct prov_config *out, struct strbuf *war
     static const char *const known[] = {"name",         "kind",    "model",      "base_url",
                                         "api_key_env",  "api_key_file", "headers", "timeout_ms",
                                         "max_tokens",   "temperature",  "fim",     "enabled",
-                                        NULL};
+                                        "extra",        NULL};
     char *tmp = NULL;
     memset(out, 0, sizeof(*out));
     *err = NULL;
@@ -326,6 +345,13 @@ int prov_config_parse(json_t *entry, struct prov_config *out, struct strbuf *war
                      "\"api_key_env\" or \"api_key_file\"", hk);
         }
         out->headers = json_incref(h);
+    }
+
+    json_t *x = json_object_get(entry, "extra");
+    if (x && !json_is_null(x)) {
+        if (!json_is_object(x))
+            FAIL("\"extra\" must be an object (merged into every request body)");
+        out->extra_obj = intern_extra(x);
     }
 
     json_t *v;

@@ -78,6 +78,15 @@ static int sse_line(struct sse_parser *p)
             sb_add(&p->data, val, vlen);
             sb_addc(&p->data, '\n');
             p->has_data = 1;
+        } else if (flen == 5 && memcmp(s, "error", 5) == 0) {
+            /* Not an SSE field, but llama-server sends its failures as `error: {json}`: hand
+             * it over as an event named "error" instead of losing it. */
+            sb_add(&p->data, val, vlen);
+            sb_addc(&p->data, '\n');
+            p->has_data = 1;
+            sb_clear(&p->event);
+            sb_adds(&p->event, "error");
+            p->has_event = 1;
         } else if (flen == 5 && memcmp(s, "event", 5) == 0) {
             sb_clear(&p->event);
             sb_add(&p->event, val, vlen);

@@ -69,6 +69,7 @@ CATALOG = {
     "stream_error": {"fault": "stream_error", "after_deltas": 1},
     "stream_error_first": {"fault": "stream_error", "after_deltas": 0},
     "empty": {"fault": "none", "text": ""},
+    "raw": {"fault": "raw"},                        # the test's own bytes (see send_raw)
 }
 
 DEFAULTS = {
@@ -407,6 +408,107 @@ def error_body(kind, status, p):
     return {"error": msg}
 
 
+# ------------------------------------------------------------------ the real APIs' rules
+# Request checks the live services make (issue 14), so a request they would reject fails here
+# too. Field lists: the official SDKs' request types (tests/sdk, pinned); messages: the
+# providers' own wording where it is documented.
+ANTHROPIC_FIELDS = {"max_tokens", "messages", "model", "cache_control", "container",
+                    "diagnostics", "inference_geo", "metadata", "output_config", "service_tier",
+                    "speed", "stop_sequences", "stream", "system", "thinking", "tool_choice",
+                    "tools", "user_profile_id", "workspace_id"}
+MISTRAL_FIM_FIELDS = {"model", "temperature", "top_p", "max_tokens", "stream", "stop",
+                      "random_seed", "metadata", "prompt", "suffix", "min_tokens",
+                      "prompt_cache_key"}
+
+
+def _claude_no_prefill(model):
+    """Claude 4.6 and later (and every 5.x) reject a last assistant turn."""
+    import re
+    m = re.match(r"claude-(?:[a-z]+-)?(\d+)(?:-(\d+))?", model or "")
+    if not m:
+        return (model or "").startswith("claude-mythos") or (model or "").startswith("claude-fable")
+    major, minor = int(m.group(1)), int(m.group(2) or 0)
+    if minor > 100:  # a date suffix: claude-opus-4-20250514
+        minor = 0
+    return major > 4 or (major == 4 and minor >= 6)
+
+
+def _openai_reasoning(model):
+    m = (model or "").rsplit("/", 1)[-1]
+    if "chat-latest" in m:
+        return False
+    return (len(m) > 1 and m[0] == "o" and m[1].isdigit()) or m.startswith("gpt-5") \
+        or m.startswith("gpt-6")
+
+
+def validate(kind, path, b):
+    """(status, message) when the real API would reject the request body b, else None."""
+    if not isinstance(b, dict):
+        return None
+    if kind == "anthropic":
+        for k in ("model", "max_tokens", "messages"):
+            if k not in b:
+                return 400, "%s: Field required" % k
+        for k in b:
+            if k not in ANTHROPIC_FIELDS:
+                return 400, "%s: Extra inputs are not permitted" % k
+        for stop in b.get("stop_sequences") or []:
+            if not isinstance(stop, str) or not stop.strip():
+                return 400, "stop_sequences: each stop sequence must contain non-whitespace"
+        msgs = b.get("messages") or []
+        if msgs and msgs[-1].get("role") == "assistant" and _claude_no_prefill(b.get("model")):
+            return 400, ("This model does not support assistant message prefill. The "
+                         "conversation must end with a user message.")
+    elif kind in ("openai-chat", "openrouter") and _openai_reasoning(b.get("model")):
+        if "max_tokens" in b and kind == "openai-chat":
+            return 400, ("Unsupported parameter: 'max_tokens' is not supported with this model. "
+                         "Use 'max_completion_tokens' instead.")
+        if b.get("temperature") not in (None, 1):
+            return 400, ("Unsupported value: 'temperature' does not support %s with this model. "
+                         "Only the default (1) value is supported." % b.get("temperature"))
+        if "stop" in b:
+            return 400, "Unsupported parameter: 'stop' is not supported with this model."
+    elif kind == "mistral":
+        for k in ("model", "prompt"):
+            if k not in b:
+                return 422, "%s: Field required" % k
+        for k in b:
+            if k not in MISTRAL_FIM_FIELDS:
+                return 422, "%s: Extra inputs are not permitted" % k
+    elif kind == "openai-completions":
+        if not isinstance(b.get("prompt"), (str, list)):
+            return 400, "prompt: Field required"
+        stop = b.get("stop")
+        if isinstance(stop, list) and len(stop) > 4:
+            return 400, "stop: at most 4 stop sequences"
+        model = b.get("model") or ""
+        if "suffix" in b and (model.startswith("gpt-") or model.startswith("davinci")
+                              or model.startswith("babbage")) \
+                and model != "gpt-3.5-turbo-instruct":
+            return 400, "suffix is not supported with this model"
+    elif kind == "gemini":
+        gc = b.get("generationConfig") or {}
+        if len(gc.get("stopSequences") or []) > 5:
+            return 400, "generationConfig.stopSequences: at most 5"
+        model = path.split("/models/", 1)[-1].split(":", 1)[0]
+        tc = gc.get("thinkingConfig") or {}
+        if tc.get("thinkingBudget") == 0 and "2.5-pro" in model:
+            return 400, "Budget 0 is invalid. This model only works in thinking mode."
+        for k in b:
+            if k not in ("contents", "systemInstruction", "generationConfig", "safetySettings",
+                         "tools", "toolConfig", "cachedContent", "labels"):
+                return 400, 'Invalid JSON payload received. Unknown name "%s": Cannot find ' \
+                            'field.' % k
+    return None
+
+
+def rejection_body(kind, status, message):
+    if kind == "mistral" and status == 422:
+        loc = message.split(":", 1)[0]
+        return {"detail": [{"loc": ["body", loc], "msg": message, "type": "extra_forbidden"}]}
+    return error_body(kind, status, {"message": message})
+
+
 HTML_PAGE = ("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1>"
              "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 
@@ -614,12 +716,47 @@ class Responder:
         evs = stream_start(self.kind)
         return evs, [stream_delta(self.kind, d) for d in text_deltas(text, self.p["delta_size"])]
 
+    def send_raw(self, p):
+        """Serve the test's own bytes: raw_body (text; "\n" becomes raw_newline), as
+        raw_content_type, optionally gzipped, chunked in chunk_sizes, or close-delimited."""
+        body = p.get("raw_body", "").replace("\n", p.get("raw_newline") or "\n").encode("utf-8")
+        if p.get("raw_bom"):
+            body = b"\xef\xbb\xbf" + body
+        extra = {}
+        if p.get("raw_gzip"):
+            body = gzip.compress(body)
+            extra["Content-Encoding"] = "gzip"
+        ctype = p.get("raw_content_type") or "text/event-stream"
+        if p.get("raw_close_delimited"):
+            head = "HTTP/1.1 %d OK\r\nContent-Type: %s\r\n" % (int(p.get("status", 200)), ctype)
+            for k, v in extra.items():
+                head += "%s: %s\r\n" % (k, v)
+            head += "Connection: close\r\n\r\n"
+            self.c.send(head.encode())
+            self.record["status"] = int(p.get("status", 200))
+            self.send_body_pieces([body], False)
+            return False
+        self.head(int(p.get("status", 200)), ctype, extra, chunked=True)
+        self.send_body_pieces([body], True)
+        self.finish_chunked()
+        return True
+
     def respond(self, req_json):
         p, kind = self.p, self.kind
         fault = p["fault"]
         text = p["text"]
         if p.get("latency_ms"):
             self.c.sleep_watching(p["latency_ms"] / 1000.0)
+        problem = None if p.get("lenient") else validate(kind, self.record["path"], req_json)
+        if problem:
+            status, message = problem
+            self.record["rejected"] = message
+            body = j(rejection_body(kind, status, message)).encode()
+            self.head(status, "application/json", length=len(body))
+            self.c.send(body)
+            return True
+        if fault == "raw":
+            return self.send_raw(p)
         if fault == "hang":
             self.record["hung"] = True
             self.c.set_state("hanging")

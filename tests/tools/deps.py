@@ -22,7 +22,8 @@ TEST_PACKAGES = ["neovim", "emacs-nox", "elpa-eglot", "clangd", "clang", "libcla
                  "g++", "make"]
 # npm folders whose package-lock.json pins what they need.
 BUILD_NPM = ["grammars"]
-TEST_NPM = ["editors/vscode"]
+# tests/sdk: the official provider SDKs (and typescript) the conformance tests use as oracles.
+TEST_NPM = ["editors/vscode", "tests/sdk"]
 
 
 def missing_packages(pkgs):

@@ -567,13 +567,17 @@ static void test_real_adapters(void)
             CHECK_EQ_INT(attempt_start(e.eng, &cfg, &e.ctx, "sk-test", &e.opts, &acb, &r, NULL),
                          0);
             run_until(&e, &r.finished, 15000);
+            /* A kind without line stops (Anthropic) ends the transfer once the line-shaped
+             * answer's first line is in. */
+            const char *want = ops->cut_lines ? "h\xc3\xa9llo \xe2\x9c\x93\n"
+                                              : "h\xc3\xa9llo \xe2\x9c\x93\nworld\n";
             if (r.out.kind != modes[m].kind ||
-                (modes[m].kind == PROV_OUT_OK && strcmp(r.text, "h\xc3\xa9llo \xe2\x9c\x93\nworld\n")))
+                (modes[m].kind == PROV_OUT_OK && strcmp(r.text, want)))
                 fprintf(stderr, "kind %s, fake %s: got %s (%s) text \"%s\"\n", *k, modes[m].mode,
                         prov_outcome_name(r.out.kind), r.out.message, r.text);
             CHECK_EQ_INT(r.out.kind, modes[m].kind);
             if (modes[m].kind == PROV_OUT_OK)
-                CHECK_EQ_STR(r.text, "h\xc3\xa9llo \xe2\x9c\x93\nworld\n");
+                CHECK_EQ_STR(r.text, want);
             if (modes[m].kind == PROV_OUT_RATE_LIMITED)
                 CHECK_EQ_INT(r.out.retry_after_ms, 7000);
             sb_release(&r.deltas);
