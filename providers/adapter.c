@@ -526,7 +526,7 @@ static bool is_fence_line(const char *s, size_t n)
     return n >= 3 && (memcmp(s, "```", 3) == 0 || memcmp(s, "~~~", 3) == 0);
 }
 
-bool prov__enough_lines(enum prov_shape shape, int max_lines, const char *text, size_t len)
+bool prov__enough_lines(enum syn_shape shape, int max_lines, const char *text, size_t len)
 {
     size_t lines = 0, start = 0;
     bool fence_open = false;

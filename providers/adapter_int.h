@@ -89,7 +89,7 @@ const char *prov__openai_effort(const char *model);
 /* Whether the text holds enough lines for the shape: a line-shaped answer is complete with its
  * first line that has visible code (a fence line does not count); a block once it has more
  * lines than post-processing keeps. Lets stop-sequence-less APIs (Anthropic) end early. */
-bool prov__enough_lines(enum prov_shape shape, int max_lines, const char *text, size_t len);
+bool prov__enough_lines(enum syn_shape shape, int max_lines, const char *text, size_t len);
 
 /* ---------------------------------------------------------------- streams */
 

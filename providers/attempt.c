@@ -30,7 +30,7 @@ struct attempt {
     int64_t first_byte_us;
     int64_t first_text_us;
     const struct http_headers *headers; /* borrowed from the transfer while it runs */
-    enum prov_shape shape;  /* for ops->cut_lines */
+    enum syn_shape shape;  /* for ops->cut_lines */
     int max_lines;
     /* One retry with a smaller prompt after a context-size rejection: what it needs. */
     struct prov_context *ctx;

@@ -441,6 +441,9 @@ def _openai_reasoning(model):
         or m.startswith("gpt-6")
 
 
+NO_VALIDATE = False  # --no-validate
+
+
 def validate(kind, path, b):
     """(status, message) when the real API would reject the request body b, else None."""
     if not isinstance(b, dict):
@@ -747,7 +750,7 @@ class Responder:
         text = p["text"]
         if p.get("latency_ms"):
             self.c.sleep_watching(p["latency_ms"] / 1000.0)
-        problem = None if p.get("lenient") else validate(kind, self.record["path"], req_json)
+        problem = None if (p.get("lenient") or NO_VALIDATE) else validate(kind, self.record["path"], req_json)
         if problem:
             status, message = problem
             self.record["rejected"] = message
@@ -1034,7 +1037,7 @@ def serve_conn(sock, cid, tls_ctx=None):
 
 
 def main():
-    global STATE
+    global STATE, NO_VALIDATE
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
@@ -1046,10 +1049,14 @@ def main():
     ap.add_argument("--tls-port", type=int, default=None,
                     help="also listen with TLS (self-signed certificate, made with the openssl "
                          "CLI) on this port (0: any); clients that verify must refuse it")
+    ap.add_argument("--no-validate", action="store_true",
+                    help="accept any request body (tests of the bare HTTP engine, which send "
+                         "no API request at all)")
     ap.add_argument("--parent-pid", type=int, default=None,
                     help="exit when this process is gone (default: the parent)")
     args = ap.parse_args()
 
+    NO_VALIDATE = args.no_validate
     spec = {"mode": args.mode}
     if args.fault_json:
         spec.update(json.loads(args.fault_json))

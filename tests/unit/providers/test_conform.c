@@ -17,7 +17,7 @@
 static const char PREFIX[] = "def add(a, b):\n    return ";
 static const char SUFFIX[] = "\n\nprint(add(1, 2))\n";
 
-static struct prov_context ctx_of(enum prov_shape shape)
+static struct prov_context ctx_of(enum syn_shape shape)
 {
     struct prov_context c = {
         .language = "python", .path = "m.py", .prefix = PREFIX, .prefix_len = sizeof(PREFIX) - 1,
@@ -42,7 +42,7 @@ static struct prov_config cfg_from(const char *json)
 }
 
 /* Build the request for a config; returns its body (caller decrefs) and keeps the headers. */
-static json_t *body_for(const char *cfg_json, enum prov_shape shape, struct prov_request *req)
+static json_t *body_for(const char *cfg_json, enum syn_shape shape, struct prov_request *req)
 {
     struct prov_config cfg = cfg_from(cfg_json);
     struct prov_context ctx = ctx_of(shape);
@@ -53,7 +53,7 @@ static json_t *body_for(const char *cfg_json, enum prov_shape shape, struct prov
     return b;
 }
 
-static json_t *body_only(const char *cfg_json, enum prov_shape shape)
+static json_t *body_only(const char *cfg_json, enum syn_shape shape)
 {
     struct prov_request req;
     json_t *b = body_for(cfg_json, shape, &req);
@@ -116,7 +116,7 @@ static void anthropic_no_prefill_no_blank_stops(void)
 {
     for (int shape = 0; shape < 2; shape++) {
         json_t *b = body_only("{\"kind\":\"anthropic\",\"model\":\"claude-sonnet-4-6\"}",
-                              (enum prov_shape)shape);
+                              (enum syn_shape)shape);
         json_t *msgs = json_object_get(b, "messages");
         CHECK_EQ_STR(json_string_value(jget(msgs, "0.role")), "user");
         CHECK_EQ_STR(json_string_value(
