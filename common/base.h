@@ -83,6 +83,12 @@ void log_add_secret(const char *secret);
 void log_redact(struct strbuf *text);
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A sink receives every line that passes the level, already redacted ("[module] message", no
+ * newline), and returns true when it took the line: stderr then gets nothing (a configured
+ * file still gets every line). Lines logged from inside the sink go to the file or stderr
+ * (no recursion). fn NULL removes the sink. */
+typedef bool (*log_sink_fn)(enum log_level level, const char *line, size_t len, void *ud);
+void log_set_sink(log_sink_fn fn, void *ud);
 #define LOG_E(mod, ...) log_msg(LOG_ERROR, mod, __VA_ARGS__)
 #define LOG_W(mod, ...) log_msg(LOG_WARN, mod, __VA_ARGS__)
 #define LOG_I(mod, ...) log_msg(LOG_INFO, mod, __VA_ARGS__)

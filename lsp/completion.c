@@ -245,6 +245,10 @@ static json_t *ai_popup_item(struct completion_engine *e, struct pending *p, con
         range_json(p->word_start, p->cursor), "newText", full.data, full.len, "insertTextFormat",
         1, "labelDetails", "description", source, "detail", source, "data", "source", source,
         "command", accepted_command(e, source));
+    /* The model's continuation lines carry the file's indentation already: clients must not
+     * add the cursor line's indentation to them (VS Code does unless asIs). */
+    if (nl)
+        json_object_set_new(item, "insertTextMode", json_integer(1));
     sb_release(&full);
     sb_release(&label);
     return item;
@@ -252,13 +256,18 @@ static json_t *ai_popup_item(struct completion_engine *e, struct pending *p, con
 
 static json_t *local_popup_item(struct pending *p, const struct local_item *it, size_t rank)
 {
-    char sort[24];
+    char sort[24], detail[160];
     snprintf(sort, sizeof(sort), "%04zu", rank + 1);
+    /* Clients that show only `detail` (Neovim's popup menu) still show the source. */
+    if (it->detail && *it->detail)
+        snprintf(detail, sizeof(detail), "%s %.120s", it->source, it->detail);
+    else
+        snprintf(detail, sizeof(detail), "%s", it->source);
     return json_pack("{s:s, s:i, s:s, s:s, s:{s:o, s:s}, s:i, s:{s:s}, s:s?, s:{s:s}}", "label",
                      it->label, "kind", lsp_item_kind(it->kind), "sortText", sort, "filterText", it->label,
                      "textEdit", "range", range_json(p->word_start, p->cursor), "newText",
                      it->insert_text, "insertTextFormat", it->snippet ? 2 : 1, "labelDetails",
-                     "description", it->source, "detail", it->detail, "data", "source",
+                     "description", it->source, "detail", detail, "data", "source",
                      it->source);
 }
 

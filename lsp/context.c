@@ -113,6 +113,50 @@ static void excerpt_from(struct doc *o, void *ud)
     }
 }
 
+/* Which brackets the file still needs closed (PROV_UNCLOSED_*): only when tree-sitter found
+ * an error, the document's counts of each pair (outside the simplest strings and comments)
+ * say which kind is short of closers. */
+static unsigned context_unclosed(struct syn_doc *syn, const char *lang, const char *text,
+                                 size_t len)
+{
+    bool lua = strcmp(lang, "lua") == 0;
+    if (!syn_doc_has_error(syn))
+        return 0;
+    long brace = 0, paren = 0, square = 0;
+    char quote = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (quote) {
+            if (ch == '\\')
+                i++;
+            else if (ch == quote || ch == '\n')
+                quote = 0;
+            continue;
+        }
+        if (ch == '"' || ch == '\'' || ch == '`') {
+            quote = ch;
+        } else if ((ch == '/' && i + 1 < len && text[i + 1] == '/') ||
+                   (lua && ch == '-' && i + 1 < len && text[i + 1] == '-')) {
+            while (i < len && text[i] != '\n') /* line comment (C family, Lua) */
+                i++;
+        } else if (ch == '{') {
+            brace++;
+        } else if (ch == '}') {
+            brace--;
+        } else if (ch == '(') {
+            paren++;
+        } else if (ch == ')') {
+            paren--;
+        } else if (ch == '[') {
+            square++;
+        } else if (ch == ']') {
+            square--;
+        }
+    }
+    return (brace > 0 ? PROV_UNCLOSED_BRACE : 0) | (paren > 0 ? PROV_UNCLOSED_PAREN : 0) |
+           (square > 0 ? PROV_UNCLOSED_SQUARE : 0);
+}
+
 void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_lines,
                    struct completion_context *out)
 {
@@ -186,6 +230,7 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
             out->names[i] = cur->names[i].name;
         c->names = out->names;
         c->n_names = cur->n_names;
+        c->unclosed = context_unclosed(d->syntax, out->language, text, len);
     } else {
         bool blank = true;
         for (size_t i = ls; i < offset; i++)

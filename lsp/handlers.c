@@ -5,6 +5,7 @@
 
 #include "completion.h"
 #include "context.h"
+#include "logsink.h"
 #include "outbox.h"
 #include "rpc.h"
 #include "server_int.h"
@@ -91,6 +92,7 @@ void lsp_on_initialized(struct lsp_server *s, struct lsp_request *req, json_t *p
     if (s->initialized_notified)
         return;
     s->initialized_notified = true;
+    logsink_attach(s); /* log lines as window/logMessage from now on */
     completion_engine_started(s->engine);
 }
 

@@ -11,6 +11,7 @@
 #include "base.h"
 #include "cli.h"
 #include "config.h"
+#include "logsink.h"
 #include "heap_upkeep.h"
 #include "server.h"
 #include "syntax.h"
@@ -129,6 +130,8 @@ int main(int argc, char **argv)
     sb_init(&warnings);
     sb_init(&errors);
     int rc = 0;
+    if (!command)
+        logsink_install(); /* an editor started us: logs go to it as window/logMessage */
     struct lsp_config *cfg = lsp_config_load(config_path, &warnings, &errors, &rc);
     apply_log_settings(&cfg->settings, log_level, log_file);
     if (warnings.len)
@@ -163,6 +166,7 @@ int main(int argc, char **argv)
                 lsp_server_wrap(srv, wrap_argv); /* on failure Understudy serves alone */
             status = lsp_server_run(srv);
         }
+        logsink_detach(); /* before anything else may log: the server is gone */
         heap_upkeep_stop(&heap);
         uv_run(loop, UV_RUN_DEFAULT); /* the close callbacks */
         uv_loop_close(loop);

@@ -448,6 +448,16 @@ static bool starts_with_closer_line(const char *s, size_t n, const char **word)
     return false;
 }
 
+static unsigned closer_bit(const char *closer)
+{
+    switch (closer[0]) {
+    case '}': return PROV_UNCLOSED_BRACE;
+    case ')': return PROV_UNCLOSED_PAREN;
+    case ']': return PROV_UNCLOSED_SQUARE;
+    default: return 0;
+    }
+}
+
 static void cut_shape(struct strbuf *t, const struct prov_context *ctx)
 {
     if (ctx->shape == PROV_SHAPE_LINE) {
@@ -506,7 +516,17 @@ static void cut_shape(struct strbuf *t, const struct prov_context *ctx)
                     size_t rn = line_end(r, ctx->suffix ? ctx->suffix_len : 0, 0);
                     trim(&r, &rn);
                     suffix_has |= rn >= strlen(closer) && memcmp(r, closer, strlen(closer)) == 0;
+                    /* ...and unless that closer belongs to an outer block: the file still
+                     * needs one of its kind (the context's tree-sitter check). */
+                    if (suffix_has && (ctx->unclosed & closer_bit(closer)))
+                        suffix_has = false;
                     t->len = suffix_has ? p : e;
+                } else if (!opener && ind < base && starts_with_closer_line(s, n, &closer) &&
+                           (ctx->unclosed & closer_bit(closer)) &&
+                           (!have_next || is_blank(L, ln) || indent_width(L, ln) < ind)) {
+                    /* The answer closes the open block the cursor is in (the file needs that
+                     * closer; what follows is less indented, an outer block's): keep it. */
+                    t->len = e;
                 } else {
                     t->len = p;
                 }

@@ -55,7 +55,15 @@ struct prov_context {
     const struct prov_excerpt *excerpts; /* from other open documents of the same language */
     size_t n_excerpts;
     int max_lines;               /* cap for the suggestion's line count */
+    unsigned unclosed;           /* PROV_UNCLOSED_*: brackets the file still needs closed */
 };
+
+/* prov_context.unclosed: the syntax tree has an error and the document opens more of these
+ * brackets than it closes, so a closer after the cursor belongs to an outer block and the
+ * model's own closer must stay (providers/postprocess.c). */
+#define PROV_UNCLOSED_BRACE 1u   /* { } */
+#define PROV_UNCLOSED_PAREN 2u   /* ( ) */
+#define PROV_UNCLOSED_SQUARE 4u  /* [ ] */
 
 /* Deep copy / free of a context (one allocation block per string; caller frees with
  * prov_context_free). */

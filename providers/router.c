@@ -616,7 +616,7 @@ static void attempt_done_cb(struct attempt *a, void *ud, const struct attempt_re
     /* Shape the raw text into what would be inserted; empty after that is a failure. */
     struct strbuf text;
     sb_init(&text);
-    bool usable = false;
+    bool usable = false, repeated = false;
     struct prov_outcome outcome = res->outcome;
     const struct prov_context *ctx = rq ? rq->ctx : r->last_ctx;
     if (outcome.kind == PROV_OUT_OK && ctx) {
@@ -629,6 +629,7 @@ static void attempt_done_cb(struct attempt *a, void *ud, const struct attempt_re
             /* The model only repeated text already there: a useless answer, not a sick
              * provider. Fail over without touching its health. */
             outcome.kind = PROV_OUT_BAD_REQUEST;
+            repeated = true;
             snprintf(outcome.message, sizeof(outcome.message),
                      "answer only repeated existing text");
         } else if (!usable) {
@@ -664,7 +665,11 @@ static void attempt_done_cb(struct attempt *a, void *ud, const struct attempt_re
     } else {
         snprintf(rq->why, sizeof(rq->why), "%.40s: %.110s", p->cfg.name,
                  outcome.message[0] ? outcome.message : prov_outcome_name(outcome.kind));
-        LOG_I("router", "%s failed: %s", p->cfg.name, rq->why);
+        if (repeated) /* a useless answer, not a failure (not counted as one either) */
+            LOG_D("router", "%s: answer only repeated existing text; next source",
+                  p->cfg.name);
+        else
+            LOG_I("router", "%s failed: %s", p->cfg.name, rq->why);
         /* Transient failures may be retried on the same provider when nobody else is left
          * (reference/resilience.md), unless the provider said not to. */
         bool transient = outcome.kind == PROV_OUT_TRANSPORT || outcome.kind == PROV_OUT_SERVER ||

@@ -301,6 +301,33 @@ used.  Restart Eglot in open buffers afterwards."
     (setq mode-line-misc-info (append mode-line-misc-info
                                       (list understudy--mode-line-construct)))))
 
+;;; Ordering: the AI item first
+
+(defcustom understudy-completion-styles '(basic partial-completion emacs22)
+  "Completion styles for Eglot's completions in buffers Understudy serves.
+Eglot puts its `eglot' completion category in the `flex' style, whose
+match score reorders the candidates and overrides the server's
+`sortText', so a short local word was listed above the AI item (in
+`*Completions*', Company and Corfu alike).  With these styles the server's
+order holds: the AI item first, then local items.  Set to nil to keep
+Eglot's styles."
+  :type '(repeat symbol))
+
+(defun understudy--serves-p (server)
+  "Non-nil when SERVER is Understudy or a server wrapped by it."
+  (or (cl-typep server 'understudy-server)
+      (let ((proc (ignore-errors (jsonrpc--process server))))
+        (and proc (member "--wrap" (process-command proc))))))
+
+(defun understudy--managed-hook ()
+  "Keep the server's order of completions in this buffer (buffer-local)."
+  (when (and eglot--managed-mode understudy-completion-styles
+             (understudy--serves-p (ignore-errors (eglot-current-server))))
+    (setq-local completion-category-overrides
+                (cons `(eglot (styles ,@understudy-completion-styles))
+                      (assq-delete-all 'eglot
+                                       (copy-sequence completion-category-overrides))))))
+
 ;;;###autoload
 (defun understudy-eglot-setup ()
   "Register Understudy with Eglot and add the mode-line indicator.
@@ -314,6 +341,7 @@ per buffer)."
                         eglot-server-programs))
     (push (cons (list (car entry) :language-id (cdr entry)) #'understudy--contact)
           eglot-server-programs))
+  (add-hook 'eglot-managed-mode-hook #'understudy--managed-hook)
   (unless (member understudy--mode-line-construct mode-line-misc-info)
     (setq mode-line-misc-info (append mode-line-misc-info
                                       (list understudy--mode-line-construct)))))
@@ -323,6 +351,7 @@ per buffer)."
   (interactive)
   (setq eglot-server-programs
         (cl-remove-if (lambda (e) (eq (cdr e) #'understudy--contact)) eglot-server-programs))
+  (remove-hook 'eglot-managed-mode-hook #'understudy--managed-hook)
   (setq mode-line-misc-info (delete understudy--mode-line-construct mode-line-misc-info)))
 
 (provide 'understudy)

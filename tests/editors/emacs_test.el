@@ -102,7 +102,46 @@ the constructs the way the mode line would."
         (us-check "completion offers the AI item and local items (local:*)"
                   (and (member "fake" sources)
                        (cl-some (lambda (s) (and (stringp s) (string-prefix-p "local:" s))) sources))
-                  cands)))
+                  cands)
+        ;; The default completion UI: the *Completions* list must show the AI item first
+        ;; (Eglot's flex style reordered it below the local word `total').
+        (let ((completion-auto-help t) (first nil))
+          (ignore-errors (kill-buffer "*Completions*"))
+          (completion-help-at-point)
+          (let ((buf (get-buffer "*Completions*")))
+            (when buf
+              (with-current-buffer buf
+                (goto-char (point-min))
+                (next-completion 1)
+                (setq first (buffer-substring-no-properties
+                             (point) (or (next-single-property-change (point) 'mouse-face)
+                                         (line-end-position)))))))
+          (us-check "*Completions* lists the AI item first"
+                    (and first (string-prefix-p first-line (string-trim first)))
+                    (format "first %S; list %S" first
+                            (and (get-buffer "*Completions*")
+                                 (with-current-buffer "*Completions*" (buffer-string))))))
+        ;; Company (Debian's elpa-company), when installed: the AI item is its first
+        ;; candidate, and accepting it inserts the model's text exactly.
+        (if (not (require 'company nil t))
+            (us-check "company not installed: skipped" t)
+          (company-mode 1)
+          (let ((line-start (line-beginning-position)) (company-idle-delay nil))
+            (company-manual-begin)
+            (us-wait "company candidates" (lambda () company-candidates) 5)
+            (let ((c0 (car company-candidates)))
+              (us-check "Company lists the AI item first"
+                        (equal (us-item-source c0) "fake") company-candidates))
+            (let* ((cands (format "%S" company-candidates))
+                   (item (get-text-property 0 'eglot--lsp-item (car company-candidates)))
+                   (want (plist-get (plist-get item :textEdit) :newText)))
+              (company-complete-selection)
+              (us-check "Company inserts the AI item's text exactly"
+                        (equal (buffer-substring-no-properties line-start (point-max))
+                               (concat "    " want))
+                        (format "%S from %s" (buffer-substring-no-properties line-start (point-max))
+                                cands)))
+            (company-mode -1)))))
     ;; The provider starts failing: the indicator follows the status notifications.
     (us-check "fake switched to failing" (us-fake-control "{\"mode\":\"status_503\"}"))
     (let ((before (understudy-status-string)) changed)

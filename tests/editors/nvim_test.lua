@@ -73,9 +73,10 @@ end
 
 local function main()
   vim.opt.runtimepath:prepend(env('US_PLUGIN'))
-  vim.cmd('filetype on')
+  -- A user's default set-up: filetype plugins and indentation on (Python's indent plugin
+  -- indents the line after `def add(a, b):`), Neovim's default options otherwise.
+  vim.cmd('filetype plugin indent on')
   vim.o.shortmess = vim.o.shortmess .. 'F'
-  vim.o.autoindent = false  -- typed lines carry their own indentation
   local us = require('understudy')
   local ghost = require('understudy.ghost')
   us.setup({
@@ -97,9 +98,20 @@ local function main()
   end, 10000)
   eq('status string names the serving provider', first_status, 'understudy: fake')
 
-  -- 1. Ghost text while typing on the line after `def add(a, b):`, then <Tab> accepts all.
-  keys('Go    ')
-  wait_for('ghost text', function() return ghost.visible(0) end, 10000)
+  -- Open a line after the last one (the indent plugin indents it) and wait for ghost text;
+  -- a line opened by `o` has no typing in insert mode yet, so ask with the trigger key
+  -- when nothing came by itself.
+  local function open_line_with_ghost(what)
+    keys('Go')
+    if not pcall(wait_for, what, function() return ghost.visible(0) end, 1500) then
+      keys('<M-\\>')
+      wait_for(what, function() return ghost.visible(0) end, 10000)
+    end
+  end
+
+  -- 1. Ghost text on the (auto-indented) line after `def add(a, b):`, then <Tab> accepts all.
+  open_line_with_ghost('ghost text')
+  eq('the indent plugin indented the new line', lines(1, 2)[1], '    ')
   local marks = vim.api.nvim_buf_get_extmarks(0, ghost.ns, 0, -1, { details = true })
   eq('one ghost extmark', #marks, 1)
   local m = marks[1] or { 0, 0, 0, {} }
@@ -121,8 +133,7 @@ local function main()
 
   -- 2. Word and line accept, from the same place again (the server's cache answers).
   vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
-  keys('Go    ')
-  wait_for('second ghost text', function() return ghost.visible(0) end, 10000)
+  open_line_with_ghost('second ghost text')
   eq('same suggestion again', ghost.text(0), ai)
   local first_word = ai:match('^%s*[%w_]+')
   keys('<M-Right>')
@@ -147,7 +158,7 @@ local function main()
   end
   local sources, got, has_local = {}, {}, false
   for attempt = 1, 3 do
-    keys('Go    to')
+    keys('Goto')
     sleep(50)
     keys('<C-x><C-o>')
     local ok = pcall(wait_for, 'omnifunc popup', function() return #popup_items() > 0 end, 5000)
@@ -177,11 +188,73 @@ local function main()
   check('omnifunc offers the AI item (source fake)', sources.fake, vim.inspect(got))
   check('omnifunc offers local items (local:*)', has_local, vim.inspect(got))
 
+  -- 3b. The popup menu over ghost text: the ghost hides while the menu is open and comes back
+  --     when it closes (<C-e>); accepting the multi-line AI item from the menu (<C-y>) inserts
+  --     its lines, never a NUL byte (Vim's menu inserts line breaks as NUL).
+  vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
+  local accepted, ghost_before, popup_text = false, nil, nil
+  for attempt = 1, 3 do
+    open_line_with_ghost('ghost before the popup')
+    ghost_before = ghost.text(0)
+    keys('<C-x><C-o>')
+    local ok = pcall(wait_for, 'omnifunc popup', function() return #popup_items() > 0 end, 5000)
+    if ok then
+      check('ghost hidden while the popup menu is open (attempt ' .. attempt .. ')',
+        not ghost.visible(0) and #vim.api.nvim_buf_get_extmarks(0, ghost.ns, 0, -1, {}) == 0,
+        vim.inspect(vim.api.nvim_buf_get_extmarks(0, ghost.ns, 0, -1, { details = true })))
+      local first = popup_items()[1] or {}
+      local ci = type(first.user_data) == 'table' and first.user_data.nvim and first.user_data.nvim.lsp
+          and first.user_data.nvim.lsp.completion_item or {}
+      local src = type(ci.data) == 'table' and ci.data.source
+      popup_text = { word = first.word, newText = ci.textEdit and ci.textEdit.newText }
+      if src == 'fake' and popup_text.newText and popup_text.newText:find('\n') then
+        keys('<C-y>')
+        wait_for('popup closed', function() return vim.fn.pumvisible() == 0 end, 3000)
+        sleep(100)
+        accepted = true
+        break
+      end
+    end
+    keys('<C-e><Esc>')
+    sleep(50)
+    vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
+  end
+  check('the popup offered the AI item first', accepted, vim.inspect(lines(0, -1)))
+  if accepted then
+    local got = lines(0, -1)
+    local has_nul = false
+    for _, l in ipairs(got) do
+      if l:find('\0', 1, true) or l:find('\n', 1, true) then has_nul = true end
+    end
+    check('accepting the multi-line item from <C-x><C-o> inserts no NUL', not has_nul, vim.inspect(got))
+    eq('the popup inserts the suggestion exactly (item ' .. vim.inspect(vim.v.completed_item.word) .. ', ghost was ' .. vim.inspect(ghost_before) .. ')', got,
+      { 'def add(a, b):', '    ' .. ai_lines[1], unpack(ai_lines, 2) })
+  end
+  keys('<Esc>')
+  sleep(50)
+  vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
+  -- Closing the menu without a choice (<C-e>) brings the ghost back.
+  open_line_with_ghost('ghost before a popup closed with <C-e>')
+  keys('<C-x><C-o>')
+  if pcall(wait_for, 'omnifunc popup', function() return #popup_items() > 0 end, 5000) then
+    check('ghost hidden while the popup menu is open (2)', not ghost.visible(0))
+    keys('<C-e>')
+    local back = pcall(wait_for, 'ghost back after the popup closed', function()
+      return vim.fn.pumvisible() == 0 and ghost.visible(0)
+    end, 3000)
+    check('ghost comes back when the popup closes', back, vim.inspect(lines(0, -1)))
+  else
+    check('popup opens over ghost text', false)
+  end
+  keys('<C-e><Esc>')
+  sleep(50)
+  vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
+
   -- 4. The provider starts failing: the status string must change.
   check('fake switched to failing', fake_control({ mode = 'status_503' }))
   local changed = nil
   for attempt = 1, 4 do
-    keys('Go    x' .. attempt .. ' = ')
+    keys('Gox' .. attempt .. ' = ')
     local ok = pcall(wait_for, 'status change', function()
       return us.status() ~= first_status and us.status()
     end, 3000)

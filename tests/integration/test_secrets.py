@@ -175,7 +175,8 @@ class Secrets(TestCase):
         for where, text in outputs.items():
             assert_no_sentinel(where, text)
         # The trace log really covered the failures (so silence is not why it is clean).
-        log = outputs.get("log file", "") + outputs["stderr"]
+        # Log lines reach the editor as window/logMessage (stderr only before a client listens).
+        log = outputs.get("log file", "") + outputs["stderr"] + outputs["LSP messages"]
         check("claude" in log, "the log mentions the provider")
 
     def _write_config(self, cfg):

@@ -38,14 +38,21 @@ function M.clear(bufnr)
   if vim.api.nvim_buf_is_valid(bufnr) then
     vim.api.nvim_buf_clear_namespace(bufnr, ns, 0, -1)
   end
-  s.item, s.ghost, s.mark = nil, nil, nil
+  s.item, s.ghost, s.mark, s.hidden = nil, nil, nil, nil
 end
 
--- True when a suggestion is on screen in the current buffer.
+-- True when a suggestion is on screen in the current buffer (not while a popup menu hides it).
 function M.visible(bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   local s = state[bufnr]
-  return s ~= nil and s.ghost ~= nil and s.ghost ~= ''
+  return s ~= nil and s.ghost ~= nil and s.ghost ~= '' and not s.hidden
+end
+
+-- True when a suggestion is held back because the popup menu is open.
+function M.hidden(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local s = state[bufnr]
+  return s ~= nil and s.ghost ~= nil and s.hidden == true
 end
 
 -- The text not yet inserted (what the ghost shows), or nil.
@@ -65,6 +72,13 @@ end
 
 local function render(bufnr, s)
   vim.api.nvim_buf_clear_namespace(bufnr, ns, 0, -1)
+  if vim.fn.pumvisible() == 1 then
+    -- Never draw over an open popup menu; CompleteDone draws it again.
+    s.hidden = true
+    s.tick = vim.api.nvim_buf_get_changedtick(bufnr)
+    return
+  end
+  s.hidden = false
   local lines = vim.split(s.ghost, '\n', true)
   local line = vim.api.nvim_buf_get_lines(bufnr, s.row, s.row + 1, false)[1] or ''
   local suffix = line:sub(s.col + 1)
@@ -343,6 +357,34 @@ local function map_keys(bufnr)
   end
 end
 
+-- Vim's popup menu inserts a completion's line breaks as NUL bytes (shown as ^@, written to
+-- the file by :w). After an item with line breaks is inserted from the menu, replace what was
+-- inserted with the item's real lines (the text the server sent, indentation as sent).
+function M.complete_done(bufnr, item)
+  local word = type(item) == 'table' and item.word or nil
+  local ud = type(item) == 'table' and item.user_data
+  local ci = type(ud) == 'table' and type(ud.nvim) == 'table' and type(ud.nvim.lsp) == 'table'
+      and ud.nvim.lsp.completion_item or {}
+  local full = type(ci.textEdit) == 'table' and ci.textEdit.newText or ci.insertText or word
+  if type(word) ~= 'string' or type(full) ~= 'string' or not full:find('\n', 1, true)
+      or ci.insertTextFormat == 2 or full:sub(1, #word) ~= word then
+    return false
+  end
+  local cur = vim.api.nvim_win_get_cursor(0)
+  local row, col = cur[1] - 1, cur[2]
+  local line = vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ''
+  -- What the menu inserted ends at the cursor: the text with NUL bytes for its line breaks.
+  local start = col - #word
+  local inserted = line:sub(start + 1, col)
+  if start < 0 or (inserted ~= word:gsub('\n', '\0') and inserted ~= word) then
+    return false
+  end
+  local lines = vim.split(full, '\n', true)
+  vim.api.nvim_buf_set_text(bufnr, row, start, row, col, lines)
+  vim.api.nvim_win_set_cursor(0, { row + #lines, #lines[#lines] + ((#lines == 1) and start or 0) })
+  return true
+end
+
 -- Watch insert-mode edits in bufnr (idempotent).
 function M.attach(bufnr)
   local s = st(bufnr)
@@ -362,6 +404,41 @@ function M.attach(bufnr)
           and (cur[1] - 1 ~= s.row or cur[2] ~= s.col) then
         M.dismiss(bufnr)
       end
+    end,
+  })
+  -- The popup menu opens: hide the ghost (it would be drawn over the menu's items).
+  vim.api.nvim_create_autocmd('CompleteChanged', {
+    group = group, buffer = bufnr, callback = function()
+      if s.ghost and not s.hidden then
+        vim.api.nvim_buf_clear_namespace(bufnr, ns, 0, -1)
+        s.hidden = true
+      end
+    end,
+  })
+  vim.api.nvim_create_autocmd('CompleteDone', {
+    group = group, buffer = bufnr, callback = function()
+      local item = vim.v.completed_item
+      -- The menu closed (text may not change inside CompleteDone: the next tick does it).
+      vim.schedule(function()
+        if not vim.api.nvim_buf_is_valid(bufnr) or vim.api.nvim_get_current_buf() ~= bufnr then
+          return
+        end
+        M.complete_done(bufnr, item)
+        -- Show the held suggestion again if nothing was inserted, else ask anew.
+        if not s.hidden or vim.fn.pumvisible() == 1 then
+          return
+        end
+        local cur = vim.api.nvim_win_get_cursor(0)
+        if s.ghost and vim.api.nvim_buf_get_changedtick(bufnr) == s.tick
+            and cur[1] - 1 == s.row and cur[2] == s.col then
+          render(bufnr, s)
+        else
+          M.dismiss(bufnr)
+          if vim.fn.mode():sub(1, 1) == 'i' then
+            M.schedule(bufnr)
+          end
+        end
+      end)
     end,
   })
   vim.api.nvim_create_autocmd({ 'InsertLeave', 'BufLeave' }, {
