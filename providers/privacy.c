@@ -323,11 +323,11 @@ static bool body_line(const struct scan *s, size_t a, size_t b, size_t *len)
     const char *t = s->t;
     while (a < b && (t[a] == ' ' || t[a] == '\t' || t[a] == '"' || t[a] == '\''))
         a++;
-    while (b > a && strchr(" \t\r\"',+;\\", t[b - 1]))
+    while (b > a && t[b - 1] && strchr(" \t\r\"',+;\\", t[b - 1]))
         b--;
     if (b - a >= 2 && t[b - 2] == '\\' && t[b - 1] == 'n')
         b -= 2;
-    while (b > a && strchr(" \t\r\"',+;\\", t[b - 1]))
+    while (b > a && t[b - 1] && strchr(" \t\r\"',+;\\", t[b - 1]))
         b--;
     if (a == b)
         return false;
@@ -869,6 +869,15 @@ static size_t try_word(struct scan *s, size_t i)
 
 /* A fragment whose first or last lines are key body (a window cut the block on both sides,
  * or on one side without its marker in view): mask them when one is a full-length line. */
+static bool line_random(const struct scan *s, size_t a, size_t b)
+{
+    while (a < b && s->t[a] && strchr(" \t\"'", s->t[a]))
+        a++;
+    while (b > a && s->t[b - 1] && strchr(" \t\r\"',+;\\", s->t[b - 1]))
+        b--;
+    return looks_random(s->t + a, b - a);
+}
+
 static void fragment_edge_start(struct scan *s)
 {
     size_t p = 0, best = 0, end = 0;
@@ -878,6 +887,8 @@ static void fragment_edge_start(struct scan *s)
             break;
         if (len > best)
             best = len;
+        if (len >= 16 && line_random(s, p, e))
+            best = best < 40 ? 40 : best;
         end = e;
         if (e >= s->n)
             break;
@@ -899,6 +910,8 @@ static void fragment_edge_end(struct scan *s)
             break;
         if (len > best)
             best = len;
+        if (len >= 16 && line_random(s, ls, e))
+            best = best < 40 ? 40 : best;
         start = ls;
         if (ls == 0)
             break;
