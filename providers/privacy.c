@@ -611,6 +611,13 @@ static bool mask_value(struct scan *s, size_t a, size_t b, int cls, enum privacy
     a += skip;
     if (b <= a || templated(s->t + a, b - a))
         return false;
+    /* shapes with their own detector keep their structure: "scheme://user:<pw>@host",
+     * a PuTTY file's public lines */
+    const char *url = memmem(s->t + a, b - a, "://", 3);
+    if (url && (cls == NAME_WEAK || memchr(url, '@', (size_t)(s->t + b - url))))
+        return false;
+    if (starts(s, a, "PuTTY-User-Key-File-"))
+        return false;
     size_t ta, tb;
     enum privacy_type tt;
     if (match_token(s, a, &ta, &tb, &tt) && tb <= b) {
@@ -703,7 +710,11 @@ static size_t unquoted_value(struct scan *s, size_t v, enum style st, int cls,
     }
     size_t n = b - v;
     const char *p = t + v;
-    if (n == 0 || strchr("$`!&*|><{[(@%-", p[0]) || privacy__value_is_keyword(p, n))
+    if (n == 0 || privacy__value_is_keyword(p, n))
+        return 0;
+    /* first characters that make a reference, an expression or a YAML tag/alias/anchor */
+    const char *bad_first = st == ST_YAML ? "$`!&*|><{[(@%'\"" : "$`(<{['\"-";
+    if (strchr(bad_first, p[0]))
         return 0;
     switch (st) {
     case ST_SHELL:
