@@ -40,11 +40,14 @@ static uint8_t trig[256];
 /* Rules by first byte: index of the first rule and how many follow (rules_by_byte). */
 static uint16_t by_byte[256][2];
 static uint16_t rule_order[512];
+static uint8_t rule_len[512]; /* prefix lengths, by rule index */
 
 static void init_tables(void)
 {
     privacy__catalog_init();
     size_t k = 0;
+    for (size_t r = 0; r < privacy__n_rules; r++)
+        rule_len[r] = (uint8_t)strlen(privacy__rules[r].prefix);
     for (int c = 0; c < 256; c++) {
         by_byte[c][0] = (uint16_t)k;
         for (size_t r = 0; r < privacy__n_rules; r++)
@@ -68,8 +71,7 @@ static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static inline bool is_word(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (privacy__cs[c] & CS_ALNUM_US) != 0;
 }
 
 static inline bool is_alpha(unsigned char c)
@@ -183,9 +185,10 @@ static bool match_rule(const struct scan *s, size_t i, size_t *a, size_t *b,
 {
     unsigned char c = (unsigned char)s->t[i];
     for (uint16_t k = 0; k < by_byte[c][1]; k++) {
-        const struct privacy__rule *r = &privacy__rules[rule_order[by_byte[c][0] + k]];
-        size_t pl = strlen(r->prefix);
-        if (!starts(s, i, r->prefix))
+        uint16_t ri = rule_order[by_byte[c][0] + k];
+        const struct privacy__rule *r = &privacy__rules[ri];
+        size_t pl = rule_len[ri];
+        if (i + pl > s->n || s->t[i + 1] != r->prefix[1] || memcmp(s->t + i, r->prefix, pl))
             continue;
         size_t body = run_of(s, i + pl, r->cs);
         /* a window may cut a token: at a fragment's end accept what is there */
@@ -941,14 +944,26 @@ static void scan_text(struct scan *s)
     size_t i = s->floor;
     while (i < s->n) {
         uint8_t k = trig[t[i]];
+        if (is_word(t[i])) {
+            /* a word: only its start can begin a token; skip the rest of it at once */
+            size_t next = 0;
+            if ((k & T_WORD) && (i == 0 || !is_word(t[i - 1])))
+                next = try_word(s, i);
+            if (next > i) {
+                i = next;
+                continue;
+            }
+            i++;
+            while (i < s->n && is_word(t[i]))
+                i++;
+            continue;
+        }
         if (!k) {
             i++;
             continue;
         }
         size_t next = 0;
-        if ((k & T_WORD) && (i == 0 || !is_word(t[i - 1])))
-            next = try_word(s, i);
-        else if (k & T_OP)
+        if (k & T_OP)
             next = try_assign(s, i);
         else if ((k & T_DASH) && i + 2 < s->n && t[i + 1] == '-')
             next = t[i + 2] == '-' ? try_pem(s, i) : try_flag(s, i);

@@ -5,6 +5,7 @@
 #include "privacy_int.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define R(p, cs, lo, hi, ty, fl) {p, cs, lo, hi, PRIVACY_##ty, fl}
@@ -172,9 +173,30 @@ static void init_classes(void)
 
 static pthread_once_t catalog_once = PTHREAD_ONCE_INIT;
 
-void privacy__catalog_init(void) { pthread_once(&catalog_once, init_classes); }
+static void sort_lists(void);
+
+static void init_catalog(void)
+{
+    init_classes();
+    sort_lists();
+}
+
+void privacy__catalog_init(void) { pthread_once(&catalog_once, init_catalog); }
 
 /* ------------------------------------------------------------------ names */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+#define LIST_LEN(a) (sizeof(a) / sizeof(a[0]) - 1) /* without the NULL */
+
+/* The stop lists are sorted once (catalog init) and searched by bisection. */
+static bool in_sorted(const char *w, const char **list, size_t n)
+{
+    return bsearch(&w, list, n, sizeof *list, cmp_str) != NULL;
+}
 
 static bool in_list(const char *w, const char *const *list)
 {
@@ -185,7 +207,7 @@ static bool in_list(const char *w, const char *const *list)
 }
 
 /* Last words that make a name about a secret rather than the secret itself. */
-static const char *const stop_last[] = {
+static const char *stop_last[] = {
     "field", "fields", "label", "labels", "prompt", "hint", "placeholder", "message", "msg",
     "text", "title", "error", "errors", "err", "length", "len", "min", "max", "count", "policy",
     "regex", "re", "pattern", "rule", "rules", "name", "names", "path", "file", "filename",
@@ -208,7 +230,7 @@ static const char *const stop_last[] = {
     NULL};
 
 /* First words of predicates, verbs and counts ("is_password", "get_token", "num_secrets"). */
-static const char *const stop_first[] = {
+static const char *stop_first[] = {
     "is", "has", "use", "show", "hide", "enable", "disable", "allow", "require", "needs",
     "validate", "verify", "check", "get", "set", "num", "max", "min", "no", "should", "can",
     "must", "toggle", "forgot", "handle", "on", "parse", "load", "fetch", "read", "generate",
@@ -221,6 +243,15 @@ static const char *const key_owners[] = {
     "client", "app", "license", "account", "subscription", "auth", "consumer", "webhook",
     "session", "admin", "jwt", "hmac", "service", "storage", "shared", "write", "deploy",
     "ssh", "gpg", "pgp", "crypt", "cipher", "aes", "sign", NULL};
+
+static void sort_lists(void)
+{
+    qsort(stop_last, LIST_LEN(stop_last), sizeof *stop_last, cmp_str);
+    qsort(stop_first, LIST_LEN(stop_first), sizeof *stop_first, cmp_str);
+}
+
+/* a first-letter test saves most calls: names rarely share a keyword's first letter */
+#define EQ(p, lit) ((p)[0] == (lit)[0] && strcmp((p), (lit)) == 0)
 
 #define MAX_PARTS 12
 #define MAX_PART 40
@@ -266,6 +297,9 @@ static int split_name(const char *s, size_t n, char parts[MAX_PARTS][MAX_PART + 
     return np;
 }
 
+static int classify_parts(char parts[MAX_PARTS][MAX_PART + 1], int np, bool all_upper,
+                          enum privacy_type *type);
+
 int privacy__name_class(const char *name, size_t n, enum privacy_type *type)
 {
     char parts[MAX_PARTS][MAX_PART + 1];
@@ -275,44 +309,52 @@ int privacy__name_class(const char *name, size_t n, enum privacy_type *type)
     int np = split_name(name, n, parts, &all_upper);
     if (np == 0)
         return NAME_NONE;
-    if (in_list(parts[np - 1], stop_last) || (np > 1 && in_list(parts[0], stop_first)))
+    int cls = classify_parts(parts, np, all_upper, type);
+    /* the stop lists are long: consult them only for a name that looked like a secret */
+    if (cls && (in_sorted(parts[np - 1], stop_last, LIST_LEN(stop_last)) ||
+                (np > 1 && in_sorted(parts[0], stop_first, LIST_LEN(stop_first)))))
         return NAME_NONE;
+    return cls;
+}
+
+static int classify_parts(char parts[MAX_PARTS][MAX_PART + 1], int np, bool all_upper,
+                          enum privacy_type *type)
+{
     int weak = 0;
-    bool aws = false, access = false;
     for (int i = 0; i < np; i++) {
         const char *p = parts[i];
-        if (strcmp(p, "aws") == 0)
-            aws = true;
-        if (strcmp(p, "access") == 0)
-            access = true;
-    }
-    for (int i = 0; i < np; i++) {
-        const char *p = parts[i];
+        /* most names hold no keyword: a first letter no keyword starts with and no 'p' (for
+         * "dbpassword") settle it without a string compare */
+        if (!p[0] || (!strchr("pscatbkhdln", p[0]) && !strchr(p + 1, 'p')))
+            continue;
         if (strstr(p, "password") || strstr(p, "passwd") || strstr(p, "passphrase") ||
-            strstr(p, "passcode") || strcmp(p, "pwd") == 0 || strcmp(p, "pw") == 0 ||
-            strcmp(p, "pass") == 0 || strcmp(p, "pswd") == 0 || strcmp(p, "pword") == 0) {
+            strstr(p, "passcode") || EQ(p, "pwd") || EQ(p, "pw") ||
+            EQ(p, "pass") || EQ(p, "pswd") || EQ(p, "pword")) {
             *type = PRIVACY_PASSWORD;
             return NAME_STRONG;
         }
-        if (strcmp(p, "secret") == 0 || strcmp(p, "secrets") == 0 ||
-            strcmp(p, "credential") == 0 || strcmp(p, "credentials") == 0 ||
-            strcmp(p, "creds") == 0 || strcmp(p, "privatekey") == 0 ||
-            strcmp(p, "clientsecret") == 0) {
-            *type = (aws || access) ? PRIVACY_AWS_SECRET : PRIVACY_SECRET;
+        if (EQ(p, "secret") || EQ(p, "secrets") ||
+            EQ(p, "credential") || EQ(p, "credentials") ||
+            EQ(p, "creds") || EQ(p, "privatekey") ||
+            EQ(p, "clientsecret")) {
+            bool aws = false;
+            for (int j = 0; j < np; j++)
+                aws |= strcmp(parts[j], "aws") == 0 || strcmp(parts[j], "access") == 0;
+            *type = aws ? PRIVACY_AWS_SECRET : PRIVACY_SECRET;
             return NAME_STRONG;
         }
-        if (strcmp(p, "token") == 0 || strcmp(p, "authtoken") == 0 ||
-            strcmp(p, "accesstoken") == 0 || strcmp(p, "bearer") == 0 ||
-            strcmp(p, "auth") == 0 || strcmp(p, "authorization") == 0 ||
-            strcmp(p, "pat") == 0) {
+        if (EQ(p, "token") || EQ(p, "authtoken") ||
+            EQ(p, "accesstoken") || EQ(p, "bearer") ||
+            EQ(p, "auth") || EQ(p, "authorization") ||
+            EQ(p, "pat")) {
             *type = PRIVACY_TOKEN;
             return NAME_STRONG;
         }
-        if (strcmp(p, "apikey") == 0 || strcmp(p, "accesskey") == 0) {
+        if (EQ(p, "apikey") || EQ(p, "accesskey")) {
             *type = PRIVACY_API_KEY;
             return NAME_STRONG;
         }
-        if (strcmp(p, "key") == 0 || strcmp(p, "keys") == 0) {
+        if (EQ(p, "key") || EQ(p, "keys")) {
             if (i > 0 && in_list(parts[i - 1], key_owners)) {
                 *type = strcmp(parts[i - 1], "private") == 0 ? PRIVACY_SECRET : PRIVACY_API_KEY;
                 return NAME_STRONG;
@@ -324,10 +366,10 @@ int privacy__name_class(const char *name, size_t n, enum privacy_type *type)
             }
             weak = 1;
         }
-        if (strcmp(p, "salt") == 0 || strcmp(p, "hmac") == 0 || strcmp(p, "signature") == 0 ||
-            strcmp(p, "sig") == 0 || strcmp(p, "seed") == 0 || strcmp(p, "dsn") == 0 ||
-            strcmp(p, "sas") == 0 || strcmp(p, "cookie") == 0 || strcmp(p, "session") == 0 ||
-            strcmp(p, "license") == 0 || strcmp(p, "nonce") == 0)
+        if (EQ(p, "salt") || EQ(p, "hmac") || EQ(p, "signature") ||
+            EQ(p, "sig") || EQ(p, "seed") || EQ(p, "dsn") ||
+            EQ(p, "sas") || EQ(p, "cookie") || EQ(p, "session") ||
+            EQ(p, "license") || EQ(p, "nonce"))
             weak = 1;
     }
     if (weak) {
