@@ -1,10 +1,1190 @@
-/* privacy: exclusion globs and secret masking. */
+/* privacy: the masker. One forward pass over the text; only a few bytes wake a detector: the
+ * first letter of a word that starts a known prefix (the catalog), '=' and ':' (assignments to
+ * secret-looking names, "scheme://user:pw@"), and '-' (PEM markers, "--password value"). Spans
+ * come out sorted and disjoint because every detector starts at or after the last span's end. */
 #include "privacy.h"
 
 #include <fnmatch.h>
-#include <regex.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "privacy_int.h"
+
+static const char *const type_names[] = {
+#define PRIVACY__TYPE_NAME(e, name) name,
+    PRIVACY_TYPE_MAP(PRIVACY__TYPE_NAME)
+#undef PRIVACY__TYPE_NAME
+};
+
+const char *privacy_type_name(enum privacy_type t)
+{
+    return (unsigned)t < PRIVACY_TYPE_COUNT ? type_names[t] : "?";
+}
+
+/* ------------------------------------------------------------------ scanner state */
+
+struct scan {
+    const char *t;
+    size_t n;
+    bool fragment;
+    struct privacy_span *v;
+    size_t nv, cap;
+    size_t floor; /* end of the last span */
+};
+
+/* Which bytes can wake a detector; filled with the catalog. */
+enum { T_WORD = 1, T_OP = 2, T_DASH = 4 };
+static uint8_t trig[256];
+/* Rules by first byte: index of the first rule and how many follow (rules_by_byte). */
+static uint16_t by_byte[256][2];
+static uint16_t rule_order[512];
+static uint8_t rule_len[512]; /* prefix lengths, by rule index */
+
+static void init_tables(void)
+{
+    privacy__catalog_init();
+    size_t k = 0;
+    for (size_t r = 0; r < privacy__n_rules; r++)
+        rule_len[r] = (uint8_t)strlen(privacy__rules[r].prefix);
+    for (int c = 0; c < 256; c++) {
+        by_byte[c][0] = (uint16_t)k;
+        for (size_t r = 0; r < privacy__n_rules; r++)
+            if ((unsigned char)privacy__rules[r].prefix[0] == c)
+                rule_order[k++] = (uint16_t)r;
+        by_byte[c][1] = (uint16_t)(k - by_byte[c][0]);
+        if (by_byte[c][1])
+            trig[c] |= T_WORD;
+    }
+    /* structured shapes: JWT, Bearer/Basic, PuTTY, Discord, Telegram and Mailchimp (digits
+     * and hex), webhooks are in the table */
+    const char *extra = "eBbPMNOabcdef0123456789";
+    for (const char *p = extra; *p; p++)
+        trig[(unsigned char)*p] |= T_WORD;
+    trig['='] |= T_OP;
+    trig[':'] |= T_OP;
+    trig['-'] |= T_DASH;
+}
+
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static inline bool is_word(unsigned char c)
+{
+    return (privacy__cs[c] & CS_ALNUM_US) != 0;
+}
+
+static inline bool is_alpha(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+static inline bool is_b64(unsigned char c) { return (privacy__cs[c] & CS_B64) != 0; }
+
+static void add_span(struct scan *s, size_t a, size_t b, enum privacy_type ty)
+{
+    if (a < s->floor)
+        a = s->floor;
+    if (b <= a)
+        return;
+    if (s->nv == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+    }
+    s->v[s->nv++] = (struct privacy_span){.start = a, .end = b, .type = ty};
+    s->floor = b;
+}
+
+static bool starts(const struct scan *s, size_t i, const char *lit)
+{
+    size_t l = strlen(lit);
+    return i + l <= s->n && memcmp(s->t + i, lit, l) == 0;
+}
+
+static size_t run_of(const struct scan *s, size_t i, uint16_t cs)
+{
+    size_t j = i;
+    while (j < s->n && (privacy__cs[(unsigned char)s->t[j]] & cs))
+        j++;
+    return j - i;
+}
+
+static size_t line_start(const struct scan *s, size_t i)
+{
+    while (i > 0 && s->t[i - 1] != '\n')
+        i--;
+    return i;
+}
+
+static size_t line_end(const struct scan *s, size_t i)
+{
+    const char *nl = memchr(s->t + i, '\n', s->n - i);
+    return nl ? (size_t)(nl - s->t) : s->n;
+}
+
+/* Shannon entropy in bits per character. */
+static double entropy(const char *p, size_t n)
+{
+    unsigned cnt[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        cnt[(unsigned char)p[i]]++;
+    double h = 0;
+    for (int c = 0; c < 256; c++)
+        if (cnt[c]) {
+            double q = (double)cnt[c] / (double)n;
+            h -= q * log2(q);
+        }
+    return h;
+}
+
+/* A value that looks generated: long enough, no spaces, mixed classes, high entropy. */
+static bool looks_random(const char *p, size_t n)
+{
+    if (n < 16 || n > 4096)
+        return false;
+    bool up = false, lo = false, dg = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c <= ' ')
+            return false;
+        up |= c >= 'A' && c <= 'Z';
+        lo |= c >= 'a' && c <= 'z';
+        dg |= is_digit(c);
+    }
+    if (!dg || !(up || lo))
+        return false;
+    double h = entropy(p, n);
+    return (up && lo) ? h >= 3.5 : h >= 3.0; /* hex: at most 4 bits */
+}
+
+/* ------------------------------------------------------------------ prefixed tokens */
+
+static bool body_ok(const char *p, size_t n, uint8_t flags)
+{
+    if (!(flags & (PR_MIXED | PR_DIGIT)))
+        return true;
+    bool up = false, lo = false, dg = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        up |= c >= 'A' && c <= 'Z';
+        lo |= c >= 'a' && c <= 'z';
+        dg |= is_digit(c);
+    }
+    if ((flags & PR_MIXED) && !(up && lo))
+        return false;
+    if ((flags & PR_DIGIT) && !dg)
+        return false;
+    return true;
+}
+
+/* A token of the catalog at i (a word start): its [*a, *b) to mask and type. */
+static bool match_rule(const struct scan *s, size_t i, size_t *a, size_t *b,
+                       enum privacy_type *ty)
+{
+    unsigned char c = (unsigned char)s->t[i];
+    for (uint16_t k = 0; k < by_byte[c][1]; k++) {
+        uint16_t ri = rule_order[by_byte[c][0] + k];
+        const struct privacy__rule *r = &privacy__rules[ri];
+        size_t pl = rule_len[ri];
+        if (i + pl > s->n || s->t[i + 1] != r->prefix[1] || memcmp(s->t + i, r->prefix, pl))
+            continue;
+        size_t body = run_of(s, i + pl, r->cs);
+        /* a window may cut a token: at a fragment's end accept what is there */
+        bool cut = s->fragment && i + pl + body == s->n && body >= 4;
+        if ((body < r->min && !cut) || body > r->max)
+            continue;
+        if (!body_ok(s->t + i + pl, body, r->flags))
+            continue;
+        *a = (r->flags & PR_KEEP_PREFIX) ? i + pl : i;
+        *b = i + pl + body;
+        *ty = (enum privacy_type)r->type;
+        return true;
+    }
+    return false;
+}
+
+/* eyJ...eyJ....sig: a JWT (or JWE, 5 parts). */
+static size_t match_jwt(const struct scan *s, size_t i)
+{
+    if (!starts(s, i, "eyJ"))
+        return 0;
+    size_t j = i, parts = 0;
+    for (;;) {
+        size_t r = run_of(s, j, CS_B64URL);
+        if (parts < 2 && r < 10)
+            return 0;
+        if (parts == 1 && !starts(s, j, "eyJ"))
+            return 0;
+        j += r;
+        parts++;
+        if (parts >= 5 || j >= s->n || s->t[j] != '.')
+            break;
+        j++;
+    }
+    return parts >= 3 ? j : 0;
+}
+
+/* Discord bot token: [MNO] + 23..27 alnum . 6 . 27..40 */
+static size_t match_discord(const struct scan *s, size_t i)
+{
+    char c = s->t[i];
+    if (c != 'M' && c != 'N' && c != 'O')
+        return 0;
+    size_t r1 = run_of(s, i + 1, CS_ALNUM);
+    if (r1 < 23 || r1 > 27)
+        return 0;
+    size_t j = i + 1 + r1;
+    if (j >= s->n || s->t[j] != '.')
+        return 0;
+    size_t r2 = run_of(s, j + 1, CS_B64URL);
+    if (r2 != 6)
+        return 0;
+    j += 1 + r2;
+    if (j >= s->n || s->t[j] != '.')
+        return 0;
+    size_t r3 = run_of(s, j + 1, CS_B64URL);
+    if (r3 < 27 || r3 > 40)
+        return 0;
+    return j + 1 + r3;
+}
+
+/* Telegram bot token: 8..10 digits ':' "AA" + 33 */
+static size_t match_telegram(const struct scan *s, size_t i)
+{
+    size_t d = 0;
+    while (i + d < s->n && is_digit((unsigned char)s->t[i + d]))
+        d++;
+    if (d < 8 || d > 10 || !starts(s, i + d, ":AA"))
+        return 0;
+    size_t r = run_of(s, i + d + 1, CS_B64URL);
+    return r == 35 ? i + d + 1 + r : 0;
+}
+
+/* Mailchimp: 32 hex "-us" 1..2 digits */
+static size_t match_mailchimp(const struct scan *s, size_t i)
+{
+    size_t h = run_of(s, i, CS_HEX);
+    if (h != 32 || !starts(s, i + 32, "-us"))
+        return 0;
+    size_t j = i + 35, d = 0;
+    while (j + d < s->n && is_digit((unsigned char)s->t[j + d]))
+        d++;
+    return (d >= 1 && d <= 2) ? j + d : 0;
+}
+
+/* Any token-shaped secret starting at word start i; [*a, *b) and type. */
+static bool match_token(const struct scan *s, size_t i, size_t *a, size_t *b,
+                        enum privacy_type *ty)
+{
+    unsigned char c = (unsigned char)s->t[i];
+    size_t e;
+    if (c == 'e' && (e = match_jwt(s, i))) {
+        *a = i, *b = e, *ty = PRIVACY_JWT;
+        return true;
+    }
+    if (by_byte[c][1] && match_rule(s, i, a, b, ty))
+        return true;
+    if ((c == 'M' || c == 'N' || c == 'O') && (e = match_discord(s, i))) {
+        *a = i, *b = e, *ty = PRIVACY_DISCORD;
+        return true;
+    }
+    if (is_digit(c) && (e = match_telegram(s, i))) {
+        *a = i, *b = e, *ty = PRIVACY_TELEGRAM;
+        return true;
+    }
+    if ((privacy__cs[c] & CS_HEX) && (e = match_mailchimp(s, i))) {
+        *a = i, *b = e, *ty = PRIVACY_API_TOKEN;
+        return true;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------------ key blocks */
+
+static bool is_pem_header(const char *p, size_t n)
+{
+    static const char *const names[] = {
+        "Proc-Type:", "DEK-Info:", "Comment:", "Version:", "Hash:", "Charset:", "Encryption:",
+        "Public-Lines:", "Private-Lines:", "Private-MAC:", "Private-Hash:", "Key-Derivation:",
+        "Argon2-Memory:", "Argon2-Passes:", "Argon2-Parallelism:", "Argon2-Salt:",
+        "PuTTY-User-Key-File-", NULL};
+    for (const char *const *h = names; *h; h++) {
+        size_t l = strlen(*h);
+        if (n >= l && memcmp(p, *h, l) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Is [a, b) one line of a key body? Code decorations around it are allowed (indentation,
+ * quotes, a literal "\n", '+', ','), as in a key pasted into a string. Sets *len to the
+ * number of base64 characters. */
+static bool body_line(const struct scan *s, size_t a, size_t b, size_t *len)
+{
+    const char *t = s->t;
+    while (a < b && (t[a] == ' ' || t[a] == '\t' || t[a] == '"' || t[a] == '\''))
+        a++;
+    while (b > a && t[b - 1] && strchr(" \t\r\"',+;\\", t[b - 1]))
+        b--;
+    if (b - a >= 2 && t[b - 2] == '\\' && t[b - 1] == 'n')
+        b -= 2;
+    while (b > a && t[b - 1] && strchr(" \t\r\"',+;\\", t[b - 1]))
+        b--;
+    if (a == b)
+        return false;
+    if (is_pem_header(t + a, b - a)) {
+        *len = 0;
+        return true;
+    }
+    for (size_t i = a; i < b; i++)
+        if (!is_b64((unsigned char)t[i]))
+            return false;
+    *len = b - a;
+    return true;
+}
+
+static bool blank_line(const struct scan *s, size_t a, size_t b)
+{
+    for (size_t i = a; i < b; i++)
+        if (s->t[i] != ' ' && s->t[i] != '\t' && s->t[i] != '\r')
+            return false;
+    return true;
+}
+
+/* From p (the start of a line), the end of the key-body lines that follow: a blank line
+ * continues the run only when a body line comes next (encrypted PEM headers). */
+static size_t body_forward(const struct scan *s, size_t p)
+{
+    size_t end = p ? p - 1 : 0; /* the '\n' ending the previous line */
+    while (p < s->n) {
+        size_t e = line_end(s, p), len;
+        if (body_line(s, p, e, &len)) {
+            end = e;
+        } else if (blank_line(s, p, e) && e < s->n) {
+            size_t e2 = line_end(s, e + 1);
+            if (!body_line(s, e + 1, e2, &len))
+                break;
+        } else {
+            break;
+        }
+        if (e >= s->n)
+            return s->n;
+        p = e + 1;
+    }
+    return end;
+}
+
+/* From ls (the start of a line), the start of the key-body lines just above it. */
+static size_t body_backward(const struct scan *s, size_t ls)
+{
+    size_t cur = ls;
+    while (cur > s->floor && cur > 0) {
+        size_t pe = cur - 1, ps = line_start(s, pe), len;
+        if (ps < s->floor)
+            break;
+        if (!body_line(s, ps, pe, &len))
+            break;
+        cur = ps;
+    }
+    return cur;
+}
+
+/* "-----BEGIN|END <label>-----" at i: the label holds PRIVATE KEY. Returns the end of the
+ * closing dashes, 0 if not such a marker. */
+static size_t pem_marker(const struct scan *s, size_t i, bool begin)
+{
+    size_t j = i + (begin ? 11 : 9); /* "-----BEGIN " / "-----END " */
+    size_t lim = j + 80 < s->n ? j + 80 : s->n;
+    for (size_t k = j; k + 5 <= lim; k++) {
+        if (s->t[k] == '\n')
+            return 0;
+        if (memcmp(s->t + k, "-----", 5) == 0) {
+            const char *lab = s->t + j;
+            size_t ll = k - j;
+            for (size_t q = 0; q + 11 <= ll; q++)
+                if (memcmp(lab + q, "PRIVATE KEY", 11) == 0)
+                    return k + 5;
+            return 0;
+        }
+    }
+    /* a fragment may end inside the BEGIN line: "-----BEGIN RSA PRIV" */
+    if (begin && s->fragment && lim == s->n)
+        return s->n;
+    return 0;
+}
+
+/* The rest of the marker's line after the dashes: a key in a one-line string
+ * ("-----BEGIN...-----\nMIIE...\n-----END...") ends at the string's quote. */
+static size_t rest_of_line(const struct scan *s, size_t p)
+{
+    size_t e = line_end(s, p);
+    for (size_t k = p; k < e; k++)
+        if (s->t[k] == '"' || s->t[k] == '\'')
+            return k;
+    return e;
+}
+
+static size_t try_pem(struct scan *s, size_t i)
+{
+    if (starts(s, i, "-----BEGIN ")) {
+        size_t h = pem_marker(s, i, true);
+        if (!h)
+            return 0;
+        /* a matching END within 64 KiB closes the block */
+        size_t lim = h + 65536 < s->n ? h + 65536 : s->n;
+        const char *e = memmem(s->t + h, lim - h, "-----END ", 9);
+        if (e) {
+            size_t ei = (size_t)(e - s->t);
+            size_t close = pem_marker(s, ei, false);
+            if (close) {
+                add_span(s, i, close, PRIVACY_PRIVATE_KEY);
+                return close;
+            }
+        }
+        /* no END: the key runs over the body lines that follow (to a fragment's end) */
+        size_t r = rest_of_line(s, h);
+        size_t end = r;
+        if (r == line_end(s, h) && r < s->n)
+            end = body_forward(s, r + 1);
+        if (end < r)
+            end = r;
+        add_span(s, i, end, PRIVACY_PRIVATE_KEY);
+        return end;
+    }
+    if (starts(s, i, "-----END ")) {
+        size_t close = pem_marker(s, i, false);
+        if (!close)
+            return 0;
+        /* END without BEGIN: the body lines above it (to a fragment's start) */
+        size_t ls = line_start(s, i);
+        size_t a = ls < i && ls >= s->floor ? ls : i;
+        if (a == ls)
+            a = body_backward(s, ls);
+        add_span(s, a, close, PRIVACY_PRIVATE_KEY);
+        return close;
+    }
+    return 0;
+}
+
+/* PuTTY key file: from the header through Private-MAC (or the end of the body lines). */
+static size_t try_putty(struct scan *s, size_t i)
+{
+    if (!starts(s, i, "PuTTY-User-Key-File-"))
+        return 0;
+    size_t lim = i + 65536 < s->n ? i + 65536 : s->n;
+    const char *mac = memmem(s->t + i, lim - i, "Private-MAC:", 12);
+    size_t end;
+    if (mac)
+        end = line_end(s, (size_t)(mac - s->t));
+    else
+        end = body_forward(s, line_end(s, i) < s->n ? line_end(s, i) + 1 : s->n);
+    if (end < line_end(s, i))
+        end = line_end(s, i);
+    add_span(s, i, end, PRIVACY_PRIVATE_KEY);
+    return end;
+}
+
+/* ------------------------------------------------------------------ URLs with passwords */
+
+/* At i: "://". scheme://user:password@host -> the password. */
+static size_t try_url(struct scan *s, size_t i)
+{
+    if (i < 2 || !is_alpha((unsigned char)s->t[i - 1]))
+        return 0;
+    size_t p = i + 3, colon = 0, at = 0;
+    for (size_t q = p; q < s->n && q < p + 512; q++) {
+        char c = s->t[q];
+        if (c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == '`' ||
+            c == '<' || c == '>' || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+            c == '\\')
+            break;
+        if (c == ':' && !colon && !at)
+            colon = q;
+        if (c == '@')
+            at = q;
+    }
+    if (!colon || !at || at <= colon + 1)
+        return 0;
+    char first = s->t[colon + 1];
+    if (first == '$' || first == '{' || (first == '%' && s->t[colon + 2] == '('))
+        return 0;
+    add_span(s, colon + 1, at, PRIVACY_URL_PASSWORD);
+    return at;
+}
+
+/* ------------------------------------------------------------------ names and values */
+
+/* The name written before position e (exclusive): an identifier, a quoted key, an indexed key
+ * ("X['password']"). Returns false if there is none; *lstart tells whether only whitespace or
+ * a shell/Dockerfile keyword precedes it on its line. */
+static bool name_before(const struct scan *s, size_t e, size_t *na, size_t *nb, bool *quoted,
+                        size_t *before)
+{
+    const char *t = s->t;
+    size_t j = e;
+    while (j > 0 && (t[j - 1] == ' ' || t[j - 1] == '\t'))
+        j--;
+    *quoted = false;
+    if (j > 0 && t[j - 1] == ']') {
+        j--;
+        while (j > 0 && (t[j - 1] == ' ' || t[j - 1] == '\t'))
+            j--;
+    }
+    if (j > 0 && (t[j - 1] == '"' || t[j - 1] == '\'' || t[j - 1] == '`')) {
+        char q = t[j - 1];
+        size_t k = j - 1;
+        size_t lim = k > 128 ? k - 128 : 0;
+        while (k > lim && t[k - 1] != q && t[k - 1] != '\n')
+            k--;
+        if (k == lim || t[k - 1] != q)
+            return false;
+        *na = k, *nb = j - 1, *quoted = true;
+        *before = k - 1;
+        return *nb > *na;
+    }
+    size_t k = j, lim = j > 128 ? j - 128 : 0;
+    while (k > lim && (is_word((unsigned char)t[k - 1]) || t[k - 1] == '.' ||
+                       t[k - 1] == '-' || t[k - 1] == '$'))
+        k--;
+    if (k == j)
+        return false;
+    *na = k, *nb = j;
+    *before = k;
+    return true;
+}
+
+static bool at_line_start(const struct scan *s, size_t k)
+{
+    const char *t = s->t;
+    while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == '\t'))
+        k--;
+    if (k == 0 || t[k - 1] == '\n')
+        return true;
+    /* "export X=", "ENV X=", "- x: " */
+    size_t w = k;
+    while (w > 0 && t[w - 1] != ' ' && t[w - 1] != '\t' && t[w - 1] != '\n')
+        w--;
+    static const char *const kw[] = {"export", "ENV", "env", "set", "setx", "declare", "local",
+                                     "readonly", "-", "ARG", "SetEnv", NULL};
+    bool ok = false;
+    for (const char *const *p = kw; *p; p++)
+        if (k - w == strlen(*p) && memcmp(t + w, *p, k - w) == 0)
+            ok = true;
+    if (!ok)
+        return false;
+    while (w > 0 && (t[w - 1] == ' ' || t[w - 1] == '\t'))
+        w--;
+    return w == 0 || t[w - 1] == '\n';
+}
+
+/* A literal that is a template or a reference, not a value ("${DB_PASSWORD}", "{token}"). */
+static bool templated(const char *p, size_t n)
+{
+    if (n == 0)
+        return true;
+    if (p[0] == '$' || p[0] == '{' || (p[0] == '%' && n > 1 && (p[1] == '(' || p[1] == 's')) ||
+        (p[0] == '<' && n > 1 && p[1] == '%'))
+        return true;
+    return false;
+}
+
+static const char *strip_scheme(const char *p, size_t n, size_t *skip)
+{
+    static const char *const sch[] = {"Bearer ", "bearer ", "Basic ", "basic ", "Token ",
+                                      "token ", "Bot ", NULL};
+    *skip = 0;
+    for (const char *const *q = sch; *q; q++) {
+        size_t l = strlen(*q);
+        if (n > l && memcmp(p, *q, l) == 0) {
+            *skip = l;
+            break;
+        }
+    }
+    return p + *skip;
+}
+
+/* Mask [a, b) as the value of a name of class cls and type ty; a known token shape at its
+ * start gives its own type. Returns true if masked. */
+static bool mask_value(struct scan *s, size_t a, size_t b, int cls, enum privacy_type ty)
+{
+    size_t skip;
+    strip_scheme(s->t + a, b - a, &skip);
+    a += skip;
+    if (b <= a || templated(s->t + a, b - a))
+        return false;
+    /* shapes with their own detector keep their structure: "scheme://user:<pw>@host",
+     * a PuTTY file's public lines */
+    const char *url = memmem(s->t + a, b - a, "://", 3);
+    if (url && (cls == NAME_WEAK || memchr(url, '@', (size_t)(s->t + b - url))))
+        return false;
+    if (starts(s, a, "PuTTY-User-Key-File-"))
+        return false;
+    size_t ta, tb;
+    enum privacy_type tt;
+    if (match_token(s, a, &ta, &tb, &tt) && tb <= b) {
+        ty = tt;
+    } else if (starts(s, a, "-----BEGIN ")) {
+        ty = PRIVACY_PRIVATE_KEY;
+    } else if (cls == NAME_WEAK) {
+        if (!looks_random(s->t + a, b - a))
+            return false;
+    } else if (b - a < 3 && ty != PRIVACY_PASSWORD) {
+        return false;
+    }
+    if (ty == PRIVACY_AWS_SECRET && b - a != 40)
+        ty = PRIVACY_SECRET;
+    add_span(s, a, b, ty);
+    return true;
+}
+
+/* A quoted literal at v: [*a, *b) its content, *after the position past the closing quote. */
+static bool quoted_at(const struct scan *s, size_t v, size_t *a, size_t *b)
+{
+    const char *t = s->t;
+    size_t p = v;
+    /* string prefixes: f"", b'', r"", rb"", u"", @"" */
+    for (int k = 0; k < 2 && p < s->n && strchr("fFbBrRuU@", t[p]) && t[p]; k++)
+        p++;
+    if (p >= s->n || (t[p] != '"' && t[p] != '\'' && t[p] != '`'))
+        return false;
+    if (p > v && !(t[p] == '"' || t[p] == '\''))
+        return false;
+    char q = t[p];
+    if (p + 2 < s->n && t[p + 1] == q && t[p + 2] == q) { /* triple quotes */
+        const char *end = memmem(t + p + 3, s->n - p - 3, q == '"' ? "\"\"\"" : "'''", 3);
+        if (!end)
+            return false;
+        *a = p + 3, *b = (size_t)(end - t);
+        return true;
+    }
+    size_t k = p + 1;
+    while (k < s->n && t[k] != q && (t[k] != '\n' || q == '`')) {
+        if (t[k] == '\\' && k + 1 < s->n)
+            k++;
+        k++;
+    }
+    if (k >= s->n || t[k] != q)
+        return false;
+    *a = p + 1, *b = k;
+    return true;
+}
+
+static bool is_plain_ident(const char *p, size_t n)
+{
+    if (n == 0 || !(is_alpha((unsigned char)p[0]) || p[0] == '_'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!is_word((unsigned char)p[i]) && p[i] != '.')
+            return false;
+    return true;
+}
+
+static bool has_any(const char *p, size_t n, const char *set)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strchr(set, p[i]) && p[i])
+            return true;
+    return false;
+}
+
+enum style { ST_SHELL, ST_YAML, ST_SPACED, ST_FLAG };
+
+/* An unquoted value at v in the given style: mask it if it reads as a literal. */
+static size_t unquoted_value(struct scan *s, size_t v, enum style st, int cls,
+                             enum privacy_type ty)
+{
+    const char *t = s->t;
+    size_t e = line_end(s, v);
+    size_t b = v;
+    if (st == ST_SHELL || st == ST_FLAG) {
+        while (b < e && t[b] != ' ' && t[b] != '\t' && t[b] != '\r')
+            b++;
+    } else {
+        b = e;
+        for (size_t k = v; k + 1 < e; k++)
+            if ((t[k] == ' ' || t[k] == '\t') && t[k + 1] == '#') {
+                b = k;
+                break;
+            }
+        while (b > v && (t[b - 1] == ' ' || t[b - 1] == '\t' || t[b - 1] == '\r'))
+            b--;
+    }
+    size_t n = b - v;
+    const char *p = t + v;
+    if (n == 0 || privacy__value_is_keyword(p, n))
+        return 0;
+    /* first characters that make a reference, an expression or a YAML tag/alias/anchor */
+    const char *bad_first = st == ST_YAML ? "$`!&*|><{[(@%'\"" : "$`(<{['\"-";
+    if (strchr(bad_first, p[0]))
+        return 0;
+    switch (st) {
+    case ST_SHELL:
+    case ST_FLAG:
+        if (has_any(p, n, "`") || memmem(p, n, "$(", 2) || has_any(p, n, "()"))
+            return 0;
+        break;
+    case ST_YAML:
+        if (has_any(p, n, "()[]{}\"'") || strchr(",;:{(", p[n - 1]) || memmem(p, n, " =", 2) ||
+            (memchr(p, '.', n) && is_plain_ident(p, n)))
+            return 0;
+        break;
+    case ST_SPACED: {
+        bool random = looks_random(p, n);
+        if (!random && (has_any(p, n, "()[]{}<>,;\"' \t") || is_plain_ident(p, n)))
+            return 0;
+        break;
+    }
+    }
+    return mask_value(s, v, b, cls, ty) ? b : 0;
+}
+
+/* At i: '=' or ':' (or the '=' of ":=", "=>"). */
+static size_t try_assign(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    char c = t[i];
+    size_t op_end = i + 1, name_end = i;
+    bool arrow = false;
+    if (c == '=') {
+        if (i + 1 < s->n && t[i + 1] == '=')
+            return 0;
+        if (i > 0 && strchr("=!<>+-*/%&|^~?", t[i - 1]) && t[i - 1])
+            return 0;
+        if (i + 1 < s->n && t[i + 1] == '>')
+            arrow = true, op_end++;
+        if (i > 0 && t[i - 1] == ':')
+            name_end = i - 1;
+    } else {
+        if (i + 1 < s->n && (t[i + 1] == ':' || t[i + 1] == '='))
+            return 0;
+        if (i > 0 && t[i - 1] == ':')
+            return 0;
+        if (i + 2 < s->n && t[i + 1] == '/' && t[i + 2] == '/')
+            return try_url(s, i);
+    }
+    size_t na, nb, before;
+    bool quoted;
+    if (!name_before(s, name_end, &na, &nb, &quoted, &before))
+        return 0;
+    enum privacy_type ty = PRIVACY_SECRET;
+    int cls = privacy__name_class(t + na, nb - na, &ty);
+    bool hop = false;
+    if (cls == NAME_NONE && c == '=' && !quoted) {
+        /* a typed declaration: "password: str = ...", "var token string = ..." */
+        size_t k = before;
+        while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == '\t'))
+            k--;
+        if (k > 0 && t[k - 1] == ':')
+            k--;
+        size_t na2, nb2, before2;
+        bool q2;
+        if (k < before && name_before(s, k, &na2, &nb2, &q2, &before2) && !q2) {
+            cls = privacy__name_class(t + na2, nb2 - na2, &ty);
+            before = before2, hop = true;
+        }
+    }
+    if (cls == NAME_NONE)
+        return 0;
+    size_t v = op_end;
+    while (v < s->n && (t[v] == ' ' || t[v] == '\t'))
+        v++;
+    size_t a, b;
+    if (v < s->n && quoted_at(s, v, &a, &b)) {
+        if (b > a && mask_value(s, a, b, cls, ty))
+            return b;
+        return 0;
+    }
+    if (arrow || hop || v >= s->n)
+        return 0;
+    bool spaced_before = name_end > 0 && (t[name_end - 1] == ' ' || t[name_end - 1] == '\t');
+    bool flag = nb - na > 2 && t[na] == '-' && t[na + 1] == '-';
+    bool ls = flag || at_line_start(s, before);
+    enum style st;
+    if (c == '=' && !spaced_before && ls)
+        st = flag ? ST_FLAG : ST_SHELL;
+    else if (c == '=' && flag)
+        st = ST_FLAG;
+    else if (c == ':' && ls && v > op_end)
+        st = ST_YAML;
+    else if (c == '=' && spaced_before && v > op_end && ls)
+        st = ST_SPACED;
+    else
+        return 0;
+    return unquoted_value(s, v, st, cls, ty);
+}
+
+/* At i: "--name value" with a secret-looking name. */
+static size_t try_flag(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    if (!(i + 2 < s->n && t[i + 1] == '-' && is_alpha((unsigned char)t[i + 2])))
+        return 0;
+    if (i > 0 && (is_word((unsigned char)t[i - 1]) || t[i - 1] == '-'))
+        return 0;
+    size_t k = i + 2;
+    while (k < s->n && (is_word((unsigned char)t[k]) || t[k] == '-'))
+        k++;
+    if (k >= s->n || (t[k] != ' ' && t[k] != '\t'))
+        return 0; /* "--password=x" is an assignment */
+    enum privacy_type ty = PRIVACY_SECRET;
+    int cls = privacy__name_class(t + i + 2, k - i - 2, &ty);
+    if (cls != NAME_STRONG)
+        return 0;
+    size_t v = k;
+    while (v < s->n && (t[v] == ' ' || t[v] == '\t'))
+        v++;
+    size_t a, b;
+    if (v < s->n && quoted_at(s, v, &a, &b))
+        return b > a && mask_value(s, a, b, cls, ty) ? b : 0;
+    return unquoted_value(s, v, ST_FLAG, cls, ty);
+}
+
+/* At a word start i. */
+static size_t try_word(struct scan *s, size_t i)
+{
+    const char *t = s->t;
+    size_t a, b;
+    enum privacy_type ty;
+    if (match_token(s, i, &a, &b, &ty)) {
+        add_span(s, a, b, ty);
+        return b;
+    }
+    char c = t[i];
+    if (c == 'B' || c == 'b') {
+        size_t l = starts(s, i, "Bearer ") || starts(s, i, "bearer ") ? 7
+                   : starts(s, i, "Basic ") || starts(s, i, "basic ") ? 6 : 0;
+        if (!l)
+            return 0;
+        size_t v = i + l;
+        while (v < s->n && t[v] == ' ')
+            v++;
+        size_t r = run_of(s, v, CS_TOKEN68);
+        if (l == 7 && r >= 16) {
+            if (match_token(s, v, &a, &b, &ty) && b == v + r)
+                add_span(s, v, b, ty);
+            else
+                add_span(s, v, v + r, PRIVACY_BEARER);
+            return v + r;
+        }
+        if (l == 6 && r >= 12 && body_ok(t + v, r, PR_DIGIT | PR_MIXED)) {
+            add_span(s, v, v + r, PRIVACY_PASSWORD);
+            return v + r;
+        }
+        return 0;
+    }
+    if (c == 'P')
+        return try_putty(s, i);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the pass */
+
+/* A fragment whose first or last lines are key body (a window cut the block on both sides,
+ * or on one side without its marker in view): mask them when one is a full-length line. */
+static bool line_random(const struct scan *s, size_t a, size_t b)
+{
+    while (a < b && s->t[a] && strchr(" \t\"'", s->t[a]))
+        a++;
+    while (b > a && s->t[b - 1] && strchr(" \t\r\"',+;\\", s->t[b - 1]))
+        b--;
+    return looks_random(s->t + a, b - a);
+}
+
+static void fragment_edge_start(struct scan *s)
+{
+    size_t p = 0, best = 0, end = 0;
+    while (p < s->n) {
+        size_t e = line_end(s, p), len;
+        if (!body_line(s, p, e, &len))
+            break;
+        if (len > best)
+            best = len;
+        if (len >= 16 && line_random(s, p, e))
+            best = best < 40 ? 40 : best;
+        end = e;
+        if (e >= s->n)
+            break;
+        p = e + 1;
+    }
+    if (best >= 40)
+        add_span(s, 0, end, PRIVACY_PRIVATE_KEY);
+}
+
+static void fragment_edge_end(struct scan *s)
+{
+    size_t e = s->n, best = 0, start = s->n;
+    /* a trailing newline leaves an empty last line: step over it */
+    if (e > 0 && s->t[e - 1] == '\n')
+        e--;
+    while (e > s->floor) {
+        size_t ls = line_start(s, e), len;
+        if (ls < s->floor || !body_line(s, ls, e, &len))
+            break;
+        if (len > best)
+            best = len;
+        if (len >= 16 && line_random(s, ls, e))
+            best = best < 40 ? 40 : best;
+        start = ls;
+        if (ls == 0)
+            break;
+        e = ls - 1;
+    }
+    if (best >= 40 && start < s->n)
+        add_span(s, start, s->n, PRIVACY_PRIVATE_KEY);
+}
+
+static void scan_text(struct scan *s)
+{
+    pthread_once(&tables_once, init_tables);
+    const unsigned char *t = (const unsigned char *)s->t;
+    if (s->fragment)
+        fragment_edge_start(s);
+    size_t i = s->floor;
+    while (i < s->n) {
+        uint8_t k = trig[t[i]];
+        if (is_word(t[i])) {
+            /* a word: only its start can begin a token; skip the rest of it at once */
+            size_t next = 0;
+            if ((k & T_WORD) && (i == 0 || !is_word(t[i - 1])))
+                next = try_word(s, i);
+            if (next > i) {
+                i = next;
+                continue;
+            }
+            i++;
+            while (i < s->n && is_word(t[i]))
+                i++;
+            continue;
+        }
+        if (!k) {
+            i++;
+            continue;
+        }
+        size_t next = 0;
+        if (k & T_OP)
+            next = try_assign(s, i);
+        else if ((k & T_DASH) && i + 2 < s->n && t[i + 1] == '-')
+            next = t[i + 2] == '-' ? try_pem(s, i) : try_flag(s, i);
+        i = next > i ? next : i + 1;
+    }
+    if (s->fragment)
+        fragment_edge_end(s);
+}
+
+static size_t finish(struct scan *s, struct mask_result *out)
+{
+    memset(out, 0, sizeof *out);
+    struct strbuf sb;
+    sb_init(&sb);
+    size_t at = 0;
+    for (size_t k = 0; k < s->nv; k++) {
+        struct privacy_span *sp = &s->v[k];
+        sb_add(&sb, s->t + at, sp->start - at);
+        sp->mstart = sb.len;
+        sb_addf(&sb, "<secret:%s>", privacy_type_name(sp->type));
+        for (size_t q = sp->start; q < sp->end; q++)
+            if (s->t[q] == '\n')
+                sb_addc(&sb, '\n');
+        sp->mend = sb.len;
+        out->counts[sp->type]++;
+        at = sp->end;
+    }
+    sb_add(&sb, s->t + at, s->n - at);
+    out->text = sb_detach(&sb, &out->len);
+    if (!out->text)
+        out->text = xstrdup("");
+    out->spans = s->v;
+    out->n_spans = s->nv;
+    return s->nv;
+}
+
+static size_t mask_any(const char *text, size_t len, bool fragment, struct mask_result *out)
+{
+    struct scan s = {.t = text ? text : "", .n = text ? len : 0, .fragment = fragment};
+    scan_text(&s);
+    return finish(&s, out);
+}
+
+size_t privacy_mask(const char *text, size_t len, struct mask_result *out)
+{
+    return mask_any(text, len, false, out);
+}
+
+size_t privacy_mask_fragment(const char *text, size_t len, struct mask_result *out)
+{
+    return mask_any(text, len, true, out);
+}
+
+void privacy_result_release(struct mask_result *r)
+{
+    if (!r)
+        return;
+    free(r->text);
+    free(r->spans);
+    memset(r, 0, sizeof *r);
+}
+
+/* The last span starting at or before off (by original or masked start), or -1. */
+static ptrdiff_t span_before(const struct mask_result *r, size_t off, bool masked)
+{
+    size_t lo = 0, hi = r->n_spans;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        size_t st = masked ? r->spans[mid].mstart : r->spans[mid].start;
+        if (st <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (ptrdiff_t)lo - 1;
+}
+
+size_t privacy_map_offset(const struct mask_result *r, size_t off, bool after)
+{
+    ptrdiff_t k = span_before(r, off, false);
+    if (k < 0)
+        return off;
+    const struct privacy_span *sp = &r->spans[k];
+    if (off == sp->start)
+        return sp->mstart;
+    if (off < sp->end)
+        return after ? sp->mend : sp->mstart;
+    return sp->mend + (off - sp->end);
+}
+
+size_t privacy_unmap_offset(const struct mask_result *r, size_t moff, bool after)
+{
+    ptrdiff_t k = span_before(r, moff, true);
+    if (k < 0)
+        return moff;
+    const struct privacy_span *sp = &r->spans[k];
+    if (moff == sp->mstart)
+        return sp->start;
+    if (moff < sp->mend)
+        return after ? sp->end : sp->start;
+    return sp->end + (moff - sp->mend);
+}
+
+char *privacy_counts_format(const struct mask_result *r)
+{
+    struct strbuf sb;
+    sb_init(&sb);
+    for (int t = 0; t < PRIVACY_TYPE_COUNT; t++)
+        if (r->counts[t])
+            sb_addf(&sb, "%s%s=%u", sb.len ? " " : "", type_names[t], r->counts[t]);
+    char *out = sb_detach(&sb, NULL);
+    return out ? out : xstrdup("");
+}
+
+/* ------------------------------------------------------------------ per-document cache */
+
+struct cache_entry {
+    char *doc;
+    int64_t version;
+    uint64_t hash; /* of the content, for version < 0 */
+    size_t len;
+    uint64_t used;
+    struct mask_result r;
+};
+
+struct privacy_cache {
+    struct cache_entry *e;
+    size_t n, cap;
+    uint64_t tick;
+};
+
+/* 8 bytes a step: hashing a 300 KB document must cost far less than masking it. */
+static uint64_t content_hash(const char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+    h ^= h >> 29;
+    return h;
+}
+
+struct privacy_cache *privacy_cache_new(size_t max_docs)
+{
+    struct privacy_cache *c = xcalloc(1, sizeof *c);
+    c->cap = max_docs ? max_docs : 16;
+    c->e = xcalloc(c->cap, sizeof *c->e);
+    return c;
+}
+
+static void entry_clear(struct cache_entry *e)
+{
+    free(e->doc);
+    privacy_result_release(&e->r);
+    memset(e, 0, sizeof *e);
+}
+
+void privacy_cache_free(struct privacy_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        entry_clear(&c->e[i]);
+    free(c->e);
+    free(c);
+}
+
+const struct mask_result *privacy_cache_get(struct privacy_cache *c, const char *doc,
+                                            int64_t version, const char *text, size_t len)
+{
+    uint64_t h = version < 0 ? content_hash(text, len) : 0;
+    struct cache_entry *slot = NULL;
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->e[i].doc, doc) == 0) {
+            slot = &c->e[i];
+            break;
+        }
+    if (slot && slot->version == version && slot->len == len && slot->hash == h) {
+        slot->used = ++c->tick;
+        return &slot->r;
+    }
+    if (!slot) {
+        if (c->n < c->cap) {
+            slot = &c->e[c->n++];
+        } else {
+            slot = &c->e[0];
+            for (size_t i = 1; i < c->n; i++)
+                if (c->e[i].used < slot->used)
+                    slot = &c->e[i];
+        }
+        entry_clear(slot);
+        slot->doc = xstrdup(doc);
+    } else {
+        privacy_result_release(&slot->r);
+    }
+    slot->version = version;
+    slot->hash = h;
+    slot->len = len;
+    slot->used = ++c->tick;
+    privacy_mask(text, len, &slot->r);
+    return &slot->r;
+}
+
+void privacy_cache_drop(struct privacy_cache *c, const char *doc)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->e[i].doc, doc) == 0) {
+            entry_clear(&c->e[i]);
+            c->e[i] = c->e[--c->n];
+            memset(&c->e[c->n], 0, sizeof c->e[c->n]);
+            return;
+        }
+}
+
+/* ------------------------------------------------------------------ legacy path globs */
 
 bool privacy_path_excluded(const char *path, const char *const *patterns)
 {
@@ -28,85 +1208,30 @@ bool privacy_path_excluded(const char *path, const char *const *patterns)
     return false;
 }
 
-/* Secret shapes, each with the regex group to mask (0: the whole match). Kept deliberately
- * specific: masking ordinary code would hurt completions. */
-static const struct {
-    const char *re;
-    int group;
-} secret_patterns[] = {
-    /* PEM private key blocks, whole */
-    {"-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]*-----END [A-Z ]*PRIVATE KEY-----", 0},
-    /* AWS access key ids and secret assignments */
-    {"(A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}", 0},
-    {"aws_secret_access_key[\"']?[[:space:]]*[:=][[:space:]]*[\"']?([A-Za-z0-9/+=]{40})", 1},
-    /* Provider and platform tokens */
-    {"sk-(ant-|proj-)?[A-Za-z0-9_-]{20,}", 0},
-    {"gh[pousr]_[A-Za-z0-9]{30,}", 0},
-    {"github_pat_[A-Za-z0-9_]{30,}", 0},
-    {"xox[baprs]-[A-Za-z0-9-]{10,}", 0},
-    {"AIza[0-9A-Za-z_-]{35}", 0},
-    {"glpat-[A-Za-z0-9_-]{20,}", 0},
-    /* Bearer tokens in code or config */
-    {"[Bb]earer[[:space:]]+([A-Za-z0-9._~+/=-]{20,})", 1},
-    /* password / secret / token / api_key assignments with a quoted literal */
-    {"([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Pp][Aa][Ss][Ss][Ww][Dd]|[Ss][Ee][Cc][Rr][Ee][Tt]|"
-     "[Aa][Pp][Ii]_?[Kk][Ee][Yy]|[Tt][Oo][Kk][Ee][Nn])[A-Za-z0-9_]*[\"']?[[:space:]]*[:=]+"
-     "[[:space:]]*[\"']([^\"'\n]{4,})[\"']",
-     2},
-};
+/* ------------------------------------------------------------------ contexts */
 
-static regex_t compiled[sizeof(secret_patterns) / sizeof(secret_patterns[0])];
-static bool compiled_ok;
-
-static void compile_once(void)
+size_t privacy_mask_sb(struct strbuf *sb)
 {
-    if (compiled_ok)
-        return;
-    for (size_t i = 0; i < US_ARRAY_LEN(secret_patterns); i++)
-        if (regcomp(&compiled[i], secret_patterns[i].re, REG_EXTENDED) != 0) {
-            LOG_E("privacy", "internal: secret pattern %zu does not compile", i);
-            abort();
-        }
-    compiled_ok = true;
-}
-
-int privacy_mask(struct strbuf *text)
-{
-    compile_once();
-    int masked = 0;
-    for (size_t i = 0; i < US_ARRAY_LEN(compiled); i++) {
-        size_t from = 0;
-        regmatch_t m[3];
-        int g = secret_patterns[i].group;
-        while (from < text->len &&
-               regexec(&compiled[i], text->data + from, 3, m, from ? REG_NOTBOL : 0) == 0) {
-            regmatch_t hit = m[g].rm_so >= 0 ? m[g] : m[0];
-            if (hit.rm_eo <= hit.rm_so) {
-                from += (size_t)m[0].rm_eo + 1;
-                continue;
-            }
-            size_t a = from + (size_t)hit.rm_so, b = from + (size_t)hit.rm_eo;
-            struct strbuf out;
-            sb_init(&out);
-            sb_add(&out, text->data, a);
-            sb_adds(&out, PRIVACY_MASK);
-            sb_add(&out, text->data + b, text->len - b);
-            sb_release(text);
-            *text = out;
-            from = a + strlen(PRIVACY_MASK);
-            masked++;
-        }
+    struct mask_result r;
+    size_t n = privacy_mask_fragment(sb->data, sb->len, &r);
+    if (n) {
+        sb_clear(sb);
+        sb_add(sb, r.text, r.len);
     }
-    return masked;
+    privacy_result_release(&r);
+    return n;
 }
 
 static char *masked_copy(const char *s, size_t len, size_t *out_len)
 {
-    struct strbuf sb;
-    sb_init(&sb);
-    sb_add(&sb, s, len);
-    privacy_mask(&sb);
-    return sb_detach(&sb, out_len);
+    struct mask_result r;
+    privacy_mask_fragment(s, len, &r);
+    char *out = r.text;
+    if (out_len)
+        *out_len = r.len;
+    r.text = NULL;
+    privacy_result_release(&r);
+    return out;
 }
 
 struct prov_context *privacy_scrub(const struct prov_context *ctx)

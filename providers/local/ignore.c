@@ -2,6 +2,7 @@
  * while walking, so a linear scan with a small backtracking glob is plenty. */
 #include "ignore.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,57 +35,92 @@ void ign_free(struct ign_list *l)
     free(l);
 }
 
+/* One pattern line (no newline), already cut from its file. */
+static void add_line(struct ign_list *l, const char *s, size_t n, const char *base)
+{
+    if (n && s[n - 1] == '\r')
+        n--;
+    /* trailing spaces are trimmed unless escaped */
+    while (n && s[n - 1] == ' ' && !(n > 1 && s[n - 2] == '\\'))
+        n--;
+    if (n == 0 || s[0] == '#')
+        return;
+    struct rule r = {0};
+    if (s[0] == '!') {
+        r.negate = true;
+        s++;
+        n--;
+    } else if (s[0] == '\\' && n > 1 && (s[1] == '#' || s[1] == '!')) {
+        s++;
+        n--;
+    }
+    if (n && s[n - 1] == '/') {
+        r.dir_only = true;
+        n--;
+    }
+    if (n == 0)
+        return;
+    /* a slash anywhere but at the end anchors the pattern to base */
+    r.anchored = memchr(s, '/', n) != NULL;
+    if (s[0] == '/') {
+        s++;
+        n--;
+    }
+    if (n == 0)
+        return;
+    r.pattern = xstrndup(s, n);
+    r.base = xstrdup(base ? base : "");
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = r;
+}
+
 void ign_add(struct ign_list *l, const char *text, size_t len, const char *base)
 {
     size_t pos = 0;
     while (pos < len) {
-        size_t end = pos;
-        while (end < len && text[end] != '\n')
-            end++;
-        size_t e = end;
-        if (e > pos && text[e - 1] == '\r')
-            e--;
-        /* trailing spaces are trimmed unless escaped */
-        while (e > pos && text[e - 1] == ' ' && !(e - 1 > pos && text[e - 2] == '\\'))
-            e--;
-        const char *s = text + pos;
-        size_t n = e - pos;
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        add_line(l, text + pos, end - pos, base);
         pos = end + 1;
-        if (n == 0 || s[0] == '#')
-            continue;
-        struct rule r = {0};
-        if (s[0] == '!') {
-            r.negate = true;
-            s++;
-            n--;
-        } else if (s[0] == '\\' && n > 1 && (s[1] == '#' || s[1] == '!')) {
-            s++;
-            n--;
-        }
-        if (n && s[n - 1] == '/') {
-            r.dir_only = true;
-            n--;
-        }
-        if (n == 0)
-            continue;
-        /* a slash anywhere but at the end anchors the pattern to base */
-        r.anchored = memchr(s, '/', n) != NULL;
-        if (s[0] == '/') {
-            s++;
-            n--;
-        }
-        if (n == 0)
-            continue;
-        /* "**" + "/" at the start matches at any depth, like an unanchored pattern */
-        r.pattern = xstrndup(s, n);
-        r.base = xstrdup(base ? base : "");
-        if (l->n == l->cap) {
-            l->cap = l->cap ? l->cap * 2 : 16;
-            l->v = xrealloc(l->v, l->cap * sizeof *l->v);
-        }
-        l->v[l->n++] = r;
     }
 }
+
+void ign_add_pattern(struct ign_list *l, const char *pattern)
+{
+    if (pattern)
+        add_line(l, pattern, strnlen(pattern, 4096), "");
+}
+
+int ign_add_file(struct ign_list *l, const char *path, const char *base)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return US_ENOENT;
+    struct strbuf sb;
+    sb_init(&sb);
+    char buf[4096];
+    size_t got;
+    int rc = 0;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        sb_add(&sb, buf, got);
+        if (sb.len > (1u << 20)) { /* an ignore file of a megabyte is not one */
+            rc = US_ETOOBIG;
+            break;
+        }
+    }
+    if (ferror(f))
+        rc = US_EIO;
+    fclose(f);
+    if (rc == 0)
+        ign_add(l, sb.data ? sb.data : "", sb.len, base);
+    sb_release(&sb);
+    return rc;
+}
+
+size_t ign_count(const struct ign_list *l) { return l ? l->n : 0; }
 
 static bool class_match(const char **pp, char c)
 {
@@ -113,15 +149,18 @@ static bool class_match(const char **pp, char c)
     return hit != neg;
 }
 
-bool ign_glob(const char *p, const char *s)
+/* pat0: the pattern's start, to tell a "**" that is a whole path component (special) from
+ * one inside a name ("a**b": two plain stars, as git has it). */
+static bool glob_at(const char *pat0, const char *p, const char *s)
 {
     while (*p) {
-        if (p[0] == '*' && p[1] == '*') {
+        if (p[0] == '*' && p[1] == '*' && (p == pat0 || p[-1] == '/') &&
+            (p[2] == '/' || p[2] == 0)) {
             /* "**" + "/": zero or more whole directories */
             if (p[2] == '/') {
                 const char *rest = p + 3;
                 for (const char *t = s;; ) {
-                    if (ign_glob(rest, t))
+                    if (glob_at(pat0, rest, t))
                         return true;
                     t = strchr(t, '/');
                     if (!t)
@@ -129,10 +168,10 @@ bool ign_glob(const char *p, const char *s)
                     t++;
                 }
             }
-            /* trailing or other "**": anything, slashes included */
+            /* trailing "**": anything, slashes included */
             const char *rest = p + 2;
             for (const char *t = s;; t++) {
-                if (ign_glob(rest, t))
+                if (glob_at(pat0, rest, t))
                     return true;
                 if (!*t)
                     return false;
@@ -140,8 +179,10 @@ bool ign_glob(const char *p, const char *s)
         }
         if (*p == '*') {
             const char *rest = p + 1;
+            while (*rest == '*') /* "a**b": plain stars */
+                rest++;
             for (const char *t = s;; t++) {
-                if (ign_glob(rest, t))
+                if (glob_at(pat0, rest, t))
                     return true;
                 if (!*t || *t == '/')
                     return false;
@@ -171,6 +212,8 @@ bool ign_glob(const char *p, const char *s)
     }
     return *s == 0;
 }
+
+bool ign_glob(const char *pattern, const char *path) { return glob_at(pattern, pattern, path); }
 
 static bool rule_match(const struct rule *r, const char *relpath, bool is_dir)
 {
@@ -209,5 +252,46 @@ bool ign_match(const struct ign_list *l, const char *relpath, bool is_dir)
     if (!ignored)
         ignored = ign_match_entry(l, relpath, is_dir);
     free(tmp);
+    return ignored;
+}
+
+bool ign_match_path(const struct ign_list *l, const char *path, const char *root, bool is_dir)
+{
+    if (!l || !path || !*path)
+        return false;
+    size_t rl = root ? strlen(root) : 0;
+    while (rl > 1 && root[rl - 1] == '/')
+        rl--;
+    if (rl && strncmp(path, root, rl) == 0 && (path[rl] == '/' || (rl == 1 && root[0] == '/'))) {
+        const char *rel = path + rl;
+        while (*rel == '/')
+            rel++;
+        return *rel ? ign_match(l, rel, is_dir) : false;
+    }
+    /* outside the workspace (or a non-file URI's path): only rules that match a name at any
+     * depth apply, to each component (folders as folders, the last as given) */
+    bool ignored = false;
+    const char *p = path;
+    while (*p && !ignored) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char *name = xstrndup(p, n);
+        bool dir = e ? true : is_dir;
+        for (size_t i = l->n; i-- > 0;) {
+            const struct rule *r = &l->v[i];
+            if (r->anchored || r->base[0] || (r->dir_only && !dir))
+                continue;
+            if (ign_glob(r->pattern, name)) {
+                ignored = !r->negate;
+                break;
+            }
+        }
+        free(name);
+        p += n;
+    }
     return ignored;
 }

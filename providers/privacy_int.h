@@ -1,0 +1,58 @@
+/* privacy_int: the secret catalog (privacy_catalog.c) as the masker (privacy.c) reads it:
+ * prefixed token rules, character classes, and what a variable name says about its value. */
+#ifndef US_PRIVACY_INT_H
+#define US_PRIVACY_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "privacy.h"
+
+/* Character classes of a token's body (bits of privacy__cs[c]). */
+enum {
+    CS_ALNUM = 1 << 0,      /* A-Za-z0-9 */
+    CS_ALNUM_US = 1 << 1,   /* + _ */
+    CS_B64URL = 1 << 2,     /* A-Za-z0-9_- */
+    CS_B64 = 1 << 3,        /* A-Za-z0-9+/= */
+    CS_HEX = 1 << 4,        /* 0-9a-fA-F */
+    CS_B64URL_DOT = 1 << 5, /* A-Za-z0-9_-. */
+    CS_UPPER_ALNUM = 1 << 6,/* A-Z0-9 */
+    CS_URLPATH = 1 << 7,    /* A-Za-z0-9_-/@.% (webhook paths) */
+    CS_B64URL_EQ = 1 << 8,  /* A-Za-z0-9_-= */
+    CS_TOKEN68 = 1 << 9,    /* A-Za-z0-9._~+/=- (RFC 6750 bearer) */
+    CS_B64URL_DOLLAR = 1 << 10, /* A-Za-z0-9_-$ */
+};
+
+/* Rule flags. */
+enum {
+    PR_MIXED = 1,       /* the body needs an upper and a lower case letter */
+    PR_DIGIT = 2,       /* the body needs a digit */
+    PR_KEEP_PREFIX = 4, /* mask only the body: the prefix is a public host or field name */
+};
+
+struct privacy__rule {
+    const char *prefix;
+    uint16_t cs;
+    uint16_t min, max; /* body length; a longer run than max is some other word */
+    uint8_t type;      /* enum privacy_type */
+    uint8_t flags;
+};
+
+extern const struct privacy__rule privacy__rules[];
+extern const size_t privacy__n_rules;
+
+/* 256 class masks, filled once by privacy__catalog_init (thread-safe, idempotent). */
+extern uint16_t privacy__cs[256];
+void privacy__catalog_init(void);
+
+/* What a name (variable, key, flag, env var) tells about the value assigned to it:
+ * NAME_NONE, NAME_WEAK (mask only a random-looking value: "cache_key"), NAME_STRONG (mask any
+ * literal: "db_password"). *type gets the placeholder type. */
+enum { NAME_NONE = 0, NAME_WEAK = 1, NAME_STRONG = 2 };
+int privacy__name_class(const char *name, size_t n, enum privacy_type *type);
+
+/* Values that are types or keywords, not literals ("str", "null", "true"). */
+bool privacy__value_is_keyword(const char *s, size_t n);
+
+#endif
