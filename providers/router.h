@@ -62,6 +62,10 @@ void router_configure(struct router *r, const struct us_settings *settings);
  * down). */
 struct router_request *router_complete(struct router *r, const struct prov_context *ctx,
                                        int deadline_ms, router_answer_fn cb, void *ud);
+/* router_complete for a caller that has just missed in router_lookup for the same ctx (the
+ * popup): the cache is not asked twice. Same contract otherwise. */
+struct router_request *router_complete_uncached(struct router *r, const struct prov_context *ctx,
+                                                int deadline_ms, router_answer_fn cb, void *ud);
 /* The caller no longer wants the answer: abort its transfers (unless another request is
  * waiting on them or a probe must learn its outcome). No callback afterwards. */
 void router_cancel(struct router_request *rq);

@@ -468,8 +468,9 @@ static struct router_request *find_extendable(struct router *r, const struct pro
     return NULL;
 }
 
-struct router_request *router_complete(struct router *r, const struct prov_context *ctx,
-                                       int deadline_ms, router_answer_fn cb, void *ud)
+static struct router_request *complete(struct router *r, const struct prov_context *ctx,
+                                       int deadline_ms, router_answer_fn cb, void *ud,
+                                       bool lookup)
 {
     if (r->closing)
         return NULL;
@@ -499,7 +500,7 @@ struct router_request *router_complete(struct router *r, const struct prov_conte
     r->last_ctx = router__ctx_ref(rq->ctx_ref);
 
     struct router_answer hit;
-    if (router_lookup(r, ctx, &hit)) {
+    if (lookup && router_lookup(r, ctx, &hit)) {
         rq->pending = hit;
         rq->pending_text = xstrndup(hit.text, hit.len);
         rq->pending_source = xstrdup(hit.source ? hit.source : "");
@@ -520,6 +521,18 @@ struct router_request *router_complete(struct router *r, const struct prov_conte
     }
     router__background_probes(r);
     return rq;
+}
+
+struct router_request *router_complete(struct router *r, const struct prov_context *ctx,
+                                       int deadline_ms, router_answer_fn cb, void *ud)
+{
+    return complete(r, ctx, deadline_ms, cb, ud, true);
+}
+
+struct router_request *router_complete_uncached(struct router *r, const struct prov_context *ctx,
+                                                int deadline_ms, router_answer_fn cb, void *ud)
+{
+    return complete(r, ctx, deadline_ms, cb, ud, false);
 }
 
 void router_cancel(struct router_request *rq)
