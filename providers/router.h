@@ -1,7 +1,10 @@
 /* router: one completion request across the user's provider chain (design.md §4): cache and
  * typing-through first, then providers in priority order under one deadline, failing over
  * within the request, hedging slow attempts, keeping a circuit breaker per provider, and
- * reporting health for the status line. Never blocks; everything runs on the libuv loop. */
+ * reporting health for the status line. Never blocks; everything runs on the libuv loop.
+ * Boundary: the router owns its copy of the providers' configuration, the cache and the HTTP
+ * engine; a request copies its context once (released when the request ends); answers are
+ * borrowed for the callback. Implemented in policy/router_pool.c and policy/router_request.c. */
 #ifndef US_ROUTER_H
 #define US_ROUTER_H
 
