@@ -1,10 +1,12 @@
-/* completion: textDocument/inlineCompletion (ghost text, waits up to the deadline) and
- * textDocument/completion (popup, never waits past popup_budget_ms), provenance on every item,
- * the understudy/status notification and the understudy.* commands. */
+/* completion: textDocument/inlineCompletion (ghost text) and textDocument/completion (popup)
+ * as LSP: builds the context, hands it to the fallback chain (providers/chain.h: cache,
+ * providers, stale, local engine, the popup's budget) and turns what comes back into items with
+ * provenance; the understudy/status notification and the understudy.* commands. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "completion.h"
 #include "context.h"
 #include "item_kind.h"
@@ -14,36 +16,32 @@
 #include "outbox.h"
 #include "server_int.h"
 
-#define POPUP_MAX_LOCAL 50
-
 struct completion_engine {
     struct lsp_server *s;
-    struct router *router;
-    struct local_engine *local;  /* made on first use: local_of */
+    struct chain *chain;
+    struct router *router;       /* the chain's, for status and commands */
     char *last_signature;        /* of the last status notification */
     char *last_state;            /* "ok" / "degraded" / "offline" at the last notification */
     bool started;                /* `initialized` arrived */
     uint64_t next_item_id;
     uint64_t accepted;
-    struct pending *pending;     /* inline and popup requests waiting on the router */
+    struct pending *pending;     /* inline and popup requests waiting on the chain */
 };
 
-/* One LSP request waiting on the router. */
+/* One LSP request waiting on the chain. */
 struct pending {
     struct completion_engine *e;
     struct lsp_request *req;     /* NULL for the CLI */
-    struct router_request *rq;
+    struct chain_request *cr;
     bool inline_mode;
     char *uri;
     struct completion_context cc;
-    struct local_item *local_items; /* popup: computed up front */
+    struct local_item *local_items; /* popup: computed up front (owned) */
     size_t n_local;
     char *partial;
     struct lsp_pos cursor;       /* in the client's encoding */
     struct lsp_pos word_start;
     uint64_t edit_count;         /* the document's, when the request came */
-    uv_timer_t budget;           /* popup budget */
-    bool budget_armed;
     struct pending *next;
     /* CLI */
     void (*done)(void *ud, const struct router_answer *a, const char *local_text);
@@ -55,7 +53,9 @@ struct pending {
 static void status_changed(void *ud);
 static void provider_disabled(void *ud, const char *provider, const char *hint);
 
-static const struct router_callbacks router_cbs = {status_changed, provider_disabled};
+static void each_doc(void *ud, void (*fn)(void *arg, const struct local_doc *d), void *arg);
+
+static const struct chain_hooks chain_hooks = {{status_changed, provider_disabled}, each_doc};
 
 static void send_status(struct completion_engine *e, bool force)
 {
@@ -108,17 +108,9 @@ struct completion_engine *completion_engine_new(struct lsp_server *s)
 {
     struct completion_engine *e = xcalloc(1, sizeof(*e));
     e->s = s;
-    e->router = router_new(s->loop, &s->cfg->settings, &router_cbs, e);
+    e->chain = chain_new(s->loop, &s->cfg->settings, &chain_hooks, e);
+    e->router = chain_router(e->chain);
     return e;
-}
-
-/* The local engine loads its snippet library when made (~2 ms), so it is made once the server
- * has answered `initialize` (completion_engine_started) or when a request needs it first. */
-static struct local_engine *local_of(struct completion_engine *e)
-{
-    if (!e->local)
-        e->local = local_engine_new(e->s->loop, &e->s->cfg->settings);
-    return e->local;
 }
 
 static void pending_free(struct pending *p);
@@ -129,13 +121,12 @@ void completion_engine_free(struct completion_engine *e)
         return;
     while (e->pending) {
         struct pending *p = e->pending;
-        if (p->rq)
-            router_cancel(p->rq);
-        p->rq = NULL;
+        if (p->cr)
+            chain_cancel(p->cr);
+        p->cr = NULL;
         pending_free(p);
     }
-    router_free(e->router);
-    local_engine_free(e->local);
+    chain_free(e->chain);
     free(e->last_signature);
     free(e->last_state);
     free(e);
@@ -143,9 +134,7 @@ void completion_engine_free(struct completion_engine *e)
 
 void completion_engine_reconfigure(struct completion_engine *e)
 {
-    router_configure(e->router, &e->s->cfg->settings);
-    if (e->local) /* else made later with these settings */
-        local_engine_configure(e->local, &e->s->cfg->settings);
+    chain_configure(e->chain, &e->s->cfg->settings);
     send_status(e, false);
 }
 
@@ -153,36 +142,32 @@ void completion_engine_started(struct completion_engine *e)
 {
     e->started = true;
     send_status(e, true);
-    struct local_engine *local = local_of(e);
-    if (e->s->root_path)
-        local_engine_index_workspace(local, e->s->root_path);
+    chain_started(e->chain, e->s->root_path);
 }
 
-/* A big document is read whole again by the word and line models (milliseconds for a
- * 10,000-line file, up to tens on a busy machine): while it is being typed in, at most once
- * per LOCAL_BIG_DOC_RESYNC_MS. Its newest words join the suggestions a moment later. */
-#define LOCAL_BIG_DOC_BYTES (128u * 1024)
-#define LOCAL_BIG_DOC_RESYNC_MS 1000
+/* The open documents as the local engine sees them (it decides when to read one again). */
+struct each_doc_arg {
+    void (*fn)(void *arg, const struct local_doc *d);
+    void *arg;
+};
 
-static void sync_local_doc(struct doc *d, void *ud)
+static void each_doc_one(struct doc *d, void *ud)
 {
-    /* The word and line models catch up lazily, when a completion consults them, not per
-     * keystroke (and not before an AI request goes out). */
-    if (d->local_seen == d->edit_count)
-        return;
-    uint64_t now = us_now_ms();
-    if (d->local_seen && d->text.len >= LOCAL_BIG_DOC_BYTES &&
-        now - d->local_synced_ms < LOCAL_BIG_DOC_RESYNC_MS)
-        return;
-    d->local_seen = d->edit_count;
-    d->local_synced_ms = now;
-    local_engine_doc_update(ud, d->uri, d->language_id, d->text.data, d->text.len);
+    struct each_doc_arg *a = ud;
+    struct local_doc ld = {d->uri, d->language_id, d->text.data, d->text.len, d->edit_count};
+    a->fn(a->arg, &ld);
+}
+
+static void each_doc(void *ud, void (*fn)(void *arg, const struct local_doc *d), void *arg)
+{
+    struct completion_engine *e = ud;
+    struct each_doc_arg a = {fn, arg};
+    docstore_each(e->s->docs, each_doc_one, &a);
 }
 
 void completion_doc_closed(struct completion_engine *e, const char *uri)
 {
-    if (e->local) /* else it never saw the document */
-        local_engine_doc_close(e->local, uri);
+    chain_doc_closed(e->chain, uri);
 }
 
 /* ------------------------------------------------------------------ items */
@@ -282,20 +267,14 @@ static void pending_unlink(struct pending *p)
         *pp = p->next;
 }
 
-static void budget_closed(uv_handle_t *h)
+static void pending_free(struct pending *p)
 {
-    struct pending *p = h->data;
+    pending_unlink(p);
     context_release(&p->cc);
     local_items_free(p->local_items, p->n_local);
     free(p->partial);
     free(p->uri);
     free(p);
-}
-
-static void pending_free(struct pending *p)
-{
-    pending_unlink(p);
-    uv_close((uv_handle_t *)&p->budget, budget_closed);
 }
 
 /* Other open documents of the same language, for members of types defined there. One request
@@ -318,7 +297,6 @@ static void collect_same_lang(struct doc *o, void *ud)
 static void fill_local_request(struct pending *p, struct doc *d, struct local_request *lr)
 {
     static struct same_lang sl;
-    docstore_each(p->e->s->docs, sync_local_doc, local_of(p->e));
     memset(lr, 0, sizeof(*lr));
     lr->ctx = &p->cc.ctx;
     lr->syntax = d ? doc_syntax(d) : NULL;
@@ -339,9 +317,23 @@ static void fill_local_request(struct pending *p, struct doc *d, struct local_re
     lr->snippet_support = p->e->s->snippet_support;
 }
 
-static void reply_inline(struct pending *p, const struct router_answer *a)
+/* For the chain's local fallback: the local request as the document is now. */
+static bool fill_inline_local(void *ud, struct local_request *lr)
+{
+    struct pending *p = ud;
+    struct doc *d = docstore_get(p->e->s->docs, p->uri);
+    /* If the user typed on while we waited, the cursor moved: the editor asks again. */
+    if (d && d->edit_count != p->edit_count)
+        d = NULL;
+    fill_local_request(p, d, lr);
+    return d != NULL;
+}
+
+/* ans NULL: the chain could not start; the local line now. */
+static void reply_inline(struct pending *p, const struct chain_answer *ans)
 {
     struct completion_engine *e = p->e;
+    const struct router_answer *a = ans ? ans->ai : NULL;
     json_t *items = json_array();
     const char *local_text = NULL;
     struct strbuf line;
@@ -349,14 +341,15 @@ static void reply_inline(struct pending *p, const struct router_answer *a)
     if (a && a->how != ROUTER_NONE && a->len > 0) {
         json_array_append_new(items, inline_item(e, p, a->text, a->len, a->source));
     } else {
+        if (ans) {
+            sb_add(&line, ans->line, ans->line_len);
+        } else {
+            struct local_request lr;
+            if (fill_inline_local(p, &lr))
+                chain_local_line(e->chain, &lr, &line);
+        }
         /* No AI answer in time: the best local line suggestion, or nothing. */
-        struct doc *d = docstore_get(e->s->docs, p->uri);
-        struct local_request lr;
-        /* If the user typed on while we waited, the cursor moved: the editor asks again. */
-        if (d && d->edit_count != p->edit_count)
-            d = NULL;
-        fill_local_request(p, d, &lr);
-        if (d && local_engine_line(local_of(e), &lr, &line) && line.len) {
+        if (line.len) {
             json_array_append_new(items, inline_item(e, p, line.data, line.len,
                                                      PROV_SOURCE_LINE));
             local_text = line.data;
@@ -390,40 +383,23 @@ static void reply_popup(struct pending *p, const struct router_answer *a, bool i
     p->req = NULL;
 }
 
-static void on_router_answer(void *ud, const struct router_answer *a)
+static void on_chain_answer(void *ud, const struct chain_answer *ans)
 {
     struct pending *p = ud;
-    p->rq = NULL; /* the router is done with it */
-    LOG_D("completion", "%s answer: %s in %.1f ms (%d attempts)",
-          p->inline_mode ? "inline" : "popup",
-          a->how == ROUTER_NONE ? a->why : a->source, (double)a->elapsed_us / 1000.0,
-          a->attempts);
+    p->cr = NULL; /* the chain is done with it */
     if (p->inline_mode)
-        reply_inline(p, a);
+        reply_inline(p, ans);
     else
-        reply_popup(p, a, false);
-    pending_free(p);
-}
-
-static void on_budget(uv_timer_t *t)
-{
-    struct pending *p = t->data;
-    /* Past the popup budget: answer with what we have and let the AI request go on to fill the
-     * cache for the next keystroke. */
-    if (p->rq) {
-        router_detach(p->rq);
-        p->rq = NULL;
-    }
-    reply_popup(p, NULL, true);
+        reply_popup(p, ans->ai, ans->incomplete);
     pending_free(p);
 }
 
 static void cancel_pending(void *ud)
 {
     struct pending *p = ud;
-    if (p->rq)
-        router_cancel(p->rq);
-    p->rq = NULL;
+    if (p->cr)
+        chain_cancel(p->cr);
+    p->cr = NULL;
     p->req = NULL; /* the server answers -32800 and frees it */
     pending_free(p);
 }
@@ -436,9 +412,9 @@ static void supersede_others(struct completion_engine *e, struct pending *keep)
         next = p->next;
         if (p == keep || !p->inline_mode || !p->req || strcmp(p->uri, keep->uri) != 0)
             continue;
-        if (p->rq)
-            router_cancel(p->rq);
-        p->rq = NULL;
+        if (p->cr)
+            chain_cancel(p->cr);
+        p->cr = NULL;
         outbox_reply(p->req, json_pack("{s:[]}", "items"));
         p->req = NULL;
         pending_free(p);
@@ -454,8 +430,6 @@ static struct pending *pending_new(struct completion_engine *e, struct lsp_reque
     p->inline_mode = inline_mode;
     p->uri = xstrdup(d->uri);
     p->edit_count = d->edit_count;
-    uv_timer_init(e->s->loop, &p->budget);
-    p->budget.data = p;
     size_t offset = pos_to_offset(&d->lines, d->text.data, d->text.len, pos, e->s->enc);
     /* The cursor as the client should see it: clamped like the offset. */
     p->cursor = pos_from_offset(&d->lines, d->text.data, d->text.len, offset, e->s->enc);
@@ -488,9 +462,9 @@ void lsp_on_inline_completion(struct lsp_server *s, struct lsp_request *req, jso
     struct pending *p = pending_new(e, req, d, pos, true);
     req->cancel = cancel_pending;
     req->cancel_ud = p;
-    p->rq = router_complete(e->router, &p->cc.ctx, 0, on_router_answer, p);
+    p->cr = chain_inline(e->chain, &p->cc.ctx, fill_inline_local, on_chain_answer, p);
     supersede_others(e, p);
-    if (!p->rq) {
+    if (!p->cr) {
         reply_inline(p, NULL);
         pending_free(p);
     }
@@ -508,36 +482,12 @@ void lsp_on_completion(struct lsp_server *s, struct lsp_request *req, json_t *pa
     req->cancel_ud = p;
     struct local_request lr;
     fill_local_request(p, d, &lr);
-    p->n_local = local_engine_complete(local_of(e), &lr, &p->local_items, POPUP_MAX_LOCAL);
-
-    struct router_answer hit;
-    int budget = s->cfg->settings.completion.popup_budget_ms;
-    /* AI in the popup only where code is being written, not in comments and strings. */
-    bool want_ai = p->cc.ctx.situation != PROV_SIT_COMMENT &&
-                   p->cc.ctx.situation != PROV_SIT_STRING;
-    if (want_ai && router_lookup(e->router, &p->cc.ctx, &hit)) {
-        reply_popup(p, &hit, false);
+    struct router_answer now;
+    p->cr = chain_popup(e->chain, &lr, on_chain_answer, p, &p->local_items, &p->n_local, &now);
+    if (!p->cr) {
+        reply_popup(p, &now, false);
         pending_free(p);
-        return;
     }
-    if (!want_ai || router_provider_count(e->router) == 0 ||
-        strcmp(router_overall_state(e->router), "offline") == 0) {
-        reply_popup(p, NULL, false);
-        pending_free(p);
-        return;
-    }
-    p->rq = router_complete(e->router, &p->cc.ctx, 0, on_router_answer, p);
-    if (!p->rq) {
-        reply_popup(p, NULL, false);
-        pending_free(p);
-        return;
-    }
-    /* A provider that usually takes longer than the budget will not make it: answer now and
-     * let the request fill the cache for the next keystroke. */
-    int expected = router_expected_ms(e->router, &p->cc.ctx);
-    if (expected > budget)
-        budget = 0;
-    uv_timer_start(&p->budget, on_budget, (uint64_t)budget, 0);
 }
 
 /* ------------------------------------------------------------------ commands */
@@ -571,8 +521,8 @@ int completion_run_once(struct completion_engine *e, struct doc *d, struct lsp_p
     struct pending *p = pending_new(e, NULL, d, pos, true);
     p->done = done;
     p->done_ud = ud;
-    p->rq = router_complete(e->router, &p->cc.ctx, 0, on_router_answer, p);
-    if (!p->rq) {
+    p->cr = chain_inline(e->chain, &p->cc.ctx, fill_inline_local, on_chain_answer, p);
+    if (!p->cr) {
         pending_free(p);
         return US_ESTATE;
     }

@@ -1,6 +1,7 @@
 /* completion: the engine behind both completion methods, the status surface and the
- * understudy.* commands: builds a context, asks the router, falls back to the local engine,
- * shapes LSP items with provenance. */
+ * understudy.* commands: builds a context, hands it to providers/chain.h (which falls back to
+ * the local engine) and shapes LSP items with provenance.
+ * Boundary: owns the chain and its pending LSP requests; documents stay the docstore's. */
 #ifndef US_COMPLETION_H
 #define US_COMPLETION_H
 

@@ -46,9 +46,8 @@ struct doc {
     uint64_t defs_seen;
     uint64_t last_edit_ms;  /* monotonic time of the latest change */
     size_t last_edit_offset;
-    uint64_t edit_count;    /* bumped by every open and change */
-    uint64_t local_seen;    /* edit_count the local engine last indexed */
-    uint64_t local_synced_ms; /* when it did */
+    uint64_t edit_count;    /* bumped by every open and change (the local engine keys what it
+                             * has read of a document on it: local_engine_doc_sync) */
 };
 
 struct docstore *docstore_new(size_t max_doc_bytes);

@@ -1,7 +1,10 @@
 /* router: one completion request across the user's provider chain (design.md §4): cache and
  * typing-through first, then providers in priority order under one deadline, failing over
  * within the request, hedging slow attempts, keeping a circuit breaker per provider, and
- * reporting health for the status line. Never blocks; everything runs on the libuv loop. */
+ * reporting health for the status line. Never blocks; everything runs on the libuv loop.
+ * Boundary: the router owns its copy of the providers' configuration, the cache and the HTTP
+ * engine; a request copies its context once (released when the request ends); answers are
+ * borrowed for the callback. Implemented in policy/router_pool.c and policy/router_request.c. */
 #ifndef US_ROUTER_H
 #define US_ROUTER_H
 
@@ -62,6 +65,10 @@ void router_configure(struct router *r, const struct us_settings *settings);
  * down). */
 struct router_request *router_complete(struct router *r, const struct prov_context *ctx,
                                        int deadline_ms, router_answer_fn cb, void *ud);
+/* router_complete for a caller that has just missed in router_lookup for the same ctx (the
+ * popup): the cache is not asked twice. Same contract otherwise. */
+struct router_request *router_complete_uncached(struct router *r, const struct prov_context *ctx,
+                                                int deadline_ms, router_answer_fn cb, void *ud);
 /* The caller no longer wants the answer: abort its transfers (unless another request is
  * waiting on them or a probe must learn its outcome). No callback afterwards. */
 void router_cancel(struct router_request *rq);

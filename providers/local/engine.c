@@ -8,6 +8,7 @@
 #include "languages.h"
 #include "lines.h"
 #include "local.h"
+#include "map.h"
 #include "snippet.h"
 #include "symbols.h"
 #include "syntax.h"
@@ -20,6 +21,18 @@
  * files up to the cap below, so many open files do not make it grow with them. */
 #define LINES_OPEN_DOC_BYTES (2u << 20)
 #define LINES_WORKSPACE_BYTES (2u << 20)
+/* A big document is read whole again by the word and line models (milliseconds for a
+ * 10,000-line file, up to tens on a busy machine): while it is being typed in, at most once
+ * per LOCAL_BIG_DOC_RESYNC_MS. Its newest words join the suggestions a moment later. */
+#define LOCAL_BIG_DOC_BYTES (128u * 1024)
+#define LOCAL_BIG_DOC_RESYNC_MS 1000
+
+/* What the engine last read of an open document (local_engine_doc_sync). */
+struct seen_doc {
+    uint64_t edit_count;
+    uint64_t synced_ms;
+    char uri[]; /* the map's key */
+};
 
 /* An open document the line model has learned. */
 struct learned {
@@ -41,6 +54,7 @@ struct local_engine {
     struct learned *learned; /* open documents in the line model */
     size_t n_learned;
     uint64_t tick;
+    struct us_map *seen; /* uri -> struct seen_doc */
 };
 
 static void feed_lines(void *ud, const char *path, const char *text, size_t len)
@@ -89,6 +103,7 @@ struct local_engine *local_engine_new(uv_loop_t *loop, const struct us_settings 
     words_set_file_hook(e->words, feed_lines, e);
     uv_idle_init(loop, &e->indexer);
     e->indexer.data = e;
+    e->seen = us_map_new(false);
     local_engine_configure(e, settings);
     return e;
 }
@@ -110,6 +125,11 @@ void local_engine_free(struct local_engine *e)
     for (size_t i = 0; i < e->n_learned; i++)
         free(e->learned[i].uri);
     free(e->learned);
+    size_t it = 0;
+    void *v;
+    while (us_map_next(e->seen, &it, NULL, &v))
+        free(v);
+    us_map_free(e->seen);
     uv_close((uv_handle_t *)&e->indexer, indexer_closed);
 }
 
@@ -177,8 +197,31 @@ void local_engine_doc_update(struct local_engine *e, const char *uri, const char
         words_doc_set(e->words, uri, text, len);
 }
 
+void local_engine_doc_sync(struct local_engine *e, const struct local_doc *d)
+{
+    /* The word and line models catch up lazily, when a completion consults them, not per
+     * keystroke (and not before an AI request goes out). */
+    struct seen_doc *s = us_map_get(e->seen, d->uri);
+    if (s && s->edit_count == d->edit_count)
+        return;
+    uint64_t now = us_now_ms();
+    if (s && s->edit_count && d->len >= LOCAL_BIG_DOC_BYTES &&
+        now - s->synced_ms < LOCAL_BIG_DOC_RESYNC_MS)
+        return;
+    if (!s) {
+        size_t n = strlen(d->uri) + 1;
+        s = xmalloc(sizeof(*s) + n);
+        memcpy(s->uri, d->uri, n);
+        us_map_put(e->seen, s->uri, s);
+    }
+    s->edit_count = d->edit_count;
+    s->synced_ms = now;
+    local_engine_doc_update(e, d->uri, d->language, d->text, d->len);
+}
+
 void local_engine_doc_close(struct local_engine *e, const char *uri)
 {
+    free(us_map_del(e->seen, uri));
     words_doc_remove(e->words, uri);
     lines_doc_remove(e->lines, uri);
     for (size_t i = 0; i < e->n_learned; i++)

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -69,6 +70,19 @@ void local_engine_configure(struct local_engine *e, const struct us_settings *se
 void local_engine_doc_update(struct local_engine *e, const char *uri, const char *language,
                              const char *text, size_t len);
 void local_engine_doc_close(struct local_engine *e, const char *uri);
+
+/* An open document as its owner (the lsp floor) sees it; everything borrowed for the call. */
+struct local_doc {
+    const char *uri;
+    const char *language;
+    const char *text;
+    size_t len;
+    uint64_t edit_count; /* moves with every change; the engine re-reads only when it moved */
+};
+/* Lazy doc_update: the engine remembers, per URI, which edit it last read and when, and reads
+ * a big document again at most once a second while it is being typed in. Forgotten at
+ * local_engine_doc_close. */
+void local_engine_doc_sync(struct local_engine *e, const struct local_doc *d);
 /* Index the workspace's files in the background (bounded steps on the loop). */
 void local_engine_index_workspace(struct local_engine *e, const char *root);
 /* Learn from one workspace file's text read by the caller (text borrowed), as the background

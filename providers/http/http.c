@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "base.h"
+#include "list.h"
 #include "loopback.h"
 
 #define HTTP_MAX_HEADER_BYTES (64 * 1024)
@@ -70,7 +71,7 @@ struct http_transfer {
     int64_t first_byte_us;
     uv_timer_t deadline;     /* first-byte / stall / total; lives until its close callback */
     char errbuf[CURL_ERROR_SIZE];
-    struct http_transfer *prev, *next; /* engine's list of unreleased transfers */
+    struct us_list link;     /* in the engine's list of unreleased transfers */
 };
 
 struct http_engine {
@@ -82,7 +83,7 @@ struct http_engine {
     int in_curl;          /* > 0 while curl_multi_socket_action runs (user callbacks inside) */
     bool closing;
     size_t active;
-    struct http_transfer *live;
+    struct us_list live;     /* unreleased transfers, newest first */
     struct sock_ctx *socks;
     CURL *idle[HTTP_IDLE_HANDLES];
     size_t n_idle;
@@ -165,22 +166,12 @@ const char *http_header_get(const struct http_headers *h, const char *name)
 
 static void link_transfer(struct http_engine *eng, struct http_transfer *t)
 {
-    t->prev = NULL;
-    t->next = eng->live;
-    if (eng->live)
-        eng->live->prev = t;
-    eng->live = t;
+    us_list_add_head(&eng->live, &t->link);
 }
 
 static void unlink_transfer(struct http_engine *eng, struct http_transfer *t)
 {
-    if (t->prev)
-        t->prev->next = t->next;
-    else if (eng->live == t)
-        eng->live = t->next;
-    if (t->next)
-        t->next->prev = t->prev;
-    t->prev = t->next = NULL;
+    us_list_del(&t->link); /* harmless when not linked */
 }
 
 static void easy_keep(struct http_engine *eng, CURL *e);
@@ -438,8 +429,9 @@ static void after_action(struct http_engine *eng)
     if (eng->in_curl)
         return;
 again:
-    for (struct http_transfer *t = eng->live, *next; t; t = next) {
-        next = t->next;
+    struct us_list *l, *tmp;
+    US_LIST_FOREACH_SAFE(l, tmp, &eng->live) {
+        struct http_transfer *t = US_LIST_ENTRY(l, struct http_transfer, link);
         if (t->aborted) {
             transfer_release(t);
         } else if (t->state == XF_PENDING_ADD) {
@@ -603,6 +595,7 @@ struct http_engine *http_engine_new(uv_loop_t *loop)
 {
     struct http_engine *eng = xcalloc(1, sizeof(*eng));
     eng->loop = loop;
+    us_list_init(&eng->live);
     uv_timer_init(loop, &eng->curl_timer);
     eng->curl_timer.data = eng;
     uv_check_init(loop, &eng->warm);
@@ -636,8 +629,9 @@ void http_engine_free(struct http_engine *eng)
 {
     if (!eng)
         return;
-    while (eng->live) {
-        struct http_transfer *t = eng->live;
+    while (!us_list_empty(&eng->live)) {
+        struct http_transfer *t = US_LIST_ENTRY(us_list_first(&eng->live), struct http_transfer,
+                                                link);
         t->aborted = true;
         transfer_release(t);
     }
@@ -754,6 +748,7 @@ int http_start(struct http_engine *eng, const struct http_request *req,
     engine_ready(eng);
 
     struct http_transfer *t = xcalloc(1, sizeof(*t));
+    us_list_init(&t->link);
     t->eng = eng;
     t->cb = *cb;
     t->ud = ud;

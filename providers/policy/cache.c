@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "list.h"
 
 struct entry {
     struct cache_key key;
@@ -12,14 +13,14 @@ struct entry {
     size_t len;
     char *source;
     uint64_t stored_ms;
-    struct entry *lru_prev, *lru_next; /* most recent at head */
+    struct us_list lru;                /* in c->lru, most recent first */
     struct entry *chain;               /* hash bucket chain */
 };
 
 struct cache {
     struct entry **buckets;
     size_t nbuckets;
-    struct entry *head, *tail;
+    struct us_list lru;                /* most recent first */
     size_t count, bytes;
     size_t max_entries, max_bytes;
     uint64_t ttl_ms;
@@ -72,6 +73,7 @@ struct cache_key cache_key_of(const char *language, const char *prefix, size_t p
 struct cache *cache_new(size_t max_entries, size_t max_bytes, uint32_t ttl_s)
 {
     struct cache *c = xcalloc(1, sizeof(*c));
+    us_list_init(&c->lru);
     c->nbuckets = 256;
     while (c->nbuckets < max_entries * 2 && c->nbuckets < (1u << 20))
         c->nbuckets *= 2;
@@ -89,27 +91,15 @@ static size_t entry_bytes(const struct entry *e)
 
 static void lru_unlink(struct cache *c, struct entry *e)
 {
-    if (e->lru_prev)
-        e->lru_prev->lru_next = e->lru_next;
-    else
-        c->head = e->lru_next;
-    if (e->lru_next)
-        e->lru_next->lru_prev = e->lru_prev;
-    else
-        c->tail = e->lru_prev;
-    e->lru_prev = e->lru_next = NULL;
+    us_list_del(&e->lru);
 }
 
 static void lru_push_front(struct cache *c, struct entry *e)
 {
-    e->lru_prev = NULL;
-    e->lru_next = c->head;
-    if (c->head)
-        c->head->lru_prev = e;
-    c->head = e;
-    if (!c->tail)
-        c->tail = e;
+    us_list_add_head(&c->lru, &e->lru);
 }
+
+#define LRU_ENTRY(l) US_LIST_ENTRY(l, struct entry, lru)
 
 static struct entry **bucket_of(struct cache *c, struct cache_key key)
 {
@@ -133,16 +123,16 @@ static void remove_entry(struct cache *c, struct entry *e)
 
 static void evict_to_fit(struct cache *c)
 {
-    while (c->tail && (c->count > c->max_entries || c->bytes > c->max_bytes))
-        remove_entry(c, c->tail);
+    while (!us_list_empty(&c->lru) && (c->count > c->max_entries || c->bytes > c->max_bytes))
+        remove_entry(c, LRU_ENTRY(us_list_last(&c->lru)));
 }
 
 void cache_free(struct cache *c)
 {
     if (!c)
         return;
-    while (c->head)
-        remove_entry(c, c->head);
+    while (!us_list_empty(&c->lru))
+        remove_entry(c, LRU_ENTRY(us_list_first(&c->lru)));
     free(c->buckets);
     free(c);
 }

@@ -1,0 +1,655 @@
+/* router_pool: the router's providers and their health. Keys read at use, latency samples and
+ * percentiles, breaker bookkeeping per outcome, the status object, background probes of
+ * half-open providers, starting an attempt (what may leave the machine), configuration. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "files.h"
+#include "http.h"
+#include "loopback.h"
+#include "privacy.h"
+#include "router_int.h"
+#include "uri.h"
+
+/* ------------------------------------------------------------------ provider helpers */
+
+static void config_copy(struct prov_config *dst, const struct prov_config *src)
+{
+    *dst = *src;
+    dst->name = xstrdup(src->name);
+    dst->kind = xstrdup(src->kind);
+    dst->model = src->model ? xstrdup(src->model) : NULL;
+    dst->base_url = src->base_url ? xstrdup(src->base_url) : NULL;
+    dst->api_key_env = src->api_key_env ? xstrdup(src->api_key_env) : NULL;
+    dst->api_key_file = src->api_key_file ? xstrdup(src->api_key_file) : NULL;
+    dst->headers = src->headers ? json_deep_copy(src->headers) : NULL;
+}
+
+static bool same_provider(const struct prov_config *a, const struct prov_config *b)
+{
+#define SAME(f) ((!a->f && !b->f) || (a->f && b->f && strcmp(a->f, b->f) == 0))
+    return SAME(name) && SAME(kind) && SAME(base_url) && SAME(model);
+#undef SAME
+}
+
+void router__provider_unref(struct provider *p)
+{
+    if (--p->refs > 0)
+        return;
+    prov_config_release(&p->cfg);
+    free(p);
+}
+
+/* Read the key at use (keys rotate while the editor runs). Caller frees; NULL when none. A key
+ * file that is not one clean line counts as no key; warn says whether to log why. */
+static char *provider_key_logged(struct provider *p, bool warn)
+{
+    char *key = NULL;
+    if (p->cfg.api_key_file) {
+        char *err = NULL;
+        int rc = us_read_key_file(p->cfg.api_key_file, &key, &err, NULL);
+        if (rc < 0 && rc != US_ENOENT && warn) /* the message names the file, never the key */
+            LOG_W("router", "%s: %s", p->cfg.name, err);
+        free(err);
+    } else if (p->cfg.api_key_env) {
+        const char *v = getenv(p->cfg.api_key_env);
+        if (v && *v)
+            key = xstrdup(v);
+    }
+    if (key)
+        log_add_secret(key);
+    return key;
+}
+
+static char *provider_key(struct provider *p)
+{
+    return provider_key_logged(p, false);
+}
+
+static void provider_check_key(struct provider *p)
+{
+    if (!p->cfg.ops || !p->cfg.ops->key_required) {
+        p->no_key = false;
+        return;
+    }
+    char *key = provider_key_logged(p, true);
+    p->no_key = key == NULL;
+    free(key);
+}
+
+static struct provider *provider_new(const struct prov_config *cfg, const struct us_settings *st,
+                                     uint32_t seed)
+{
+    struct provider *p = xcalloc(1, sizeof(*p));
+    p->refs = 1;
+    config_copy(&p->cfg, cfg);
+    p->loopback = cfg->base_url && us_url_is_loopback(cfg->base_url);
+    struct breaker_policy pol = {st->breaker.failures, st->breaker.cooldown_ms,
+                                 st->breaker.max_cooldown_ms};
+    breaker_init(&p->breaker, &pol, seed);
+    if (cfg->api_key_file)
+        snprintf(p->key_hint, sizeof(p->key_hint), "key file %s", cfg->api_key_file);
+    else if (cfg->api_key_env)
+        snprintf(p->key_hint, sizeof(p->key_hint), "$%s", cfg->api_key_env);
+    provider_check_key(p);
+    return p;
+}
+
+static uint32_t percentile(const uint32_t *samples, size_t n, double q)
+{
+    if (n == 0)
+        return 0;
+    uint32_t sorted[TTFB_SAMPLES];
+    memcpy(sorted, samples, n * sizeof(*samples));
+    for (size_t i = 1; i < n; i++) /* n <= 20: insertion sort */
+        for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+            uint32_t t = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = t;
+        }
+    size_t idx = (size_t)(q * (double)(n - 1) + 0.5);
+    return sorted[idx];
+}
+
+static void add_sample(uint32_t *ring, size_t *n, size_t *pos, uint32_t v)
+{
+    ring[*pos] = v;
+    *pos = (*pos + 1) % TTFB_SAMPLES;
+    if (*n < TTFB_SAMPLES)
+        (*n)++;
+}
+
+/* Hedge delay for a provider: configured, or its recent p95 time-to-first-byte clamped. */
+int router__hedge_delay_ms(struct router *r, struct provider *p)
+{
+    if (r->st.hedge_ms >= 0)
+        return r->st.hedge_ms;
+    int ms = p->n_ttfb >= 3 ? (int)percentile(p->ttfb_ms, p->n_ttfb, 0.95) : HEDGE_MAX_MS;
+    return US_MAX(HEDGE_MIN_MS, US_MIN(HEDGE_MAX_MS, ms));
+}
+
+/* Is the provider usable at all for this context (enabled, keyed, privacy)? */
+bool router__eligible(struct router *r, struct provider *p, const struct prov_context *ctx)
+{
+    if (!p->cfg.enabled || !p->cfg.ops || p->no_key)
+        return false;
+    if (!p->loopback) {
+        if (!r->st.remote_allowed)
+            return false;
+        if (ctx && privacy_path_excluded(ctx->path, (const char *const *)r->st.exclude))
+            return false;
+    }
+    /* A disabled provider whose key file changed gets another chance. */
+    if (p->breaker.state == BREAKER_DISABLED && p->cfg.api_key_file &&
+        !us_file_stamp_equal(us_file_stamp_of(p->cfg.api_key_file), p->key_file_stamp)) {
+        breaker_reset(&p->breaker);
+        LOG_I("router", "%s: key file changed; trying again", p->cfg.name);
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------ status */
+
+enum breaker_state router__provider_state(struct provider *p, uint64_t now)
+{
+    if (!p->cfg.enabled || p->no_key)
+        return BREAKER_DISABLED;
+    return breaker_state_at(&p->breaker, now);
+}
+
+const char *router_overall_state(struct router *r)
+{
+    uint64_t now = us_now_ms();
+    size_t up = 0, considered = 0;
+    for (size_t i = 0; i < r->n_providers; i++) {
+        struct provider *p = r->providers[i];
+        if (!p->cfg.enabled)
+            continue; /* switched off on purpose: not an outage */
+        considered++;
+        if (router__provider_state(p, now) == BREAKER_CLOSED)
+            up++;
+    }
+    if (up == 0)
+        return "offline";
+    return up == considered ? "ok" : "degraded";
+}
+
+static const char *served_by(struct router *r)
+{
+    if (strcmp(router_overall_state(r), "offline") == 0)
+        return "local";
+    uint64_t now = us_now_ms();
+    /* The latest provider that answered, while it is healthy; else the first healthy one. */
+    for (size_t i = 0; i < r->n_providers; i++)
+        if (strcmp(r->providers[i]->cfg.name, r->served_by) == 0 &&
+            router__provider_state(r->providers[i], now) == BREAKER_CLOSED)
+            return r->served_by;
+    for (size_t i = 0; i < r->n_providers; i++)
+        if (r->providers[i]->cfg.enabled && router__provider_state(r->providers[i], now) == BREAKER_CLOSED)
+            return r->providers[i]->cfg.name;
+    return "local";
+}
+
+json_t *router_status(struct router *r)
+{
+    uint64_t now = us_now_ms();
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->n_providers; i++) {
+        struct provider *p = r->providers[i];
+        enum breaker_state st = router__provider_state(p, now);
+        const char *reason = !p->cfg.enabled ? "disabled in configuration"
+                             : p->no_key     ? "no key"
+                                             : p->breaker.reason;
+        int64_t retry = breaker_retry_in_ms(&p->breaker, now);
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:I, s:I}", "name", p->cfg.name,
+                            "kind", p->cfg.kind, "state", breaker_state_name(st), "reason",
+                            reason, "retry_in_ms", (json_int_t)(retry < 0 ? 0 : retry),
+                            "p50_ms", (int)percentile(p->total_ms, p->n_total, 0.5),
+                            "requests", (json_int_t)p->requests, "failures",
+                            (json_int_t)p->failures));
+    }
+    return json_pack("{s:s, s:s, s:o}", "state", router_overall_state(r), "served_by",
+                     served_by(r), "providers", list);
+}
+
+char *router_status_signature(struct router *r)
+{
+    uint64_t now = us_now_ms();
+    struct strbuf sb;
+    sb_init(&sb);
+    sb_addf(&sb, "%s|%s", router_overall_state(r), served_by(r));
+    for (size_t i = 0; i < r->n_providers; i++)
+        sb_addf(&sb, "|%s=%s", r->providers[i]->cfg.name,
+                breaker_state_name(router__provider_state(r->providers[i], now)));
+    return sb_detach(&sb, NULL);
+}
+
+size_t router_provider_count(const struct router *r)
+{
+    return r->n_providers;
+}
+
+void router__notify_status(struct router *r)
+{
+    if (r->cb.on_status && !r->closing)
+        r->cb.on_status(r->ud);
+}
+
+static int connect_timeout(struct provider *p)
+{
+    return p->loopback ? CONNECT_LOOPBACK_MS : CONNECT_REMOTE_MS;
+}
+
+/* What may leave the machine: excerpts taken from excluded files dropped (the file itself is
+ * never sent, so neither are pieces of it); the caller masks secrets when redact_secrets is on.
+ * *out is ctx with the kept excerpts (borrowed from ctx, no copy); returns the excerpt array
+ * *out points into, which the caller frees after use (NULL when ctx had none). */
+static struct prov_excerpt *remote_context(struct router *r, const struct prov_context *ctx,
+                                           struct prov_context *out)
+{
+    struct prov_context tmp = *ctx;
+    struct prov_excerpt *kept = NULL;
+    if (ctx->n_excerpts) {
+        kept = xcalloc(ctx->n_excerpts, sizeof(*kept));
+        size_t n = 0;
+        for (size_t i = 0; i < ctx->n_excerpts; i++) {
+            /* Excerpt paths are URIs (or plain paths): match excludes on the decoded path. */
+            const char *path = ctx->excerpts[i].path;
+            char *decoded = NULL;
+            if (path && us_uri_to_path(path, &decoded, NULL) == 0)
+                path = decoded;
+            if (!privacy_path_excluded(path, (const char *const *)r->st.exclude))
+                kept[n++] = ctx->excerpts[i];
+            free(decoded);
+        }
+        tmp.excerpts = kept;
+        tmp.n_excerpts = n;
+    }
+    *out = tmp;
+    return kept;
+}
+
+struct attempt_slot *router__slot_start(struct router *r, struct router_request *rq,
+                                       struct provider *p, const struct prov_context *ctx,
+                                       bool is_probe, int remaining_ms)
+{
+    struct attempt_slot *s = xcalloc(1, sizeof(*s));
+    s->r = r;
+    s->rq = rq;
+    s->p = p;
+    s->is_probe = is_probe;
+    s->started_ms = us_now_ms();
+    us_list_init(&s->link);
+    p->refs++;
+    struct attempt_opts opts = {
+        .connect_timeout_ms = US_MIN(connect_timeout(p), remaining_ms),
+        /* First byte gets at most 60 % of what remains, so failover still fits. */
+        .first_byte_timeout_ms = US_MAX(1, remaining_ms * 6 / 10),
+        .stall_timeout_ms = STALL_MS,
+        .total_timeout_ms = p->cfg.timeout_ms > 0 ? US_MIN(p->cfg.timeout_ms, remaining_ms)
+                                                  : remaining_ms,
+        .max_response_bytes = MAX_RESPONSE_BYTES,
+    };
+    if (p->cfg.timeout_ms > 0)
+        opts.first_byte_timeout_ms = US_MIN(opts.first_byte_timeout_ms, p->cfg.timeout_ms);
+    char *key = provider_key(p);
+    struct prov_context *sent = NULL, kept_ctx;
+    struct prov_excerpt *kept = NULL;
+    const struct prov_context *use = ctx;
+    if (!p->loopback) {
+        kept = remote_context(r, ctx, &kept_ctx);
+        use = &kept_ctx;
+        if (r->st.redact)
+            use = sent = privacy_scrub(&kept_ctx);
+    } else if (r->st.redact && !r->st.loopback_raw) {
+        /* Even a model on this machine gets masked secrets unless the user opts out: logs of
+         * local servers end up in bug reports too. */
+        sent = privacy_scrub(ctx);
+        use = sent;
+    }
+    p->requests++;
+    int rc = r->aops->start(r->http, &p->cfg, use, key, &opts, &router__attempt_cbs, s, &s->a);
+    if (sent)
+        prov_context_free(sent);
+    free(kept);
+    free(key);
+    if (rc < 0) {
+        LOG_W("router", "%s: could not start a request: %s", p->cfg.name, us_strerror(rc));
+        p->requests--;
+        if (is_probe)
+            breaker_probe_abandoned(&p->breaker);
+        router__provider_unref(p);
+        free(s);
+        return NULL;
+    }
+    LOG_D("router", "%s: attempt started%s (budget %d ms)", p->cfg.name,
+          is_probe ? " as probe" : "", remaining_ms);
+    return s;
+}
+
+static void orphan_add(struct router *r, struct attempt_slot *s)
+{
+    s->rq = NULL;
+    us_list_add_head(&r->orphans, &s->link);
+}
+
+/* Probe every half-open provider that is not being probed, in the background, with the latest
+ * context: health must recover by itself even while another provider serves. */
+void router__background_probes(struct router *r)
+{
+    if (!r->last_ctx || r->closing)
+        return;
+    const struct prov_context *ctx = r->last_ctx->ctx;
+    uint64_t now = us_now_ms();
+    for (size_t i = 0; i < r->n_providers; i++) {
+        struct provider *p = r->providers[i];
+        if (!router__eligible(r, p, ctx) || !breaker_probe_due(&p->breaker, now))
+            continue;
+        bool probe;
+        if (!breaker_allow(&p->breaker, now, &probe) || !probe)
+            continue;
+        int budget = p->cfg.timeout_ms > 0 ? p->cfg.timeout_ms : r->st.deadline_ms;
+        struct attempt_slot *s = router__slot_start(r, NULL, p, ctx, true, budget);
+        if (s)
+            orphan_add(r, s);
+    }
+}
+
+static void wake_cb(uv_timer_t *t)
+{
+    struct router *r = t->data;
+    router__notify_status(r);      /* open -> half_open is a visible change */
+    router__background_probes(r);
+    router__schedule_wake(r);
+}
+
+void router__schedule_wake(struct router *r)
+{
+    if (r->closing)
+        return;
+    uint64_t now = us_now_ms(), soonest = 0;
+    for (size_t i = 0; i < r->n_providers; i++) {
+        struct breaker *b = &r->providers[i]->breaker;
+        if (b->state == BREAKER_OPEN && (soonest == 0 || b->open_until_ms < soonest))
+            soonest = b->open_until_ms;
+    }
+    if (soonest == 0) {
+        uv_timer_stop(&r->wake);
+        return;
+    }
+    uv_timer_start(&r->wake, wake_cb, soonest > now ? soonest - now : 0, 0);
+}
+
+/* ------------------------------------------------------------------ outcomes */
+
+void router__record_outcome(struct router *r, struct attempt_slot *s,
+                           const struct attempt_result *res, bool usable)
+{
+    struct provider *p = s->p;
+    uint64_t now = us_now_ms();
+    const struct prov_outcome *o = &res->outcome;
+    enum breaker_state before = router__provider_state(p, now);
+    if (usable) {
+        /* An answer to a request sent before the breaker opened says nothing about now: the
+         * provider has since failed or asked us to wait (Retry-After), so only the probe may
+         * close an open breaker. */
+        if (before != BREAKER_OPEN || s->is_probe)
+            breaker_success(&p->breaker, now);
+        if (res->ttfb_ms >= 0)
+            add_sample(p->ttfb_ms, &p->n_ttfb, &p->ttfb_pos, (uint32_t)res->ttfb_ms);
+        add_sample(p->total_ms, &p->n_total, &p->total_pos, (uint32_t)(now - s->started_ms));
+        r->tokens = US_MIN(TOKENS_MAX, r->tokens + TOKEN_REFUND);
+    } else {
+        char reason[200];
+        snprintf(reason, sizeof(reason), "%s", o->message[0] ? o->message
+                                                             : prov_outcome_name(o->kind));
+        switch (o->kind) {
+        case PROV_OUT_CANCELLED:
+            if (s->is_probe)
+                breaker_probe_abandoned(&p->breaker);
+            break;
+        case PROV_OUT_BAD_REQUEST:
+            /* The request was wrong for this provider, not the provider unhealthy. */
+            if (s->is_probe)
+                breaker_probe_abandoned(&p->breaker);
+            break;
+        case PROV_OUT_AUTH: {
+            p->failures++;
+            char why[400];
+            snprintf(why, sizeof(why), "%.200s (check %.160s)", reason,
+                     p->key_hint[0] ? p->key_hint : "the provider's key");
+            breaker_disable(&p->breaker, why);
+            p->key_file_stamp = us_file_stamp_of(p->cfg.api_key_file);
+            if (before != BREAKER_DISABLED && r->cb.on_disabled)
+                r->cb.on_disabled(r->ud, p->cfg.name, p->key_hint);
+            break;
+        }
+        case PROV_OUT_RATE_LIMITED:
+            p->failures++;
+            breaker_rate_limited(&p->breaker, now, o->retry_after_ms, reason);
+            break;
+        case PROV_OUT_SERVER:
+            p->failures++;
+            if (o->http_status == 503 && o->retry_after_ms >= 0)
+                breaker_rate_limited(&p->breaker, now, o->retry_after_ms, reason);
+            else
+                breaker_failure(&p->breaker, now, o->retry_after_ms, reason);
+            break;
+        default: /* transport, timeout, stream error, malformed, empty */
+            p->failures++;
+            breaker_failure(&p->breaker, now, o->retry_after_ms, reason);
+            break;
+        }
+    }
+    if (router__provider_state(p, now) != before) {
+        LOG_I("router", "%s: %s -> %s (%s)", p->cfg.name, breaker_state_name(before),
+              breaker_state_name(router__provider_state(p, now)), p->breaker.reason);
+        router__schedule_wake(r);
+    }
+}
+
+/* Stop a slot's transfer. A probe is not aborted: it runs to its own end so the breaker
+ * learns the outcome (reference/resilience.md). */
+void router__slot_drop(struct router *r, struct attempt_slot *s)
+{
+    if (s->is_probe) {
+        orphan_add(r, s);
+        return;
+    }
+    s->r->aops->abort(s->a);
+    router__slot_free(s);
+}
+
+void router__slot_free(struct attempt_slot *s)
+{
+    router__provider_unref(s->p);
+    free(s);
+}
+
+/* ------------------------------------------------------------------ public API */
+
+static const struct router_attempt_ops default_attempt_ops = {attempt_start, attempt_abort};
+
+void router__set_attempt_ops(struct router *r, const struct router_attempt_ops *ops)
+{
+    r->aops = ops ? ops : &default_attempt_ops;
+}
+
+struct ctx_ref *router__ctx_ref(struct ctx_ref *c)
+{
+    if (c)
+        c->refs++;
+    return c;
+}
+
+void router__ctx_unref(struct ctx_ref *c)
+{
+    if (!c || --c->refs > 0)
+        return;
+    prov_context_free(c->ctx);
+    free(c);
+}
+
+static void copy_settings(struct router *r, const struct us_settings *st)
+{
+    r->st.deadline_ms = st->completion.deadline_ms;
+    r->st.hedge_ms = st->completion.hedge_ms;
+    r->st.breaker.failures = st->breaker.failures;
+    r->st.breaker.cooldown_ms = st->breaker.cooldown_ms;
+    r->st.breaker.max_cooldown_ms = st->breaker.max_cooldown_ms;
+    r->st.remote_allowed = st->privacy.remote;
+    r->st.redact = st->privacy.redact_secrets;
+    r->st.loopback_raw = st->privacy.loopback_raw;
+    if (r->st.exclude)
+        for (char **p = r->st.exclude; *p; p++)
+            free(*p);
+    free(r->st.exclude);
+    size_t n = 0;
+    while (st->privacy.exclude && st->privacy.exclude[n])
+        n++;
+    r->st.exclude = xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        r->st.exclude[i] = xstrdup(st->privacy.exclude[i]);
+}
+
+struct router *router_new(uv_loop_t *loop, const struct us_settings *settings,
+                          const struct router_callbacks *cb, void *ud)
+{
+    struct router *r = xcalloc(1, sizeof(*r));
+    r->loop = loop;
+    r->http = http_engine_new(loop);
+    if (cb)
+        r->cb = *cb;
+    r->ud = ud;
+    r->aops = &default_attempt_ops;
+    us_list_init(&r->live);
+    us_list_init(&r->orphans);
+    r->tokens = TOKENS_MAX;
+    r->seed = (uint32_t)us_now_us() | 1u;
+    uv_timer_init(loop, &r->wake);
+    r->wake.data = r;
+    r->cache = cache_new((size_t)settings->cache.entries, settings->cache.max_bytes,
+                         (uint32_t)settings->cache.ttl_s);
+    router_configure(r, settings);
+    return r;
+}
+
+void router_configure(struct router *r, const struct us_settings *settings)
+{
+    copy_settings(r, settings);
+    cache_resize(r->cache, (size_t)settings->cache.entries, settings->cache.max_bytes,
+                 (uint32_t)settings->cache.ttl_s);
+    struct provider **next = xcalloc(settings->n_providers + 1, sizeof(*next));
+    for (size_t i = 0; i < settings->n_providers; i++) {
+        const struct prov_config *c = &settings->providers[i];
+        struct provider *keep = NULL;
+        for (size_t j = 0; j < r->n_providers; j++)
+            if (r->providers[j] && same_provider(&r->providers[j]->cfg, c)) {
+                keep = r->providers[j];
+                r->providers[j] = NULL;
+                break;
+            }
+        if (keep) {
+            /* Same provider: keep its health, take the new details; a configuration change
+             * is the user's answer to an auth error, so a disabled provider is reset. */
+            struct prov_config fresh;
+            config_copy(&fresh, c);
+            prov_config_release(&keep->cfg);
+            keep->cfg = fresh;
+            keep->breaker.policy = r->st.breaker;
+            if (keep->breaker.state == BREAKER_DISABLED)
+                breaker_reset(&keep->breaker);
+            provider_check_key(keep);
+            next[i] = keep;
+        } else {
+            next[i] = provider_new(c, settings, r->seed + (uint32_t)i * 7919u);
+        }
+    }
+    for (size_t j = 0; j < r->n_providers; j++)
+        if (r->providers[j]) {
+            router__provider_unref(r->providers[j]);
+        }
+    free(r->providers);
+    r->providers = next;
+    r->n_providers = settings->n_providers;
+    router__schedule_wake(r);
+    /* Curl's set-up waits until a provider can use it, and then for the loop to finish what it
+     * is doing (answering `initialize`, say) rather than for the first completion. */
+    if (r->n_providers > 0)
+        http_engine_warm_up(r->http);
+}
+
+static void wake_close_cb(uv_handle_t *h)
+{
+    struct router *r = h->data;
+    free(r);
+}
+
+void router_free(struct router *r)
+{
+    if (!r)
+        return;
+    r->closing = true;
+    while (!us_list_empty(&r->live)) {
+        struct router_request *rq = US_LIST_ENTRY(us_list_first(&r->live), struct router_request, link);
+        rq->wants_answer = false;
+        rq->answered = true;
+        router__request_free(rq);
+    }
+    while (!us_list_empty(&r->orphans)) {
+        struct attempt_slot *s = US_LIST_ENTRY(us_list_first(&r->orphans), struct attempt_slot, link);
+        us_list_del(&s->link);
+        r->aops->abort(s->a);
+        router__slot_free(s);
+    }
+    for (size_t i = 0; i < r->n_providers; i++)
+        router__provider_unref(r->providers[i]);
+    free(r->providers);
+    if (r->st.exclude)
+        for (char **p = r->st.exclude; *p; p++)
+            free(*p);
+    free(r->st.exclude);
+    cache_free(r->cache);
+    router__ctx_unref(r->last_ctx);
+    http_engine_free(r->http);
+    uv_close((uv_handle_t *)&r->wake, wake_close_cb);
+}
+
+bool router_lookup(struct router *r, const struct prov_context *ctx, struct router_answer *out)
+{
+    uint64_t now = us_now_ms();
+    struct cache_hit hit;
+    memset(out, 0, sizeof(*out));
+    struct cache_key key =
+        cache_key_of(ctx->language, ctx->prefix, ctx->prefix_len, ctx->suffix, ctx->suffix_len);
+    if (cache_get(r->cache, key, now, false, &hit)) {
+        out->how = ROUTER_CACHE;
+    } else if (cache_type_through(r->cache, ctx->language, ctx->prefix, ctx->prefix_len,
+                                  ctx->suffix, ctx->suffix_len, now, &hit)) {
+        out->how = ROUTER_TYPE_THROUGH;
+    } else {
+        return false;
+    }
+    out->text = hit.text;
+    out->len = hit.len;
+    out->source = hit.source;
+    return true;
+}
+
+int router_expected_ms(struct router *r, const struct prov_context *ctx)
+{
+    uint64_t now = us_now_ms();
+    for (size_t i = 0; i < r->n_providers; i++) {
+        struct provider *p = r->providers[i];
+        if (!router__eligible(r, p, ctx) || router__provider_state(p, now) != BREAKER_CLOSED)
+            continue;
+        return p->n_total >= 3 ? (int)percentile(p->total_ms, p->n_total, 0.5) : -1;
+    }
+    return -1;
+}
+

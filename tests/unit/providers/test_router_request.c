@@ -1,0 +1,416 @@
+/* The router's request state machine with a fake attempt (router__set_attempt_ops: no HTTP):
+ * failover, hedging, first answer wins and the loser is cancelled, deadline, cancel, joiners,
+ * retry. A real libuv loop with short timers; every provider is a loopback "ollama" entry
+ * whose behaviour the test scripts per call. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "check.h"
+#include "router_int.h"
+#include "settings.h"
+
+/* ------------------------------------------------------------------ the fake attempt */
+
+struct step {
+    int delay_ms;                /* until the outcome (and the text, when OK) */
+    enum prov_outcome_kind kind;
+    const char *text;
+};
+
+#define MAX_FAKES 32
+
+struct fake {
+    uv_timer_t timer;
+    const struct attempt_callbacks *cb;
+    void *ud;
+    char provider[32];
+    struct step step;
+    uint64_t started_ms;
+    bool aborted, done;
+};
+
+static struct {
+    uv_loop_t loop;
+    struct fake fakes[MAX_FAKES];
+    int n_fakes;
+    /* per provider name ("a", "b", "c"): its scripted calls, used in order */
+    struct step script[3][4];
+    int used[3];
+    uint64_t t0;
+} F;
+
+static int provider_index(const char *name)
+{
+    return name[0] - 'a';
+}
+
+static void fake_fire(uv_timer_t *t)
+{
+    struct fake *f = t->data;
+    f->done = true;
+    struct attempt_result res;
+    memset(&res, 0, sizeof(res));
+    res.outcome.kind = f->step.kind;
+    res.outcome.retry_after_ms = -1;
+    res.ttfb_ms = -1;
+    res.text = "";
+    if (f->step.kind == PROV_OUT_OK) {
+        res.text = f->step.text;
+        res.text_len = strlen(f->step.text);
+        res.ttfb_ms = f->step.delay_ms;
+        f->cb->on_text((struct attempt *)f, f->ud, res.text, res.text_len);
+    } else {
+        snprintf(res.outcome.message, sizeof(res.outcome.message), "scripted %s",
+                 prov_outcome_name(f->step.kind));
+    }
+    f->cb->on_done((struct attempt *)f, f->ud, &res);
+}
+
+static int fake_start(struct http_engine *eng, const struct prov_config *cfg,
+                      const struct prov_context *ctx, const char *key,
+                      const struct attempt_opts *opts, const struct attempt_callbacks *cb,
+                      void *ud, struct attempt **out)
+{
+    if (F.n_fakes == MAX_FAKES)
+        return US_ENOMEM;
+    int pi = provider_index(cfg->name);
+    struct fake *f = &F.fakes[F.n_fakes++];
+    memset(f, 0, sizeof(*f));
+    f->cb = cb;
+    f->ud = ud;
+    snprintf(f->provider, sizeof(f->provider), "%s", cfg->name);
+    f->step = F.script[pi][F.used[pi]++];
+    f->started_ms = us_now_ms() - F.t0;
+    uv_timer_init(&F.loop, &f->timer);
+    f->timer.data = f;
+    uv_timer_start(&f->timer, fake_fire, (uint64_t)f->step.delay_ms, 0);
+    *out = (struct attempt *)f;
+    return 0;
+}
+
+static void fake_abort(struct attempt *a)
+{
+    struct fake *f = (struct fake *)a;
+    if (f->done)
+        return;
+    f->aborted = true;
+    uv_timer_stop(&f->timer);
+}
+
+static const struct router_attempt_ops fake_ops = {fake_start, fake_abort};
+
+/* ------------------------------------------------------------------ harness */
+
+struct answer {
+    int calls;
+    enum router_how how;
+    char text[64];
+    char source[16];
+    char why[160];
+    int attempts;
+    uint64_t at_ms;
+};
+
+static void on_answer(void *ud, const struct router_answer *a)
+{
+    struct answer *out = ud;
+    out->calls++;
+    out->how = a->how;
+    snprintf(out->text, sizeof(out->text), "%.*s", (int)a->len, a->text ? a->text : "");
+    snprintf(out->source, sizeof(out->source), "%s", a->source ? a->source : "");
+    snprintf(out->why, sizeof(out->why), "%s", a->why ? a->why : "");
+    out->attempts = a->attempts;
+    out->at_ms = us_now_ms() - F.t0;
+}
+
+static struct us_settings settings;
+
+/* n providers "a", "b", ... in that order; hedge "auto" or a number of ms. */
+static struct router *setup(int n, const char *hedge, int deadline_ms)
+{
+    memset(&F.script, 0, sizeof(F.script));
+    memset(F.used, 0, sizeof(F.used));
+    F.n_fakes = 0;
+    uv_loop_init(&F.loop);
+    char json[1024];
+    int k = snprintf(json, sizeof(json), "{\"providers\": [");
+    for (int i = 0; i < n; i++)
+        k += snprintf(json + k, sizeof(json) - (size_t)k,
+                      "%s{\"name\": \"%c\", \"kind\": \"ollama\", \"model\": \"m\", "
+                      "\"base_url\": \"http://127.0.0.1:9\"}",
+                      i ? ", " : "", 'a' + i);
+    snprintf(json + k, sizeof(json) - (size_t)k,
+             "], \"completion\": {\"deadline_ms\": %d, \"hedge_ms\": %s}}", deadline_ms, hedge);
+    settings_init(&settings);
+    json_error_t jerr;
+    json_t *j = json_loads(json, 0, &jerr);
+    struct strbuf w, e;
+    sb_init(&w);
+    sb_init(&e);
+    int rc = settings_apply(&settings, j, "test", &w, &e);
+    if (rc < 0)
+        fprintf(stderr, "settings: %s\n", e.data);
+    CHECK_EQ_INT(rc, 0);
+    json_decref(j);
+    sb_release(&w);
+    sb_release(&e);
+    struct router *r = router_new(&F.loop, &settings, NULL, NULL);
+    router__set_attempt_ops(r, &fake_ops);
+    F.t0 = us_now_ms();
+    return r;
+}
+
+static void stop_timer(uv_timer_t *t)
+{
+    uv_timer_stop(t);
+}
+
+static void run_for(int ms)
+{
+    uv_timer_t t;
+    uv_timer_init(&F.loop, &t);
+    uv_timer_start(&t, stop_timer, (uint64_t)ms, 0);
+    while (uv_is_active((uv_handle_t *)&t) && uv_run(&F.loop, UV_RUN_ONCE))
+        ;
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(&F.loop, UV_RUN_NOWAIT);
+}
+
+static void close_fake(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void teardown(struct router *r)
+{
+    router_free(r);
+    uv_run(&F.loop, UV_RUN_DEFAULT); /* the router's and curl's handles close */
+    uv_walk(&F.loop, close_fake, NULL);
+    uv_run(&F.loop, UV_RUN_DEFAULT);
+    CHECK_EQ_INT(uv_loop_close(&F.loop), 0);
+    settings_release(&settings);
+}
+
+static const char PREFIX[] = "x = ";
+static const char SUFFIX[] = "\n";
+
+static struct prov_context context(const char *prefix)
+{
+    struct prov_context c;
+    memset(&c, 0, sizeof(c));
+    c.language = "python";
+    c.prefix = prefix;
+    c.prefix_len = strlen(prefix);
+    c.suffix = SUFFIX;
+    c.suffix_len = strlen(SUFFIX);
+    c.max_lines = 12;
+    return c;
+}
+
+static struct fake *fake_of(const char *provider, int nth)
+{
+    for (int i = 0; i < F.n_fakes; i++)
+        if (strcmp(F.fakes[i].provider, provider) == 0 && nth-- == 0)
+            return &F.fakes[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ cases */
+
+static void failover_on_error(void)
+{
+    struct router *r = setup(2, "\"auto\"", 1500);
+    F.script[0][0] = (struct step){10, PROV_OUT_SERVER, NULL};
+    F.script[1][0] = (struct step){10, PROV_OUT_OK, "42"};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    CHECK(router_complete(r, &c, 0, on_answer, &a) != NULL);
+    run_for(300);
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_INT(a.how, ROUTER_PROVIDER);
+    CHECK_EQ_STR(a.text, "42");
+    CHECK_EQ_STR(a.source, "b");
+    CHECK_EQ_INT(a.attempts, 2);
+    /* the second provider started right after the first failed, within the same request */
+    CHECK(fake_of("b", 0) && fake_of("b", 0)->started_ms < 100);
+    teardown(r);
+}
+
+static void hedge_after_delay_first_answer_wins(void)
+{
+    struct router *r = setup(2, "60", 1500);
+    F.script[0][0] = (struct step){600, PROV_OUT_OK, "slow"};
+    F.script[1][0] = (struct step){20, PROV_OUT_OK, "fast"};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(400);
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_STR(a.source, "b");
+    CHECK_EQ_STR(a.text, "fast");
+    struct fake *fa = fake_of("a", 0), *fb = fake_of("b", 0);
+    CHECK(fa && fb);
+    if (fa && fb) {
+        CHECK(fb->started_ms >= 55);   /* not before the hedge delay */
+        CHECK(fb->started_ms < 300);
+        CHECK(fa->aborted);            /* the loser is cancelled */
+        CHECK(!fb->aborted);
+    }
+    teardown(r);
+}
+
+static void hedged_original_still_wins(void)
+{
+    struct router *r = setup(2, "40", 1500);
+    F.script[0][0] = (struct step){90, PROV_OUT_OK, "first"};
+    F.script[1][0] = (struct step){600, PROV_OUT_OK, "second"};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(300);
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_STR(a.source, "a");
+    CHECK_EQ_INT(a.attempts, 2);
+    CHECK(fake_of("b", 0) && fake_of("b", 0)->aborted);
+    teardown(r);
+}
+
+static void deadline_gives_none(void)
+{
+    struct router *r = setup(1, "\"auto\"", 120);
+    F.script[0][0] = (struct step){5000, PROV_OUT_OK, "late"};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(400);
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_INT(a.how, ROUTER_NONE);
+    CHECK_EQ_STR(a.why, "deadline reached");
+    CHECK(a.at_ms >= 110 && a.at_ms < 350);
+    CHECK(fake_of("a", 0) && fake_of("a", 0)->aborted);
+    teardown(r);
+}
+
+static void cancel_means_no_callback(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    F.script[0][0] = (struct step){50, PROV_OUT_OK, "42"};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    struct router_request *rq = router_complete(r, &c, 0, on_answer, &a);
+    run_for(10);
+    router_cancel(rq);
+    run_for(150);
+    CHECK_EQ_INT(a.calls, 0);
+    CHECK(fake_of("a", 0) && fake_of("a", 0)->aborted);
+    teardown(r);
+}
+
+static void joiner_gets_the_rest(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    F.script[0][0] = (struct step){80, PROV_OUT_OK, "42 + 1"};
+    struct prov_context c1 = context("x = ");
+    struct prov_context c2 = context("x = 4"); /* the user typed the answer's first character */
+    struct answer a1 = {0}, a2 = {0};
+    router_complete(r, &c1, 0, on_answer, &a1);
+    run_for(10);
+    router_complete(r, &c2, 0, on_answer, &a2);
+    run_for(300);
+    CHECK_EQ_INT(F.n_fakes, 1); /* one transfer served both */
+    CHECK_EQ_INT(a1.calls, 1);
+    CHECK_EQ_STR(a1.text, "42 + 1");
+    CHECK_EQ_INT(a2.calls, 1);
+    CHECK_EQ_INT(a2.how, ROUTER_TYPE_THROUGH);
+    CHECK_EQ_STR(a2.text, "2 + 1");
+    /* the answer filled the cache: asking again is a hit, answered from the loop */
+    struct answer a3 = {0};
+    router_complete(r, &c1, 0, on_answer, &a3);
+    CHECK_EQ_INT(a3.calls, 0);
+    run_for(20);
+    CHECK_EQ_INT(a3.how, ROUTER_CACHE);
+    CHECK_EQ_INT(F.n_fakes, 1);
+    teardown(r);
+}
+
+static void cancelled_base_keeps_running_for_its_joiner(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    F.script[0][0] = (struct step){80, PROV_OUT_OK, "42 + 1"};
+    struct prov_context c1 = context("x = ");
+    struct prov_context c2 = context("x = 4");
+    struct answer a1 = {0}, a2 = {0};
+    struct router_request *base = router_complete(r, &c1, 0, on_answer, &a1);
+    run_for(10);
+    router_complete(r, &c2, 0, on_answer, &a2);
+    router_cancel(base); /* superseded, but someone waits on its transfer */
+    run_for(300);
+    CHECK_EQ_INT(a1.calls, 0);
+    CHECK_EQ_INT(a2.calls, 1);
+    CHECK_EQ_STR(a2.text, "2 + 1");
+    CHECK(fake_of("a", 0) && !fake_of("a", 0)->aborted);
+    teardown(r);
+}
+
+static void retry_once_on_transient_failure(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    F.script[0][0] = (struct step){10, PROV_OUT_TRANSPORT, NULL};
+    F.script[0][1] = (struct step){10, PROV_OUT_OK, "42"};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(600);
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_INT(a.how, ROUTER_PROVIDER);
+    CHECK_EQ_STR(a.text, "42");
+    CHECK_EQ_INT(a.attempts, 2);
+    CHECK_EQ_INT(F.used[0], 2);
+    teardown(r);
+}
+
+static void no_retry_on_rejection(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    F.script[0][0] = (struct step){10, PROV_OUT_BAD_REQUEST, NULL};
+    F.script[0][1] = (struct step){10, PROV_OUT_OK, "42"};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(300);
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_INT(a.how, ROUTER_NONE);
+    CHECK_EQ_INT(F.used[0], 1);
+    teardown(r);
+}
+
+static void stale_if_error(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    F.script[0][0] = (struct step){10, PROV_OUT_OK, "42"};
+    F.script[0][1] = (struct step){10, PROV_OUT_BAD_REQUEST, NULL};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0}, b = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(100);
+    CHECK_EQ_STR(a.text, "42");
+    /* expire the entry, then fail: the stale answer beats nothing */
+    cache_resize(r->cache, 512, 1 << 20, 0);
+    router_complete_uncached(r, &c, 0, on_answer, &b);
+    run_for(100);
+    CHECK_EQ_INT(b.calls, 1);
+    CHECK_EQ_INT(b.how, ROUTER_STALE);
+    CHECK_EQ_STR(b.text, "42");
+    teardown(r);
+}
+
+#define TESTS(X)                                                                        \
+    X(failover_on_error) X(hedge_after_delay_first_answer_wins)                          \
+    X(hedged_original_still_wins) X(deadline_gives_none) X(cancel_means_no_callback)     \
+    X(joiner_gets_the_rest) X(cancelled_base_keeps_running_for_its_joiner)               \
+    X(retry_once_on_transient_failure) X(no_retry_on_rejection) X(stale_if_error)
+CHECK_MAIN(TESTS)
