@@ -328,6 +328,7 @@ int attempt_start(struct http_engine *eng, const struct prov_config *cfg,
         .body = req.body,
         .body_len = req.body_len,
         .max_response_bytes = ATTEMPT_MAX_RESPONSE_BYTES,
+        .ca_file = cfg->ca_file,
     };
     if (opts) {
         hreq.connect_timeout_ms = opts->connect_timeout_ms;
