@@ -728,9 +728,6 @@ static CURL *easy_new(struct http_engine *eng)
         LOG_D("http", "CURLOPT_PROTOCOLS_STR unsupported");
     /* HTTP/2 when the server offers it by ALPN; HTTP/1.1 otherwise and for plain http. */
     bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    /* A request started while a connection to its origin is still being set up (the warm-up's)
-     * waits for it and multiplexes, instead of paying for a second handshake. */
-    bad |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     /* No CA directory (see engine_ready) and a long-lived CA store cache. */
     bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
     bad |= curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, HTTP_CA_CACHE_S);
@@ -789,6 +786,11 @@ static int easy_configure(CURL *e, struct http_transfer *t, const struct http_re
     bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                             (long)US_MAX(req->connect_timeout_ms, 0));
     bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
+    /* https: a request started while a connection to its origin is still being set up (the
+     * warm-up's) waits for ALPN and multiplexes, instead of paying for a second handshake.
+     * Never for plain http: there the HTTP version is known only from the first response, and
+     * a request would queue behind a hanging one on the same connection. */
+    bad |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncasecmp(req->url, "https://", 8) == 0 ? 1L : 0L);
     const char *ca = req->ca_file ? req->ca_file : t->eng->default_ca;
     bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca);
     bad |= curl_easy_setopt(e, CURLOPT_NOBODY, req->method == HTTP_HEAD ? 1L : 0L);
