@@ -793,10 +793,7 @@ static int easy_configure(CURL *e, struct http_transfer *t, const struct http_re
     bad |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncasecmp(req->url, "https://", 8) == 0 ? 1L : 0L);
     const char *ca = req->ca_file ? req->ca_file : t->eng->default_ca;
     bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca);
-    bad |= curl_easy_setopt(e, CURLOPT_NOBODY, req->method == HTTP_HEAD ? 1L : 0L);
-    if (req->method == HTTP_HEAD) {
-        /* NOBODY made it a HEAD */
-    } else if (req->method == HTTP_POST) {
+    if (req->method == HTTP_POST) {
         bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         bad |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
     } else { /* also turns a handle that last sent a POST back to GET, without a body */
@@ -901,7 +898,7 @@ static void warm_start_pending(struct http_engine *eng)
             continue;
         eng->warm_list[i].started = true;
         struct http_request req = {
-            .method = HTTP_HEAD,
+            .method = HTTP_GET, /* HEAD is refused (501, close) by some servers */
             .url = eng->warm_list[i].url,
             .ca_file = eng->warm_list[i].ca_file,
             .connect_timeout_ms = 10000,

@@ -12,7 +12,7 @@ struct http_engine;
 struct http_transfer;
 struct http_headers;
 
-enum http_method { HTTP_POST, HTTP_GET, HTTP_HEAD };
+enum http_method { HTTP_POST, HTTP_GET };
 
 /* How a transfer ended. */
 #define HTTP_RESULT_MAP(X)                                                      \
@@ -98,7 +98,7 @@ void http_engine_warm_up(struct http_engine *eng);
 /* Open (and for https TLS-handshake) a connection to url's origin soon, off the caller's
  * stack, and keep it in the pool, so the first completion does not pay for DNS, connect, CA
  * load and handshake. Only https origins are warmed (a loopback TCP connect costs ~0.1 ms and
- * plain fakes count requests); the request is a HEAD to "/" without credentials, its answer
+ * plain fakes count requests); the request is a GET of "/" without credentials, its answer
  * ignored. The same origin is warmed once per engine. url and ca_file are copied. */
 void http_warm(struct http_engine *eng, const char *url, const char *ca_file);
 

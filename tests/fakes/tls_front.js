@@ -9,7 +9,7 @@
 // prints one line once listening: {"port": P, "stats_port": S, "pid": N}
 // GET http://127.0.0.1:S/stats -> {connections, connections_closed, connections_open, alpn: {h2,
 // "http/1.1"}, streams: {h2, "http/1.1"}, client_resets, log: [{protocol, alpn, method, path,
-// conn}]}; POST /reset clears it.
+// conn, status, done}]}; POST /reset clears it.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -47,8 +47,9 @@ function forward(req, res) {
   const conn = req.socket && req.socket._frontConn;
   const protocol = req.httpVersion === '2.0' ? 'h2' : 'http/1.1';
   stats.streams[protocol] = (stats.streams[protocol] || 0) + 1;
-  stats.log.push({protocol, alpn: (req.socket && req.socket.alpnProtocol) || null,
-                  method: req.method, path: req.url, conn});
+  const entry = {protocol, alpn: (req.socket && req.socket.alpnProtocol) || null,
+                 method: req.method, path: req.url, conn, done: false, status: null};
+  stats.log.push(entry);
   if (stats.log.length > 2000) stats.log.shift();
   const headers = {};
   for (const [k, v] of Object.entries(req.headers)) {
@@ -72,7 +73,8 @@ function forward(req, res) {
         res.once('drain', () => ures.resume());
       }
     });
-    ures.on('end', () => { finished = true; res.end(); });
+    entry.status = ures.statusCode;
+    ures.on('end', () => { finished = true; entry.done = true; res.end(); });
     ures.on('error', () => res.destroy());
     ures.on('aborted', () => res.destroy());
   });
@@ -88,7 +90,9 @@ function forward(req, res) {
 
 const tlsOpts = {cert: fs.readFileSync(args.cert), key: fs.readFileSync(args.key),
                  allowHTTP1: true, ALPNProtocols: args.h1Only ? ['http/1.1'] : ['h2', 'http/1.1']};
-const server = http2.createSecureServer(tlsOpts, forward);
+// HTTP/1.1 only: node's http2 server always offers h2, so use the https module instead.
+const server = args.h1Only ? require('https').createServer(tlsOpts, forward)
+                           : http2.createSecureServer(tlsOpts, forward);
 server.on('secureConnection', (sock) => {
   sock._frontConn = nextConn++;
   stats.connections++;
@@ -98,7 +102,7 @@ server.on('secureConnection', (sock) => {
   sock.setNoDelay(true);
   sock.on('close', () => { stats.connections_closed++; stats.connections_open--; });
 });
-server.on('session', (session) => {
+if (!args.h1Only) server.on('session', (session) => {
   // An h2 request's req.socket is a proxy of the session socket; carry the connection id.
   const s = session.socket;
   session.on('stream', (stream) => { if (stream.session) stream.session.socket._frontConn = s._frontConn; });
