@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "config.h"
 #include "heap_upkeep.h"
+#include "loop_probe.h"
 #include "server.h"
 #include "syntax.h"
 #include "wrap.h"
@@ -155,6 +156,8 @@ int main(int argc, char **argv)
         uv_loop_t *loop = uv_default_loop();
         struct heap_upkeep heap;
         heap_upkeep_start(loop, &heap);
+        struct loop_probe probe; /* benchmarks: UNDERSTUDY_LOOP_PROBE=file */
+        loop_probe_start(loop, &probe);
         struct lsp_server *srv = lsp_server_new(loop, cfg, STDIN_FILENO, STDOUT_FILENO);
         if (!srv) {
             lsp_config_free(cfg);
@@ -165,6 +168,7 @@ int main(int argc, char **argv)
             status = lsp_server_run(srv);
         }
         heap_upkeep_stop(&heap);
+        loop_probe_stop(&probe);
         uv_run(loop, UV_RUN_DEFAULT); /* the close callbacks */
         uv_loop_close(loop);
     }
