@@ -13,6 +13,7 @@
 #include "config.h"
 #include "logsink.h"
 #include "heap_upkeep.h"
+#include "loop_probe.h"
 #include "server.h"
 #include "syntax.h"
 
@@ -157,6 +158,8 @@ int main(int argc, char **argv)
         uv_loop_t *loop = uv_default_loop();
         struct heap_upkeep heap;
         heap_upkeep_start(loop, &heap);
+        struct loop_probe probe; /* benchmarks: UNDERSTUDY_LOOP_PROBE=file */
+        loop_probe_start(loop, &probe);
         struct lsp_server *srv = lsp_server_new(loop, cfg, STDIN_FILENO, STDOUT_FILENO);
         if (!srv) {
             lsp_config_free(cfg);
@@ -168,6 +171,7 @@ int main(int argc, char **argv)
         }
         logsink_detach(); /* before anything else may log: the server is gone */
         heap_upkeep_stop(&heap);
+        loop_probe_stop(&probe);
         uv_run(loop, UV_RUN_DEFAULT); /* the close callbacks */
         uv_loop_close(loop);
     }

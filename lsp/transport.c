@@ -31,6 +31,8 @@ struct transport {
     bool eof_sent;
     bool closing;
     uv_fs_t file_read;     /* stdin as a regular file */
+    uv_poll_t out_watch;   /* a dup of a stdout pipe or socket, watched for the reader leaving */
+    int out_watch_fd;      /* -1 when not watching */
     char *file_buf;
     size_t pending;
     int open_handles;
@@ -58,6 +60,56 @@ static void signal_eof(struct transport *t)
     t->eof_sent = true;
     if (t->cb.on_eof)
         t->cb.on_eof(t->ud);
+}
+
+/* The editor's end of stdout is gone (it died, or closed our output): nothing we do can reach
+ * it any more, and requests to providers would cost money for nobody. Treated as the end of
+ * input, so the server aborts its transfers and exits. */
+static void out_gone(struct transport *t)
+{
+    if (t->closing || t->eof_sent)
+        return;
+    LOG_I("transport", "stdout closed by the client; exiting");
+    signal_eof(t);
+}
+
+static void close_cb(uv_handle_t *h);
+
+static void out_watch_close_cb(uv_handle_t *h)
+{
+    struct transport *t = h->data;
+    close(t->out_watch_fd);
+    t->out_watch_fd = -1;
+    close_cb(h);
+}
+
+/* epoll reports an error on a pipe's write end once its read end is closed (a socket: a
+ * hang-up), without us writing anything. */
+static void out_watch_cb(uv_poll_t *h, int status, int events)
+{
+    struct transport *t = h->data;
+    (void)events;
+    uv_poll_stop(h);
+    if (status < 0 || (events & UV_DISCONNECT))
+        out_gone(t);
+}
+
+static void out_watch_start(struct transport *t)
+{
+    t->out_watch_fd = -1;
+    if (!t->out_is_stream || uv_guess_handle(t->out_fd) == UV_TTY)
+        return;
+    int fd = dup(t->out_fd);
+    if (fd < 0)
+        return;
+    if (uv_poll_init(t->loop, &t->out_watch, fd) != 0) {
+        close(fd);
+        return;
+    }
+    t->out_watch.data = t;
+    t->out_watch_fd = fd;
+    t->open_handles++;
+    uv_poll_start(&t->out_watch, UV_DISCONNECT, out_watch_cb);
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -149,6 +201,7 @@ struct transport *transport_new(uv_loop_t *loop, int in_fd, int out_fd,
     }
     t->in_open = t->in_is_stream;
     t->out_open = t->out_is_stream;
+    out_watch_start(t);
     t->reading = true;
     if (t->in_is_stream) {
         uv_read_start(&t->in.stream, alloc_cb, read_cb);
@@ -162,8 +215,6 @@ struct transport *transport_new(uv_loop_t *loop, int in_fd, int out_fd,
     }
     return t;
 }
-
-static void close_cb(uv_handle_t *h);
 
 static void close_out(struct transport *t)
 {
@@ -181,6 +232,11 @@ static void write_cb(uv_write_t *req, int status)
     if (status < 0)
         LOG_D("transport", "write failed: %s", uv_strerror(status));
     free(w);
+    if (status == UV_EPIPE || status == UV_ECONNRESET) {
+        t->open_handles++; /* out_gone may close the transport: keep t until we return */
+        out_gone(t);
+        t->open_handles--;
+    }
     /* Closing waits for the last answer to reach the client (the reply to shutdown, say). */
     if (t->closing && t->pending == 0)
         close_out(t);
@@ -266,6 +322,8 @@ void transport_close(struct transport *t)
         t->in_open = false;
         uv_close(&t->in.handle, close_cb);
     }
+    if (t->out_watch_fd >= 0 && !uv_is_closing((uv_handle_t *)&t->out_watch))
+        uv_close((uv_handle_t *)&t->out_watch, out_watch_close_cb);
     if (t->pending == 0)
         close_out(t);
     if (!t->in_is_stream && t->open_handles > 0)

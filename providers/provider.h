@@ -91,6 +91,9 @@ struct prov_config {
     double temperature;
     bool fim;          /* openai-compatible: use /v1/completions with suffix */
     bool enabled;
+    const char *ca_file; /* CA bundle for https, or NULL ($SSL_CERT_FILE, else the system's).
+                            Interned for the process (never freed), so copying the struct by
+                            value, as the router does, stays right. */
     const struct prov_ops *ops; /* resolved from kind */
 };
 

@@ -1,6 +1,7 @@
 /* registry: the table of provider kinds, outcome names, context copies, and the validation of
  * one "providers" entry of the configuration (provider.h). */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -171,6 +172,20 @@ static const json_t *intern_extra(json_t *x)
     return have;
 }
 
+/* CA file paths live as long as the process: a configuration names a few, and a by-value copy
+ * of a prov_config then never dangles. Returns the interned copy of path. */
+static const char *intern_path(const char *path)
+{
+    static char **table;
+    static size_t n;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(table[i], path) == 0)
+            return table[i];
+    table = xrealloc(table, (n + 1) * sizeof(*table));
+    table[n] = xstrdup(path);
+    return table[n++];
+}
+
 static char *kinds_list(void)
 {
     struct strbuf sb;
@@ -243,7 +258,7 @@ int prov_config_parse(json_t *entry, struct prov_config *out, struct strbuf *war
     static const char *const known[] = {"name",         "kind",    "model",      "base_url",
                                         "api_key_env",  "api_key_file", "headers", "timeout_ms",
                                         "max_tokens",   "temperature",  "fim",     "enabled",
-                                        "extra",        NULL};
+                                        "extra",        "ca_file",      NULL};
     char *tmp = NULL;
     memset(out, 0, sizeof(*out));
     *err = NULL;
@@ -376,6 +391,17 @@ int prov_config_parse(json_t *entry, struct prov_config *out, struct strbuf *war
         out->fim = json_is_true(v);
         if (out->fim && strcmp(out->kind, "openai-compatible") != 0 && warnings)
             sb_addf(warnings, "\"fim\" only applies to kind \"openai-compatible\" (ignored)\n");
+    }
+    if ((v = json_object_get(entry, "ca_file")) && !json_is_null(v)) {
+        if (!json_is_string(v) || json_string_length(v) == 0)
+            FAIL("\"ca_file\" must be the path of a CA bundle (PEM)");
+        /* Read here, once, so a typo is a configuration error rather than a TLS failure on
+         * every keystroke. The path is the user's own, so it may be echoed. */
+        FILE *f = fopen(json_string_value(v), "r");
+        if (!f)
+            FAIL("\"ca_file\": cannot read %.300s", json_string_value(v));
+        fclose(f);
+        out->ca_file = intern_path(json_string_value(v));
     }
     if ((v = json_object_get(entry, "enabled"))) {
         if (!json_is_boolean(v))

@@ -389,6 +389,7 @@ static int start_transfer(struct attempt *a)
         .body = req.body,
         .body_len = req.body_len,
         .max_response_bytes = ATTEMPT_MAX_RESPONSE_BYTES,
+        .ca_file = a->cfg->ca_file,
     };
     if (a->has_opts) {
         const struct attempt_opts *opts = &a->opts;

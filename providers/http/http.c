@@ -21,6 +21,11 @@
 /* Finished easy handles kept for the next transfers: creating and configuring one costs more
  * than the rest of a request on a warm connection. Two attempts run at once at most. */
 #define HTTP_IDLE_HANDLES 4
+/* Origins http_warm keeps track of (a configuration names a handful of providers). */
+#define HTTP_WARM_MAX 16
+/* How long curl may keep a loaded CA store (seconds): one load per process in practice. The
+ * store is rebuilt when a connection asks for another CA file (curl keeps one per multi). */
+#define HTTP_CA_CACHE_S (24L * 60 * 60)
 
 struct http_headers {
     char **names;
@@ -60,6 +65,7 @@ struct http_transfer {
     bool headers_done;  /* on_headers delivered for the final response */
     bool got_first_byte;
     bool too_large;
+    bool uncounted;     /* a warm-up transfer: not in http_engine_active */
     int status;
     struct http_headers headers;
     size_t body_bytes;
@@ -87,6 +93,13 @@ struct http_engine {
     struct sock_ctx *socks;
     CURL *idle[HTTP_IDLE_HANDLES];
     size_t n_idle;
+    char *default_ca;     /* $SSL_CERT_FILE, else libcurl's built-in bundle; NULL if neither */
+    struct {
+        char *url;        /* origin + "/" */
+        char *ca_file;    /* NULL: default_ca */
+        bool started;
+    } warm_list[HTTP_WARM_MAX];
+    size_t n_warm;
 };
 
 static const char *const result_names[] = {
@@ -256,7 +269,8 @@ static void transfer_finish(struct http_transfer *t, enum http_result result, CU
         curl_multi_remove_handle(eng->multi, t->easy);
     t->state = XF_DONE;
     uv_timer_stop(&t->deadline);
-    eng->active--;
+    if (!t->uncounted)
+        eng->active--;
 
     struct http_done done;
     memset(&done, 0, sizeof(done));
@@ -273,6 +287,13 @@ static void transfer_finish(struct http_transfer *t, enum http_result result, CU
     else
         done.timing.connect_us = t->got_first_byte ? 0 : -1;
     done.timing.first_byte_us = t->first_byte_us;
+    long version = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_HTTP_VERSION, &version);
+    done.http_version = version == CURL_HTTP_VERSION_1_0   ? 10
+                        : version == CURL_HTTP_VERSION_1_1 ? 11
+                        : version == CURL_HTTP_VERSION_2_0 ? 2
+                        : version == CURL_HTTP_VERSION_3   ? 3
+                                                           : 0;
     done.timing.total_us = (int64_t)(us_now_us() - t->start_us);
     if (result == HTTP_RESULT_OK)
         done.error = "";
@@ -586,6 +607,23 @@ static void engine_ready(struct http_engine *eng)
     curl_multi_setopt(eng->multi, CURLMOPT_SOCKETDATA, eng);
     curl_multi_setopt(eng->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
     curl_multi_setopt(eng->multi, CURLMOPT_TIMERDATA, eng);
+    /* HTTP/2 streams share one warm connection: a cancelled keystroke resets its stream and the
+     * next one needs no handshake. (libcurl's default since 7.62; said here because it matters.) */
+    curl_multi_setopt(eng->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    /* The CA bundle: $SSL_CERT_FILE as OpenSSL and curl's tool honour it (libcurl itself does
+     * not), else the bundle libcurl was built with. Always a file, never a directory: curl
+     * caches a store loaded from a file only, and Debian's libcurl also names a CA directory,
+     * which turned the cache off and cost 24-49 ms of loop per new TLS connection. */
+    const char *env_ca = getenv("SSL_CERT_FILE");
+    if (env_ca && *env_ca) {
+        eng->default_ca = xstrdup(env_ca);
+    } else {
+        CURL *probe = curl_easy_init();
+        char *builtin = NULL;
+        if (probe && curl_easy_getinfo(probe, CURLINFO_CAINFO, &builtin) == CURLE_OK && builtin)
+            eng->default_ca = xstrdup(builtin);
+        curl_easy_cleanup(probe);
+    }
     /* The loop's clock stood still meanwhile; a transfer started now counts its deadlines from
      * uv_now, which must not be those milliseconds behind. */
     uv_update_time(eng->loop);
@@ -604,11 +642,14 @@ struct http_engine *http_engine_new(uv_loop_t *loop)
     return eng;
 }
 
+static void warm_start_pending(struct http_engine *eng);
+
 static void warm_cb(uv_check_t *check)
 {
     struct http_engine *eng = check->data;
     uv_check_stop(check);
     engine_ready(eng);
+    warm_start_pending(eng);
 }
 
 void http_engine_warm_up(struct http_engine *eng)
@@ -649,6 +690,13 @@ void http_engine_free(struct http_engine *eng)
         uv_close((uv_handle_t *)&sc->poll, sock_close_cb);
     }
     eng->closing = true;
+    free(eng->default_ca);
+    eng->default_ca = NULL;
+    for (size_t i = 0; i < eng->n_warm; i++) {
+        free(eng->warm_list[i].url);
+        free(eng->warm_list[i].ca_file);
+    }
+    eng->n_warm = 0;
     uv_timer_stop(&eng->curl_timer);
     uv_close((uv_handle_t *)&eng->curl_timer, engine_close_cb);
     uv_close((uv_handle_t *)&eng->warm, engine_close_cb);
@@ -672,6 +720,18 @@ static CURL *easy_new(struct http_engine *eng)
     bad |= curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, eng);
     if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)
         LOG_D("http", "CURLOPT_PROTOCOLS_STR unsupported");
+    /* HTTP/2 when the server offers it by ALPN; HTTP/1.1 otherwise and for plain http. */
+    bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    /* No CA directory (see engine_ready) and a long-lived CA store cache. */
+    bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+    bad |= curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, HTTP_CA_CACHE_S);
+#if CURL_AT_LEAST_VERSION(7, 87, 0)
+    /* A transfer removed (aborted, timed out) while its name is being resolved: libcurl
+     * 7.88's threaded resolver would join the getaddrinfo thread right here, on the loop,
+     * for as long as the resolver takes to give up (seconds on a dead DNS server). With
+     * QUICK_EXIT the thread is detached instead and finishes on its own. */
+    bad |= curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+#endif
     if (bad) {
         curl_easy_cleanup(e);
         return NULL;
@@ -720,6 +780,13 @@ static int easy_configure(CURL *e, struct http_transfer *t, const struct http_re
     bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                             (long)US_MAX(req->connect_timeout_ms, 0));
     bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_response_bytes);
+    /* https: a request started while a connection to its origin is still being set up (the
+     * warm-up's) waits for ALPN and multiplexes, instead of paying for a second handshake.
+     * Never for plain http: there the HTTP version is known only from the first response, and
+     * a request would queue behind a hanging one on the same connection. */
+    bad |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncasecmp(req->url, "https://", 8) == 0 ? 1L : 0L);
+    const char *ca = req->ca_file ? req->ca_file : t->eng->default_ca;
+    bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca);
     if (req->method == HTTP_POST) {
         bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         bad |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
@@ -734,8 +801,9 @@ static int easy_configure(CURL *e, struct http_transfer *t, const struct http_re
     return bad;
 }
 
-int http_start(struct http_engine *eng, const struct http_request *req,
-               const struct http_callbacks *cb, void *ud, struct http_transfer **out)
+static int start_transfer(struct http_engine *eng, const struct http_request *req,
+                          const struct http_callbacks *cb, void *ud,
+                          struct http_transfer **out, bool counted)
 {
     if (out)
         *out = NULL;
@@ -750,6 +818,7 @@ int http_start(struct http_engine *eng, const struct http_request *req,
     struct http_transfer *t = xcalloc(1, sizeof(*t));
     us_list_init(&t->link);
     t->eng = eng;
+    t->uncounted = !counted;
     t->cb = *cb;
     t->ud = ud;
     t->max_bytes = req->max_response_bytes;
@@ -787,11 +856,86 @@ int http_start(struct http_engine *eng, const struct http_request *req,
     t->start_loop_ms = uv_now(eng->loop);
     t->last_byte_ms = t->start_loop_ms;
     link_transfer(eng, t);
-    eng->active++;
+    if (counted)
+        eng->active++;
     deadline_arm(t);
     if (out)
         *out = t;
     return 0;
+}
+
+int http_start(struct http_engine *eng, const struct http_request *req,
+               const struct http_callbacks *cb, void *ud, struct http_transfer **out)
+{
+    return start_transfer(eng, req, cb, ud, out, true);
+}
+
+/* ------------------------------------------------------------------ warm connections */
+
+static void warm_done(struct http_transfer *t, void *ud, const struct http_done *done)
+{
+    (void)t;
+    (void)ud;
+    if (done->result != HTTP_RESULT_OK)
+        LOG_I("http", "warming a connection failed: %s (%s)", http_result_name(done->result),
+              done->error);
+    else
+        LOG_D("http", "connection warm (HTTP/%s) after %lld us",
+              done->http_version == 2 ? "2" : "1.1", (long long)done->timing.total_us);
+}
+
+/* Start the warm-ups not started yet. Called from the check handle, after engine_ready. */
+static void warm_start_pending(struct http_engine *eng)
+{
+    static const struct http_callbacks cb = {NULL, NULL, warm_done};
+    for (size_t i = 0; i < eng->n_warm; i++) {
+        if (eng->warm_list[i].started)
+            continue;
+        eng->warm_list[i].started = true;
+        struct http_request req = {
+            .method = HTTP_GET, /* HEAD is refused (501, close) by some servers */
+            .url = eng->warm_list[i].url,
+            .ca_file = eng->warm_list[i].ca_file,
+            .connect_timeout_ms = 10000,
+            .total_timeout_ms = 15000,
+            .max_response_bytes = 64 * 1024,
+        };
+        if (start_transfer(eng, &req, &cb, NULL, NULL, false) != 0)
+            LOG_I("http", "cannot warm %s", eng->warm_list[i].url);
+    }
+}
+
+void http_warm(struct http_engine *eng, const char *url, const char *ca_file)
+{
+    if (!eng || !url || eng->closing || strncasecmp(url, "https://", 8) != 0)
+        return;
+    const char *host;
+    size_t host_len;
+    if (!us_url_host(url, &host, &host_len))
+        return;
+    /* origin = scheme://[userinfo@]host[:port]; userinfo is never sent to warm */
+    const char *end = host + host_len;
+    if (*end == ':')
+        while (*end && *end != '/' && *end != '?' && *end != '#')
+            end++;
+    char *origin = xasprintf("https://%.*s/", (int)(end - host), host);
+    for (size_t i = 0; i < eng->n_warm; i++) {
+        const char *c = eng->warm_list[i].ca_file;
+        if (strcmp(eng->warm_list[i].url, origin) == 0 &&
+            ((!c && !ca_file) || (c && ca_file && strcmp(c, ca_file) == 0))) {
+            free(origin);
+            return;
+        }
+    }
+    if (eng->n_warm == HTTP_WARM_MAX) {
+        free(origin);
+        return;
+    }
+    eng->warm_list[eng->n_warm].url = origin;
+    eng->warm_list[eng->n_warm].ca_file = ca_file ? xstrdup(ca_file) : NULL;
+    eng->warm_list[eng->n_warm].started = false;
+    eng->n_warm++;
+    uv_check_start(&eng->warm, warm_cb);
 }
 
 void http_abort(struct http_transfer *t)
@@ -800,7 +944,8 @@ void http_abort(struct http_transfer *t)
         return;
     struct http_engine *eng = t->eng;
     t->aborted = true;
-    eng->active--;
+    if (!t->uncounted)
+        eng->active--;
     uv_timer_stop(&t->deadline);
     if (eng->in_curl)
         return; /* after_action releases it once curl has returned */

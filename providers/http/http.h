@@ -52,6 +52,7 @@ struct http_request {
     int stall_timeout_ms;
     int total_timeout_ms;
     size_t max_response_bytes;  /* cap on decoded body bytes; 0 = none */
+    const char *ca_file;        /* CA bundle for https; NULL: $SSL_CERT_FILE, else the system's */
 };
 
 /* Microseconds from http_start; -1 when the point was never reached. connect_us is 0 when a
@@ -69,6 +70,7 @@ struct http_done {
     size_t body_bytes;                 /* decoded body bytes delivered */
     struct http_timing timing;
     const char *error;                 /* borrowed, curl's message or ""; never NULL */
+    int http_version;                  /* 10, 11, 2 or 3 as negotiated; 0 when unknown */
 };
 
 /* Callbacks. All run on the loop thread. Each may call http_abort (on any transfer, its own
@@ -93,6 +95,13 @@ struct http_engine *http_engine_new(uv_loop_t *loop);
  * not pay for it. A no-op once set up. */
 void http_engine_warm_up(struct http_engine *eng);
 
+/* Open (and for https TLS-handshake) a connection to url's origin soon, off the caller's
+ * stack, and keep it in the pool, so the first completion does not pay for DNS, connect, CA
+ * load and handshake. Only https origins are warmed (a loopback TCP connect costs ~0.1 ms and
+ * plain fakes count requests); the request is a GET of "/" without credentials, its answer
+ * ignored. The same origin is warmed once per engine. url and ca_file are copied. */
+void http_warm(struct http_engine *eng, const char *url, const char *ca_file);
+
 /* Abort every transfer (no callbacks fire) and release the engine. Its libuv handles close
  * asynchronously: run the loop afterwards (uv_run) so their memory is released. Must not be
  * called from inside an http callback. */
@@ -103,8 +112,10 @@ void http_engine_free(struct http_engine *eng);
 int http_start(struct http_engine *eng, const struct http_request *req,
                const struct http_callbacks *cb, void *ud, struct http_transfer **out);
 
-/* Stop a transfer now: no callback fires for it afterwards, and its connection is closed (not
- * returned to the pool), so the server sees the client leave. A no-op once on_done runs. */
+/* Stop a transfer now: no callback fires for it afterwards. On HTTP/1.1 its connection is
+ * closed (not returned to the pool), so the server sees the client leave; on HTTP/2 only its
+ * stream is reset and the connection stays warm for the next keystroke. A no-op once on_done
+ * runs. */
 void http_abort(struct http_transfer *t);
 
 /* Response header value by name, case-insensitive, without surrounding spaces; borrowed from

@@ -582,6 +582,10 @@ void router_configure(struct router *r, const struct us_settings *settings)
      * is doing (answering `initialize`, say) rather than for the first completion. */
     if (r->n_providers > 0)
         http_engine_warm_up(r->http);
+    /* TLS providers: connect and handshake now, not on the first keystroke (http_warm). */
+    for (size_t i = 0; i < r->n_providers; i++)
+        if (r->providers[i]->cfg.enabled && (r->st.remote_allowed || r->providers[i]->loopback))
+            http_warm(r->http, r->providers[i]->cfg.base_url, r->providers[i]->cfg.ca_file);
 }
 
 static void wake_close_cb(uv_handle_t *h)

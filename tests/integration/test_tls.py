@@ -1,0 +1,146 @@
+"""The real network path (issue 18, item 5): completions over HTTPS with HTTP/2 or HTTP/1.1
+through tests/fakes/tls_front.js, per-provider `ca_file` and $SSL_CERT_FILE, a wrong CA classified
+as a TLS failure and failed over, connections warmed at start-up, and a cancelled attempt that
+resets an HTTP/2 stream but closes an HTTP/1.1 connection."""
+import os
+import sys
+import tempfile
+import time
+
+from lspclient import TestCase, check, eq
+from routerlib import FakeProvider, config, fresh_doc, inline, item_source, provider
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fakes"))
+from testcerts import make_certs  # noqa: E402
+from tlsfront import TlsFront  # noqa: E402
+
+ANSWER = "return a + b\n"
+CERTS = make_certs(tempfile.mkdtemp(prefix="understudy-tls-"))
+
+
+def tls_provider(name, front, **extra):
+    entry = {"name": name, "kind": "openai-compatible", "model": "fake-model",
+             "base_url": front.base_url + "/v1"}
+    entry.update(extra)
+    return entry
+
+
+def completions(front):
+    return [e for e in front.stats()["log"] if e["method"] == "POST"]
+
+
+class Tls(TestCase):
+    def start(self, h1_only=False, mode="healthy", secondary=False, env=None, **entry):
+        self.fake = FakeProvider(mode=mode, text=ANSWER)
+        self.front = TlsFront(self.fake, CERTS, h1_only=h1_only)
+        self._fakes = [self.fake, self.front]
+        provs = [tls_provider("tls", self.front, **entry)]
+        if secondary:
+            self.q = FakeProvider(text=ANSWER)
+            self._fakes.append(self.q)
+            provs.append(provider("plain", self.q))
+        s = self.server(env=env)
+        s.initialize(init_options=config(provs))
+        return s
+
+    def cleanup(self):
+        super().cleanup()
+        for f in getattr(self, "_fakes", []):
+            f.stop()
+        self._fakes = []
+
+    def wait_warm(self, timeout=5):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            st = self.front.stats()
+            if any(e["method"] == "GET" and e["done"] for e in st["log"]):
+                return st
+            time.sleep(0.02)
+        raise AssertionError("no warm-up connection: %r" % self.front.stats())
+
+    def test_01_https_http2(self):
+        s = self.start(ca_file=CERTS["ca"])
+        warm = self.wait_warm()
+        eq(warm["alpn"], {"h2": 1}, "connected and negotiated h2 before any keystroke")
+        for _ in range(3):
+            uri, pos = fresh_doc(s)
+            r, _ = inline(s, uri, pos)
+            eq(item_source(r), "tls")
+            eq(r["result"]["items"][0]["insertText"], "return a + b")
+        st = self.front.stats()
+        eq(st["connections"], 1, "warm-up and completions share one connection")
+        check(all(e["protocol"] == "h2" for e in completions(self.front)), "every stream is h2")
+        eq(len(completions(self.front)), 3)
+
+    def test_02_https_http11_only(self):
+        s = self.start(h1_only=True, ca_file=CERTS["ca"])
+        self.wait_warm()
+        uri, pos = fresh_doc(s)
+        r, _ = inline(s, uri, pos)
+        eq(item_source(r), "tls")
+        st = self.front.stats()
+        eq(st["alpn"], {"http/1.1": 1})
+        eq(st["connections"], 1, "the warm HTTP/1.1 connection was kept alive and reused")
+        eq([e["protocol"] for e in completions(self.front)], ["http/1.1"])
+
+    def test_03_wrong_ca_fails_over_as_tls_failure(self):
+        s = self.start(secondary=True, ca_file=CERTS["other_ca"])
+        uri, pos = fresh_doc(s)
+        r, _ = inline(s, uri, pos)
+        eq(item_source(r), "plain")
+        eq(completions(self.front), [], "no request crossed an unverified connection")
+        st = s.request("workspace/executeCommand", {"command": "understudy.status"})["result"]
+        reason = st["providers"][0].get("reason") or ""
+        check("TLS" in reason or "certificate" in reason.lower(),
+              "the failure names TLS: %r" % st["providers"][0])
+
+    def test_04_ssl_cert_file_honoured(self):
+        s = self.start(env={"SSL_CERT_FILE": CERTS["ca"]})
+        uri, pos = fresh_doc(s)
+        r, _ = inline(s, uri, pos)
+        eq(item_source(r), "tls")
+
+    def test_05_system_store_refuses_test_ca(self):
+        s = self.start(secondary=True, env={"SSL_CERT_FILE": ""})
+        uri, pos = fresh_doc(s)
+        r, _ = inline(s, uri, pos)
+        eq(item_source(r), "plain", "without ca_file the system store does not know the test CA")
+
+    def test_06_unreadable_ca_file_is_a_config_error(self):
+        s = self.server()
+        s.initialize(init_options=config([{"name": "x", "kind": "openai-compatible",
+                                           "model": "m", "base_url": "https://127.0.0.1:1/v1",
+                                           "ca_file": "/nonexistent/ca.pem"}]))
+        time.sleep(0.3)
+        text = " ".join(str(m) for m in s.received)
+        check("ca_file" in text and "/nonexistent/ca.pem" in text,
+              "the error names the key and path: %s" % text[:600])
+
+    def cancel_run(self, h1_only):
+        s = self.start(h1_only=h1_only, mode="healthy", secondary=True, ca_file=CERTS["ca"])
+        self.wait_warm()
+        self.fake.queue("hang", count=1)
+        uri, pos = fresh_doc(s)
+        r, _ = inline(s, uri, pos)
+        eq(item_source(r), "plain", "the hanging primary was hedged and then cancelled")
+        uri, pos = fresh_doc(s)
+        r, _ = inline(s, uri, pos)
+        eq(item_source(r), "tls")
+        self.fake.wait_for(lambda st: any(q.get("client_closed") for q in st["requests"]
+                                          if not q["path"].startswith("/_")), timeout=5)
+        return self.front.stats()
+
+    def test_07_cancel_resets_an_h2_stream_not_the_connection(self):
+        st = self.cancel_run(h1_only=False)
+        check(st["client_resets"] >= 1, "the stream was reset: %r" % st)
+        eq(st["connections_closed"], 0, "the connection survived the cancel")
+        eq(st["connections"], 1, "the next keystroke reused it")
+
+    def test_08_cancel_on_http11_closes_the_connection(self):
+        st = self.cancel_run(h1_only=True)
+        check(st["connections_closed"] >= 1, "HTTP/1.1 can only cancel by closing: %r" % st)
+        check(st["connections"] >= 2, "a new connection for the next keystroke")
+
+
+if __name__ == "__main__":
+    Tls().run()
