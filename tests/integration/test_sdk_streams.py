@@ -82,6 +82,11 @@ ANTHROPIC = {
     "unicode_multiline": sse(*anth_start(), *anth_text_block(
         0, ["s = \"\u65e5\u672c", "\u8a9e\"\n", "    t = '\u00fc'\n", "\t\U0001F680\n"]),
         *anth_end()),
+    "multiline_data_unknown_event": sse(*anth_start(), (
+        "content_block_future", {"type": "content_block_future", "index": 0})) +
+        'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,\n'
+        'data: "delta":{"type":"text_delta","text":"a\\n"}}\n\n' + sse(*anth_end()),
+    "no_message_stop": sse(*anth_start(), *anth_text_block(0, ["a + b\n"]), anth_end()[0]),
     "error_midstream": sse(*anth_start(), *anth_text_block(0, ["a +"])[:2], (
         "error", {"type": "error", "error": {"type": "overloaded_error",
                                              "message": "Overloaded"}})),
@@ -129,6 +134,20 @@ OPENAI_CHAT = {
         (None, oa_chunk([oa_delta(1, finish="stop"), oa_delta(0, finish="stop")])),
         (None, "[DONE]")),
     "unicode": sse(*oa_chat(["x = '\u00e9\u00e8", "\u4e2d\u6587'  # \U0001F600", "\n"], False)),
+    # SSE details every client must handle: "data:" without a space, id/retry fields, a
+    # comment, one JSON object over two data lines (joined with a line feed).
+    "sse_fields_multiline": "id: 1\nretry: 1000\ndata:" + json.dumps(
+        oa_chunk([oa_delta(0, "a + ", role="assistant")])) + "\n\n: keep-alive\n\n" +
+        'data: {"id":"chatcmpl-9x1","object":"chat.completion.chunk","created":1,"model":"m",\n'
+        'data: "choices":[{"index":0,"delta":{"content":"b\\n"},"finish_reason":"stop"}]}\n\n'
+        "data: [DONE]\n\n",
+    "event_named_no_final_blank": "event: message\n" + sse(*oa_chat(["a + b\n"], False))[:-1],
+    "null_content_tool_calls": sse(
+        (None, oa_chunk([oa_delta(0, None, role="assistant")])),
+        (None, oa_chunk([{"index": 0, "delta": {"content": None, "tool_calls": []},
+                          "logprobs": None, "finish_reason": None}])),
+        (None, oa_chunk([oa_delta(0, "a\n")])), (None, oa_chunk([oa_delta(0, finish="stop")])),
+        (None, "[DONE]")),
     "error_chunk": sse((None, oa_chunk([oa_delta(0, "a", role="assistant")])),
                        (None, {"error": {"message": "The server had an error while processing "
                                                     "your request.", "type": "server_error",
@@ -183,6 +202,12 @@ GEMINI = {
     "thought_parts": sse((None, gem([{"text": "adding", "thought": True}])),
                          (None, gem([{"text": "a + b", "thoughtSignature": "CiIBVKhc"}])),
                          (None, gem([{"text": " # \u00e9\U0001F600\n"}], "STOP", usage=True))),
+    "nospace_empty_finish_frame": "data:" + json.dumps(gem([{"text": "a\n"}])) + "\n\n" + sse(
+        (None, {"candidates": [{"content": {"role": "model"}, "finishReason": "STOP",
+                                "index": 0}], "usageMetadata": {"promptTokenCount": 3}})),
+    # No text at all: the SDK hands the application an empty text, Understudy reports why.
+    "prompt_blocked": sse((None, {"promptFeedback": {"blockReason": "SAFETY"},
+                                  "usageMetadata": {"promptTokenCount": 3}})),
     "error_429": sse((None, gem([{"text": "a"}])),
                      (None, {"error": {"code": 429, "message": "Resource has been exhausted "
                                        "(e.g. check quota).", "status": "RESOURCE_EXHAUSTED"}})),
@@ -234,6 +259,9 @@ def ol(response, done=False, **extra):
 OLLAMA = {
     "basic": ndjson(ol("a"), ol(" + b"), ol(""), ol("\n"), ol("", True)),
     "thinking": ndjson(ol("", thinking="add"), ol("a + b \u00e9\U0001F600\n"), ol("", True)),
+    "blank_lines": ndjson(ol("a\n")) + "\n" + ndjson(ol("", True)),
+    # Ends without done:true: the SDK throws; Understudy keeps the complete lines (truncated).
+    "error_no_done": ndjson(ol("a + b\n"), ol("c")),
     "error_line": ndjson(ol("a"), {"error": "model runner has unexpectedly stopped"}),
 }
 
@@ -312,13 +340,23 @@ class SdkStreams(TestCase):
             us = run_lines([TOOL], ours, len(ours))
         bad = []
         for label, s, u in zip(labels, sdk, us):
-            if s["ok"]:
-                if u["outcome"] != "ok" or u["raw"] != s["raw"]:
-                    bad.append("%s: SDK %r, Understudy %s %r (%s)" % (
-                        label, s["raw"], u["outcome"], u["raw"], u["message"]))
-            elif u["outcome"] == "ok":
-                bad.append("%s: SDK failed (%s), Understudy ok %r" % (
-                    label, s.get("error"), u["raw"]))
+            why = None
+            if s["ok"] and s["raw"] == "":
+                # Nothing to serve: Understudy may call it a failure, but decodes no text.
+                if u["raw"] != "":
+                    why = "no text expected"
+            elif s["ok"]:
+                if u["outcome"] != "ok" or u["truncated"] or u["raw"] != s["raw"]:
+                    why = "same text expected"
+            elif u["outcome"] == "ok" and not u["truncated"]:
+                why = "a failure expected"  # (or, by policy, only the complete lines, truncated)
+            elif u["outcome"] == "ok" and (not s["raw"].startswith(u["raw"]) or
+                                           not u["raw"].endswith("\n")):
+                why = "only complete lines of what the SDK decoded expected"
+            if why:
+                bad.append("%s: %s; SDK %s %r %s, Understudy %s%s %r (%s)" % (
+                    label, why, "ok" if s["ok"] else "failed", s["raw"], s.get("error", ""),
+                    u["outcome"], " truncated" if u["truncated"] else "", u["raw"], u["message"]))
         # The error streams must fail on both sides (the SDKs throw): the oracle has teeth.
         errors = [lab for lab, s in zip(labels, sdk) if not s["ok"]]
         check(all("error" in lab for lab in errors),

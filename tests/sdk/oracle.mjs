@@ -5,8 +5,9 @@
 // CASES.json is an array of {"fake": BASE, "control": {...}, "sdk": {"kind", "model"}}. For each
 // case, in order: POST control to BASE/_control (the fake then serves the case's bytes), make one
 // streaming call through the kind's SDK pointed at the fake (dummy key, no retries), and print one
-// JSON line {"ok": bool, "raw": decoded text, "error": message}. The text is what the SDK's own
-// parser hands to an application: the text deltas of the answer (choice/candidate 0), in order.
+// JSON line {"ok": bool, "raw": decoded text (up to a failure), "error": message}. The text is
+// what the SDK's own parser hands to an application: the answer's text deltas (choice index 0,
+// Gemini's chunk.text), in order.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { GoogleGenAI } from '@google/genai';
@@ -31,8 +32,11 @@ function mistralText(content) {
   return '';
 }
 
+// The text decoded so far (kept when the SDK throws part-way).
+let raw = '';
+
 async function decode(base, kind, model) {
-  let raw = '';
+  raw = '';
   switch (kind) {
     case 'anthropic': {
       const client = new Anthropic({ apiKey: KEY, baseURL: base, maxRetries: 0 });
@@ -110,7 +114,7 @@ for (const c of cases) {
   try {
     out = { ok: true, raw: await decode(c.fake, c.sdk.kind, c.sdk.model) };
   } catch (e) {
-    out = { ok: false, raw: '', error: String(e && e.message ? e.message : e).slice(0, 300) };
+    out = { ok: false, raw, error: String(e && e.message ? e.message : e).slice(0, 300) };
   }
   process.stdout.write(JSON.stringify(out) + '\n');
 }

@@ -8,7 +8,8 @@
  * CASES.json is an array of {"fake": BASE, "control": {...}, "provider": {...config entry...}}.
  * For each case, in order: POST control to BASE/_control (so the fake serves the case's bytes
  * next), run one attempt with the provider entry, print one JSON line
- * {"outcome": NAME, "status": N, "raw": TEXT, "message": MSG}. */
+ * {"outcome": NAME, "status": N, "raw": TEXT, "truncated": BOOL, "message": MSG}; truncated =
+ * the stream broke and only its complete lines are kept (reference/resilience.md). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 struct run {
     struct strbuf raw;
     struct prov_outcome out;
+    bool truncated;
     bool finished;
 };
 
@@ -38,6 +40,7 @@ static void on_done(struct attempt *a, void *ud, const struct attempt_result *re
     (void)a;
     struct run *r = ud;
     r->out = res->outcome;
+    r->truncated = res->truncated;
     /* Complete: the whole text (a body that was one JSON value is decoded only at its end,
      * after the last on_text). Otherwise what was decoded before the failure. */
     if (res->outcome.kind == PROV_OUT_OK) {
@@ -151,10 +154,10 @@ static int run_case(uv_loop_t *loop, struct http_engine *eng, json_t *c)
     uv_close((uv_handle_t *)&guard, NULL);
     uv_run(loop, UV_RUN_NOWAIT);
 
-    json_t *o = json_pack("{s:s, s:i, s:o, s:s}", "outcome", prov_outcome_name(r.out.kind),
-                          "status", r.out.http_status, "raw",
-                          prov__jstr(r.raw.data ? r.raw.data : "", r.raw.len), "message",
-                          r.out.message);
+    json_t *o = json_pack("{s:s, s:i, s:o, s:b, s:s}", "outcome",
+                          prov_outcome_name(r.out.kind), "status", r.out.http_status, "raw",
+                          prov__jstr(r.raw.data ? r.raw.data : "", r.raw.len), "truncated",
+                          r.truncated, "message", r.out.message);
     char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
     printf("%s\n", line);
     fflush(stdout);
