@@ -108,6 +108,10 @@ struct router_request {
     void *ud;
     bool wants_answer;         /* false after cancel/detach */
     bool answered;
+    /* Set while router_complete runs: an answer found then (say, every provider's breaker is
+     * open) is delivered from defer_timer, since callers rely on the callback never running
+     * inside router_complete. */
+    bool starting, finish_deferred;
     size_t next_provider;
     struct attempt_slot *slots[MAX_IN_FLIGHT];
     int attempts;

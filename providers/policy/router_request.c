@@ -10,6 +10,7 @@
 #include "router_int.h"
 
 static void request_try_next(struct router_request *rq);
+static void defer_cb(uv_timer_t *t);
 static void request_finish(struct router_request *rq, enum router_how how, const char *text,
                            size_t len, const char *source);
 
@@ -181,8 +182,17 @@ static void serve_joiners(struct router_request *rq, enum router_how how, const 
 static void request_finish(struct router_request *rq, enum router_how how, const char *text,
                            size_t len, const char *source)
 {
-    if (rq->answered)
+    if (rq->answered || rq->finish_deferred)
         return;
+    if (rq->starting) {
+        rq->finish_deferred = true;
+        rq->pending.how = how;
+        rq->pending.len = len;
+        rq->pending_text = text ? xstrndup(text, len) : NULL;
+        rq->pending_source = source ? xstrdup(source) : NULL;
+        uv_timer_start(&rq->defer_timer, defer_cb, 0, 0);
+        return;
+    }
     rq->answered = true;
     uv_timer_stop(&rq->deadline_timer);
     uv_timer_stop(&rq->hedge_timer);
@@ -449,6 +459,7 @@ static void start_chain(struct router_request *rq)
 static void defer_cb(uv_timer_t *t)
 {
     struct router_request *rq = t->data;
+    rq->finish_deferred = false;
     request_finish(rq, rq->pending.how, rq->pending_text, rq->pending.len, rq->pending_source);
 }
 
@@ -522,7 +533,9 @@ static struct router_request *complete(struct router *r, const struct prov_conte
         rq->pending.how = ROUTER_NONE;
         uv_timer_start(&rq->defer_timer, defer_cb, 0, 0);
     } else {
+        rq->starting = true;
         start_chain(rq);
+        rq->starting = false;
     }
     router__background_probes(r);
     return rq;

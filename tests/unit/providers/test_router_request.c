@@ -40,6 +40,7 @@ static struct {
     struct step script[3][4];
     int used[3];
     uint64_t t0;
+    bool refuse_start; /* attempts fail to start (as when every provider is unusable) */
 } F;
 
 static int provider_index(const char *name)
@@ -76,6 +77,8 @@ static int fake_start(struct http_engine *eng, const struct prov_config *cfg,
 {
     if (F.n_fakes == MAX_FAKES)
         return US_ENOMEM;
+    if (F.refuse_start)
+        return US_EIO;
     int pi = provider_index(cfg->name);
     struct fake *f = &F.fakes[F.n_fakes++];
     memset(f, 0, sizeof(*f));
@@ -408,9 +411,34 @@ static void stale_if_error(void)
     teardown(r);
 }
 
+/* An answer known while router_complete runs (no attempt could start) still arrives from the
+ * loop: callers set up their side after the call returns (the soak test found the popup's
+ * request freed inside router_complete and written to afterwards). */
+static void answer_never_inside_the_call(void)
+{
+    struct router *r = setup(2, "\"auto\"", 1500);
+    F.refuse_start = true;
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    CHECK(router_complete(r, &c, 0, on_answer, &a) != NULL);
+    CHECK_EQ_INT(a.calls, 0);
+    run_for(50);
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_INT(a.how, ROUTER_NONE);
+    /* cancelled before the loop turned: no callback at all */
+    struct answer b = {0};
+    struct router_request *rq = router_complete(r, &c, 0, on_answer, &b);
+    router_cancel(rq);
+    run_for(50);
+    CHECK_EQ_INT(b.calls, 0);
+    F.refuse_start = false;
+    teardown(r);
+}
+
 #define TESTS(X)                                                                        \
     X(failover_on_error) X(hedge_after_delay_first_answer_wins)                          \
     X(hedged_original_still_wins) X(deadline_gives_none) X(cancel_means_no_callback)     \
     X(joiner_gets_the_rest) X(cancelled_base_keeps_running_for_its_joiner)               \
-    X(retry_once_on_transient_failure) X(no_retry_on_rejection) X(stale_if_error)
+    X(retry_once_on_transient_failure) X(no_retry_on_rejection) X(stale_if_error)   \
+    X(answer_never_inside_the_call)
 CHECK_MAIN(TESTS)
