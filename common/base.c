@@ -63,6 +63,17 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
+void xgrow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap * 2 : 16;
+    while (c < need)
+        c *= 2;
+    *arr = xrealloc(*arr, c * elem);
+    *cap = c;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
     struct strbuf sb;

@@ -43,6 +43,9 @@ void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Grow the array *arr (elements of size elem) so that it holds at least need of them: capacity
+ * doubles from 16, so appending one at a time is amortised O(1) (git's ALLOC_GROW). */
+void xgrow(void **arr, size_t *cap, size_t need, size_t elem);
 /* printf into a fresh string; caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

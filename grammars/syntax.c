@@ -58,7 +58,7 @@ static bool within_caps(const char *text, size_t len)
 static void set_text(struct syn_doc *doc, const char *text, size_t len)
 {
     free(doc->text);
-    doc->text = syn__strndup(text ? text : "", text ? len : 0);
+    doc->text = xstrndup(text ? text : "", text ? len : 0);
     doc->len = text ? len : 0;
 }
 
@@ -108,11 +108,11 @@ static int parse(struct syn_doc *doc, bool incremental)
         if (doc->tree)
             ts_tree_delete(doc->tree);
         doc->tree = NULL;
-        return SYN_ETOOBIG;
+        return US_ETOOBIG;
     }
     if (doc->skip) {
         doc->skip--;
-        return SYN_ETOOBIG;
+        return US_ETOOBIG;
     }
     /* Asked for a current tree while a background reparse has the parser: parse with one of
      * our own; the job's result, older than this one, will be dropped. */
@@ -134,7 +134,7 @@ static int parse(struct syn_doc *doc, bool incremental)
         ts_parser_reset(parser); /* forget the partial state */
     if (!t) {
         parse_gave_up(doc);
-        return SYN_ETOOBIG;
+        return US_ETOOBIG;
     }
     TSTree *prev = install_tree(doc, t);
     if (old && raw_ok) {
@@ -148,7 +148,7 @@ static int parse(struct syn_doc *doc, bool incremental)
 
 struct syn_doc *syn_doc_new(const struct lang_info *lang, const char *text, size_t len)
 {
-    struct syn_doc *doc = syn__alloc(sizeof(*doc));
+    struct syn_doc *doc = xmalloc(sizeof(*doc));
     memset(doc, 0, sizeof(*doc));
     doc->lang = lang;
     set_text(doc, text, len);
@@ -202,7 +202,7 @@ void syn_doc_edit(struct syn_doc *doc, const struct syn_edit *e)
 int syn_doc_reparse(struct syn_doc *doc, const char *text, size_t len)
 {
     if (!doc)
-        return SYN_EINVAL;
+        return US_EINVAL;
     set_text(doc, text, len);
     return parse(doc, true);
 }
@@ -228,12 +228,12 @@ struct syn_parse_job *syn_doc_reparse_begin(struct syn_doc *doc, const char *tex
         return NULL;
     /* The document answers from the edited tree and the new text until the job is back. */
     set_text(doc, text, len);
-    struct syn_parse_job *job = syn__alloc(sizeof(*job));
+    struct syn_parse_job *job = xmalloc(sizeof(*job));
     memset(job, 0, sizeof(*job));
     job->doc = doc;
     job->parser = doc->parser;
     job->old = ts_tree_copy(doc->tree); /* trees are not shared across threads; copies are */
-    job->text = syn__strndup(text, len);
+    job->text = xstrndup(text, len);
     job->len = len;
     job->lang = doc->lang;
     job->raw_ok = doc->raw.valid;

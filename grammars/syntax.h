@@ -7,12 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base.h"
 #include "languages.h"
-
-/* Error codes, equal to the US_ codes of providers/base.h (grammars/ is the bottom floor and
- * includes nothing from above, so it repeats the two it uses). */
-#define SYN_EINVAL (-1)
-#define SYN_ETOOBIG (-3)
 
 /* Caps that keep the event loop responsive on pathological input. A document over
  * SYN_MAX_BYTES, or with a line longer than SYN_MAX_LINE, gets no tree (plain text: analysis
@@ -50,7 +46,7 @@ void syn_doc_free(struct syn_doc *doc);
 
 /* Incremental update: report each edit with syn_doc_edit (ts_tree_edit on the old tree), then
  * call syn_doc_reparse once with the complete new text (borrowed, copied). Several edits may
- * precede one reparse. Returns 0, or SYN_ETOOBIG when the new text is over a cap (the document
+ * precede one reparse. Returns 0, or US_ETOOBIG when the new text is over a cap (the document
  * is then without tree) or the parse ran out of time (see the caps above). */
 void syn_doc_edit(struct syn_doc *doc, const struct syn_edit *edit);
 int syn_doc_reparse(struct syn_doc *doc, const char *text, size_t len);
@@ -193,7 +189,7 @@ void syn_doc_drop_index(struct syn_doc *doc);
  * not stall the loop (a big grammar's queries take up to a second to compile). */
 void syn_lang_warm(const struct lang_info *lang);
 
-/* Compile a language's queries (cached process-wide). Returns 0, or SYN_EINVAL and writes a
+/* Compile a language's queries (cached process-wide). Returns 0, or US_EINVAL and writes a
  * message naming the query file and byte offset into err (may be NULL). For tests. */
 int syn_lang_check_queries(const struct lang_info *lang, char *err, size_t err_len);
 

@@ -9,7 +9,7 @@
 /* One line of text: whitespace runs collapsed, trimmed, capped on a UTF-8 boundary. */
 static char *one_line(const char *s, size_t n, size_t cap)
 {
-    char *out = syn__alloc(n + 1);
+    char *out = xmalloc(n + 1);
     size_t w = 0;
     bool space = false;
     for (size_t i = 0; i < n; i++) {
@@ -121,7 +121,7 @@ static char *member_receiver(const struct syn_doc *doc, uint32_t op_start)
     }
     if (a == op_start)
         return NULL;
-    return syn__strndup(doc->text + a, op_start - a);
+    return xstrndup(doc->text + a, op_start - a);
 }
 
 static bool ends_with_word(const char *s, size_t n, const char *w)
@@ -254,14 +254,14 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
 {
     memset(out, 0, sizeof(*out));
     if (!doc)
-        return SYN_EINVAL;
+        return US_EINVAL;
     uint32_t b = byte > doc->len ? (uint32_t)doc->len : byte;
     while (b > 0 && b < doc->len && ((unsigned char)doc->text[b] & 0xC0) == 0x80)
         b--;
     uint32_t p = b;
     while (p > 0 && syn__is_ident((unsigned char)doc->text[p - 1]) && b - p < 256)
         p--;
-    out->partial = syn__strndup(doc->text + p, b - p);
+    out->partial = xstrndup(doc->text + p, b - p);
 
     /* Situation. */
     out->situation = doc->lang ? tree_situation(doc, b) : SYN_SIT_CODE;
@@ -296,12 +296,12 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
     struct index *ix = &doc->idx;
 
     /* Enclosing scopes, innermost first (a later start nests deeper). */
-    int *encl = syn__alloc((ix->n_scopes + 1) * sizeof(int));
+    int *encl = xmalloc((ix->n_scopes + 1) * sizeof(int));
     size_t ne = 0;
     for (size_t i = ix->n_scopes; i > 0; i--)
         if (syn__scope_contains(doc, &ix->scopes[i - 1], b))
             encl[ne++] = (int)(i - 1);
-    out->scopes = syn__alloc((ne + 1) * sizeof(*out->scopes));
+    out->scopes = xmalloc((ne + 1) * sizeof(*out->scopes));
     out->n_scopes = ne;
     for (size_t i = 0; i < ne; i++) {
         const struct scope_rec *s = &ix->scopes[encl[i]];
@@ -317,14 +317,14 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
                 break;
             }
         }
-        o->name = syn__strndup(doc->text + s->name_s, s->name_e - s->name_s);
+        o->name = xstrndup(doc->text + s->name_s, s->name_e - s->name_s);
         o->header = scope_header(doc, s);
         o->start_byte = s->start;
         o->end_byte = s->end;
     }
 
     /* Visible names. */
-    out->names = syn__alloc((ix->n_defs + 1) * sizeof(*out->names));
+    out->names = xmalloc((ix->n_defs + 1) * sizeof(*out->names));
     size_t nn = 0;
     for (size_t i = 0; i < ix->n_defs; i++) {
         const struct def_rec *d = &ix->defs[i];
@@ -348,7 +348,7 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
         }
         if (d->name_s <= p && d->name_e >= b && d->name_e > p)
             continue; /* the word being typed */
-        out->names[nn].name = syn__strndup(doc->text + d->name_s, d->name_e - d->name_s);
+        out->names[nn].name = xstrndup(doc->text + d->name_s, d->name_e - d->name_s);
         out->names[nn].kind = d->kind;
         out->names[nn].depth = depth;
         nn++;
@@ -361,8 +361,8 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
     }
     /* Stable counting sort by depth keeps the closeness order within a scope; a hash set
      * drops shadowed names in linear time (files may define thousands). */
-    size_t *count = calloc(ne + 2, sizeof(size_t));
-    struct syn_name *sorted = syn__alloc((nn + 1) * sizeof(*sorted));
+    size_t *count = xcalloc(ne + 2, sizeof(size_t));
+    struct syn_name *sorted = xmalloc((nn + 1) * sizeof(*sorted));
     if (!count)
         abort();
     for (size_t i = 0; i < nn; i++)
@@ -377,7 +377,7 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
     size_t hcap = 16;
     while (hcap < nn * 2)
         hcap *= 2;
-    const char **seen = calloc(hcap, sizeof(*seen));
+    const char **seen = xcalloc(hcap, sizeof(*seen));
     if (!seen)
         abort();
     size_t w = 0;
@@ -403,7 +403,7 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
     /* Imports. */
     if (ix->n_imports) {
         size_t total = 0, cap = 4096;
-        char *buf = syn__alloc(cap + 1);
+        char *buf = xmalloc(cap + 1);
         for (size_t i = 0; i < ix->n_imports; i++) {
             const struct imp_rec *r = &ix->imports[i];
             char *line = one_line(doc->text + r->start, r->end - r->start, 300);

@@ -21,7 +21,7 @@ static bool seen_before(struct defs_out *o, uint32_t name_byte)
 {
     if ((o->n + 1) * 2 > o->seen_cap) {
         size_t cap = o->seen_cap ? o->seen_cap * 2 : 64;
-        uint32_t *set = syn__alloc(cap * sizeof(*set));
+        uint32_t *set = xmalloc(cap * sizeof(*set));
         memset(set, 0, cap * sizeof(*set));
         for (size_t i = 0; i < o->seen_cap; i++) {
             if (!o->seen[i])
@@ -51,9 +51,9 @@ static void push_def(struct syn_doc *doc, struct defs_out *o, const struct def_r
     if (seen_before(o, d->name_s))
         return;
     size_t cap = o->cap;
-    syn__grow((void **)&o->v, &o->cap, o->n + 1, sizeof(*o->v));
+    xgrow((void **)&o->v, &o->cap, o->n + 1, sizeof(*o->v));
     if (o->cap != cap)
-        o->name_len = syn__realloc(o->name_len, o->cap * sizeof(*o->name_len));
+        o->name_len = xrealloc(o->name_len, o->cap * sizeof(*o->name_len));
     struct syn_def *x = &o->v[o->n];
     x->name = NULL;
     x->kind = d->kind;
@@ -70,7 +70,7 @@ static void defs_finish(const struct syn_doc *doc, struct defs_out *o, struct sy
                         size_t *n)
 {
     size_t array = o->n * sizeof(struct syn_def);
-    char *block = syn__alloc(array + o->name_bytes);
+    char *block = xmalloc(array + o->name_bytes);
     struct syn_def *v = (struct syn_def *)(void *)block;
     char *names = block + array;
     if (o->n)

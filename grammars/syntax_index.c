@@ -81,7 +81,7 @@ static void on_scope(struct syn_doc *doc, const struct cquery *cq, const TSQuery
     }
     if (!have || r.end <= r.start)
         return;
-    syn__grow((void **)&ix->scopes, &ix->cap_scopes, ix->n_scopes + 1, sizeof(r));
+    xgrow((void **)&ix->scopes, &ix->cap_scopes, ix->n_scopes + 1, sizeof(r));
     ix->scopes[ix->n_scopes++] = r;
 }
 
@@ -115,7 +115,7 @@ static void add_def(struct index *ix, enum syn_kind kind, TSNode whole, TSNode n
     };
     if (r.name_e <= r.name_s)
         return;
-    syn__grow((void **)&ix->defs, &ix->cap_defs, ix->n_defs + 1, sizeof(r));
+    xgrow((void **)&ix->defs, &ix->cap_defs, ix->n_defs + 1, sizeof(r));
     ix->defs[ix->n_defs++] = r;
 }
 
@@ -160,7 +160,7 @@ static void on_import(struct syn_doc *doc, const struct cquery *cq, const TSQuer
         TSNode n = m->captures[i].node;
         if (role == ROLE_IMPORT) {
             struct imp_rec r = {ts_node_start_byte(n), ts_node_end_byte(n), ss, se};
-            syn__grow((void **)&ix->imports, &ix->cap_imports, ix->n_imports + 1, sizeof(r));
+            xgrow((void **)&ix->imports, &ix->cap_imports, ix->n_imports + 1, sizeof(r));
             ix->imports[ix->n_imports++] = r;
         } else if (role == ROLE_NAME) {
             add_def(ix, SYN_KIND_IMPORT, n, n, ss, se);
@@ -230,7 +230,7 @@ static bool defines_scope(enum syn_kind k)
 /* Parents by a sweep over scopes sorted outer-first; tree nodes nest, so a stack suffices. */
 static void link_parents(struct index *ix)
 {
-    int *stack = syn__alloc((ix->n_scopes + 1) * sizeof(int));
+    int *stack = xmalloc((ix->n_scopes + 1) * sizeof(int));
     size_t sp = 0;
     for (size_t i = 0; i < ix->n_scopes; i++) {
         struct scope_rec *s = &ix->scopes[i];
@@ -279,9 +279,9 @@ static void raw_build(struct syn_doc *doc)
 
 static void copy_records(struct index *to, const struct index *from)
 {
-    syn__grow((void **)&to->scopes, &to->cap_scopes, from->n_scopes, sizeof(*to->scopes));
-    syn__grow((void **)&to->defs, &to->cap_defs, from->n_defs, sizeof(*to->defs));
-    syn__grow((void **)&to->imports, &to->cap_imports, from->n_imports, sizeof(*to->imports));
+    xgrow((void **)&to->scopes, &to->cap_scopes, from->n_scopes, sizeof(*to->scopes));
+    xgrow((void **)&to->defs, &to->cap_defs, from->n_defs, sizeof(*to->defs));
+    xgrow((void **)&to->imports, &to->cap_imports, from->n_imports, sizeof(*to->imports));
     if (from->n_scopes)
         memcpy(to->scopes, from->scopes, from->n_scopes * sizeof(*to->scopes));
     if (from->n_defs)
@@ -358,7 +358,7 @@ void syn__build_index(struct syn_doc *doc)
     ix->n_defs = w;
     /* Owner: the innermost scope around the name that is not the definition's own scope
      * (a function's name lies inside the function node). */
-    int *stack = syn__alloc((ix->n_scopes + 1) * sizeof(int));
+    int *stack = xmalloc((ix->n_scopes + 1) * sizeof(int));
     size_t sp = 0, next = 0;
     for (size_t i = 0; i < ix->n_defs; i++) {
         struct def_rec *d = &ix->defs[i];
@@ -541,7 +541,7 @@ static void merge_sorted(void **a, size_t *na, size_t *cap, const void *b, size_
 {
     if (!nb)
         return;
-    syn__grow(a, cap, *na + nb, sz);
+    xgrow(a, cap, *na + nb, sz);
     char *base = *a;
     const char *bb = b;
     /* From the back, so nothing is overwritten before it is read. */
@@ -569,7 +569,7 @@ size_t syn__requery_ranges(TSTree *old, TSTree *fresh, const struct range *dirty
                            struct range **out, uint64_t *total_out)
 {
     size_t n_all = n_changed + n_dirty;
-    struct range *all = syn__alloc((n_all + 1) * sizeof(*all));
+    struct range *all = xmalloc((n_all + 1) * sizeof(*all));
     size_t n = 0;
     for (size_t i = 0; i < n_all; i++) {
         uint32_t s = i < n_changed ? changed[i].start_byte : dirty[i - n_changed].start;

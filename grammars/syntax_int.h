@@ -8,7 +8,6 @@
  *   syntax_index.c   raw query records kept in step with edits, and the derived index
  *   syntax_cursor.c  cursor analysis (situation, shape, scopes, names, imports)
  *   syntax_defs.c    definitions and members
- *   syntax_mem.c     the allocators (abort on exhaustion); the one place to swap for common/
  * Ownership: a struct syn_doc owns its text, tree, parser (unless a job has it on loan) and
  * both indexes; the functions below borrow the document and never keep pointers into it. */
 #ifndef US_SYNTAX_INT_H
@@ -24,16 +23,6 @@
 #include <tree_sitter/api.h>
 
 #include "syntax.h"
-
-/* ---------------------------------------------------------------- memory (syntax_mem.c) */
-
-/* grammars/ sits below providers/ and cannot use its xmalloc; same rule: abort on exhaustion.
- * Results are freed with free(). */
-void *syn__alloc(size_t n);
-void *syn__realloc(void *p, size_t n);
-char *syn__strndup(const char *s, size_t n);
-/* Grow *arr (of element size sz) so that it holds at least need elements. */
-void syn__grow(void **arr, size_t *cap, size_t need, size_t sz);
 
 /* ---------------------------------------------------------------- queries (syntax_query.c) */
 

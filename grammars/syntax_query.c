@@ -142,15 +142,15 @@ static const struct cquery *compile_query(const struct lang_info *lang, int whic
         return NULL;
     }
     uint32_t nc = ts_query_capture_count(cq->q);
-    cq->roles = syn__alloc((nc + 1) * sizeof(int));
+    cq->roles = xmalloc((nc + 1) * sizeof(int));
     for (uint32_t i = 0; i < nc; i++) {
         uint32_t len;
         const char *name = ts_query_capture_name_for_id(cq->q, i, &len);
         cq->roles[i] = role_of(name, len);
     }
     cq->n_strings = ts_query_string_count(cq->q);
-    cq->re = syn__alloc((cq->n_strings + 1) * sizeof(regex_t));
-    cq->re_state = calloc(cq->n_strings + 1, 1);
+    cq->re = xmalloc((cq->n_strings + 1) * sizeof(regex_t));
+    cq->re_state = xcalloc(cq->n_strings + 1, 1);
     if (!cq->re_state)
         abort();
     if (which != Q_COMMENTS) {
@@ -196,13 +196,13 @@ int syn_lang_check_queries(const struct lang_info *lang, char *err, size_t err_l
     if (!lang || !lang_grammar(lang)) {
         if (err && err_len)
             snprintf(err, err_len, "no grammar");
-        return SYN_EINVAL;
+        return US_EINVAL;
     }
     for (int i = 0; i < Q_COUNT; i++) {
         if (!get_query(lang, i)) {
             if (err && err_len)
                 snprintf(err, err_len, "%s", lang_slot(lang)->err[i]);
-            return SYN_EINVAL;
+            return US_EINVAL;
         }
     }
     return 0;
@@ -223,14 +223,14 @@ static bool regex_match(struct cquery *cq, uint32_t sid, const struct syn_doc *d
     if (!cq->re_state[sid]) {
         uint32_t len;
         const char *pat = ts_query_string_value_for_id(cq->q, sid, &len);
-        char *z = syn__strndup(pat, len);
+        char *z = xstrndup(pat, len);
         cq->re_state[sid] = regcomp(&cq->re[sid], z, REG_EXTENDED | REG_NOSUB) == 0 ? 1 : -1;
         free(z);
     }
     if (cq->re_state[sid] < 0)
         return false;
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
-    char *z = syn__strndup(doc->text + a, b > a && b <= doc->len ? b - a : 0);
+    char *z = xstrndup(doc->text + a, b > a && b <= doc->len ? b - a : 0);
     bool ok = regexec(&cq->re[sid], z, 0, NULL, 0) == 0;
     free(z);
     return ok;

@@ -349,7 +349,7 @@ static void test_hostile(void)
             src[i] = unit[i % (sizeof(unit) - 1)];
         doc = syn_doc_new(lang, src, big);
         CHECK(!syn_doc_has_tree(doc));
-        CHECK_EQ_INT(syn_doc_reparse(doc, src, big), SYN_ETOOBIG);
+        CHECK_EQ_INT(syn_doc_reparse(doc, src, big), US_ETOOBIG);
         analyze_everywhere(doc, big);
         syn_doc_free(doc);
         free(src);
