@@ -742,6 +742,15 @@ static size_t unquoted_value(struct scan *s, size_t v, enum style st, int cls,
     return mask_value(s, v, b, cls, ty) ? b : 0;
 }
 
+/* An environment variable's name: upper-case letters, digits and '_'. */
+static bool is_upper_name(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
+            return false;
+    return true;
+}
+
 /* At i: '=' or ':' (or the '=' of ":=", "=>"). */
 static size_t try_assign(struct scan *s, size_t i)
 {
@@ -803,6 +812,13 @@ static size_t try_assign(struct scan *s, size_t i)
     bool spaced_before = name_end > 0 && (t[name_end - 1] == ' ' || t[name_end - 1] == '\t');
     bool flag = nb - na > 2 && t[na] == '-' && t[na + 1] == '-';
     bool ls = flag || at_line_start(s, before);
+    /* "PGPASSWORD=x psql" inside a command string, or after another word ("sudo
+     * PGPASSWORD=x ..."): an environment assignment wherever a command line holds one. */
+    if (!ls && c == '=' && !spaced_before && !quoted && before > 0 && cls == NAME_STRONG &&
+        (t[before - 1] == '"' || t[before - 1] == '\'' || t[before - 1] == '`' ||
+         ((t[before - 1] == ' ' || t[before - 1] == '\t') && nb - na >= 6 &&
+          is_upper_name(t + na, nb - na))))
+        ls = true;
     enum style st;
     if (c == '=' && !spaced_before && ls)
         st = flag ? ST_FLAG : ST_SHELL;

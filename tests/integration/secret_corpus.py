@@ -106,7 +106,8 @@ def fixed_shapes(g):
         ("settings-index", 'settings["password"] = "%s"\n', g.password()),
         ("environ-index", 'os.environ["X_API_KEY"] = "%s"\n', g.put(ALNUM, 40)),
         ("pgpassword", 'run("PGPASSWORD=%s psql -h db -U app")\n', g.password()),
-        ("cli-password", 'args = ["mysqldump", "--password", "%s"]\n', g.password()),
+        ("cli-password", 'cmd = "mysqldump --password %s --all-databases > dump.sql"\n',
+         g.password()),
         ("bearer-header", 'headers = {"Authorization": "Bearer %s"}\n', g.put(ALNUM, 40)),
         ("azure-conn", 'conn = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=%s;'
          'EndpointSuffix=core.windows.net"\n', g.put(B64, 86) + "=="),
