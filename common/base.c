@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *us_strerror(int err)
 {
@@ -338,16 +339,23 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, (size_t)n + 1, fmt, ap);
         va_end(ap);
-        sb_addf(&line, "understudy %s [%s] %s\n", tags[level], module, msg);
+        sb_addf(&line, "understudy[%ld] %s [%s] %s\n", (long)getpid(), tags[level], module,
+                msg);
         free(msg);
     }
     log_redact(&line);
     bool sunk = false;
     if (g_sink && !g_in_sink && line.len > 0) {
-        /* Without the "understudy <level> " tag and the newline: the sink has the level. */
-        size_t skip = strlen("understudy ") + strlen(tags[level]) + 1;
+        /* Without the level tag and the newline: the sink has the level. */
+        const char *tag = strchr(line.data, ']') + 1; /* after "understudy[PID]" */
+        size_t skip = (size_t)(tag - line.data) + 1 + strlen(tags[level]);
+        struct strbuf sl;
+        sb_init(&sl);
+        sb_add(&sl, line.data, (size_t)(tag - line.data));
+        sb_add(&sl, line.data + skip, line.len - skip - 1);
         g_in_sink = true;
-        sunk = g_sink(level, line.data + skip, line.len - skip - 1, g_sink_ud);
+        sunk = g_sink(level, sl.data, sl.len, g_sink_ud);
+        sb_release(&sl);
         g_in_sink = false;
     }
     if (g_log_file || !sunk) {

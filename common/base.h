@@ -86,8 +86,9 @@ void log_add_secret(const char *secret);
 void log_redact(struct strbuf *text);
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* A sink receives every line that passes the level, already redacted ("[module] message", no
- * newline), and returns true when it took the line: stderr then gets nothing (a configured
+/* Lines read "understudy[PID] level [module] message" (the process id tells apart the
+ * servers of several editors logging to one file). A sink receives every line that passes the
+ * level, already redacted ("understudy[PID] [module] message", no newline), and returns true when it took the line: stderr then gets nothing (a configured
  * file still gets every line). Lines logged from inside the sink go to the file or stderr
  * (no recursion). fn NULL removes the sink. */
 typedef bool (*log_sink_fn)(enum log_level level, const char *line, size_t len, void *ud);
@@ -97,6 +98,9 @@ void log_set_sink(log_sink_fn fn, void *ud);
 #define LOG_I(mod, ...) log_msg(LOG_INFO, mod, __VA_ARGS__)
 #define LOG_D(mod, ...) \
     do { if (log_get_level() >= LOG_DEBUG) log_msg(LOG_DEBUG, mod, __VA_ARGS__); } while (0)
+/* Trace lines say what was sent (paths, providers, byte counts, what was masked): never text. */
+#define LOG_T(mod, ...) \
+    do { if (log_get_level() >= LOG_TRACE) log_msg(LOG_TRACE, mod, __VA_ARGS__); } while (0)
 
 /* Monotonic milliseconds (for deadlines) and microseconds (for timings). */
 uint64_t us_now_ms(void);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base.h"
 #include "files.h"
@@ -13,6 +14,7 @@
 #include "attempt.h"
 #include "http.h"
 #include "languages.h"
+#include "loopback.h"
 #include "router.h"
 #include "completion.h"
 #include "server.h"
@@ -99,6 +101,34 @@ static void complete_done(void *ud, const struct router_answer *a, const char *l
     }
 }
 
+/* The workspace a file belongs to: the nearest folder above it holding a .understudyignore or
+ * a .git (file or folder), as an editor would open it. NULL when none. Caller frees. */
+static char *workspace_root_of(const char *abs_path)
+{
+    char *dir = xstrdup(abs_path);
+    for (;;) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            break;
+        *slash = 0;
+        const char *d = *dir ? dir : "/";
+        char *ign = xasprintf("%s/.understudyignore", *dir ? dir : "");
+        char *git = xasprintf("%s/.git", *dir ? dir : "");
+        bool found = access(ign, F_OK) == 0 || access(git, F_OK) == 0;
+        free(ign);
+        free(git);
+        if (found) {
+            char *root = xstrdup(d);
+            free(dir);
+            return root;
+        }
+        if (!*dir)
+            break;
+    }
+    free(dir);
+    return NULL;
+}
+
 int cli_complete(struct lsp_config *cfg, int argc, char **argv, bool json_out)
 {
     int status = 2;
@@ -125,9 +155,18 @@ int cli_complete(struct lsp_config *cfg, int argc, char **argv, bool json_out)
     fclose(f);
     abs = realpath(path, NULL);
     uri = xasprintf("file://%s", abs ? abs : path);
+    /* The same privacy rules as in an editor: the workspace's .understudyignore, relative to
+     * the folder found walking up. */
+    char *root = abs ? workspace_root_of(abs) : NULL;
+    lsp_config_load_ignore_file(cfg, root);
 
     uv_loop_t *loop = uv_default_loop();
     struct lsp_server *s = lsp_server_new_headless(loop, cfg);
+    if (root) {
+        free(s->root_path);
+        s->root_path = root;
+        root = NULL;
+    }
     const struct lang_info *lang = lang_for_path(path);
     if (docstore_open(s->docs, uri, lang ? lang->name : "", 1, text.data, text.len) < 0) {
         fprintf(stderr, "understudy complete: %s is too large\n", path);
@@ -229,6 +268,11 @@ int cli_doctor(struct lsp_config *cfg, int argc, char **argv)
         if (!c->enabled) {
             snprintf(row->status, sizeof(row->status), "disabled");
             snprintf(row->detail, sizeof(row->detail), "\"enabled\": false in the configuration");
+        } else if (!st->privacy.remote && !(c->base_url && us_url_is_loopback(c->base_url))) {
+            /* The test prompt is harmless, but "local models only" means nothing leaves. */
+            snprintf(row->status, sizeof(row->status), "skipped");
+            snprintf(row->detail, sizeof(row->detail),
+                     "remote provider; privacy.remote is false, so nothing is sent to it");
         } else if (!key && c->ops && c->ops->key_required && why) {
             snprintf(row->status, sizeof(row->status), "disabled");
             snprintf(row->detail, sizeof(row->detail), "no key: %s", why);

@@ -26,6 +26,8 @@ struct completion_engine {
     uint64_t next_item_id;
     uint64_t accepted;
     struct pending *pending;     /* inline and popup requests waiting on the chain */
+    struct privacy_cache *masked; /* open documents' masked texts, per edit */
+    struct privacy_exclude *exclude; /* built from the settings at each reconfigure */
 };
 
 /* One LSP request waiting on the chain. */
@@ -110,6 +112,9 @@ struct completion_engine *completion_engine_new(struct lsp_server *s)
     e->s = s;
     e->chain = chain_new(s->loop, &s->cfg->settings, &chain_hooks, e);
     e->router = chain_router(e->chain);
+    e->masked = privacy_cache_new(0);
+    e->exclude = privacy_exclude_new((const char *const *)s->cfg->settings.privacy.exclude,
+                                     s->cfg->settings.privacy.root);
     return e;
 }
 
@@ -127,6 +132,8 @@ void completion_engine_free(struct completion_engine *e)
         pending_free(p);
     }
     chain_free(e->chain);
+    privacy_cache_free(e->masked);
+    privacy_exclude_free(e->exclude);
     free(e->last_signature);
     free(e->last_state);
     free(e);
@@ -134,7 +141,10 @@ void completion_engine_free(struct completion_engine *e)
 
 void completion_engine_reconfigure(struct completion_engine *e)
 {
-    chain_configure(e->chain, &e->s->cfg->settings);
+    const struct us_settings *st = &e->s->cfg->settings;
+    privacy_exclude_free(e->exclude);
+    e->exclude = privacy_exclude_new((const char *const *)st->privacy.exclude, st->privacy.root);
+    chain_configure(e->chain, st);
     send_status(e, false);
 }
 
@@ -168,6 +178,7 @@ static void each_doc(void *ud, void (*fn)(void *arg, const struct local_doc *d),
 void completion_doc_closed(struct completion_engine *e, const char *uri)
 {
     chain_doc_closed(e->chain, uri);
+    privacy_cache_drop(e->masked, uri);
 }
 
 /* ------------------------------------------------------------------ items */
@@ -433,7 +444,12 @@ static struct pending *pending_new(struct completion_engine *e, struct lsp_reque
     size_t offset = pos_to_offset(&d->lines, d->text.data, d->text.len, pos, e->s->enc);
     /* The cursor as the client should see it: clamped like the offset. */
     p->cursor = pos_from_offset(&d->lines, d->text.data, d->text.len, offset, e->s->enc);
-    context_build(e->s->docs, d, offset, e->s->cfg->settings.completion.max_lines, &p->cc);
+    const struct us_settings *st = &e->s->cfg->settings;
+    /* Under loopback_raw the windows stay raw for loopback providers and the router masks
+     * what goes to the others. */
+    struct context_privacy pv = {e->masked, e->exclude,
+                                 st->privacy.redact_secrets && !st->privacy.loopback_raw};
+    context_build(e->s->docs, d, offset, st->completion.max_lines, &pv, &p->cc);
     size_t ws;
     p->partial = partial_word(d->text.data, p->cc.line_start, offset, &ws);
     p->word_start = pos_from_offset(&d->lines, d->text.data, d->text.len, ws, e->s->enc);

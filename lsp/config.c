@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
+
 char *lsp_config_user_path(void)
 {
     const char *xdg = getenv("XDG_CONFIG_HOME");
@@ -40,6 +42,8 @@ static int recompute(struct lsp_config *cfg, struct strbuf *warnings, struct str
             next.privacy.exclude[n + k] = xstrdup(cfg->ignore_patterns[k]);
         next.privacy.exclude[n + m] = NULL;
     }
+    /* Both lists are gitignore patterns relative to the workspace root. */
+    next.privacy.root = cfg->root ? xstrdup(cfg->root) : NULL;
     settings_release(&cfg->settings);
     cfg->settings = next;
     cfg->generation++;
@@ -52,26 +56,34 @@ int lsp_config_load_ignore_file(struct lsp_config *cfg, const char *root)
         free(*p);
     free(cfg->ignore_patterns);
     cfg->ignore_patterns = NULL;
-    char *path = xasprintf("%s/.understudyignore", root);
-    FILE *f = fopen(path, "r");
-    free(path);
+    free(cfg->root);
+    cfg->root = root && *root ? xstrdup(root) : NULL;
     size_t n = 0;
-    if (f) {
-        char line[1024];
-        while (fgets(line, sizeof(line), f)) {
-            size_t len = strcspn(line, "\r\n");
-            line[len] = 0;
-            char *s = line;
-            while (*s == ' ' || *s == '\t')
-                s++;
-            if (!*s || *s == '#')
-                continue;
-            cfg->ignore_patterns = xrealloc(cfg->ignore_patterns, (n + 2) * sizeof(char *));
-            /* Anchored patterns ("/build") name paths under the root. */
-            cfg->ignore_patterns[n++] = *s == '/' ? xasprintf("%s%s", root, s) : xstrdup(s);
-            cfg->ignore_patterns[n] = NULL;
+    if (cfg->root) {
+        char *path = xasprintf("%s/.understudyignore", root);
+        struct strbuf text;
+        sb_init(&text);
+        int rc = us_read_file(path, 1u << 20, &text, NULL);
+        if (rc < 0 && rc != US_ENOENT)
+            LOG_W("config", "%s: %s; its patterns are not applied", path, us_strerror(rc));
+        /* Lines are kept as written: gitignore semantics relative to the root ("/vault/",
+         * "config/secrets.py", "!keep.env") are the matcher's job (providers/local/ignore.h),
+         * the same as for privacy.exclude. */
+        for (size_t pos = 0; rc == 0 && pos < text.len;) {
+            const char *nl = memchr(text.data + pos, '\n', text.len - pos);
+            size_t end = nl ? (size_t)(nl - text.data) : text.len;
+            size_t len = end - pos;
+            if (len && text.data[pos + len - 1] == '\r')
+                len--;
+            if (len && text.data[pos] != '#') {
+                cfg->ignore_patterns = xrealloc(cfg->ignore_patterns, (n + 2) * sizeof(char *));
+                cfg->ignore_patterns[n++] = xstrndup(text.data + pos, len);
+                cfg->ignore_patterns[n] = NULL;
+            }
+            pos = end + 1;
         }
-        fclose(f);
+        sb_release(&text);
+        free(path);
     }
     struct strbuf w, e;
     sb_init(&w);
@@ -144,6 +156,9 @@ void lsp_config_free(struct lsp_config *cfg)
     for (char **p = cfg->ignore_patterns; p && *p; p++)
         free(*p);
     free(cfg->ignore_patterns);
+    free(cfg->root);
+    free(cfg->flag_log_level);
+    free(cfg->flag_log_file);
     free(cfg);
 }
 
@@ -172,4 +187,59 @@ int lsp_config_set_layer(struct lsp_config *cfg, const char *source, json_t *obj
         add_layer(cfg, source, obj);
     }
     return recompute(cfg, warnings, errors);
+}
+
+/* Did a client layer (initializationOptions, didChangeConfiguration) set log.<key>? */
+static bool client_layer_sets_log(const struct lsp_config *cfg, const char *key)
+{
+    size_t i;
+    json_t *layer;
+    json_array_foreach(cfg->layers, i, layer) {
+        const char *src = json_string_value(json_object_get(layer, "source"));
+        json_t *log = json_object_get(json_object_get(layer, "json"), "log");
+        if (src && (strcmp(src, "initializationOptions") == 0 ||
+                    strcmp(src, "didChangeConfiguration") == 0) &&
+            json_object_get(log, key))
+            return true;
+    }
+    return false;
+}
+
+void lsp_config_set_log_flags(struct lsp_config *cfg, const char *level, const char *file)
+{
+    free(cfg->flag_log_level);
+    free(cfg->flag_log_file);
+    cfg->flag_log_level = level ? xstrdup(level) : NULL;
+    cfg->flag_log_file = file ? xstrdup(file) : NULL;
+}
+
+int lsp_config_apply_log(struct lsp_config *cfg)
+{
+    static char *current; /* the file the log goes to now, NULL: stderr */
+    const struct us_settings *st = &cfg->settings;
+    enum log_level lv = st->log.level;
+    int rc = 0;
+    if (cfg->flag_log_level && !client_layer_sets_log(cfg, "level") &&
+        log_parse_level(cfg->flag_log_level, &lv) < 0) {
+        lv = st->log.level;
+        rc = US_EINVAL;
+    }
+    log_set_level(lv);
+    const char *file = st->log.file;
+    if (cfg->flag_log_file && !client_layer_sets_log(cfg, "file"))
+        file = cfg->flag_log_file;
+    if ((file == NULL) != (current == NULL) || (file && strcmp(file, current) != 0)) {
+        free(current);
+        current = NULL;
+        if (file && log_set_file(file) < 0) {
+            log_set_file(NULL);
+            LOG_W("config", "cannot open the log file %s; logging to stderr", file);
+            rc = US_EIO;
+        } else {
+            if (!file)
+                log_set_file(NULL);
+            current = file ? xstrdup(file) : NULL;
+        }
+    }
+    return rc;
 }

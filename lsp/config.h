@@ -15,7 +15,10 @@ struct lsp_config {
     json_t *layers;              /* array of {"source": name, "json": object}, in order */
     char *explicit_path;         /* --config or $UNDERSTUDY_CONFIG, or NULL */
     uint64_t generation;         /* bumped by every successful recompute */
-    char **ignore_patterns;      /* from the workspace's .understudyignore, NULL-terminated */
+    char **ignore_patterns;      /* lines of the workspace's .understudyignore, NULL-terminated */
+    char *root;                  /* the workspace folder those (and privacy.exclude) are
+                                    relative to, or NULL */
+    char *flag_log_level, *flag_log_file; /* --log-level / --log-file, or NULL */
 };
 
 /* Read the file layers. A missing user file is fine; an explicit path that cannot be read or
@@ -32,9 +35,19 @@ void lsp_config_free(struct lsp_config *cfg);
 int lsp_config_set_layer(struct lsp_config *cfg, const char *source, json_t *obj,
                          struct strbuf *warnings, struct strbuf *errors);
 
-/* Read root/.understudyignore (gitignore-like lines: globs, '#' comments) and add its
- * patterns to privacy.exclude. A missing file clears them. Returns how many were read. */
+/* Make root (may be NULL) the workspace root and read root/.understudyignore: its lines join
+ * privacy.exclude as written (gitignore semantics relative to root, settings.privacy.root).
+ * A missing file clears them. Recomputes settings. Returns how many lines were read. */
 int lsp_config_load_ignore_file(struct lsp_config *cfg, const char *root);
+
+/* Remember --log-level / --log-file (borrowed, copied; NULL: not given). They override the
+ * configuration files; a client layer that sets log.level or log.file overrides them. */
+void lsp_config_set_log_flags(struct lsp_config *cfg, const char *level, const char *file);
+
+/* Apply the effective log.level and log.file now (called after every layer change); the file
+ * is reopened only when its path changed. Returns 0, US_EINVAL (a bad --log-level) or US_EIO
+ * (the file cannot be opened: logging goes to stderr). */
+int lsp_config_apply_log(struct lsp_config *cfg);
 
 /* Path of the user's config file ($XDG_CONFIG_HOME/understudy/config.json or
  * ~/.config/understudy/config.json); caller frees. */

@@ -56,6 +56,8 @@ static size_t neighbourhood_words(const char *text, size_t from, size_t to, char
 }
 
 struct excerpt_search {
+    const struct context_privacy *pv;
+    unsigned counts[PRIVACY_TYPE_COUNT];
     struct doc *self;
     const char *language;
     char (*words)[48];
@@ -63,6 +65,31 @@ struct excerpt_search {
     struct completion_context *out;
     size_t n;
 };
+
+/* Count the secrets of m overlapping [a, b) of the original text, per type. */
+static void window_counts(const struct mask_result *m, size_t a, size_t b,
+                          unsigned counts[PRIVACY_TYPE_COUNT])
+{
+    for (size_t i = 0; i < m->n_spans; i++) {
+        const struct privacy_span *sp = &m->spans[i];
+        if (sp->start >= b)
+            break;
+        if (sp->end > a)
+            counts[sp->type]++;
+    }
+}
+
+static char *format_counts(const unsigned counts[PRIVACY_TYPE_COUNT])
+{
+    struct strbuf sb;
+    sb_init(&sb);
+    for (int t = 0; t < PRIVACY_TYPE_COUNT; t++)
+        if (counts[t])
+            sb_addf(&sb, "%s%s=%u", sb.len ? " " : "", privacy_type_name(t), counts[t]);
+    char *s = xstrndup(sb.data ? sb.data : "", sb.len);
+    sb_release(&sb);
+    return s;
+}
 
 /* Take the first lines of definitions in other documents whose names the cursor's
  * neighbourhood mentions. */
@@ -80,6 +107,9 @@ static void excerpt_from(struct doc *o, void *ud)
     struct excerpt_search *es = ud;
     if (o == es->self || es->n >= CONTEXT_MAX_EXCERPTS || (!o->syntax && !o->syntax_evicted) ||
         strcmp(lang_name_of(o), es->language) != 0)
+        return;
+    /* An excluded document's text never rides along, whatever its URI's scheme or escapes. */
+    if (es->pv && privacy_exclude_match(es->pv->exclude, o->uri))
         return;
     size_t nd;
     const struct syn_def *defs = doc_definitions(o, &nd);
@@ -106,7 +136,17 @@ static void excerpt_from(struct doc *o, void *ud)
         }
         if (b <= a)
             continue;
-        es->out->excerpt_text[es->n] = xstrndup(o->text.data + a, b - a);
+        if (es->pv && es->pv->mask && es->pv->cache) {
+            /* Cut from the other document's masked text (cached per version): a key inside
+             * the function, or cut by the excerpt's end, is a placeholder. */
+            const struct mask_result *m = privacy_cache_get(
+                es->pv->cache, o->uri, (int64_t)o->edit_count, o->text.data, o->text.len);
+            size_t ma = privacy_map_offset(m, a, false), mb = privacy_map_offset(m, b, false);
+            window_counts(m, a, b, es->counts);
+            es->out->excerpt_text[es->n] = xstrndup(m->text + ma, mb > ma ? mb - ma : 0);
+        } else {
+            es->out->excerpt_text[es->n] = xstrndup(o->text.data + a, b - a);
+        }
         es->out->excerpts[es->n].path = o->uri;
         es->out->excerpts[es->n].text = es->out->excerpt_text[es->n];
         es->n++;
@@ -158,7 +198,7 @@ static unsigned context_unclosed(struct syn_doc *syn, const char *lang, const ch
 }
 
 void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_lines,
-                   struct completion_context *out)
+                   const struct context_privacy *pv, struct completion_context *out)
 {
     memset(out, 0, sizeof(*out));
     const char *text = d->text.data;
@@ -167,23 +207,39 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
         offset = len;
     out->offset = offset;
 
-    /* Windows cut at line boundaries: whole lines read better for every model. */
-    size_t ps = offset > CONTEXT_PREFIX_BYTES ? offset - CONTEXT_PREFIX_BYTES : 0;
-    if (ps > 0) {
-        const char *nl = memchr(text + ps, '\n', offset - ps);
-        if (nl)
-            ps = (size_t)(nl - text) + 1;
+    /* Mask first, cut later: the windows come from the whole document's masked text (cached
+     * per edit), so a key block the window's edge cuts in two is a placeholder on both sides
+     * (a fragment alone cannot tell a key line from code). */
+    const char *wt = text;
+    size_t wlen = len, woff = offset;
+    const struct mask_result *m = NULL;
+    unsigned counts[PRIVACY_TYPE_COUNT] = {0};
+    if (pv && pv->mask && pv->cache) {
+        m = privacy_cache_get(pv->cache, d->uri, (int64_t)d->edit_count, text, len);
+        wt = m->text;
+        wlen = m->len;
+        woff = privacy_map_offset(m, offset, false);
     }
-    size_t se = US_MIN(len, offset + CONTEXT_SUFFIX_BYTES);
-    if (se < len) {
+    /* Windows cut at line boundaries: whole lines read better for every model. */
+    size_t ps = woff > CONTEXT_PREFIX_BYTES ? woff - CONTEXT_PREFIX_BYTES : 0;
+    if (ps > 0) {
+        const char *nl = memchr(wt + ps, '\n', woff - ps);
+        if (nl)
+            ps = (size_t)(nl - wt) + 1;
+    }
+    size_t se = US_MIN(wlen, woff + CONTEXT_SUFFIX_BYTES);
+    if (se < wlen) {
         size_t k = se;
-        while (k > offset && text[k - 1] != '\n')
+        while (k > woff && wt[k - 1] != '\n')
             k--;
-        if (k > offset)
+        if (k > woff)
             se = k;
     }
-    out->prefix = xstrndup(text + ps, offset - ps);
-    out->suffix = xstrndup(text + offset, se - offset);
+    out->prefix = xstrndup(wt + ps, woff - ps);
+    out->suffix = xstrndup(wt + woff, se - woff);
+    if (m)
+        window_counts(m, privacy_unmap_offset(m, ps, false), privacy_unmap_offset(m, se, true),
+                      counts);
 
     size_t ls = offset;
     while (ls > 0 && text[ls - 1] != '\n' && text[ls - 1] != '\r')
@@ -202,9 +258,9 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
     c->uri = d->uri;
     c->path = out->path;
     c->prefix = out->prefix;
-    c->prefix_len = offset - ps;
+    c->prefix_len = woff - ps;
     c->suffix = out->suffix;
-    c->suffix_len = se - offset;
+    c->suffix_len = se - woff;
     c->indent = out->indent;
     c->max_lines = max_lines;
     struct lsp_pos at = pos_from_offset(&d->lines, text, len, offset, POS_UTF8);
@@ -251,13 +307,25 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
         char words[32][48];
         size_t from = offset > 600 ? offset - 600 : 0;
         size_t to = US_MIN(len, offset + 200);
-        struct excerpt_search es = {d, out->language, words,
+        struct excerpt_search es = {pv, {0}, d, out->language, words,
                                     neighbourhood_words(text, from, to, words, 32), out, 0};
         if (es.n_words)
             docstore_each(docs, excerpt_from, &es);
         c->n_excerpts = es.n;
+        for (int t = 0; t < PRIVACY_TYPE_COUNT; t++)
+            counts[t] += es.counts[t];
     }
     c->excerpts = out->excerpts;
+    if (m)
+        out->masked = format_counts(counts);
+    if (log_get_level() >= LOG_TRACE) {
+        size_t eb = 0;
+        for (size_t i = 0; i < c->n_excerpts; i++)
+            eb += strlen(c->excerpts[i].text);
+        LOG_T("context", "%s: prefix %zu bytes, suffix %zu bytes, %zu excerpts (%zu bytes); "
+                         "masked: %s", c->path ? c->path : d->uri, c->prefix_len, c->suffix_len,
+              c->n_excerpts, eb, !m ? "off" : out->masked[0] ? out->masked : "none");
+    }
 }
 
 void context_release(struct completion_context *c)
@@ -276,5 +344,6 @@ void context_release(struct completion_context *c)
     free(c->indent);
     free(c->scope_signature);
     free(c->member_receiver);
+    free(c->masked);
     memset(c, 0, sizeof(*c));
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "documents.h"
+#include "privacy.h"
 #include "provider.h"
 #include "syntax.h"
 
@@ -28,11 +29,26 @@ struct completion_context {
     const char **names;
     struct prov_excerpt *excerpts;
     char **excerpt_text;
+    char *masked;             /* what masking did to the windows, for the trace log:
+                                 "jwt=1 password=2", "" when nothing, NULL when not masked */
 };
 
-/* Build the context for offset in d; docs gives the other open documents. Caller releases. */
+/* What may leave the machine (design.md §5). cache: masked documents per (uri, edit count);
+ * mask false (privacy.redact_secrets off, or privacy.loopback_raw, where the router masks what
+ * goes to remote providers): windows are cut from the raw text. exclude: documents whose text
+ * never rides along as an excerpt (providers/policy/privacy.h). Borrowed. */
+struct context_privacy {
+    struct privacy_cache *cache;
+    const struct privacy_exclude *exclude;
+    bool mask;
+};
+
+/* Build the context for offset in d; docs gives the other open documents. Mask first, cut
+ * later: every window and excerpt is cut from the whole document's masked text, so a secret
+ * a window cuts in two is masked in both halves. pv may be NULL (no masking, no exclusion).
+ * Caller releases. */
 void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_lines,
-                   struct completion_context *out);
+                   const struct context_privacy *pv, struct completion_context *out);
 void context_release(struct completion_context *c);
 
 /* file:///a%20b -> /a b (common/uri.h's rules); NULL for other schemes. Caller frees. */

@@ -59,9 +59,9 @@ void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *pa
             s->root_path = xstrdup(json_string_value(rp));
     }
 
-    if (s->root_path && lsp_config_load_ignore_file(s->cfg, s->root_path) > 0)
-        LOG_I("config", "%s/.understudyignore: files matching it are never sent to remote "
-                        "providers", s->root_path);
+    if (lsp_config_load_ignore_file(s->cfg, s->root_path) > 0)
+        LOG_I("config", "%s/.understudyignore: files matching it are never sent to any "
+                        "provider", s->root_path);
 
     json_t *opts = json_object_get(params, "initializationOptions");
     if (opts && !json_is_null(opts)) {
@@ -69,6 +69,7 @@ void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *pa
         sb_init(&w);
         sb_init(&e);
         lsp_config_set_layer(s->cfg, "initializationOptions", opts, &w, &e);
+        lsp_config_apply_log(s->cfg); /* before anything else logs: trace from the start */
         report_config(s, &w, &e);
         sb_release(&w);
         sb_release(&e);
@@ -104,6 +105,7 @@ void lsp_on_did_change_configuration(struct lsp_server *s, struct lsp_request *r
     sb_init(&w);
     sb_init(&e);
     lsp_config_set_layer(s->cfg, "didChangeConfiguration", settings, &w, &e);
+    lsp_config_apply_log(s->cfg);
     report_config(s, &w, &e);
     sb_release(&w);
     sb_release(&e);

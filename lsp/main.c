@@ -41,18 +41,6 @@ static const char usage[] =
     "  --version        print the version\n"
     "  --help           print this help\n";
 
-static void apply_log_settings(const struct us_settings *st, const char *level_override,
-                               const char *file_override)
-{
-    enum log_level lv = st->log.level;
-    if (level_override && log_parse_level(level_override, &lv) < 0)
-        fprintf(stderr, "understudy: --log-level: unknown level '%s'\n", level_override);
-    log_set_level(lv);
-    const char *file = file_override ? file_override : st->log.file;
-    if (file && log_set_file(file) < 0)
-        fprintf(stderr, "understudy: cannot open log file %s; logging to stderr\n", file);
-}
-
 int main(int argc, char **argv)
 {
     const char *config_path = NULL, *log_level = NULL, *log_file = NULL;
@@ -134,7 +122,10 @@ int main(int argc, char **argv)
     if (!command)
         logsink_install(); /* an editor started us: logs go to it as window/logMessage */
     struct lsp_config *cfg = lsp_config_load(config_path, &warnings, &errors, &rc);
-    apply_log_settings(&cfg->settings, log_level, log_file);
+    lsp_config_set_log_flags(cfg, log_level, log_file);
+    int lrc = lsp_config_apply_log(cfg);
+    if (lrc == US_EINVAL)
+        fprintf(stderr, "understudy: --log-level: unknown level '%s'\n", log_level);
     if (warnings.len)
         LOG_W("config", "%.*s", (int)warnings.len - 1, warnings.data);
 

@@ -66,6 +66,7 @@ void settings_release(struct us_settings *s)
     providers_release(s);
     strv_free(s->local.snippet_dirs);
     strv_free(s->privacy.exclude);
+    free(s->privacy.root);
     free(s->log.file);
     memset(s, 0, sizeof(*s));
 }

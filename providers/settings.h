@@ -39,9 +39,12 @@ struct us_settings {
     } local;
     struct {
         bool redact_secrets;
-        char **exclude; /* NULL-terminated glob patterns */
+        char **exclude; /* NULL-terminated gitignore patterns: privacy.exclude, then the lines
+                           of the workspace's .understudyignore */
         bool remote;
         bool loopback_raw; /* loopback providers get unmasked text (default: masked too) */
+        char *root;        /* workspace folder the patterns are relative to (not JSON: set by
+                              the lsp floor from rootUri or the CLI's walk up), or NULL */
     } privacy;
     struct {
         enum log_level level;

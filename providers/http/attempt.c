@@ -400,6 +400,21 @@ static int start_transfer(struct attempt *a)
         if (opts->max_response_bytes)
             hreq.max_response_bytes = opts->max_response_bytes;
     }
+    if (log_get_level() >= LOG_TRACE) {
+        /* What goes out, never the text: the endpoint's path (no query: some APIs take the
+         * key there), the document, byte counts. Masking is logged by lsp/context.c. */
+        const char *u = strstr(req.url, "://");
+        u = u ? strchr(u + 3, '/') : NULL;
+        size_t ulen = u ? strcspn(u, "?#") : 0;
+        size_t eb = 0;
+        for (size_t i = 0; i < a->ctx->n_excerpts; i++)
+            eb += a->ctx->excerpts[i].text ? strlen(a->ctx->excerpts[i].text) : 0;
+        LOG_T("attempt", "%s: %s %.*s for %s: body %zu bytes (prefix %zu, suffix %zu, %zu "
+                         "excerpts of %zu bytes)",
+              a->cfg->name ? a->cfg->name : "?", req.body ? "POST" : "GET", (int)ulen,
+              u ? u : "/", a->ctx->path ? a->ctx->path : a->ctx->uri ? a->ctx->uri : "-",
+              req.body_len, a->ctx->prefix_len, a->ctx->suffix_len, a->ctx->n_excerpts, eb);
+    }
     rc = http_start(a->eng, &hreq, &attempt_http_cb, a, &a->xfer);
     prov_request_release(&req);
     return rc;

@@ -9,6 +9,7 @@
 #include "lines.h"
 #include "local.h"
 #include "map.h"
+#include "privacy.h"
 #include "snippet.h"
 #include "symbols.h"
 #include "syntax.h"
@@ -55,7 +56,20 @@ struct local_engine {
     size_t n_learned;
     uint64_t tick;
     struct us_map *seen; /* uri -> struct seen_doc */
+    /* Privacy: what the models learn from open documents is masked (no secret value is ever
+     * offered back as an item), and the workspace walk never reads excluded files. */
+    struct privacy_cache *masked;
+    char **privacy_exclude;
 };
+
+/* text with its secrets replaced by placeholders (borrowed until the next call). */
+static const char *masked_text(struct local_engine *e, const char *uri, const char *text,
+                               size_t len, size_t *mlen)
+{
+    const struct mask_result *m = privacy_cache_get(e->masked, uri ? uri : "", -1, text, len);
+    *mlen = m->len;
+    return m->text;
+}
 
 static void feed_lines(void *ud, const char *path, const char *text, size_t len)
 {
@@ -104,6 +118,7 @@ struct local_engine *local_engine_new(uv_loop_t *loop, const struct us_settings 
     uv_idle_init(loop, &e->indexer);
     e->indexer.data = e;
     e->seen = us_map_new(false);
+    e->masked = privacy_cache_new(0);
     local_engine_configure(e, settings);
     return e;
 }
@@ -122,6 +137,8 @@ void local_engine_free(struct local_engine *e)
     words_free(e->words);
     lines_free(e->lines);
     free_strv(e->snippet_dirs);
+    free_strv(e->privacy_exclude);
+    privacy_cache_free(e->masked);
     for (size_t i = 0; i < e->n_learned; i++)
         free(e->learned[i].uri);
     free(e->learned);
@@ -141,6 +158,14 @@ void local_engine_configure(struct local_engine *e, const struct us_settings *st
     e->use_lines = st->local.lines;
     e->caps.max_files = (size_t)st->local.workspace_max_files;
     e->caps.max_total_bytes = st->local.workspace_max_bytes;
+    free_strv(e->privacy_exclude);
+    size_t np = 0;
+    while (st->privacy.exclude && st->privacy.exclude[np])
+        np++;
+    e->privacy_exclude = xcalloc(np + 1, sizeof(char *));
+    for (size_t i = 0; i < np; i++)
+        e->privacy_exclude[i] = xstrdup(st->privacy.exclude[i]);
+    e->caps.privacy_exclude = (const char *const *)e->privacy_exclude;
     if (!e->snippets || !same_strv(e->snippet_dirs, st->local.snippet_dirs)) {
         free_strv(e->snippet_dirs);
         size_t n = 0;
@@ -193,8 +218,11 @@ void local_engine_doc_update(struct local_engine *e, const char *uri, const char
     /* A disabled source costs nothing: its model never sees the text. The line model learns
      * a document when ghost text is asked for in it (local_engine_line): the files being
      * worked on, not every file an editor happens to have open. */
-    if (e->use_words)
-        words_doc_set(e->words, uri, text, len);
+    if (e->use_words) {
+        size_t mlen;
+        const char *m = masked_text(e, uri, text, len, &mlen);
+        words_doc_set(e->words, uri, m, mlen);
+    }
 }
 
 void local_engine_doc_sync(struct local_engine *e, const struct local_doc *d)
@@ -222,6 +250,7 @@ void local_engine_doc_sync(struct local_engine *e, const struct local_doc *d)
 void local_engine_doc_close(struct local_engine *e, const char *uri)
 {
     free(us_map_del(e->seen, uri));
+    privacy_cache_drop(e->masked, uri);
     words_doc_remove(e->words, uri);
     lines_doc_remove(e->lines, uri);
     for (size_t i = 0; i < e->n_learned; i++)
@@ -561,7 +590,9 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
     if (req->ctx->situation == PROV_SIT_COMMENT)
         return false;
     if (req->uri) {
-        lines_doc_set(e->lines, req->uri, req->text, req->text_len);
+        size_t mlen;
+        const char *m = masked_text(e, req->uri, req->text, req->text_len, &mlen);
+        lines_doc_set(e->lines, req->uri, m, mlen);
         note_learned(e, req->uri, req->text_len);
     }
     struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,

@@ -17,6 +17,7 @@
 #include "base.h"
 #include "fuzzy.h"
 #include "ignore.h"
+#include "privacy.h"
 
 #define MIN_WORD 3
 #define MAX_WORD 64
@@ -55,6 +56,7 @@ struct walk {
     DIR *dir;     /* folder being read */
     char *dir_rel;
     struct ign_list *ign;
+    struct ign_list *priv; /* privacy: never read, whatever .gitignore says */
     struct words_caps caps;
     bool active;
 };
@@ -193,6 +195,8 @@ static void walk_reset(struct walk *wk)
     wk->n_stack = wk->cap_stack = 0;
     ign_free(wk->ign);
     wk->ign = NULL;
+    ign_free(wk->priv);
+    wk->priv = NULL;
     free(wk->root);
     wk->root = NULL;
     wk->active = false;
@@ -338,6 +342,10 @@ int words_index_start(struct words *w, const char *root, const struct words_caps
         c.max_total_bytes = 64u << 20;
     if (!c.max_depth)
         c.max_depth = 24;
+    wk->priv = ign_new();
+    for (const char *const *p = c.privacy_exclude; p && *p; p++)
+        ign_add_pattern(wk->priv, *p);
+    c.privacy_exclude = NULL; /* copied */
     wk->caps = c;
     push_dir(wk, "");
     wk->active = true;
@@ -428,11 +436,15 @@ static void walk_file(struct words *w, const char *rel, struct strbuf *buf)
     char *path = xasprintf("%s/%s", wk->root, rel);
     size_t room = wk->caps.max_total_bytes - w->bytes;
     if (read_capped(path, US_MIN(wk->caps.max_file_bytes, room), buf)) {
-        index_text(w, buf->data, buf->len);
+        /* Secrets in ordinary files (a key in settings.py) never become items either. */
+        struct mask_result m;
+        privacy_mask(buf->data, buf->len, &m);
+        index_text(w, m.text, m.len);
         w->files++;
         w->bytes += buf->len;
         if (w->hook)
-            w->hook(w->hook_ud, path, buf->data, buf->len);
+            w->hook(w->hook_ud, path, m.text, m.len);
+        privacy_result_release(&m);
     } else {
         w->skipped++;
     }
@@ -488,7 +500,9 @@ static bool walk_one(struct words *w, struct strbuf *buf)
     if (!is_dir && !is_reg) /* symlinks, devices, sockets */
         return true;
     char *rel = join_rel(wk->dir_rel, name);
-    if (skip_name(name, is_dir) || ign_match_entry(wk->ign, rel, is_dir)) {
+    /* The admission check: privacy first (never read), then the walk's own skips. */
+    if ((!is_dir && privacy_secret_file_name(name)) || ign_match_entry(wk->priv, rel, is_dir) ||
+        skip_name(name, is_dir) || ign_match_entry(wk->ign, rel, is_dir)) {
         if (!is_dir)
             w->skipped++;
     } else if (is_dir) {

@@ -16,6 +16,10 @@ struct words_caps {
     size_t max_file_bytes;  /* 512 KiB: bigger files are skipped (generated, minified, data) */
     size_t max_total_bytes; /* 64 MiB of text in total */
     int max_depth;          /* 24 folder levels */
+    /* privacy.exclude + .understudyignore patterns (gitignore semantics relative to the root,
+     * borrowed for words_index_start, which copies them): such files are never read, nor
+     * .env files, keys and credential files (privacy_secret_file_name) whatever they say. */
+    const char *const *privacy_exclude;
 };
 
 struct words *words_new(void);

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ignore.h"
 #include "privacy_int.h"
+#include "uri.h"
 
 static const char *const type_names[] = {
 #define PRIVACY__TYPE_NAME(e, name) name,
@@ -740,6 +742,15 @@ static size_t unquoted_value(struct scan *s, size_t v, enum style st, int cls,
     return mask_value(s, v, b, cls, ty) ? b : 0;
 }
 
+/* An environment variable's name: upper-case letters, digits and '_'. */
+static bool is_upper_name(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
+            return false;
+    return true;
+}
+
 /* At i: '=' or ':' (or the '=' of ":=", "=>"). */
 static size_t try_assign(struct scan *s, size_t i)
 {
@@ -801,6 +812,13 @@ static size_t try_assign(struct scan *s, size_t i)
     bool spaced_before = name_end > 0 && (t[name_end - 1] == ' ' || t[name_end - 1] == '\t');
     bool flag = nb - na > 2 && t[na] == '-' && t[na + 1] == '-';
     bool ls = flag || at_line_start(s, before);
+    /* "PGPASSWORD=x psql" inside a command string, or after another word ("sudo
+     * PGPASSWORD=x ..."): an environment assignment wherever a command line holds one. */
+    if (!ls && c == '=' && !spaced_before && !quoted && before > 0 && cls == NAME_STRONG &&
+        (t[before - 1] == '"' || t[before - 1] == '\'' || t[before - 1] == '`' ||
+         ((t[before - 1] == ' ' || t[before - 1] == '\t') && nb - na >= 6 &&
+          is_upper_name(t + na, nb - na))))
+        ls = true;
     enum style st;
     if (c == '=' && !spaced_before && ls)
         st = flag ? ST_FLAG : ST_SHELL;
@@ -1184,27 +1202,62 @@ void privacy_cache_drop(struct privacy_cache *c, const char *doc)
         }
 }
 
-/* ------------------------------------------------------------------ legacy path globs */
+/* ------------------------------------------------------------------ exclusion */
 
-bool privacy_path_excluded(const char *path, const char *const *patterns)
+struct privacy_exclude {
+    struct ign_list *ign;
+    char *root;
+};
+
+struct privacy_exclude *privacy_exclude_new(const char *const *patterns, const char *root)
 {
-    if (!path || !patterns)
+    struct privacy_exclude *x = xcalloc(1, sizeof(*x));
+    x->ign = ign_new();
+    for (const char *const *p = patterns; p && *p; p++)
+        ign_add_pattern(x->ign, *p);
+    x->root = root && *root ? xstrdup(root) : NULL;
+    return x;
+}
+
+void privacy_exclude_free(struct privacy_exclude *x)
+{
+    if (!x)
+        return;
+    ign_free(x->ign);
+    free(x->root);
+    free(x);
+}
+
+bool privacy_exclude_match(const struct privacy_exclude *x, const char *uri_or_path)
+{
+    if (!x || !uri_or_path || !*uri_or_path || !ign_count(x->ign))
         return false;
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    for (const char *const *p = patterns; *p; p++) {
-        if (fnmatch(*p, base, 0) == 0 || fnmatch(*p, path, FNM_PATHNAME) == 0)
-            return true;
-        /* Folder patterns ("secrets/") match that folder anywhere in the path. */
-        size_t n = strlen(*p);
-        if (n > 1 && (*p)[n - 1] == '/') {
-            char *needle = xasprintf("/%s", *p);
-            bool hit = strstr(path, needle) != NULL;
-            free(needle);
-            if (hit)
-                return true;
-        }
+    char *decoded = NULL;
+    int rc = us_uri_to_path(uri_or_path, &decoded, NULL);
+    const char *path = uri_or_path;
+    if (rc == 0 && decoded)
+        path = decoded;
+    else if (rc == US_EPARSE) { /* a %00 in the path: no file of ours, refuse it */
+        free(decoded);
+        return true;
     }
+    bool hit = ign_match_path(x->ign, path, x->root, false);
+    free(decoded);
+    return hit;
+}
+
+bool privacy_secret_file_name(const char *name)
+{
+    static const char *const globs[] = {
+        ".env*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore",
+        "*.ppk", "*.kdbx", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".netrc", ".pgpass",
+        ".npmrc", ".pypirc", ".git-credentials", "credentials", "credentials.json",
+        "*service-account*.json", "*.tfvars", "*.tfstate", "secrets.y*ml", NULL};
+    if (!name || !*name)
+        return false;
+    for (const char *const *g = globs; *g; g++)
+        if (fnmatch(*g, name, FNM_CASEFOLD) == 0)
+            return true;
     return false;
 }
 

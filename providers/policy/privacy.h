@@ -117,9 +117,25 @@ const struct mask_result *privacy_cache_get(struct privacy_cache *c, const char 
 /* Forget a document (didClose). */
 void privacy_cache_drop(struct privacy_cache *c, const char *doc);
 
-/* Does path (or its file name) match one of the NULL-terminated glob patterns? NULL path:
- * false. Kept for the router until it uses providers/local/ignore.h's matcher. */
-bool privacy_path_excluded(const char *path, const char *const *patterns);
+/* What is never sent to any provider, loopback included: the patterns of privacy.exclude and
+ * the workspace's .understudyignore (gitignore semantics through providers/local/ignore.h,
+ * relative to root; the root .gitignore does not apply). One matcher for the router, the
+ * context's excerpts, the local engine's workspace walk and the CLI. */
+struct privacy_exclude;
+
+/* patterns: NULL-terminated (borrowed, copied); root: the workspace folder or NULL (then only
+ * the rules matching a name apply). Caller frees with privacy_exclude_free. */
+struct privacy_exclude *privacy_exclude_new(const char *const *patterns, const char *root);
+void privacy_exclude_free(struct privacy_exclude *x);
+
+/* Is the document excluded? uri_or_path is a URI of any scheme (decoded by common/uri.h:
+ * "file:///w/my%20secrets/rates.py", "untitled:.env", "vscode-remote://h/srv/server.pem") or a
+ * plain path. NULL x or NULL uri_or_path: false. */
+bool privacy_exclude_match(const struct privacy_exclude *x, const char *uri_or_path);
+
+/* Is a file of this name never to be read into any index whatever the configuration says
+ * (.env files, private keys, keystores, credential files)? name is the last path component. */
+bool privacy_secret_file_name(const char *name);
 
 /* Mask the secrets of sb in place as a fragment; returns how many were masked. */
 size_t privacy_mask_sb(struct strbuf *sb);

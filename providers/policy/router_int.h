@@ -15,6 +15,8 @@
 #include "list.h"
 #include "router.h"
 
+struct privacy_exclude;
+
 #define TTFB_SAMPLES 20
 #define HEDGE_MIN_MS 150
 #define HEDGE_MAX_MS 600
@@ -73,7 +75,7 @@ struct router {
         int deadline_ms, hedge_ms;
         struct breaker_policy breaker;
         bool remote_allowed, redact, loopback_raw;
-        char **exclude;
+        struct privacy_exclude *exclude; /* privacy.exclude + .understudyignore, every provider */
     } st;
     struct cache *cache;
     double tokens;

@@ -13,7 +13,6 @@
 #include "loopback.h"
 #include "privacy.h"
 #include "router_int.h"
-#include "uri.h"
 
 /* ------------------------------------------------------------------ provider helpers */
 
@@ -137,12 +136,12 @@ bool router__eligible(struct router *r, struct provider *p, const struct prov_co
 {
     if (!p->cfg.enabled || !p->cfg.ops || p->no_key)
         return false;
-    if (!p->loopback) {
-        if (!r->st.remote_allowed)
-            return false;
-        if (ctx && privacy_path_excluded(ctx->path, (const char *const *)r->st.exclude))
-            return false;
-    }
+    if (!p->loopback && !r->st.remote_allowed)
+        return false;
+    /* Excluded files go to no provider, loopback included: a loopback URL is often a gateway
+     * (LiteLLM, Portkey, a company proxy) to the cloud. */
+    if (ctx && privacy_exclude_match(r->st.exclude, ctx->uri ? ctx->uri : ctx->path))
+        return false;
     /* A disabled provider whose key file changed gets another chance. */
     if (p->breaker.state == BREAKER_DISABLED && p->cfg.api_key_file &&
         !us_file_stamp_equal(us_file_stamp_of(p->cfg.api_key_file), p->key_file_stamp)) {
@@ -258,14 +257,10 @@ static struct prov_excerpt *remote_context(struct router *r, const struct prov_c
         kept = xcalloc(ctx->n_excerpts, sizeof(*kept));
         size_t n = 0;
         for (size_t i = 0; i < ctx->n_excerpts; i++) {
-            /* Excerpt paths are URIs (or plain paths): match excludes on the decoded path. */
-            const char *path = ctx->excerpts[i].path;
-            char *decoded = NULL;
-            if (path && us_uri_to_path(path, &decoded, NULL) == 0)
-                path = decoded;
-            if (!privacy_path_excluded(path, (const char *const *)r->st.exclude))
+            /* Excerpt paths are URIs (any scheme) or plain paths: privacy_exclude_match
+             * decodes them with the one URI-to-path conversion. */
+            if (!privacy_exclude_match(r->st.exclude, ctx->excerpts[i].path))
                 kept[n++] = ctx->excerpts[i];
-            free(decoded);
         }
         tmp.excerpts = kept;
         tmp.n_excerpts = n;
@@ -301,17 +296,13 @@ struct attempt_slot *router__slot_start(struct router *r, struct router_request 
     struct prov_context *sent = NULL, kept_ctx;
     struct prov_excerpt *kept = NULL;
     const struct prov_context *use = ctx;
-    if (!p->loopback) {
-        kept = remote_context(r, ctx, &kept_ctx);
-        use = &kept_ctx;
-        if (r->st.redact)
-            use = sent = privacy_scrub(&kept_ctx);
-    } else if (r->st.redact && !r->st.loopback_raw) {
-        /* Even a model on this machine gets masked secrets unless the user opts out: logs of
-         * local servers end up in bug reports too. */
-        sent = privacy_scrub(ctx);
-        use = sent;
-    }
+    kept = remote_context(r, ctx, &kept_ctx); /* excerpts of excluded files: for no one */
+    use = &kept_ctx;
+    /* The context is cut from masked documents (lsp/context.c); this is the second net. Even
+     * a model on this machine gets masked secrets unless the user opts out: logs of local
+     * servers end up in bug reports too. */
+    if (r->st.redact && (!p->loopback || !r->st.loopback_raw))
+        use = sent = privacy_scrub(&kept_ctx);
     p->requests++;
     int rc = r->aops->start(r->http, &p->cfg, use, key, &opts, &router__attempt_cbs, s, &s->a);
     if (sent)
@@ -505,16 +496,9 @@ static void copy_settings(struct router *r, const struct us_settings *st)
     r->st.remote_allowed = st->privacy.remote;
     r->st.redact = st->privacy.redact_secrets;
     r->st.loopback_raw = st->privacy.loopback_raw;
-    if (r->st.exclude)
-        for (char **p = r->st.exclude; *p; p++)
-            free(*p);
-    free(r->st.exclude);
-    size_t n = 0;
-    while (st->privacy.exclude && st->privacy.exclude[n])
-        n++;
-    r->st.exclude = xcalloc(n + 1, sizeof(char *));
-    for (size_t i = 0; i < n; i++)
-        r->st.exclude[i] = xstrdup(st->privacy.exclude[i]);
+    privacy_exclude_free(r->st.exclude);
+    r->st.exclude = privacy_exclude_new((const char *const *)st->privacy.exclude,
+                                        st->privacy.root);
 }
 
 struct router *router_new(uv_loop_t *loop, const struct us_settings *settings,
@@ -614,10 +598,7 @@ void router_free(struct router *r)
     for (size_t i = 0; i < r->n_providers; i++)
         router__provider_unref(r->providers[i]);
     free(r->providers);
-    if (r->st.exclude)
-        for (char **p = r->st.exclude; *p; p++)
-            free(*p);
-    free(r->st.exclude);
+    privacy_exclude_free(r->st.exclude);
     cache_free(r->cache);
     router__ctx_unref(r->last_ctx);
     http_engine_free(r->http);

@@ -25,7 +25,7 @@ static char *clean_at(const char *lang, const char *ext, const char *marked, con
     struct docstore *ds = docstore_new(0);
     CHECK_EQ_INT(docstore_open(ds, uri, lang, 1, text, strlen(text)), 0);
     struct completion_context cc;
-    context_build(ds, docstore_get(ds, uri), at, 12, &cc);
+    context_build(ds, docstore_get(ds, uri), at, 12, NULL, &cc);
     *unclosed = cc.ctx.unclosed;
     size_t len = 0;
     char *out = pp_clean(&cc.ctx, answer, strlen(answer), false, &len);

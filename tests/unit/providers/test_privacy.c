@@ -6,15 +6,45 @@
 
 static void excluded_paths(void)
 {
-    const char *pats[] = {".env*", "*.pem", "*.key", "id_rsa*", "secrets/", NULL};
-    CHECK(privacy_path_excluded("/home/u/proj/.env", pats));
-    CHECK(privacy_path_excluded("/home/u/proj/.env.local", pats));
-    CHECK(privacy_path_excluded("/srv/tls/server.pem", pats));
-    CHECK(privacy_path_excluded("/home/u/.ssh/id_rsa.pub", pats));
-    CHECK(privacy_path_excluded("/home/u/proj/secrets/db.py", pats));
-    CHECK(!privacy_path_excluded("/home/u/proj/main.py", pats));
-    CHECK(!privacy_path_excluded("/home/u/proj/environment.py", pats));
-    CHECK(!privacy_path_excluded(NULL, pats));
+    /* privacy.exclude defaults plus a .understudyignore, gitignore semantics under /w. */
+    const char *pats[] = {".env*", "*.pem", "*.key", "id_rsa*", "private/", "/vault/",
+                          "config/secrets.py", "docs/**/draft-*.md", "*.secret",
+                          "!public.secret", "my secrets/", NULL};
+    struct privacy_exclude *x = privacy_exclude_new(pats, "/w");
+    CHECK(privacy_exclude_match(x, "/w/.env"));
+    CHECK(privacy_exclude_match(x, "file:///w/app/.env.local"));
+    CHECK(privacy_exclude_match(x, "file:///srv/tls/server.pem"));         /* outside: names */
+    CHECK(privacy_exclude_match(x, "file:///home/u/.ssh/id_rsa.pub"));
+    CHECK(privacy_exclude_match(x, "file:///w/a/private/db.py"));           /* dir anywhere */
+    CHECK(privacy_exclude_match(x, "file:///w/vault/x.py"));                /* anchored dir */
+    CHECK(!privacy_exclude_match(x, "file:///w/src/vault/x.py"));
+    CHECK(privacy_exclude_match(x, "file:///w/config/secrets.py"));         /* inner slash */
+    CHECK(!privacy_exclude_match(x, "file:///w/app/config/secrets.py"));
+    CHECK(privacy_exclude_match(x, "file:///w/docs/a/b/draft-1.md"));       /* ** */
+    CHECK(privacy_exclude_match(x, "file:///w/k.secret"));
+    CHECK(!privacy_exclude_match(x, "file:///w/public.secret"));            /* negation */
+    CHECK(privacy_exclude_match(x, "file:///w/my%20secrets/rates.py"));     /* %-decoded */
+    CHECK(privacy_exclude_match(x, "file://localhost/w/config/secrets.py"));
+    CHECK(privacy_exclude_match(x, "untitled:.env"));                       /* non-file */
+    CHECK(privacy_exclude_match(x, "vscode-remote://ssh-remote%2Bbox/srv/server.pem"));
+    CHECK(privacy_exclude_match(x, "vscode-vfs://github/o/r/.env.production"));
+    CHECK(!privacy_exclude_match(x, "untitled:Untitled-1"));
+    CHECK(!privacy_exclude_match(x, "file:///w/main.py"));
+    CHECK(!privacy_exclude_match(x, "file:///w/environment.py"));
+    CHECK(!privacy_exclude_match(x, NULL));
+    CHECK(!privacy_exclude_match(NULL, "file:///w/.env"));
+    privacy_exclude_free(x);
+    /* No root (a document outside any workspace): the name rules still apply. */
+    x = privacy_exclude_new(pats, NULL);
+    CHECK(privacy_exclude_match(x, "file:///anywhere/.env"));
+    CHECK(!privacy_exclude_match(x, "file:///anywhere/main.py"));
+    privacy_exclude_free(x);
+    CHECK(privacy_secret_file_name(".env"));
+    CHECK(privacy_secret_file_name(".env.local"));
+    CHECK(privacy_secret_file_name("server.PEM"));
+    CHECK(privacy_secret_file_name("id_ed25519"));
+    CHECK(!privacy_secret_file_name("environment.py"));
+    CHECK(!privacy_secret_file_name("keys.py"));
 }
 
 /* in masked: must_vanish gone, "<secret:type>" present, must_stay kept. */
