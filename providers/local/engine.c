@@ -4,11 +4,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
 #include "fuzzy.h"
 #include "languages.h"
+#include "learned.h"
 #include "lines.h"
 #include "local.h"
 #include "map.h"
+#include "privacy.h"
 #include "snippet.h"
 #include "symbols.h"
 #include "syntax.h"
@@ -35,7 +41,7 @@ struct seen_doc {
 };
 
 /* An open document the line model has learned. */
-struct learned {
+struct learned_doc {
     char *uri;
     size_t bytes;
     uint64_t tick;
@@ -51,11 +57,36 @@ struct local_engine {
     uv_idle_t indexer;
     bool indexing;
     char **snippet_dirs;
-    struct learned *learned; /* open documents in the line model */
+    struct learned_doc *learned; /* open documents in the line model */
     size_t n_learned;
     uint64_t tick;
     struct us_map *seen; /* uri -> struct seen_doc */
+    /* accepted AI lines (learned.h), saved per workspace under $XDG_STATE_HOME/understudy */
+    struct learned *star;
+    bool learn;
+    char **exclude;      /* privacy.exclude: the router's exclusion decision */
+    char *learned_path;  /* NULL: nothing to save to (no workspace) */
+    bool learned_dirty;
+    uint64_t learned_saved_ms;
 };
+
+#define LEARNED_SAVE_EVERY_MS 5000
+
+/* The line model counts an accepted line in (and out when it is dropped): the cursor line's
+ * text from the key, then the suggestion. */
+static void learned_to_lines(void *ud, const char *key, size_t kn, const char *text, size_t tn,
+                             int delta)
+{
+    struct local_engine *e = ud;
+    const char *nl = memchr(key, '\n', kn);
+    size_t off = nl ? (size_t)(nl - key) + 1 : 0;
+    struct strbuf sb;
+    sb_init(&sb);
+    sb_add(&sb, key + off, kn - off);
+    sb_add(&sb, text, tn);
+    lines_add_learned(e->lines, sb.data, sb.len, delta);
+    sb_release(&sb);
+}
 
 static void feed_lines(void *ud, const char *path, const char *text, size_t len)
 {
@@ -104,6 +135,8 @@ struct local_engine *local_engine_new(uv_loop_t *loop, const struct us_settings 
     uv_idle_init(loop, &e->indexer);
     e->indexer.data = e;
     e->seen = us_map_new(false);
+    e->star = learned_new(0);
+    learned_set_hook(e->star, learned_to_lines, e);
     local_engine_configure(e, settings);
     return e;
 }
@@ -118,6 +151,11 @@ void local_engine_free(struct local_engine *e)
 {
     if (!e)
         return;
+    if (e->learned_dirty && e->learned_path)
+        learned_save(e->star, e->learned_path);
+    learned_free(e->star);
+    free(e->learned_path);
+    free_strv(e->exclude);
     snip_lib_free(e->snippets);
     words_free(e->words);
     lines_free(e->lines);
@@ -139,6 +177,14 @@ void local_engine_configure(struct local_engine *e, const struct us_settings *st
     e->use_symbols = st->local.symbols;
     e->use_words = st->local.words;
     e->use_lines = st->local.lines;
+    e->learn = st->local.learn_accepted;
+    free_strv(e->exclude);
+    size_t nx = 0;
+    while (st->privacy.exclude && st->privacy.exclude[nx])
+        nx++;
+    e->exclude = xcalloc(nx + 1, sizeof(char *));
+    for (size_t i = 0; i < nx; i++)
+        e->exclude[i] = xstrdup(st->privacy.exclude[i]);
     e->caps.max_files = (size_t)st->local.workspace_max_files;
     e->caps.max_total_bytes = st->local.workspace_max_bytes;
     if (!e->snippets || !same_strv(e->snippet_dirs, st->local.snippet_dirs)) {
@@ -169,7 +215,7 @@ static void note_learned(struct local_engine *e, const char *uri, size_t len)
         i++;
     if (i == e->n_learned) {
         e->learned = xrealloc(e->learned, (e->n_learned + 1) * sizeof(*e->learned));
-        e->learned[e->n_learned++] = (struct learned){xstrdup(uri), 0, 0};
+        e->learned[e->n_learned++] = (struct learned_doc){xstrdup(uri), 0, 0};
     }
     e->learned[i].bytes = len;
     e->learned[i].tick = ++e->tick;
@@ -251,8 +297,101 @@ static void index_step(uv_idle_t *h)
     }
 }
 
+/* $XDG_STATE_HOME/understudy (or ~/.local/state/understudy), made when missing; NULL if none. */
+static char *state_dir(void)
+{
+    const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    struct strbuf sb;
+    sb_init(&sb);
+    if (x && x[0] == '/')
+        sb_adds(&sb, x);
+    else if (home && home[0] == '/')
+        sb_addf(&sb, "%s/.local/state", home);
+    else {
+        sb_release(&sb);
+        return NULL;
+    }
+    /* each level, as mkdir -p */
+    for (size_t i = 1; i <= sb.len; i++)
+        if (i == sb.len || sb.data[i] == '/') {
+            char c = sb.data[i];
+            sb.data[i] = 0;
+            mkdir(sb.data, 0700);
+            sb.data[i] = c;
+        }
+    sb_adds(&sb, "/understudy");
+    if (mkdir(sb.data, 0700) != 0 && errno != EEXIST) {
+        sb_release(&sb);
+        return NULL;
+    }
+    return sb_detach(&sb, NULL);
+}
+
+void local_engine_set_workspace(struct local_engine *e, const char *root)
+{
+    if (e->learned_dirty && e->learned_path)
+        learned_save(e->star, e->learned_path);
+    free(e->learned_path);
+    e->learned_path = NULL;
+    e->learned_dirty = false;
+    if (!root)
+        return;
+    char *dir = state_dir();
+    if (!dir)
+        return;
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = root; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    struct strbuf sb;
+    sb_init(&sb);
+    sb_addf(&sb, "%s/learned-%016llx.txt", dir, (unsigned long long)h);
+    free(dir);
+    e->learned_path = sb_detach(&sb, NULL);
+    int rc = learned_load(e->star, e->learned_path);
+    if (rc < 0 && rc != US_ENOENT)
+        LOG_W("local", "learned lines %s: %s", e->learned_path, us_strerror(rc));
+    else
+        LOG_I("local", "%zu learned lines for %s", learned_count(e->star), root);
+}
+
+int local_engine_learn(struct local_engine *e, const struct local_accept *a)
+{
+    if (!e->learn)
+        return US_ESTATE;
+    if (!a->source || !strncmp(a->source, "local:", 6) || !a->suggestion || !a->suggestion_len)
+        return US_EINVAL; /* the understudy's own lines teach it nothing */
+    if (privacy_path_excluded(a->path, (const char *const *)e->exclude))
+        return US_EUNSUPPORTED;
+    /* Masked like everything that leaves the document: a secret in the line or in the
+     * suggestion becomes its placeholder before it is kept or written to disk. */
+    char key[600];
+    size_t kn = learned_key(a->before, a->before_len, key, sizeof key);
+    if (!kn)
+        return US_EINVAL;
+    struct mask_result mk = {0}, mt = {0};
+    privacy_mask(key, kn, &mk);
+    privacy_mask(a->suggestion, a->suggestion_len, &mt);
+    learned_add(e->star, mk.text, mk.len, mt.text, mt.len);
+    privacy_result_release(&mk);
+    privacy_result_release(&mt);
+    e->learned_dirty = true;
+    uint64_t now = us_now_ms();
+    if (e->learned_path && now - e->learned_saved_ms >= LEARNED_SAVE_EVERY_MS) {
+        if (learned_save(e->star, e->learned_path) == 0)
+            e->learned_dirty = false;
+        e->learned_saved_ms = now;
+    }
+    return 0;
+}
+
+size_t local_engine_learned_count(const struct local_engine *e)
+{
+    return learned_count(e->star);
+}
+
 void local_engine_index_workspace(struct local_engine *e, const char *root)
 {
+    local_engine_set_workspace(e, root);
     if (!root || !e->use_words)
         return;
     if (words_index_start(e->words, root, &e->caps) < 0) {
@@ -553,6 +692,29 @@ void local_items_free(struct local_item *items, size_t n)
     free(items);
 }
 
+/* What the AI offered and the user accepted at a place like this one, when the line has
+ * nothing after the cursor. */
+static bool learned_line(struct local_engine *e, const struct local_request *req,
+                         struct strbuf *out)
+{
+    size_t le = req->offset;
+    while (le < req->text_len && req->text[le] != '\n') {
+        if (req->text[le] != ' ' && req->text[le] != '\t' && req->text[le] != '\r')
+            return false;
+        le++;
+    }
+    size_t from = req->offset > 4096 ? req->offset - 4096 : 0;
+    char key[600];
+    size_t kn = learned_key(req->text + from, req->offset - from, key, sizeof key);
+    size_t tn;
+    const char *t = kn ? learned_find(e->star, key, kn, &tn) : NULL;
+    if (!t)
+        return false;
+    sb_add(out, t, tn);
+    LOG_D("local", "line suggestion (learned)");
+    return true;
+}
+
 bool local_engine_line(struct local_engine *e, const struct local_request *req,
                        struct strbuf *out)
 {
@@ -564,6 +726,8 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
         lines_doc_set(e->lines, req->uri, req->text, req->text_len);
         note_learned(e, req->uri, req->text_len);
     }
+    if (learned_count(e->star) && learned_line(e, req, out))
+        return true;
     struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
                            .uri = req->uri};
     struct lines_suggestion s;
