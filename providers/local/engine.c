@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -14,6 +15,7 @@
 #include "lines.h"
 #include "local.h"
 #include "map.h"
+#include "near.h"
 #include "privacy.h"
 #include "snippet.h"
 #include "symbols.h"
@@ -461,6 +463,11 @@ struct popup_weights {
     double word_decay;
     double scope[SYM_SCOPE_KEYWORD + 1];
     double snippet;
+    /* near.h: the code around the cursor */
+    double near_top, near_decay; /* nearest occurrence, then by distance rank */
+    double prev1, prev2;         /* share of occurrences after the cursor's token(s) */
+    double next;                 /* share before the character after the cursor */
+    double count;                /* per log2 of occurrences */
 };
 
 static struct popup_weights W = {
@@ -477,7 +484,70 @@ static struct popup_weights W = {
         [SYM_SCOPE_KEYWORD] = 0,
     },
     .snippet = 0,
+    .near_top = 150,
+    .near_decay = 0.5,
+    .prev1 = 150,
+    .prev2 = 150,
+    .next = 100,
+    .count = 20,
 };
+
+/* For tuning runs of the benchmark only: US_LOCAL_TUNE="name=value,..." overrides weights. */
+static void tune_from_env(void)
+{
+    static bool done;
+    const char *t = getenv("US_LOCAL_TUNE");
+    if (done || !t)
+        return;
+    done = true;
+    struct { const char *k; double *v; } keys[] = {
+        {"word_top", &W.word_top}, {"word_decay", &W.word_decay},
+        {"local", &W.scope[SYM_SCOPE_LOCAL]}, {"param", &W.scope[SYM_SCOPE_PARAM]},
+        {"outer", &W.scope[SYM_SCOPE_OUTER]}, {"file", &W.scope[SYM_SCOPE_FILE]},
+        {"import", &W.scope[SYM_SCOPE_IMPORT]}, {"member", &W.scope[SYM_SCOPE_MEMBER]},
+        {"keyword", &W.scope[SYM_SCOPE_KEYWORD]}, {"near_top", &W.near_top},
+        {"near_decay", &W.near_decay}, {"prev1", &W.prev1}, {"prev2", &W.prev2},
+        {"next", &W.next}, {"count", &W.count}, {"snippet", &W.snippet},
+    };
+    while (*t) {
+        const char *eq = strchr(t, '=');
+        if (!eq)
+            break;
+        for (size_t i = 0; i < US_ARRAY_LEN(keys); i++)
+            if (strlen(keys[i].k) == (size_t)(eq - t) && !strncmp(t, keys[i].k, (size_t)(eq - t)))
+                *keys[i].v = atof(eq + 1);
+        t = strchr(eq, ',');
+        if (!t)
+            break;
+        t++;
+    }
+}
+
+/* What the code around the cursor says (near.h), added to every identifier item: the same
+ * tokens before it, the same character after it, nearness and frequency. Identifiers of the
+ * window the other sources missed join as words. */
+static void add_near(struct local_engine *e, const struct local_request *req, struct item_list *l)
+{
+    if (!req->partial || !*req->partial || !req->text)
+        return;
+    struct near_set ns;
+    size_t plen = strlen(req->partial);
+    near_scan(req->text, req->text_len, req->offset, req->partial, plen, &ns);
+    for (size_t i = 0; i < l->n; i++) {
+        struct local_item *it = &l->items[i];
+        if (it->kind == LOCAL_KIND_SNIPPET)
+            continue;
+        const struct near_word *w = near_find(&ns, it->label);
+        if (!w)
+            continue;
+        double c = w->count + 1.0;
+        it->score += W.near_top / (1.0 + w->rank * W.near_decay) + W.prev1 * w->prev1 / c +
+                     W.prev2 * w->prev2 / c + W.next * w->next / c +
+                     W.count * log2(1.0 + w->count);
+    }
+    (void)e;
+    near_release(&ns);
+}
 
 static double class_base(int match) { return fuzzy_class_of(match) * 1000.0; }
 
@@ -658,10 +728,12 @@ size_t local_engine_complete(struct local_engine *e, const struct local_request 
     if (sigil)
         req = &unsigiled;
     bool member = req->ctx->situation == PROV_SIT_MEMBER;
+    tune_from_env();
     add_symbols(e, req, &l);
     size_t symbols = l.n;
     /* After `x.` words are a fallback for receivers we know nothing about. */
     add_words(e, req, &l, member && symbols > 0);
+    add_near(e, req, &l);
     if (sigil) {
         /* keywords and snippets do not follow a `$` */
         size_t k = 0;
@@ -715,6 +787,60 @@ static bool learned_line(struct local_engine *e, const struct local_request *req
     return true;
 }
 
+/* The identifier being typed, finished when one candidate is clearly best (a case-sensitive
+ * prefix match well ahead of the next), then the line model's continuation after it. */
+#define FINISH_MARGIN 150.0
+static bool finish_identifier(struct local_engine *e, const struct local_request *req,
+                              struct strbuf *out)
+{
+    size_t plen = req->partial ? strlen(req->partial) : 0;
+    if (plen < 2 || req->ctx->situation == PROV_SIT_STRING)
+        return false;
+    struct local_item *items;
+    size_t n = local_engine_complete(e, req, &items, 8);
+    const struct local_item *top = NULL, *second = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].kind == LOCAL_KIND_SNIPPET || items[i].snippet)
+            continue;
+        if (!top)
+            top = &items[i];
+        else if (!second)
+            second = &items[i];
+    }
+    bool ok = top && strlen(top->insert_text) > plen &&
+              !strncmp(top->insert_text, req->partial, plen) &&
+              (!second || top->score - second->score >= FINISH_MARGIN);
+    if (ok) {
+        const char *rest = top->insert_text + plen;
+        size_t rn = strlen(rest);
+        sb_add(out, rest, rn);
+        /* what usually follows the finished name on this line */
+        struct strbuf doc;
+        sb_init(&doc);
+        sb_add(&doc, req->text, req->offset);
+        sb_add(&doc, rest, rn);
+        size_t cur = doc.len;
+        sb_add(&doc, req->text + req->offset, req->text_len - req->offset);
+        struct lines_query q = {.text = doc.data, .len = doc.len, .cursor = cur};
+        struct lines_suggestion s;
+        bool more = lines_suggest(e->lines, &q, &s) == 0 && s.text &&
+                    s.confidence >= LINE_MIN_CONFIDENCE;
+        if (more)
+            sb_adds(out, s.text);
+        lines_suggestion_release(&s);
+        /* a function is called: open its parentheses unless they are there already */
+        size_t after = req->offset;
+        while (after < req->text_len && req->text[after] == ' ')
+            after++;
+        if (!more && (top->kind == LOCAL_KIND_FUNCTION || top->kind == LOCAL_KIND_METHOD) &&
+            (after >= req->text_len || req->text[after] != '('))
+            sb_addc(out, '(');
+        sb_release(&doc);
+    }
+    local_items_free(items, n);
+    return ok;
+}
+
 bool local_engine_line(struct local_engine *e, const struct local_request *req,
                        struct strbuf *out)
 {
@@ -731,6 +857,8 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
     struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
                            .uri = req->uri};
     struct lines_suggestion s;
+    if (finish_identifier(e, req, out))
+        return true;
     if (lines_suggest(e->lines, &q, &s) < 0 || !s.text)
         return false;
     bool ok = s.confidence >= LINE_MIN_CONFIDENCE && s.text[0];

@@ -287,7 +287,11 @@ int main(int argc, char **argv)
     for (int k = 0; k < MAX_LANGS; k++) {
         struct corpus *c = &cs[k];
         memset(c, 0, sizeof *c);
-        if (!strstr(langs, all_langs[k]) || lq_load(c, manifest, all_langs[k], sp) == 0 ||
+        char pat[40];
+        snprintf(pat, sizeof pat, ",%s,", all_langs[k]);
+        char lbuf[128];
+        snprintf(lbuf, sizeof lbuf, ",%s,", langs);
+        if (!strstr(lbuf, pat) || lq_load(c, manifest, all_langs[k], sp) == 0 ||
             c->n < 4)
             continue;
         loaded++;

@@ -121,9 +121,11 @@ static int label_rank(const char *const *labels, size_t n, const char *want, con
 {
     int r = 0;
     for (size_t i = 0; i < n; i++) {
-        if (strncmp(labels[i], typed, 2) != 0)
+        /* after a shell `$` the items carry the sigil the user typed before the two letters */
+        const char *l = labels[i][0] == '$' && typed[0] != '$' ? labels[i] + 1 : labels[i];
+        if (strncmp(l, typed, 2) != 0)
             continue;
-        if (!strcmp(labels[i], want))
+        if (!strcmp(l, want))
             return r;
         r++;
     }
