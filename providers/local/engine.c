@@ -468,6 +468,7 @@ struct popup_weights {
     double prev1, prev2;         /* share of occurrences after the cursor's token(s) */
     double next;                 /* share before the character after the cursor */
     double count;                /* per log2 of occurrences */
+    double sigil_var;            /* shell: a variable the script defines, after `$` */
 };
 
 static struct popup_weights W = {
@@ -490,6 +491,7 @@ static struct popup_weights W = {
     .prev2 = 150,
     .next = 100,
     .count = 20,
+    .sigil_var = 300,
 };
 
 /* For tuning runs of the benchmark only: US_LOCAL_TUNE="name=value,..." overrides weights. */
@@ -507,7 +509,7 @@ static void tune_from_env(void)
         {"import", &W.scope[SYM_SCOPE_IMPORT]}, {"member", &W.scope[SYM_SCOPE_MEMBER]},
         {"keyword", &W.scope[SYM_SCOPE_KEYWORD]}, {"near_top", &W.near_top},
         {"near_decay", &W.near_decay}, {"prev1", &W.prev1}, {"prev2", &W.prev2},
-        {"next", &W.next}, {"count", &W.count}, {"snippet", &W.snippet},
+        {"next", &W.next}, {"count", &W.count}, {"sigil_var", &W.sigil_var}, {"snippet", &W.snippet},
     };
     while (*t) {
         const char *eq = strchr(t, '=');
@@ -744,6 +746,10 @@ size_t local_engine_complete(struct local_engine *e, const struct local_request 
                 l.items[k++] = l.items[i];
         }
         l.n = k;
+        /* after `$` a name the script assigns is what is read, not any word that looks alike */
+        for (size_t i = 0; i < l.n; i++)
+            if (!strcmp(l.items[i].source, PROV_SOURCE_SYMBOL))
+                l.items[i].score += W.sigil_var;
         add_sigil(&l);
     } else {
         add_snippets(e, req, &l);
