@@ -472,7 +472,7 @@ struct popup_weights {
 };
 
 static struct popup_weights W = {
-    .word_top = 400,
+    .word_top = 0, /* since near.c: the words' own order adds nothing on the tuning half */
     .word_decay = 0.3,
     .scope = {
         [SYM_SCOPE_LOCAL] = 100,
@@ -485,8 +485,8 @@ static struct popup_weights W = {
         [SYM_SCOPE_KEYWORD] = 0,
     },
     .snippet = 0,
-    .near_top = 150,
-    .near_decay = 0.5,
+    .near_top = 75,
+    .near_decay = 0.25,
     .prev1 = 150,
     .prev2 = 150,
     .next = 100,
