@@ -393,10 +393,12 @@ int main(int argc, char **argv)
     uint64_t fa99 = lq_pctl(first_all, (size_t)n_first, .99);
     uint64_t fb99 = lq_pctl(first_after, (size_t)n_first, .99);
     if (n_first) {
+        /* The server does not yet build the tree in the background after didOpen: its first
+         * completion pays the whole (first number); the part after the parse is shown apart. */
         char fb[64];
-        snprintf(fb, sizeof fb, "all on one thread %.1f", fa99 / 1000.0);
-        row("first completion after opening, after the worker, p99", fb99 / 1000.0, "ms", fb,
-            "<= 20", fb99 <= 20000);
+        snprintf(fb, sizeof fb, "after the parse %.1f", fb99 / 1000.0);
+        row("first completion after opening (parse on the loop), p99", fa99 / 1000.0, "ms", fb,
+            "<= 20", fa99 <= 20000);
     }
 
     struct latency lt = {0};
