@@ -475,8 +475,9 @@ static struct popup_weights W = {
     .word_top = 0, /* since near.c: the words' own order adds nothing on the tuning half */
     .word_decay = 0.3,
     .scope = {
-        [SYM_SCOPE_LOCAL] = 100,
-        [SYM_SCOPE_PARAM] = 100,
+        /* scope beats distance: a local of the cursor's function above a nearer word */
+        [SYM_SCOPE_LOCAL] = 250,
+        [SYM_SCOPE_PARAM] = 250,
         [SYM_SCOPE_OUTER] = 50,
         [SYM_SCOPE_FILE] = 0,
         [SYM_SCOPE_IMPORT] = 0,
