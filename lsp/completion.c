@@ -28,7 +28,16 @@ struct completion_engine {
     struct pending *pending;     /* inline and popup requests waiting on the chain */
     struct privacy_cache *masked; /* open documents' masked texts, per edit */
     struct privacy_exclude *exclude; /* built from the settings at each reconfigure */
+    /* AI suggestions shown lately, so understudy.accepted {source, id} can teach the local
+     * engine what was accepted and where (a ring: older offers are forgotten) */
+    struct offer {
+        char id[32];
+        char *source, *path, *before, *text;
+    } offers[32];
+    size_t next_offer;
 };
+
+static void offer_clear(struct offer *o);
 
 /* One LSP request waiting on the chain. */
 struct pending {
@@ -134,6 +143,8 @@ void completion_engine_free(struct completion_engine *e)
     chain_free(e->chain);
     privacy_cache_free(e->masked);
     privacy_exclude_free(e->exclude);
+    for (size_t i = 0; i < US_ARRAY_LEN(e->offers); i++)
+        offer_clear(&e->offers[i]);
     free(e->last_signature);
     free(e->last_state);
     free(e);
@@ -203,10 +214,63 @@ static json_t *range_json(struct lsp_pos a, struct lsp_pos b)
                      (int)a.character, "end", "line", (int)b.line, "character", (int)b.character);
 }
 
-static json_t *accepted_command(struct completion_engine *e, const char *source)
+#define OFFER_BEFORE_BYTES 2048
+
+static void offer_clear(struct offer *o)
+{
+    free(o->source);
+    free(o->path);
+    free(o->before);
+    free(o->text);
+    memset(o, 0, sizeof(*o));
+}
+
+static void offer_record(struct completion_engine *e, const char *id, struct pending *p,
+                         const char *source, const char *text, size_t len)
+{
+    if (!strncmp(source, "local:", 6))
+        return;
+    struct offer *o = &e->offers[e->next_offer++ % US_ARRAY_LEN(e->offers)];
+    offer_clear(o);
+    snprintf(o->id, sizeof(o->id), "%s", id);
+    o->source = xstrdup(source);
+    o->path = p->cc.path ? xstrdup(p->cc.path) : NULL;
+    const char *pre = p->cc.ctx.prefix ? p->cc.ctx.prefix : "";
+    size_t pl = p->cc.ctx.prefix ? p->cc.ctx.prefix_len : 0;
+    size_t from = pl > OFFER_BEFORE_BYTES ? pl - OFFER_BEFORE_BYTES : 0;
+    o->before = xstrndup(pre + from, pl - from);
+    o->text = xstrndup(text, len);
+}
+
+static void offer_accepted(struct completion_engine *e, const char *source, const char *id)
+{
+    for (size_t i = 0; id && i < US_ARRAY_LEN(e->offers); i++) {
+        struct offer *o = &e->offers[i];
+        if (!o->source || strcmp(o->id, id) != 0)
+            continue;
+        struct local_accept a = {
+            .source = source ? source : o->source,
+            .path = o->path,
+            .before = o->before,
+            .before_len = strlen(o->before),
+            .suggestion = o->text,
+            .suggestion_len = strlen(o->text),
+        };
+        int rc = chain_local_learn(e->chain, &a);
+        LOG_D("completion", "accepted %s from %s: %s", id, a.source,
+              rc == 0 ? "learned" : us_strerror(rc));
+        offer_clear(o);
+        return;
+    }
+}
+
+static json_t *accepted_command(struct completion_engine *e, const char *source,
+                                struct pending *p, const char *text, size_t len)
 {
     char id[32];
     snprintf(id, sizeof(id), "us-%llu", (unsigned long long)++e->next_item_id);
+    if (p)
+        offer_record(e, id, p, source, text, len);
     return json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "title", "Understudy suggestion accepted",
                      "command", "understudy.accepted", "arguments", "source", source, "id", id);
 }
@@ -216,7 +280,7 @@ static json_t *inline_item(struct completion_engine *e, struct pending *p, const
 {
     json_t *item = json_pack("{s:s%, s:o, s:o}", "insertText", text, len, "range",
                              range_json(p->cursor, p->cursor), "command",
-                             accepted_command(e, source));
+                             accepted_command(e, source, p, text, len));
     return item;
 }
 
@@ -240,7 +304,7 @@ static json_t *ai_popup_item(struct completion_engine *e, struct pending *p, con
         label.data, "kind", 1, "sortText", "0000", "filterText", full.data, "textEdit", "range",
         range_json(p->word_start, p->cursor), "newText", full.data, full.len, "insertTextFormat",
         1, "labelDetails", "description", source, "detail", source, "data", "source", source,
-        "command", accepted_command(e, source));
+        "command", accepted_command(e, source, p, text, len));
     /* The model's continuation lines carry the file's indentation already: clients must not
      * add the cursor line's indentation to them (VS Code does unless asIs). */
     if (nl)
@@ -518,6 +582,7 @@ void lsp_on_execute_command(struct lsp_server *s, struct lsp_request *req, json_
         json_t *arg = json_array_get(json_object_get(params, "arguments"), 0);
         const char *src = json_string_value(json_object_get(arg, "source"));
         s->engine->accepted++;
+        offer_accepted(s->engine, src, json_string_value(json_object_get(arg, "id")));
         LOG_D("completion", "suggestion from %s accepted", src ? src : "?");
         outbox_reply(req, json_null());
     } else {

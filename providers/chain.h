@@ -56,6 +56,9 @@ void chain_started(struct chain *c, const char *root);
 void chain_doc_closed(struct chain *c, const char *uri);
 /* Borrowed, for status and commands. */
 struct router *chain_router(struct chain *c);
+struct local_accept;
+/* understudy.accepted: the local engine learns an accepted AI suggestion (local.h). */
+int chain_local_learn(struct chain *c, const struct local_accept *a);
 
 /* Ghost text: waits up to the deadline for AI text, then asks fill for the local line.
  * Returns NULL when nothing started (the router is shutting down; done never runs). */

@@ -41,6 +41,7 @@ void settings_init(struct us_settings *s)
     s->cache.ttl_s = 300;
     s->cache.max_bytes = 4u << 20;
     s->local.snippets = s->local.symbols = s->local.words = s->local.lines = true;
+    s->local.learn_accepted = true;
     s->local.snippet_dirs = strv_dup_list(none);
     s->local.workspace_max_files = 5000;
     s->local.workspace_max_bytes = 64u << 20;
@@ -282,8 +283,9 @@ int settings_apply(struct us_settings *s, json_t *json, const char *source,
     if ((o = section(&c, json, "local"))) {
         static const char *const known[] = {"snippets", "symbols", "words", "lines",
                                             "snippet_dirs", "workspace_max_files",
-                                            "workspace_max_bytes", NULL};
+                                            "workspace_max_bytes", "learn_accepted", NULL};
         check_known(&c, o, "local", known);
+        get_bool(&c, o, "local", "learn_accepted", &s->local.learn_accepted);
         get_bool(&c, o, "local", "snippets", &s->local.snippets);
         get_bool(&c, o, "local", "symbols", &s->local.symbols);
         get_bool(&c, o, "local", "words", &s->local.words);

@@ -33,6 +33,7 @@ struct us_settings {
     } cache;
     struct {
         bool snippets, symbols, words, lines;
+        bool learn_accepted; /* accepted AI suggestions teach the line model (persisted) */
         char **snippet_dirs; /* NULL-terminated */
         int workspace_max_files;
         size_t workspace_max_bytes;

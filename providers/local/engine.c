@@ -4,11 +4,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
 #include "fuzzy.h"
 #include "languages.h"
+#include "learned.h"
 #include "lines.h"
 #include "local.h"
 #include "map.h"
+#include "near.h"
 #include "privacy.h"
 #include "snippet.h"
 #include "symbols.h"
@@ -36,7 +43,7 @@ struct seen_doc {
 };
 
 /* An open document the line model has learned. */
-struct learned {
+struct learned_doc {
     char *uri;
     size_t bytes;
     uint64_t tick;
@@ -52,7 +59,7 @@ struct local_engine {
     uv_idle_t indexer;
     bool indexing;
     char **snippet_dirs;
-    struct learned *learned; /* open documents in the line model */
+    struct learned_doc *learned; /* open documents in the line model */
     size_t n_learned;
     uint64_t tick;
     struct us_map *seen; /* uri -> struct seen_doc */
@@ -60,6 +67,14 @@ struct local_engine {
      * offered back as an item), and the workspace walk never reads excluded files. */
     struct privacy_cache *masked;
     char **privacy_exclude;
+
+    /* accepted AI lines (learned.h), saved per workspace under $XDG_STATE_HOME/understudy */
+    struct learned *star;
+    bool learn;
+    struct privacy_exclude *exclude; /* the router's exclusion decision, for learning */
+    char *learned_path;  /* NULL: nothing to save to (no workspace) */
+    bool learned_dirty;
+    uint64_t learned_saved_ms;
 };
 
 /* text with its secrets replaced by placeholders (borrowed until the next call). */
@@ -69,6 +84,24 @@ static const char *masked_text(struct local_engine *e, const char *uri, const ch
     const struct mask_result *m = privacy_cache_get(e->masked, uri ? uri : "", -1, text, len);
     *mlen = m->len;
     return m->text;
+}
+
+#define LEARNED_SAVE_EVERY_MS 5000
+
+/* The line model counts an accepted line in (and out when it is dropped): the cursor line's
+ * text from the key, then the suggestion. */
+static void learned_to_lines(void *ud, const char *key, size_t kn, const char *text, size_t tn,
+                             int delta)
+{
+    struct local_engine *e = ud;
+    const char *nl = memchr(key, '\n', kn);
+    size_t off = nl ? (size_t)(nl - key) + 1 : 0;
+    struct strbuf sb;
+    sb_init(&sb);
+    sb_add(&sb, key + off, kn - off);
+    sb_add(&sb, text, tn);
+    lines_add_learned(e->lines, sb.data, sb.len, delta);
+    sb_release(&sb);
 }
 
 static void feed_lines(void *ud, const char *path, const char *text, size_t len)
@@ -119,6 +152,8 @@ struct local_engine *local_engine_new(uv_loop_t *loop, const struct us_settings 
     e->indexer.data = e;
     e->seen = us_map_new(false);
     e->masked = privacy_cache_new(0);
+    e->star = learned_new(0);
+    learned_set_hook(e->star, learned_to_lines, e);
     local_engine_configure(e, settings);
     return e;
 }
@@ -133,6 +168,11 @@ void local_engine_free(struct local_engine *e)
 {
     if (!e)
         return;
+    if (e->learned_dirty && e->learned_path)
+        learned_save(e->star, e->learned_path);
+    learned_free(e->star);
+    free(e->learned_path);
+    privacy_exclude_free(e->exclude);
     snip_lib_free(e->snippets);
     words_free(e->words);
     lines_free(e->lines);
@@ -156,6 +196,9 @@ void local_engine_configure(struct local_engine *e, const struct us_settings *st
     e->use_symbols = st->local.symbols;
     e->use_words = st->local.words;
     e->use_lines = st->local.lines;
+    e->learn = st->local.learn_accepted;
+    privacy_exclude_free(e->exclude);
+    e->exclude = privacy_exclude_new((const char *const *)st->privacy.exclude, st->privacy.root);
     e->caps.max_files = (size_t)st->local.workspace_max_files;
     e->caps.max_total_bytes = st->local.workspace_max_bytes;
     free_strv(e->privacy_exclude);
@@ -194,7 +237,7 @@ static void note_learned(struct local_engine *e, const char *uri, size_t len)
         i++;
     if (i == e->n_learned) {
         e->learned = xrealloc(e->learned, (e->n_learned + 1) * sizeof(*e->learned));
-        e->learned[e->n_learned++] = (struct learned){xstrdup(uri), 0, 0};
+        e->learned[e->n_learned++] = (struct learned_doc){xstrdup(uri), 0, 0};
     }
     e->learned[i].bytes = len;
     e->learned[i].tick = ++e->tick;
@@ -280,8 +323,101 @@ static void index_step(uv_idle_t *h)
     }
 }
 
+/* $XDG_STATE_HOME/understudy (or ~/.local/state/understudy), made when missing; NULL if none. */
+static char *state_dir(void)
+{
+    const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    struct strbuf sb;
+    sb_init(&sb);
+    if (x && x[0] == '/')
+        sb_adds(&sb, x);
+    else if (home && home[0] == '/')
+        sb_addf(&sb, "%s/.local/state", home);
+    else {
+        sb_release(&sb);
+        return NULL;
+    }
+    /* each level, as mkdir -p */
+    for (size_t i = 1; i <= sb.len; i++)
+        if (i == sb.len || sb.data[i] == '/') {
+            char c = sb.data[i];
+            sb.data[i] = 0;
+            mkdir(sb.data, 0700);
+            sb.data[i] = c;
+        }
+    sb_adds(&sb, "/understudy");
+    if (mkdir(sb.data, 0700) != 0 && errno != EEXIST) {
+        sb_release(&sb);
+        return NULL;
+    }
+    return sb_detach(&sb, NULL);
+}
+
+void local_engine_set_workspace(struct local_engine *e, const char *root)
+{
+    if (e->learned_dirty && e->learned_path)
+        learned_save(e->star, e->learned_path);
+    free(e->learned_path);
+    e->learned_path = NULL;
+    e->learned_dirty = false;
+    if (!root)
+        return;
+    char *dir = state_dir();
+    if (!dir)
+        return;
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = root; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    struct strbuf sb;
+    sb_init(&sb);
+    sb_addf(&sb, "%s/learned-%016llx.txt", dir, (unsigned long long)h);
+    free(dir);
+    e->learned_path = sb_detach(&sb, NULL);
+    int rc = learned_load(e->star, e->learned_path);
+    if (rc < 0 && rc != US_ENOENT)
+        LOG_W("local", "learned lines %s: %s", e->learned_path, us_strerror(rc));
+    else
+        LOG_I("local", "%zu learned lines for %s", learned_count(e->star), root);
+}
+
+int local_engine_learn(struct local_engine *e, const struct local_accept *a)
+{
+    if (!e->learn)
+        return US_ESTATE;
+    if (!a->source || !strncmp(a->source, "local:", 6) || !a->suggestion || !a->suggestion_len)
+        return US_EINVAL; /* the understudy's own lines teach it nothing */
+    if (privacy_exclude_match(e->exclude, a->path))
+        return US_EUNSUPPORTED;
+    /* Masked like everything that leaves the document: a secret in the line or in the
+     * suggestion becomes its placeholder before it is kept or written to disk. */
+    char key[600];
+    size_t kn = learned_key(a->before, a->before_len, key, sizeof key);
+    if (!kn)
+        return US_EINVAL;
+    struct mask_result mk = {0}, mt = {0};
+    privacy_mask(key, kn, &mk);
+    privacy_mask(a->suggestion, a->suggestion_len, &mt);
+    learned_add(e->star, mk.text, mk.len, mt.text, mt.len);
+    privacy_result_release(&mk);
+    privacy_result_release(&mt);
+    e->learned_dirty = true;
+    uint64_t now = us_now_ms();
+    if (e->learned_path && now - e->learned_saved_ms >= LEARNED_SAVE_EVERY_MS) {
+        if (learned_save(e->star, e->learned_path) == 0)
+            e->learned_dirty = false;
+        e->learned_saved_ms = now;
+    }
+    return 0;
+}
+
+size_t local_engine_learned_count(const struct local_engine *e)
+{
+    return learned_count(e->star);
+}
+
 void local_engine_index_workspace(struct local_engine *e, const char *root)
 {
+    local_engine_set_workspace(e, root);
     if (!root || !e->use_words)
         return;
     if (words_index_start(e->words, root, &e->caps) < 0) {
@@ -351,14 +487,21 @@ struct popup_weights {
     double word_decay;
     double scope[SYM_SCOPE_KEYWORD + 1];
     double snippet;
+    /* near.h: the code around the cursor */
+    double near_top, near_decay; /* nearest occurrence, then by distance rank */
+    double prev1, prev2;         /* share of occurrences after the cursor's token(s) */
+    double next;                 /* share before the character after the cursor */
+    double count;                /* per log2 of occurrences */
+    double sigil_var;            /* shell: a variable the script defines, after `$` */
 };
 
 static struct popup_weights W = {
-    .word_top = 400,
+    .word_top = 0, /* since near.c: the words' own order adds nothing on the tuning half */
     .word_decay = 0.3,
     .scope = {
-        [SYM_SCOPE_LOCAL] = 100,
-        [SYM_SCOPE_PARAM] = 100,
+        /* scope beats distance: a local of the cursor's function above a nearer word */
+        [SYM_SCOPE_LOCAL] = 250,
+        [SYM_SCOPE_PARAM] = 250,
         [SYM_SCOPE_OUTER] = 50,
         [SYM_SCOPE_FILE] = 0,
         [SYM_SCOPE_IMPORT] = 0,
@@ -367,7 +510,71 @@ static struct popup_weights W = {
         [SYM_SCOPE_KEYWORD] = 0,
     },
     .snippet = 0,
+    .near_top = 75,
+    .near_decay = 0.25,
+    .prev1 = 150,
+    .prev2 = 150,
+    .next = 100,
+    .count = 20,
+    .sigil_var = 300,
 };
+
+/* For tuning runs of the benchmark only: US_LOCAL_TUNE="name=value,..." overrides weights. */
+static void tune_from_env(void)
+{
+    static bool done;
+    const char *t = getenv("US_LOCAL_TUNE");
+    if (done || !t)
+        return;
+    done = true;
+    struct { const char *k; double *v; } keys[] = {
+        {"word_top", &W.word_top}, {"word_decay", &W.word_decay},
+        {"local", &W.scope[SYM_SCOPE_LOCAL]}, {"param", &W.scope[SYM_SCOPE_PARAM]},
+        {"outer", &W.scope[SYM_SCOPE_OUTER]}, {"file", &W.scope[SYM_SCOPE_FILE]},
+        {"import", &W.scope[SYM_SCOPE_IMPORT]}, {"member", &W.scope[SYM_SCOPE_MEMBER]},
+        {"keyword", &W.scope[SYM_SCOPE_KEYWORD]}, {"near_top", &W.near_top},
+        {"near_decay", &W.near_decay}, {"prev1", &W.prev1}, {"prev2", &W.prev2},
+        {"next", &W.next}, {"count", &W.count}, {"sigil_var", &W.sigil_var}, {"snippet", &W.snippet},
+    };
+    while (*t) {
+        const char *eq = strchr(t, '=');
+        if (!eq)
+            break;
+        for (size_t i = 0; i < US_ARRAY_LEN(keys); i++)
+            if (strlen(keys[i].k) == (size_t)(eq - t) && !strncmp(t, keys[i].k, (size_t)(eq - t)))
+                *keys[i].v = atof(eq + 1);
+        t = strchr(eq, ',');
+        if (!t)
+            break;
+        t++;
+    }
+}
+
+/* What the code around the cursor says (near.h), added to every identifier item: the same
+ * tokens before it, the same character after it, nearness and frequency. Identifiers of the
+ * window the other sources missed join as words. */
+static void add_near(struct local_engine *e, const struct local_request *req, struct item_list *l)
+{
+    if (!req->partial || !*req->partial || !req->text)
+        return;
+    struct near_set ns;
+    size_t plen = strlen(req->partial);
+    near_scan(req->text, req->text_len, req->offset, req->partial, plen, &ns);
+    for (size_t i = 0; i < l->n; i++) {
+        struct local_item *it = &l->items[i];
+        if (it->kind == LOCAL_KIND_SNIPPET)
+            continue;
+        const struct near_word *w = near_find(&ns, it->label);
+        if (!w)
+            continue;
+        double c = w->count + 1.0;
+        it->score += W.near_top / (1.0 + w->rank * W.near_decay) + W.prev1 * w->prev1 / c +
+                     W.prev2 * w->prev2 / c + W.next * w->next / c +
+                     W.count * log2(1.0 + w->count);
+    }
+    (void)e;
+    near_release(&ns);
+}
 
 static double class_base(int match) { return fuzzy_class_of(match) * 1000.0; }
 
@@ -548,10 +755,12 @@ size_t local_engine_complete(struct local_engine *e, const struct local_request 
     if (sigil)
         req = &unsigiled;
     bool member = req->ctx->situation == PROV_SIT_MEMBER;
+    tune_from_env();
     add_symbols(e, req, &l);
     size_t symbols = l.n;
     /* After `x.` words are a fallback for receivers we know nothing about. */
     add_words(e, req, &l, member && symbols > 0);
+    add_near(e, req, &l);
     if (sigil) {
         /* keywords and snippets do not follow a `$` */
         size_t k = 0;
@@ -562,6 +771,10 @@ size_t local_engine_complete(struct local_engine *e, const struct local_request 
                 l.items[k++] = l.items[i];
         }
         l.n = k;
+        /* after `$` a name the script assigns is what is read, not any word that looks alike */
+        for (size_t i = 0; i < l.n; i++)
+            if (!strcmp(l.items[i].source, PROV_SOURCE_SYMBOL))
+                l.items[i].score += W.sigil_var;
         add_sigil(&l);
     } else {
         add_snippets(e, req, &l);
@@ -582,6 +795,83 @@ void local_items_free(struct local_item *items, size_t n)
     free(items);
 }
 
+/* What the AI offered and the user accepted at a place like this one, when the line has
+ * nothing after the cursor. */
+static bool learned_line(struct local_engine *e, const struct local_request *req,
+                         struct strbuf *out)
+{
+    size_t le = req->offset;
+    while (le < req->text_len && req->text[le] != '\n') {
+        if (req->text[le] != ' ' && req->text[le] != '\t' && req->text[le] != '\r')
+            return false;
+        le++;
+    }
+    size_t from = req->offset > 4096 ? req->offset - 4096 : 0;
+    char key[600];
+    size_t kn = learned_key(req->text + from, req->offset - from, key, sizeof key);
+    size_t tn;
+    const char *t = kn ? learned_find(e->star, key, kn, &tn) : NULL;
+    if (!t)
+        return false;
+    sb_add(out, t, tn);
+    LOG_D("local", "line suggestion (learned)");
+    return true;
+}
+
+/* The identifier being typed, finished when one candidate is clearly best (a case-sensitive
+ * prefix match well ahead of the next), then the line model's continuation after it. */
+#define FINISH_MARGIN 150.0
+static bool finish_identifier(struct local_engine *e, const struct local_request *req,
+                              struct strbuf *out)
+{
+    size_t plen = req->partial ? strlen(req->partial) : 0;
+    if (plen < 2 || req->ctx->situation == PROV_SIT_STRING)
+        return false;
+    struct local_item *items;
+    size_t n = local_engine_complete(e, req, &items, 8);
+    const struct local_item *top = NULL, *second = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].kind == LOCAL_KIND_SNIPPET || items[i].snippet)
+            continue;
+        if (!top)
+            top = &items[i];
+        else if (!second)
+            second = &items[i];
+    }
+    bool ok = top && strlen(top->insert_text) > plen &&
+              !strncmp(top->insert_text, req->partial, plen) &&
+              (!second || top->score - second->score >= FINISH_MARGIN);
+    if (ok) {
+        const char *rest = top->insert_text + plen;
+        size_t rn = strlen(rest);
+        sb_add(out, rest, rn);
+        /* what usually follows the finished name on this line */
+        struct strbuf doc;
+        sb_init(&doc);
+        sb_add(&doc, req->text, req->offset);
+        sb_add(&doc, rest, rn);
+        size_t cur = doc.len;
+        sb_add(&doc, req->text + req->offset, req->text_len - req->offset);
+        struct lines_query q = {.text = doc.data, .len = doc.len, .cursor = cur};
+        struct lines_suggestion s;
+        bool more = lines_suggest(e->lines, &q, &s) == 0 && s.text &&
+                    s.confidence >= LINE_MIN_CONFIDENCE;
+        if (more)
+            sb_adds(out, s.text);
+        lines_suggestion_release(&s);
+        /* a function is called: open its parentheses unless they are there already */
+        size_t after = req->offset;
+        while (after < req->text_len && req->text[after] == ' ')
+            after++;
+        if (!more && (top->kind == LOCAL_KIND_FUNCTION || top->kind == LOCAL_KIND_METHOD) &&
+            (after >= req->text_len || req->text[after] != '('))
+            sb_addc(out, '(');
+        sb_release(&doc);
+    }
+    local_items_free(items, n);
+    return ok;
+}
+
 bool local_engine_line(struct local_engine *e, const struct local_request *req,
                        struct strbuf *out)
 {
@@ -595,9 +885,13 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
         lines_doc_set(e->lines, req->uri, m, mlen);
         note_learned(e, req->uri, req->text_len);
     }
+    if (learned_count(e->star) && learned_line(e, req, out))
+        return true;
     struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
                            .uri = req->uri};
     struct lines_suggestion s;
+    if (finish_identifier(e, req, out))
+        return true;
     if (lines_suggest(e->lines, &q, &s) < 0 || !s.text)
         return false;
     bool ok = s.confidence >= LINE_MIN_CONFIDENCE && s.text[0];

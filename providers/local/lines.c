@@ -340,6 +340,11 @@ int lines_add_text(struct lines *m, const char *text, size_t len)
     return 0;
 }
 
+void lines_add_learned(struct lines *m, const char *text, size_t len, int delta)
+{
+    count_region(m, text, 0, len, delta > 0 ? 2 * DOC_WEIGHT : -2 * DOC_WEIGHT);
+}
+
 static struct doc *doc_find(struct lines *m, const char *uri)
 {
     for (size_t i = 0; i < m->n_docs; i++)

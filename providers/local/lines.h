@@ -29,6 +29,10 @@ void lines_doc_remove(struct lines *m, const char *uri);
  * workspace cap is reached (the file is then ignored). Fits words_file_fn via a tiny wrapper. */
 int lines_add_text(struct lines *m, const char *text, size_t len);
 
+/* Count (delta > 0) or uncount (delta < 0) a line the user accepted from an AI provider: it
+ * weighs twice an open document's line, and no cap applies (learned.c bounds these). */
+void lines_add_learned(struct lines *m, const char *text, size_t len, int delta);
+
 struct lines_query {
     const char *text; /* the current document (borrowed) */
     size_t len;

@@ -89,6 +89,27 @@ void local_engine_index_workspace(struct local_engine *e, const char *root);
  * scan would: words and lines. For benchmarks and callers that choose the files themselves. */
 void local_engine_add_workspace_text(struct local_engine *e, const char *text, size_t len);
 
+/* An AI suggestion the user accepted (understudy.accepted), everything borrowed. */
+struct local_accept {
+    const char *source;      /* the provider that offered it; "local:*" sources are not learned */
+    const char *path;        /* the document's file path (exclusion), may be NULL */
+    const char *before;      /* document text before the cursor where it was offered (a tail
+                                of a few lines is enough) */
+    size_t before_len;
+    const char *suggestion;  /* what was inserted */
+    size_t suggestion_len;
+};
+/* The understudy learns its lines: offline, local_engine_line offers the same text at a place
+ * like this one (same cursor line, preferably after the same previous line) and the n-gram
+ * counts it. Masked with privacy_mask first; never from a file privacy.exclude matches; off
+ * with local.learn_accepted false. Kept up to 2 MiB (least recently used out) and saved per
+ * workspace under $XDG_STATE_HOME/understudy/. Returns 0, US_ESTATE (learning off), US_EINVAL
+ * (a local source, nothing to learn) or US_EUNSUPPORTED (excluded file). */
+int local_engine_learn(struct local_engine *e, const struct local_accept *a);
+size_t local_engine_learned_count(const struct local_engine *e);
+/* Load the learned lines of the workspace root (may be NULL: none); index_workspace does it. */
+void local_engine_set_workspace(struct local_engine *e, const char *root);
+
 /* Popup items, best first, at most max. *items is an array the caller frees with
  * local_items_free. */
 size_t local_engine_complete(struct local_engine *e, const struct local_request *req,

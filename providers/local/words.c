@@ -357,11 +357,24 @@ static char *join_rel(const char *rel, const char *name)
     return rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
 }
 
+/* Vendored and generated folders: what is in them is not the user's code, and a big tree
+ * (a home folder, /usr) spends the index's budget there. build* covers build, build-release,
+ * builddir. */
+bool words_skip_dir(const char *name)
+{
+    static const char *const dirs[] = {".git", ".hg", ".svn", "node_modules", "__pycache__",
+                                       "dist", "target", "vendor", ".venv", "venv",
+                                       ".tox", ".mypy_cache", ".cache"};
+    for (size_t i = 0; i < US_ARRAY_LEN(dirs); i++)
+        if (!strcmp(name, dirs[i]))
+            return true;
+    return !strncmp(name, "build", 5);
+}
+
 static bool skip_name(const char *name, bool is_dir)
 {
     if (is_dir)
-        return !strcmp(name, ".git") || !strcmp(name, ".hg") || !strcmp(name, ".svn") ||
-               !strcmp(name, "node_modules") || !strcmp(name, "__pycache__");
+        return words_skip_dir(name);
     static const char *const exts[] = {
         ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".pdf", ".zip", ".gz", ".tgz",
         ".xz", ".bz2", ".zst", ".7z", ".jar", ".class", ".o", ".a", ".so", ".dylib", ".dll",

@@ -42,10 +42,14 @@ void words_set_file_hook(struct words *w, words_file_fn fn, void *ud);
 
 /* Start (or restart) scanning the folder root (copied). Nothing is read yet: the caller drives
  * the scan with words_index_step from an idle or timer handle, so the event loop never blocks.
- * Skips .git/.hg/.svn/node_modules, paths matched by .gitignore files (see ignore.h), symlinks,
+ * Skips the folders words_skip_dir names, paths matched by .gitignore files (see ignore.h), symlinks,
  * binary files (a NUL byte in the first 8 KiB) and files over the caps. caps may be NULL.
  * Returns 0, or US_ENOENT when root is not a readable folder. */
 int words_index_start(struct words *w, const char *root, const struct words_caps *caps);
+
+/* Folders the scan never enters (besides .gitignore's): .git, .hg, .svn, node_modules,
+ * __pycache__, dist, target, vendor, .venv, venv, .tox, .mypy_cache, .cache, build*. */
+bool words_skip_dir(const char *name);
 
 /* Do at most about budget_us microseconds of scanning (at least one directory or file).
  * Returns 1 while work remains, 0 when the scan is complete (or none was started). */

@@ -81,6 +81,11 @@ struct router *chain_router(struct chain *c)
     return c->router;
 }
 
+int chain_local_learn(struct chain *c, const struct local_accept *a)
+{
+    return local_engine_learn(local_of(c), a);
+}
+
 /* ------------------------------------------------------------------ local engine */
 
 static void sync_doc(void *arg, const struct local_doc *d)

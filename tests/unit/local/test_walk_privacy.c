@@ -63,6 +63,18 @@ static bool was_read(const struct seen *s, const char *root, const char *rel)
     return hit;
 }
 
+static bool in_skipped_dir(const char *rel)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", rel);
+    for (char *c = buf, *slash; (slash = strchr(c, '/')); c = slash + 1) {
+        *slash = 0;
+        if (words_skip_dir(c))
+            return true;
+    }
+    return false;
+}
+
 struct table {
     char name[128];
     char *patterns[32];
@@ -91,6 +103,9 @@ static void run_table(struct table *t)
         ;
     for (size_t i = 0; i < t->nr; i++) {
         bool read = was_read(&s, root, t->rows[i]);
+        /* A vendored or generated folder (words_skip_dir) is never read, excluded or not. */
+        if (!read && !t->excluded[i] && in_skipped_dir(t->rows[i]))
+            continue;
         if (read == t->excluded[i]) {
             fprintf(stderr, "  [%s] %s: %s\n", t->name, t->rows[i],
                     read ? "read although excluded" : "not read although not excluded");

@@ -214,6 +214,45 @@ static void workspace(void)
     CHECK(system(cmd) == 0);
 }
 
+/* Vendored and generated folders are skipped without any .gitignore. */
+static void skip_list(void)
+{
+    char root[] = "/tmp/us-words-XXXXXX";
+    CHECK(mkdtemp(root) != NULL);
+    static const char *const skipped[] = {"node_modules", ".git", "build", "build-release",
+                                          "dist", "target", "vendor", ".venv", "__pycache__"};
+    char p[300];
+    for (size_t i = 0; i < sizeof skipped / sizeof *skipped; i++) {
+        snprintf(p, sizeof p, "%s/%s", root, skipped[i]);
+        mkdir(p, 0755);
+        snprintf(p, sizeof p, "%s/%s/f.js", root, skipped[i]);
+        write_file(p, "var vendored_word_here = 1;\n");
+        CHECK(words_skip_dir(skipped[i]));
+    }
+    CHECK(!words_skip_dir("src"));
+    CHECK(words_skip_dir("build-debug")); /* build* */
+    snprintf(p, sizeof p, "%s/src", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/src/app.js", root);
+    write_file(p, "var visible_word_here = 1;\n");
+    struct words *w = words_new();
+    CHECK_EQ_INT(words_index_start(w, root, NULL), 0);
+    while (words_index_step(w, 1000) == 1)
+        ;
+    struct words_stats st;
+    words_stats(w, &st);
+    CHECK_EQ_INT(st.files, 1);
+    struct words_item it[8];
+    struct words_query q = {NULL, NULL, 0, 0, "vis", 3};
+    CHECK_EQ_INT(words_query(w, &q, it, 8), 1);
+    q.typed = "ven";
+    CHECK_EQ_INT(words_query(w, &q, it, 8), 0);
+    words_free(w);
+    char cmd[350];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    CHECK(system(cmd) == 0);
+}
+
 static void speed(void)
 {
     /* a 10,000-line document: a query must stay far below the 5 ms budget */
@@ -243,5 +282,5 @@ static void speed(void)
     sb_release(&sb);
 }
 
-#define TESTS(X) X(ranking) X(recency) X(gitignore) X(workspace) X(speed)
+#define TESTS(X) X(ranking) X(recency) X(gitignore) X(workspace) X(skip_list) X(speed)
 CHECK_MAIN(TESTS)

@@ -1,0 +1,276 @@
+/* learned: accepted AI lines by place (learned.h). A list in order of use (most recent at the
+ * tail) and a linear search: 2 MiB of short entries is some ten thousand compares of keys,
+ * tens of microseconds, once per ghost-text request. */
+#include "learned.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base.h"
+#include "files.h"
+#include "list.h"
+
+#define LEARNED_DEFAULT_BYTES (2u << 20)
+#define LEARNED_FIRST_LINE_MAX 400
+#define LEARNED_TEXT_MAX 1024
+#define LEARNED_KEY_MAX 512
+#define ENTRY_OVERHEAD 48 /* what an entry costs besides its bytes, counted against the cap */
+
+struct entry {
+    struct us_list node;
+    size_t kn, tn;
+    char *text; /* after the key in the same block */
+    char key[];
+};
+
+struct learned {
+    struct us_list used; /* least recent first */
+    size_t bytes, max_bytes, n;
+    learned_fn hook;
+    void *hook_ud;
+};
+
+static struct entry *entry_of(struct us_list *n)
+{
+    return (struct entry *)((char *)n - offsetof(struct entry, node));
+}
+
+struct learned *learned_new(size_t max_bytes)
+{
+    struct learned *l = xcalloc(1, sizeof *l);
+    us_list_init(&l->used);
+    l->max_bytes = max_bytes ? max_bytes : LEARNED_DEFAULT_BYTES;
+    return l;
+}
+
+static void drop(struct learned *l, struct entry *e)
+{
+    if (l->hook)
+        l->hook(l->hook_ud, e->key, e->kn, e->text, e->tn, -1);
+    us_list_del(&e->node);
+    l->bytes -= e->kn + e->tn + ENTRY_OVERHEAD;
+    l->n--;
+    free(e);
+}
+
+void learned_free(struct learned *l)
+{
+    if (!l)
+        return;
+    l->hook = NULL;
+    while (!us_list_empty(&l->used))
+        drop(l, entry_of(l->used.next));
+    free(l);
+}
+
+void learned_set_hook(struct learned *l, learned_fn fn, void *ud)
+{
+    l->hook = fn;
+    l->hook_ud = ud;
+}
+
+static size_t trim(const char *s, size_t n, const char **out)
+{
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    *out = s;
+    return n;
+}
+
+size_t learned_key(const char *before, size_t n, char *out, size_t cap)
+{
+    size_t ls = n;
+    while (ls > 0 && before[ls - 1] != '\n')
+        ls--;
+    /* the previous non-blank line */
+    const char *prev = "";
+    size_t pn = 0;
+    for (size_t e = ls; e > 0 && !pn;) {
+        size_t b = e - 1;
+        while (b > 0 && before[b - 1] != '\n')
+            b--;
+        pn = trim(before + b, e - 1 - b, &prev);
+        e = b;
+    }
+    const char *cur;
+    size_t cn = trim(before + ls, n - ls, &cur);
+    /* the cursor line keeps its trailing blank: "x = " and "x =" continue differently */
+    if (cn && n > ls && (before[n - 1] == ' ' || before[n - 1] == '\t'))
+        cn++;
+    pn = US_MIN(pn, LEARNED_KEY_MAX / 2);
+    cn = US_MIN(cn, LEARNED_KEY_MAX / 2);
+    if (pn + cn + 2 > cap)
+        return 0;
+    memcpy(out, prev, pn);
+    out[pn] = '\n';
+    memcpy(out + pn + 1, cur, cn);
+    if (cn && cur[cn - 1] == '\t')
+        out[pn + cn] = ' ';
+    out[pn + 1 + cn] = 0;
+    return pn + 1 + cn;
+}
+
+void learned_add(struct learned *l, const char *key, size_t kn, const char *text, size_t tn)
+{
+    const char *nl = memchr(text, '\n', tn);
+    if ((nl ? (size_t)(nl - text) : tn) > LEARNED_FIRST_LINE_MAX || kn > LEARNED_KEY_MAX)
+        return;
+    tn = US_MIN(tn, (size_t)LEARNED_TEXT_MAX);
+    while (tn && (text[tn - 1] == '\n' || text[tn - 1] == ' ' || text[tn - 1] == '\r'))
+        tn--;
+    if (!tn || memchr(key, 0, kn) || memchr(text, 0, tn))
+        return;
+    for (struct us_list *n = l->used.next; n != &l->used; n = n->next) {
+        struct entry *e = entry_of(n);
+        if (e->kn == kn && e->tn == tn && !memcmp(e->key, key, kn) && !memcmp(e->text, text, tn)) {
+            us_list_del(&e->node);
+            us_list_add_tail(&l->used, &e->node);
+            return;
+        }
+    }
+    struct entry *e = xmalloc(sizeof *e + kn + tn + 2);
+    memcpy(e->key, key, kn);
+    e->key[kn] = 0;
+    e->text = e->key + kn + 1;
+    memcpy(e->text, text, tn);
+    e->text[tn] = 0;
+    e->kn = kn;
+    e->tn = tn;
+    us_list_add_tail(&l->used, &e->node);
+    l->bytes += kn + tn + ENTRY_OVERHEAD;
+    l->n++;
+    if (l->hook)
+        l->hook(l->hook_ud, e->key, kn, e->text, tn, +1);
+    while (l->bytes > l->max_bytes && l->used.next != &e->node)
+        drop(l, entry_of(l->used.next));
+}
+
+const char *learned_find(struct learned *l, const char *key, size_t kn, size_t *tn)
+{
+    const char *nl = memchr(key, '\n', kn);
+    size_t cur_off = nl ? (size_t)(nl - key) + 1 : 0;
+    size_t cn = kn - cur_off;
+    struct entry *loose = NULL;
+    for (struct us_list *n = l->used.prev; n != &l->used; n = n->prev) {
+        struct entry *e = entry_of(n);
+        if (e->kn == kn && !memcmp(e->key, key, kn)) {
+            loose = e;
+            break;
+        }
+        if (loose || cn < 3)
+            continue;
+        const char *enl = memchr(e->key, '\n', e->kn);
+        size_t eoff = enl ? (size_t)(enl - e->key) + 1 : 0;
+        if (e->kn - eoff == cn && !memcmp(e->key + eoff, key + cur_off, cn))
+            loose = e;
+    }
+    if (!loose)
+        return NULL;
+    us_list_del(&loose->node);
+    us_list_add_tail(&l->used, &loose->node);
+    *tn = loose->tn;
+    return loose->text;
+}
+
+size_t learned_bytes(const struct learned *l) { return l->bytes; }
+size_t learned_count(const struct learned *l) { return l->n; }
+
+/* One record per line: key and text with '\\', '\n' and '\t' escaped, separated by a tab. */
+static void put_escaped(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\')
+            fputs("\\\\", f);
+        else if (s[i] == '\n')
+            fputs("\\n", f);
+        else if (s[i] == '\t')
+            fputs("\\t", f);
+        else
+            fputc(s[i], f);
+    }
+}
+
+int learned_save(const struct learned *l, const char *path)
+{
+    size_t pl = strlen(path);
+    char *tmp = xmalloc(pl + 8);
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", 5);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        free(tmp);
+        return US_EIO;
+    }
+    fputs("understudy-learned 1\n", f);
+    for (const struct us_list *n = l->used.next; n != &l->used; n = n->next) {
+        const struct entry *e = (const struct entry *)((const char *)n -
+                                                       offsetof(struct entry, node));
+        put_escaped(f, e->key, e->kn);
+        fputc('\t', f);
+        put_escaped(f, e->text, e->tn);
+        fputc('\n', f);
+    }
+    int rc = ferror(f) ? US_EIO : 0;
+    if (fclose(f) != 0)
+        rc = US_EIO;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = US_EIO;
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+static size_t unescape(char *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\' && i + 1 < n) {
+            i++;
+            s[o++] = s[i] == 'n' ? '\n' : s[i] == 't' ? '\t' : s[i];
+        } else {
+            s[o++] = s[i];
+        }
+    }
+    return o;
+}
+
+int learned_load(struct learned *l, const char *path)
+{
+    struct strbuf sb;
+    sb_init(&sb);
+    int rc = us_read_file(path, l->max_bytes * 2, &sb, NULL);
+    if (rc < 0 && rc != US_ETOOBIG) {
+        sb_release(&sb);
+        return rc;
+    }
+    char *p = sb.data, *end = sb.data + sb.len;
+    const char *magic = "understudy-learned 1\n";
+    if (!p || sb.len < strlen(magic) || memcmp(p, magic, strlen(magic)) != 0) {
+        rc = sb.len ? US_EPARSE : 0;
+        sb_release(&sb);
+        return rc;
+    }
+    p += strlen(magic);
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            break;
+        char *tab = memchr(p, '\t', (size_t)(nl - p));
+        if (tab) {
+            size_t kn = unescape(p, (size_t)(tab - p));
+            size_t tn = unescape(tab + 1, (size_t)(nl - tab - 1));
+            learned_add(l, p, kn, tab + 1, tn);
+        }
+        p = nl + 1;
+    }
+    sb_release(&sb);
+    return 0;
+}

@@ -1,0 +1,270 @@
+/* The local engine as the server calls it: ranking per language (scope beats distance,
+ * members after `.`/`->`, shell variables after `$`), ghost text that finishes the identifier
+ * being typed, and learning accepted AI lines (not local ones, never from excluded files, off
+ * by configuration, masked, persisted per workspace). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "base.h"
+#include "check.h"
+#include "languages.h"
+#include "local/local.h"
+#include "settings.h"
+#include "syntax.h"
+
+static uv_loop_t loop;
+
+static struct local_engine *engine(bool learn)
+{
+    struct us_settings st;
+    settings_init(&st);
+    st.local.learn_accepted = learn;
+    struct local_engine *e = local_engine_new(&loop, &st);
+    settings_release(&st);
+    return e;
+}
+
+static void engine_free(struct local_engine *e)
+{
+    local_engine_free(e);
+    uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+/* A request at the '|' of src (removed), as lsp/completion.c builds it. */
+struct probe {
+    char *text;
+    size_t len, cursor;
+    struct prov_context ctx;
+    struct local_request lr;
+    struct syn_doc *sd;
+    struct syn_cursor cur;
+    char partial[64];
+};
+
+static void probe_init(struct probe *p, const char *language, const char *src)
+{
+    memset(p, 0, sizeof *p);
+    const char *bar = strchr(src, '|');
+    p->cursor = (size_t)(bar - src);
+    p->len = strlen(src) - 1;
+    p->text = xmalloc(p->len + 1);
+    memcpy(p->text, src, p->cursor);
+    memcpy(p->text + p->cursor, bar + 1, strlen(bar + 1) + 1);
+    p->sd = syn_doc_new(lang_for_name(language), p->text, p->len);
+    syn_doc_analyze(p->sd, (uint32_t)p->cursor, &p->cur);
+    size_t s = p->cursor;
+    while (s > 0 && (p->text[s - 1] == '_' || p->text[s - 1] == '$' ||
+                     ((p->text[s - 1] | 32) >= 'a' && (p->text[s - 1] | 32) <= 'z')))
+        s--;
+    memcpy(p->partial, p->text + s, p->cursor - s);
+    size_t ls = p->cursor;
+    while (ls > 0 && p->text[ls - 1] != '\n')
+        ls--;
+    p->ctx = (struct prov_context){.language = language, .uri = "file:///ws/t",
+                                   .path = "/ws/t", .prefix = p->text,
+                                   .prefix_len = p->cursor, .suffix = p->text + p->cursor,
+                                   .suffix_len = p->len - p->cursor,
+                                   .column = (uint32_t)(p->cursor - ls), .indent = ""};
+    p->ctx.situation = p->cur.situation;
+    p->ctx.member_receiver = p->cur.receiver;
+    p->lr = (struct local_request){.ctx = &p->ctx, .syntax = p->sd, .cursor = &p->cur,
+                                   .uri = "file:///ws/t", .text = p->text, .text_len = p->len,
+                                   .offset = p->cursor, .partial = p->partial};
+}
+
+static void probe_release(struct probe *p)
+{
+    syn_cursor_release(&p->cur);
+    syn_doc_free(p->sd);
+    free(p->text);
+}
+
+/* The first label of the popup at '|'. */
+static char *first_label(struct local_engine *e, const char *language, const char *src)
+{
+    struct probe p;
+    probe_init(&p, language, src);
+    local_engine_doc_update(e, "file:///ws/t", language, p.text, p.len);
+    struct local_item *items;
+    size_t n = local_engine_complete(e, &p.lr, &items, 20);
+    char *first = n ? xstrdup(items[0].label) : xstrdup("");
+    local_items_free(items, n);
+    probe_release(&p);
+    return first;
+}
+
+static char *ghost(struct local_engine *e, const char *language, const char *src)
+{
+    struct probe p;
+    probe_init(&p, language, src);
+    struct strbuf out;
+    sb_init(&out);
+    local_engine_line(e, &p.lr, &out);
+    probe_release(&p);
+    return sb_detach(&out, NULL);
+}
+
+#define FIRST_IS(e, lang, src, want)                                                     \
+    do {                                                                                 \
+        char *got__ = first_label(e, lang, src);                                         \
+        CHECK_EQ_STR(got__, want);                                                       \
+        free(got__);                                                                     \
+    } while (0)
+
+static void rank_python(void)
+{
+    struct local_engine *e = engine(false);
+    /* the parameter of the enclosing function beats a word nearer the cursor */
+    FIRST_IS(e, "python",
+             "def scale(factor_value, items):\n"
+             "    out = [i * factor_value for i in items]\n"
+             "    return fa|\n"
+             "\n"
+             "def other():\n"
+             "    fallback = 1\n"
+             "    fallback += 1\n",
+             "factor_value");
+    /* after `self.`: the class's members, not the words around */
+    FIRST_IS(e, "python",
+             "import argparse\n"
+             "class Shape:\n"
+             "    def __init__(self, w):\n"
+             "        self.width = w\n"
+             "    def area(self):\n"
+             "        return self.width\n"
+             "    def describe(self):\n"
+             "        parser = argparse.ArgumentParser()\n"
+             "        return self.ar|\n",
+             "area");
+    engine_free(e);
+}
+
+static void rank_c(void)
+{
+    struct local_engine *e = engine(false);
+    FIRST_IS(e, "c",
+             "struct point { int xpos; int ypos; };\n"
+             "static int xpand(int v) { return v; }\n"
+             "int norm(struct point *p) {\n"
+             "    int xpanded = xpand(2);\n"
+             "    return p->xp|;\n"
+             "}\n",
+             "xpos");
+    engine_free(e);
+}
+
+static void rank_shell(void)
+{
+    struct local_engine *e = engine(false);
+    FIRST_IS(e, "shellscript",
+             "#!/bin/sh\n"
+             "config_dir=/etc/app\n"
+             "echo config_file is missing\n"
+             "ls \"$co|\"\n",
+             "$config_dir");
+    engine_free(e);
+}
+
+static void finish_identifier(void)
+{
+    struct local_engine *e = engine(false);
+    char *g = ghost(e, "python",
+                    "import math\n\ndef area(r):\n    return math.pi * r * r\n\nprint(ar|");
+    CHECK(g && strncmp(g, "ea", 2) == 0);
+    free(g);
+    /* two names alike: no clear winner, no guess at the name */
+    g = ghost(e, "python", "def area_of(r):\n    pass\ndef area_in(r):\n    pass\nprint(ar|");
+    CHECK(g && strncmp(g, "ea_of", 5) != 0 && strncmp(g, "ea_in", 5) != 0);
+    free(g);
+    engine_free(e);
+}
+
+static const char *const PLACE = "def handler(event):\n    payload = |";
+static const char *const SUGG = "json.loads(event[\"body\"])";
+
+static int accept_at(struct local_engine *e, const char *source, const char *path, const char *sugg)
+{
+    const char *bar = strchr(PLACE, '|');
+    struct local_accept a = {source, path, PLACE, (size_t)(bar - PLACE), sugg, strlen(sugg)};
+    return local_engine_learn(e, &a);
+}
+
+/* A different file, the same place: the learned line comes back offline. */
+static char *ghost_at_place(struct local_engine *e)
+{
+    return ghost(e, "python", "import os\n\ndef handler(event):\n    payload = |");
+}
+
+static void learn_accepted(void)
+{
+    struct local_engine *e = engine(true);
+    char *before = ghost_at_place(e);
+    CHECK(strcmp(before, SUGG) != 0);
+    free(before);
+    CHECK_EQ_INT(accept_at(e, "claude", "/ws/app.py", SUGG), 0);
+    char *g = ghost_at_place(e);
+    CHECK_EQ_STR(g, SUGG);
+    free(g);
+    engine_free(e);
+}
+
+static void learn_refused(void)
+{
+    /* the understudy's own lines (a rejected AI suggestion never reaches the engine: only
+     * understudy.accepted does) */
+    struct local_engine *e = engine(true);
+    CHECK(accept_at(e, "local:line", "/ws/app.py", SUGG) < 0);
+    /* excluded files: privacy.exclude's defaults cover .env* and *.key */
+    CHECK_EQ_INT(accept_at(e, "claude", "/ws/.env.local", SUGG), US_EUNSUPPORTED);
+    CHECK_EQ_INT(accept_at(e, "claude", "/ws/server.key", SUGG), US_EUNSUPPORTED);
+    CHECK_EQ_INT(local_engine_learned_count(e), 0);
+    char *g = ghost_at_place(e);
+    CHECK(strcmp(g, SUGG) != 0);
+    free(g);
+    engine_free(e);
+    /* off by configuration */
+    e = engine(false);
+    CHECK_EQ_INT(accept_at(e, "claude", "/ws/app.py", SUGG), US_ESTATE);
+    CHECK_EQ_INT(local_engine_learned_count(e), 0);
+    engine_free(e);
+}
+
+static void learn_persisted_and_masked(void)
+{
+    char dir[] = "/tmp/us-learn-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    setenv("XDG_STATE_HOME", dir, 1);
+    const char *secret = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789ABCDEF";
+    char sugg[200];
+    snprintf(sugg, sizeof sugg, "call(\"%s\")", secret);
+    struct local_engine *e = engine(true);
+    local_engine_set_workspace(e, "/ws/project");
+    CHECK_EQ_INT(accept_at(e, "claude", "/ws/app.py", SUGG), 0);
+    CHECK_EQ_INT(accept_at(e, "claude", "/ws/app.py", sugg), 0);
+    engine_free(e); /* saves */
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "grep -rq 'sk-ant-api03' %s", dir);
+    CHECK(system(cmd) != 0); /* the secret never reached the disk */
+    snprintf(cmd, sizeof cmd, "grep -rq 'json.loads' %s/understudy", dir);
+    CHECK(system(cmd) == 0);
+    e = engine(true);
+    local_engine_set_workspace(e, "/ws/project");
+    CHECK_EQ_INT(local_engine_learned_count(e), 2);
+    engine_free(e);
+    e = engine(true);
+    local_engine_set_workspace(e, "/ws/other"); /* per workspace */
+    CHECK_EQ_INT(local_engine_learned_count(e), 0);
+    engine_free(e);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+#define TESTS(X) X(rank_python) X(rank_c) X(rank_shell) X(finish_identifier) \
+    X(learn_accepted) X(learn_refused) X(learn_persisted_and_masked)
+CHECK_MAIN(TESTS)
+
+__attribute__((constructor)) static void init_loop(void) { uv_loop_init(&loop); }
