@@ -76,12 +76,23 @@ void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *pa
     completion_engine_reconfigure(s->engine);
 
     s->state = LSP_STATE_RUNNING;
+    /* "(" and " " open the popup so that clients without ghost text get the AI item there. A
+     * client that shows inline completions gets it as ghost text instead: popping the menu
+     * up at every space would be noise, and VS Code hides the ghost text while the menu loads
+     * (it blinked off when typing through "(" of a suggestion). */
+    json_t *tdc = json_object_get(json_object_get(params, "capabilities"), "textDocument");
+    bool inline_client = json_is_object(json_object_get(tdc, "inlineCompletion"));
+    json_t *triggers = json_pack("[s,s,s]", ".", ":", ">");
+    if (!inline_client) {
+        json_array_append_new(triggers, json_string("("));
+        json_array_append_new(triggers, json_string(" "));
+    }
     json_t *result = json_pack(
-        "{s:{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:[s,s,s,s,s], s:b}, s:{}, s:{s:[s,s]}},"
+        "{s:{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:o, s:b}, s:{}, s:{s:[s,s]}},"
         " s:{s:s, s:s}}",
         "capabilities", "positionEncoding", s->enc == POS_UTF8 ? "utf-8" : "utf-16",
         "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText", 0,
-        "completionProvider", "triggerCharacters", ".", ":", ">", "(", " ", "resolveProvider", 0,
+        "completionProvider", "triggerCharacters", triggers, "resolveProvider", 0,
         "inlineCompletionProvider", "executeCommandProvider", "commands", "understudy.status",
         "understudy.accepted", "serverInfo", "name", "understudy", "version", UNDERSTUDY_VERSION);
     outbox_reply(req, result);

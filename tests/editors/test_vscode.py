@@ -83,6 +83,9 @@ def main():
     cs = None
     try:
         path = box.write("calc.py", "def add(a, b):\n")
+        box.write("pop.py", "def mul(a, b):\n")
+        box.write("pop.js", "function mul(a, b) {\n\n}\n")
+        box.write("show.py", "def show(a, b):\n")
         ud = os.path.join(box.root, "user-data")
         ext = os.path.join(box.root, "extensions")
         env = box.env()
@@ -97,9 +100,8 @@ def main():
             "understudy.providers": edtest.settings(fake, box)["providers"],
             "understudy.settings": {k: v for k, v in edtest.settings(fake, box).items()
                                     if k != "providers"},
-            "editor.inlineSuggest.enabled": True,
-            "editor.quickSuggestions": {"other": False, "comments": False, "strings": False},
-            "editor.suggestOnTriggerCharacters": False,
+            # VS Code's defaults otherwise (quick suggestions, auto-indent, auto-closing
+            # brackets, indentation detection): the test stands for a user.
             "workbench.startupEditor": "none",
             "workbench.tips.enabled": False,
             "security.workspace.trust.enabled": False,
@@ -108,8 +110,6 @@ def main():
             "extensions.autoUpdate": False,
             "update.mode": "none",
             "files.autoSave": "off",
-            "editor.autoIndent": "none",
-            "editor.detectIndentation": False,
         }
         os.makedirs(os.path.join(ud, "User"), exist_ok=True)
         with open(os.path.join(ud, "User", "settings.json"), "w") as f:
@@ -135,9 +135,11 @@ def main():
         denv = dict(env, US_URL="http://127.0.0.1:%d/?folder=%s" % (port, box.work),
                     US_FILE_NAME="calc.py", US_AI_TEXT=edtest.AI_TEXT, US_TYPED=edtest.TYPED, US_RESULT=box.result,
                     US_SCREENSHOT=shot, US_CHROMIUM=chromium,
+                    US_FAKE_URL=fake.base_url, US_WORK=box.work,
+                    US_POPUP_SCREENSHOT=os.path.join(ARTIFACTS, "vscode-popup.png"),
                     NODE_PATH=os.path.join(E2E, "node_modules"))
         rc, out = edtest.run_editor([node, os.path.join(edtest.HERE, "vscode_drive.js")], box,
-                                    denv, timeout=300)
+                                    denv, timeout=480)
         # Checks only Python can make: the install and the saved file.
         try:
             with open(box.result) as f:
