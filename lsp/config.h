@@ -32,6 +32,14 @@ void lsp_config_free(struct lsp_config *cfg);
 int lsp_config_set_layer(struct lsp_config *cfg, const char *source, json_t *obj,
                          struct strbuf *warnings, struct strbuf *errors);
 
+/* Read the file layers again (the user file and the explicit path) after they changed on disk.
+ * All or nothing: when either cannot be read, is not valid JSON or has an invalid key, nothing
+ * changes, the problems are appended to errors and US_ECONFIG is returned (the last good
+ * configuration stays). Else the file layers are replaced and the settings recomputed (unknown
+ * keys appended to warnings); returns 0. */
+int lsp_config_reload_files(struct lsp_config *cfg, struct strbuf *warnings,
+                            struct strbuf *errors);
+
 /* Read root/.understudyignore (gitignore-like lines: globs, '#' comments) and add its
  * patterns to privacy.exclude. A missing file clears them. Returns how many were read. */
 int lsp_config_load_ignore_file(struct lsp_config *cfg, const char *root);

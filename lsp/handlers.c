@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "completion.h"
+#include "config_watch.h"
 #include "context.h"
 #include "logsink.h"
 #include "outbox.h"
@@ -12,7 +13,7 @@
 #include "syntax.h"
 #include "syntax_glue.h"
 
-static void report_config(struct lsp_server *s, struct strbuf *warnings, struct strbuf *errors)
+void lsp__report_config(struct lsp_server *s, struct strbuf *warnings, struct strbuf *errors)
 {
     if (warnings->len)
         LOG_W("config", "%.*s", (int)(warnings->len - 1), warnings->data);
@@ -69,7 +70,7 @@ void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *pa
         sb_init(&w);
         sb_init(&e);
         lsp_config_set_layer(s->cfg, "initializationOptions", opts, &w, &e);
-        report_config(s, &w, &e);
+        lsp__report_config(s, &w, &e);
         sb_release(&w);
         sb_release(&e);
     }
@@ -104,6 +105,10 @@ void lsp_on_initialized(struct lsp_server *s, struct lsp_request *req, json_t *p
         return;
     s->initialized_notified = true;
     logsink_attach(s); /* log lines as window/logMessage from now on */
+    /* A real session (not the fuzzer's) follows the files; watched before the first status
+     * goes out, so an edit made once the client has heard from us is seen. */
+    if (s->tr && !s->cfg_watch)
+        s->cfg_watch = config_watch_start(s);
     completion_engine_started(s->engine);
 }
 
@@ -115,7 +120,7 @@ void lsp_on_did_change_configuration(struct lsp_server *s, struct lsp_request *r
     sb_init(&w);
     sb_init(&e);
     lsp_config_set_layer(s->cfg, "didChangeConfiguration", settings, &w, &e);
-    report_config(s, &w, &e);
+    lsp__report_config(s, &w, &e);
     sb_release(&w);
     sb_release(&e);
     completion_engine_reconfigure(s->engine);
