@@ -276,6 +276,7 @@ async function main() {
     await page.waitForTimeout(1500);
     await page.screenshot({ path: env('US_SCREENSHOT').replace(/\.png$/, '-accepted.png') });
 
+    if (process.env.US_BASIC_ONLY) return; // test_install.py: install, status, ghost, Tab
     await popupAccept(page, {
       file: 'pop.py', marker: 'def mul', text: 'product = a * b\n    return product',
       lineKeys: ['Control+End'], typed: '    ', key: 'Tab',
