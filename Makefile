@@ -6,7 +6,7 @@ MESON      ?= meson
 PY         ?= python3
 EXAMPLE    ?= tests/fixtures/demo/shapes.py:29:11
 
-.PHONY: all deps test-deps build run test test-asan bench fuzz valgrind clean
+.PHONY: all deps test-deps build run test test-asan bench fuzz valgrind clean install vsix
 
 all: build
 
@@ -58,6 +58,34 @@ fuzz: test-deps $(FUZZ_BUILD)/build.ninja
 # Integration tests with the server under valgrind (also part of `make test`).
 valgrind: build
 	$(MESON) test -C $(BUILD) --suite valgrind --print-errorlogs
+
+# Install the server, the Neovim plugin (where Neovim looks: a start package under
+# share/nvim/site), understudy.el (share/emacs/site-lisp) and the docs. DESTDIR for packagers.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+NVIM_PACK = $(DESTDIR)$(PREFIX)/share/nvim/site/pack/understudy/start/understudy
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/emacs/site-lisp \
+	  $(DESTDIR)$(PREFIX)/share/doc/understudy $(NVIM_PACK)/lua/understudy
+	install -m 755 $(BUILD)/understudy $(DESTDIR)$(PREFIX)/bin/understudy
+	install -m 644 editors/nvim/lua/understudy/*.lua $(NVIM_PACK)/lua/understudy/
+	install -m 644 editors/emacs/understudy.el $(DESTDIR)$(PREFIX)/share/emacs/site-lisp/
+	install -m 644 README.md LICENSE $(DESTDIR)$(PREFIX)/share/doc/understudy/
+	install -m 644 editors/README.md $(DESTDIR)$(PREFIX)/share/doc/understudy/editors.md
+
+# The VS Code extension with this machine's server inside (bin/<platform>-<arch>/understudy,
+# where the extension looks first): $(BUILD)/understudy-VERSION.vsix. Needs node and npm;
+# tsc and @vscode/vsce come pinned from editors/vscode/package-lock.json.
+VSIX_PLATFORM ?= $(shell node -p 'process.platform + "-" + process.arch' 2>/dev/null || echo linux-x64)
+vsix: build
+	cd editors/vscode && { [ -x node_modules/.bin/vsce ] || npm ci --ignore-scripts --no-audit --no-fund; }
+	rm -rf editors/vscode/bin
+	install -d editors/vscode/bin/$(VSIX_PLATFORM)
+	install -m 755 -s $(BUILD)/understudy editors/vscode/bin/$(VSIX_PLATFORM)/understudy
+	cd editors/vscode && npx --no-install tsc -p . && npx --no-install vsce package \
+	  --allow-missing-repository --skip-license \
+	  -o $(abspath $(BUILD))/understudy-$$(node -p 'require("./package.json").version').vsix
+	rm -rf editors/vscode/bin
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

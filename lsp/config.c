@@ -146,6 +146,71 @@ struct lsp_config *lsp_config_load(const char *explicit_path, struct strbuf *war
     return cfg;
 }
 
+/* A file layer as it would load now: *out is the object (new reference) or NULL when an
+ * optional file is missing. */
+static int read_file_layer(const char *path, bool must_exist, json_t **out, struct strbuf *errors)
+{
+    struct lsp_config tmp = {0};
+    tmp.layers = json_array();
+    int rc = load_file(&tmp, path, must_exist, errors);
+    json_t *layer = json_array_get(tmp.layers, 0);
+    *out = layer ? json_incref(json_object_get(layer, "json")) : NULL;
+    json_decref(tmp.layers);
+    return rc;
+}
+
+static bool is_file_layer(const struct lsp_config *cfg, const char *source, const char *user)
+{
+    return strcmp(source, user) == 0 ||
+           (cfg->explicit_path && strcmp(source, cfg->explicit_path) == 0);
+}
+
+int lsp_config_reload_files(struct lsp_config *cfg, struct strbuf *warnings,
+                            struct strbuf *errors)
+{
+    char *user = lsp_config_user_path();
+    json_t *fresh[2] = {NULL, NULL};
+    const char *paths[2] = {user, cfg->explicit_path};
+    int rc = 0;
+    /* Read and check both files on their own before anything changes. */
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        if (!paths[i])
+            continue;
+        rc = read_file_layer(paths[i], i == 1, &fresh[i], errors);
+        if (rc == 0 && fresh[i]) {
+            struct us_settings probe;
+            settings_init(&probe);
+            struct strbuf w;
+            sb_init(&w);
+            if (settings_apply(&probe, fresh[i], paths[i], &w, errors) < 0)
+                rc = US_ECONFIG;
+            sb_release(&w);
+            settings_release(&probe);
+        }
+    }
+    if (rc == 0) {
+        /* Replace the file layers (they come first, before the client's) and recompute. */
+        json_t *layers = json_array();
+        for (int i = 0; i < 2; i++)
+            if (fresh[i])
+                json_array_append_new(layers, json_pack("{s:s, s:O}", "source", paths[i],
+                                                        "json", fresh[i]));
+        size_t i;
+        json_t *layer;
+        json_array_foreach(cfg->layers, i, layer) {
+            if (!is_file_layer(cfg, json_string_value(json_object_get(layer, "source")), user))
+                json_array_append(layers, layer);
+        }
+        json_decref(cfg->layers);
+        cfg->layers = layers;
+        recompute(cfg, warnings, errors);
+    }
+    json_decref(fresh[0]);
+    json_decref(fresh[1]);
+    free(user);
+    return rc;
+}
+
 void lsp_config_free(struct lsp_config *cfg)
 {
     if (!cfg)

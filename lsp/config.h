@@ -35,6 +35,14 @@ void lsp_config_free(struct lsp_config *cfg);
 int lsp_config_set_layer(struct lsp_config *cfg, const char *source, json_t *obj,
                          struct strbuf *warnings, struct strbuf *errors);
 
+/* Read the file layers again (the user file and the explicit path) after they changed on disk.
+ * All or nothing: when either cannot be read, is not valid JSON or has an invalid key, nothing
+ * changes, the problems are appended to errors and US_ECONFIG is returned (the last good
+ * configuration stays). Else the file layers are replaced and the settings recomputed (unknown
+ * keys appended to warnings); returns 0. */
+int lsp_config_reload_files(struct lsp_config *cfg, struct strbuf *warnings,
+                            struct strbuf *errors);
+
 /* Make root (may be NULL) the workspace root and read root/.understudyignore: its lines join
  * privacy.exclude as written (gitignore semantics relative to root, settings.privacy.root).
  * A missing file clears them. Recomputes settings. Returns how many lines were read. */

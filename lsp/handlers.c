@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "completion.h"
+#include "config_watch.h"
 #include "context.h"
 #include "logsink.h"
 #include "outbox.h"
@@ -12,7 +13,7 @@
 #include "syntax.h"
 #include "syntax_glue.h"
 
-static void report_config(struct lsp_server *s, struct strbuf *warnings, struct strbuf *errors)
+void lsp__report_config(struct lsp_server *s, struct strbuf *warnings, struct strbuf *errors)
 {
     if (warnings->len)
         LOG_W("config", "%.*s", (int)(warnings->len - 1), warnings->data);
@@ -70,19 +71,30 @@ void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *pa
         sb_init(&e);
         lsp_config_set_layer(s->cfg, "initializationOptions", opts, &w, &e);
         lsp_config_apply_log(s->cfg); /* before anything else logs: trace from the start */
-        report_config(s, &w, &e);
+        lsp__report_config(s, &w, &e);
         sb_release(&w);
         sb_release(&e);
     }
     completion_engine_reconfigure(s->engine);
 
     s->state = LSP_STATE_RUNNING;
+    /* "(" and " " open the popup so that clients without ghost text get the AI item there. A
+     * client that shows inline completions gets it as ghost text instead: popping the menu
+     * up at every space would be noise, and VS Code hides the ghost text while the menu loads
+     * (it blinked off when typing through "(" of a suggestion). */
+    json_t *tdc = json_object_get(json_object_get(params, "capabilities"), "textDocument");
+    bool inline_client = json_is_object(json_object_get(tdc, "inlineCompletion"));
+    json_t *triggers = json_pack("[s,s,s]", ".", ":", ">");
+    if (!inline_client) {
+        json_array_append_new(triggers, json_string("("));
+        json_array_append_new(triggers, json_string(" "));
+    }
     json_t *result = json_pack(
-        "{s:{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:[s,s,s,s,s], s:b}, s:{}, s:{s:[s,s]}},"
+        "{s:{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:o, s:b}, s:{}, s:{s:[s,s]}},"
         " s:{s:s, s:s}}",
         "capabilities", "positionEncoding", s->enc == POS_UTF8 ? "utf-8" : "utf-16",
         "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText", 0,
-        "completionProvider", "triggerCharacters", ".", ":", ">", "(", " ", "resolveProvider", 0,
+        "completionProvider", "triggerCharacters", triggers, "resolveProvider", 0,
         "inlineCompletionProvider", "executeCommandProvider", "commands", "understudy.status",
         "understudy.accepted", "serverInfo", "name", "understudy", "version", UNDERSTUDY_VERSION);
     outbox_reply(req, result);
@@ -94,6 +106,10 @@ void lsp_on_initialized(struct lsp_server *s, struct lsp_request *req, json_t *p
         return;
     s->initialized_notified = true;
     logsink_attach(s); /* log lines as window/logMessage from now on */
+    /* A real session (not the fuzzer's) follows the files; watched before the first status
+     * goes out, so an edit made once the client has heard from us is seen. */
+    if (s->tr && !s->cfg_watch)
+        s->cfg_watch = config_watch_start(s);
     completion_engine_started(s->engine);
 }
 
@@ -106,7 +122,7 @@ void lsp_on_did_change_configuration(struct lsp_server *s, struct lsp_request *r
     sb_init(&e);
     lsp_config_set_layer(s->cfg, "didChangeConfiguration", settings, &w, &e);
     lsp_config_apply_log(s->cfg);
-    report_config(s, &w, &e);
+    lsp__report_config(s, &w, &e);
     sb_release(&w);
     sb_release(&e);
     completion_engine_reconfigure(s->engine);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "completion.h"
+#include "config_watch.h"
 #include "methods.h"
 #include "outbox.h"
 #include "rpc.h"
@@ -163,6 +164,8 @@ static void finish(struct lsp_server *s)
     if (s->wrap)
         wrap_finish(s->wrap);
     outbox_cancel_all(s->out, "server exiting");
+    config_watch_stop(s->cfg_watch);
+    s->cfg_watch = NULL;
     completion_engine_free(s->engine);
     s->engine = NULL;
     if (s->tr)

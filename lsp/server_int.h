@@ -22,6 +22,7 @@
 #include "transport.h"
 
 struct completion_engine;
+struct config_watch;
 struct wrap;
 
 struct lsp_server {
@@ -40,12 +41,16 @@ struct lsp_server {
     int exit_code;
     struct completion_engine *engine; /* completion.c */
     struct wrap *wrap;     /* wrap mode (wrap.c), or NULL */
+    struct config_watch *cfg_watch; /* config_watch.c, from `initialized` to the end */
     bool (*in_filter)(void *ud, const char *body, size_t len); /* lsp_input_filter (server.h) */
     void *in_filter_ud;
 };
 
 /* Handlers, one per row of the method table (methods.h). req is NULL for notifications; a
  * request is the handler's to answer through outbox_reply/outbox_reply_error (now or later). */
+/* Log the configuration's warnings and errors; errors are also shown (window/showMessage). */
+void lsp__report_config(struct lsp_server *s, struct strbuf *warnings, struct strbuf *errors);
+
 #define LSP__DECLARE_HANDLER(name, fn, kind, when) \
     void fn(struct lsp_server *s, struct lsp_request *req, json_t *params);
 LSP_METHOD_MAP(LSP__DECLARE_HANDLER)

@@ -1,6 +1,7 @@
 /* cache: LRU hash map of suggestions. */
 #include "cache.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,6 +201,56 @@ bool cache_get(struct cache *c, struct cache_key key, uint64_t now_ms, bool allo
     return true;
 }
 
+static char closer_of(char c)
+{
+    switch (c) {
+    case '(': return ')';
+    case '[': return ']';
+    case '{': return '}';
+    case '"': case '\'': case '`': return c;
+    default: return 0;
+    }
+}
+
+size_t cache_autoclosed(const char *typed, size_t typed_len, const char *suffix,
+                        size_t suffix_len)
+{
+    char stack[CACHE_TYPE_THROUGH];
+    size_t depth = 0;
+    for (size_t i = 0; i < typed_len; i++) {
+        char c = typed[i];
+        char top = depth ? stack[depth - 1] : 0;
+        bool in_quote = top == '"' || top == '\'' || top == '`';
+        if (top && c == top) {
+            depth--; /* closed (or typed over the editor's closer) */
+        } else if (in_quote) {
+            continue;
+        } else if (closer_of(c) && depth < sizeof(stack)) {
+            /* An apostrophe after a letter (it's, don't) opens nothing. */
+            if (c == '\'' && i > 0 && isalpha((unsigned char)typed[i - 1]))
+                continue;
+            stack[depth++] = closer_of(c);
+        }
+    }
+    if (depth == 0 || suffix_len < depth)
+        return 0;
+    for (size_t i = 0; i < depth; i++)
+        if (suffix[i] != stack[depth - 1 - i])
+            return 0;
+    return depth;
+}
+
+bool cache_trim_autoclosed(const char *rest, size_t *len, const char *closers, size_t n)
+{
+    size_t e = *len;
+    while (e && (rest[e - 1] == ' ' || rest[e - 1] == '\t' || rest[e - 1] == '\n'))
+        e--;
+    if (e < n || memcmp(rest + e - n, closers, n) != 0)
+        return false;
+    *len = e - n;
+    return true;
+}
+
 bool cache_type_through(struct cache *c, const char *language, const char *prefix,
                         size_t prefix_len, const char *suffix, size_t suffix_len,
                         uint64_t now_ms, struct cache_hit *hit)
@@ -209,18 +260,31 @@ bool cache_type_through(struct cache *c, const char *language, const char *prefi
         const char *typed = prefix + prefix_len - k;
         if (memchr(typed, '\n', 1))
             break; /* typing-through stays on the line the suggestion was made for */
-        struct cache_key key = cache_key_of(language, prefix, prefix_len - k, suffix, suffix_len);
-        struct entry *e = find(c, key);
-        if (!e || now_ms - e->stored_ms > c->ttl_ms)
-            continue;
-        if (e->len > k && memcmp(e->text, typed, k) == 0) {
-            lru_unlink(c, e);
-            lru_push_front(c, e);
-            hit->text = e->text + k;
-            hit->len = e->len - k;
-            hit->source = e->source;
-            hit->stale = false;
-            return true;
+        /* The suffix the suggestion was made with: as it is, or without the closers the
+         * editor auto-inserted for brackets and quotes opened in the typed text. */
+        size_t ac = cache_autoclosed(typed, k, suffix, suffix_len);
+        for (int pass = 0; pass < (ac ? 2 : 1); pass++) {
+            size_t skip = pass ? ac : 0;
+            struct cache_key key = cache_key_of(language, prefix, prefix_len - k, suffix + skip,
+                                                suffix_len - skip);
+            struct entry *e = find(c, key);
+            if (!e || now_ms - e->stored_ms > c->ttl_ms)
+                continue;
+            if (e->len > k && memcmp(e->text, typed, k) == 0) {
+                lru_unlink(c, e);
+                lru_push_front(c, e);
+                hit->text = e->text + k;
+                hit->len = e->len - k;
+                /* The editor's closers already follow the cursor: "x)" is served as "x". A
+                 * rest that does not end with them would double them: ask anew instead. */
+                if (skip && !cache_trim_autoclosed(hit->text, &hit->len, suffix, skip))
+                    continue;
+                if (hit->len == 0)
+                    return false; /* nothing left that the line does not already have */
+                hit->source = e->source;
+                hit->stale = false;
+                return true;
+            }
         }
     }
     return false;

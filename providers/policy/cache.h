@@ -43,11 +43,21 @@ bool cache_get(struct cache *c, struct cache_key key, uint64_t now_ms, bool allo
                struct cache_hit *hit);
 
 /* Typing-through: the user typed the first k characters of a cached suggestion made for the
- * prefix without them. Looks back up to CACHE_TYPE_THROUGH bytes; on a hit, hit->text is the
- * untyped rest (never empty). */
+ * prefix without them, with the suffix as it was then, or as it was before the editor
+ * auto-inserted closers for what was typed (cache_autoclosed). Looks back up to
+ * CACHE_TYPE_THROUGH bytes; on a hit, hit->text is the untyped rest (never empty). */
 bool cache_type_through(struct cache *c, const char *language, const char *prefix,
                         size_t prefix_len, const char *suffix, size_t suffix_len,
                         uint64_t now_ms, struct cache_hit *hit);
+
+/* Auto-closed pairs: how many leading bytes of `suffix` are the closers an editor inserted for
+ * the brackets ( [ { and quotes opened in `typed` and not closed there ("foo(" typed, ")" after
+ * the cursor -> 1). 0 when the suffix does not start with exactly those closers. */
+size_t cache_autoclosed(const char *typed, size_t typed_len, const char *suffix,
+                        size_t suffix_len);
+/* When `rest` (len bytes) ends with the n `closers` that already follow the cursor (trailing
+ * blanks aside), shortens *len to drop them and returns true; else returns false. */
+bool cache_trim_autoclosed(const char *rest, size_t *len, const char *closers, size_t n);
 
 size_t cache_count(const struct cache *c);
 size_t cache_bytes(const struct cache *c);

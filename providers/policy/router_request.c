@@ -217,6 +217,12 @@ static void request_finish(struct router_request *rq, enum router_how how, const
 }
 
 static void start_chain(struct router_request *rq);
+/* The first CACHE_SUFFIX_HEAD bytes of `suffix` are those of then's suffix. */
+static bool same_suffix_head(const struct prov_context *then, const char *suffix, size_t len)
+{
+    size_t sl = US_MIN(len, (size_t)CACHE_SUFFIX_HEAD);
+    return then->suffix_len >= sl && memcmp(then->suffix, suffix, sl) == 0;
+}
 
 /* Requests that waited for rq: serve them the rest of its answer when they typed its start,
  * else let them run their own chain. */
@@ -231,10 +237,18 @@ static void serve_joiners(struct router_request *rq, enum router_how how, const 
             continue;
         o->join_of = NULL;
         size_t typed = o->ctx->prefix_len - rq->ctx->prefix_len;
-        if (how != ROUTER_NONE && len > typed &&
-            memcmp(text, o->ctx->prefix + rq->ctx->prefix_len, typed) == 0) {
-            request_finish(o, ROUTER_TYPE_THROUGH, text + typed, len - typed, source);
-        } else if (us_now_ms() < o->deadline_ms) {
+        const char *t = o->ctx->prefix + rq->ctx->prefix_len;
+        if (how != ROUTER_NONE && len > typed && memcmp(text, t, typed) == 0) {
+            /* A closer the editor auto-inserted already follows the cursor. */
+            size_t ac = cache_autoclosed(t, typed, o->ctx->suffix, o->ctx->suffix_len);
+            size_t rest = len - typed;
+            if (ac == 0 || same_suffix_head(rq->ctx, o->ctx->suffix, o->ctx->suffix_len) ||
+                (cache_trim_autoclosed(text + typed, &rest, o->ctx->suffix, ac) && rest > 0)) {
+                request_finish(o, ROUTER_TYPE_THROUGH, text + typed, rest, source);
+                continue;
+            }
+        }
+        if (us_now_ms() < o->deadline_ms) {
             start_chain(o);
         } else {
             request_finish(o, ROUTER_NONE, NULL, 0, NULL);
@@ -476,8 +490,11 @@ static struct router_request *find_extendable(struct router *r, const struct pro
         if (memcmp(o->ctx->prefix, ctx->prefix, n) != 0 ||
             memchr(ctx->prefix + n, '\n', ctx->prefix_len - n))
             continue;
-        size_t sl = US_MIN(ctx->suffix_len, (size_t)CACHE_SUFFIX_HEAD);
-        if (o->ctx->suffix_len < sl || memcmp(o->ctx->suffix, ctx->suffix, sl) != 0)
+        /* The suffix then, or now minus the closers the editor auto-inserted since. */
+        size_t ac = cache_autoclosed(ctx->prefix + n, ctx->prefix_len - n, ctx->suffix,
+                                     ctx->suffix_len);
+        if (!same_suffix_head(o->ctx, ctx->suffix, ctx->suffix_len) &&
+            (ac == 0 || !same_suffix_head(o->ctx, ctx->suffix + ac, ctx->suffix_len - ac)))
             continue;
         return o;
     }

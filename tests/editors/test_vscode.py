@@ -70,51 +70,40 @@ def free_port():
         return s.getsockname()[1]
 
 
-def main():
-    chromium = shutil.which("chromium")
-    if not chromium or not shutil.which("node") or not shutil.which("npm"):
-        print("chromium, node or npm not installed: skipped")
-        return edtest.SKIP
-    binary = edtest.binary()
-    setup_tools()
-    vsix = build_vsix()
-    box = edtest.Sandbox("vscode")
-    fake = edtest.FakeProvider(text=edtest.AI_TEXT, max_seconds=400)
+def base_settings():
+    """VS Code's defaults, but for the noise a test cannot have (tips, telemetry, updates)."""
+    return {
+        # VS Code's defaults otherwise (quick suggestions, auto-indent, auto-closing brackets,
+        # indentation detection): the test stands for a user.
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "security.workspace.trust.enabled": False,
+        "telemetry.telemetryLevel": "off",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "update.mode": "none",
+        "files.autoSave": "off",
+    }
+
+
+def drive(box, vsix, settings, driver_env, timeout=480, node_env=None):
+    """Install the .vsix into a fresh code-server, serve box.work, run vscode_drive.js in
+    chromium. Returns (installed, install output, driver exit, driver output)."""
+    ud = os.path.join(box.root, "user-data")
+    ext = os.path.join(box.root, "extensions")
+    env = node_env or box.env()
+    node = shutil.which("node")
+    base = [node, CODE_SERVER, "--user-data-dir", ud, "--extensions-dir", ext]
+    inst = subprocess.run(base + ["--install-extension", vsix], env=env, cwd=box.work,
+                          capture_output=True, text=True, timeout=120)
+    installed = os.path.isdir(ext) and any(d.startswith("understudy.understudy-")
+                                           for d in os.listdir(ext))
+    os.makedirs(os.path.join(ud, "User"), exist_ok=True)
+    with open(os.path.join(ud, "User", "settings.json"), "w") as f:
+        json.dump(settings, f, indent=2)
+    port = free_port()
     cs = None
     try:
-        path = box.write("calc.py", "def add(a, b):\n")
-        ud = os.path.join(box.root, "user-data")
-        ext = os.path.join(box.root, "extensions")
-        env = box.env()
-        node = shutil.which("node")
-        base = [node, CODE_SERVER, "--user-data-dir", ud, "--extensions-dir", ext]
-        inst = subprocess.run(base + ["--install-extension", vsix], env=env, cwd=box.work,
-                              capture_output=True, text=True, timeout=120)
-        installed = os.path.isdir(ext) and any(d.startswith("understudy.understudy-")
-                                               for d in os.listdir(ext))
-        settings = {
-            "understudy.path": binary,
-            "understudy.providers": edtest.settings(fake, box)["providers"],
-            "understudy.settings": {k: v for k, v in edtest.settings(fake, box).items()
-                                    if k != "providers"},
-            "editor.inlineSuggest.enabled": True,
-            "editor.quickSuggestions": {"other": False, "comments": False, "strings": False},
-            "editor.suggestOnTriggerCharacters": False,
-            "workbench.startupEditor": "none",
-            "workbench.tips.enabled": False,
-            "security.workspace.trust.enabled": False,
-            "telemetry.telemetryLevel": "off",
-            "extensions.autoCheckUpdates": False,
-            "extensions.autoUpdate": False,
-            "update.mode": "none",
-            "files.autoSave": "off",
-            "editor.autoIndent": "none",
-            "editor.detectIndentation": False,
-        }
-        os.makedirs(os.path.join(ud, "User"), exist_ok=True)
-        with open(os.path.join(ud, "User", "settings.json"), "w") as f:
-            json.dump(settings, f, indent=2)
-        port = free_port()
         log = open(os.path.join(box.root, "code-server.stderr"), "wb")
         cs = subprocess.Popen(base + ["--bind-addr", "127.0.0.1:%d" % port, "--auth", "none",
                                       "--disable-telemetry", "--disable-update-check",
@@ -130,14 +119,50 @@ def main():
                 if time.monotonic() > deadline or cs.poll() is not None:
                     raise RuntimeError("code-server did not come up")
                 time.sleep(0.3)
+        denv = dict(env, US_URL="http://127.0.0.1:%d/?folder=%s" % (port, box.work),
+                    US_RESULT=box.result, US_WORK=box.work,
+                    US_CHROMIUM=shutil.which("chromium"), NODE_PATH=os.path.join(E2E, "node_modules"))
+        denv.update(driver_env)
+        rc, out = edtest.run_editor([node, os.path.join(edtest.HERE, "vscode_drive.js")], box,
+                                    denv, timeout=timeout)
+        return installed, inst.stdout + inst.stderr, rc, out
+    finally:
+        if cs is not None:
+            try:
+                os.killpg(cs.pid, 15)
+                cs.wait(10)
+            except (OSError, subprocess.TimeoutExpired):
+                os.killpg(cs.pid, 9)
+                cs.wait()
+
+
+def main():
+    chromium = shutil.which("chromium")
+    if not chromium or not shutil.which("node") or not shutil.which("npm"):
+        print("chromium, node or npm not installed: skipped")
+        return edtest.SKIP
+    binary = edtest.binary()
+    setup_tools()
+    vsix = build_vsix()
+    box = edtest.Sandbox("vscode")
+    fake = edtest.FakeProvider(text=edtest.AI_TEXT, max_seconds=400)
+    try:
+        path = box.write("calc.py", "def add(a, b):\n")
+        box.write("pop.py", "def mul(a, b):\n")
+        box.write("pop.js", "function mul(a, b) {\n\n}\n")
+        box.write("show.py", "def show(a, b):\n")
+        settings = dict(base_settings(), **{
+            "understudy.path": binary,
+            "understudy.providers": edtest.settings(fake, box)["providers"],
+            "understudy.settings": {k: v for k, v in edtest.settings(fake, box).items()
+                                    if k != "providers"},
+        })
         os.makedirs(ARTIFACTS, exist_ok=True)
         shot = os.path.join(ARTIFACTS, "vscode-ghost.png")
-        denv = dict(env, US_URL="http://127.0.0.1:%d/?folder=%s" % (port, box.work),
-                    US_FILE_NAME="calc.py", US_AI_TEXT=edtest.AI_TEXT, US_TYPED=edtest.TYPED, US_RESULT=box.result,
-                    US_SCREENSHOT=shot, US_CHROMIUM=chromium,
-                    NODE_PATH=os.path.join(E2E, "node_modules"))
-        rc, out = edtest.run_editor([node, os.path.join(edtest.HERE, "vscode_drive.js")], box,
-                                    denv, timeout=300)
+        installed, inst_out, rc, out = drive(box, vsix, settings, dict(
+            US_FILE_NAME="calc.py", US_AI_TEXT=edtest.AI_TEXT, US_TYPED=edtest.TYPED,
+            US_SCREENSHOT=shot, US_FAKE_URL=fake.base_url,
+            US_POPUP_SCREENSHOT=os.path.join(ARTIFACTS, "vscode-popup.png")))
         # Checks only Python can make: the install and the saved file.
         try:
             with open(box.result) as f:
@@ -145,7 +170,7 @@ def main():
         except (OSError, ValueError):
             res = {"checks": [], "error": "driver wrote no result (exit %s)" % rc}
         checks = [{"name": "the .vsix installs", "ok": installed,
-                   "detail": None if installed else inst.stdout + inst.stderr}]
+                   "detail": None if installed else inst_out}]
         with open(path) as f:
             saved = f.read()
         want = "def add(a, b):\n" + edtest.TYPED + edtest.AI_TEXT
@@ -156,16 +181,9 @@ def main():
         res["checks"] = checks
         with open(box.result, "w") as f:
             json.dump(res, f)
-        print("screenshot: %s" % shot)
+        print("screenshots: %s" % os.path.dirname(shot))
         return edtest.report(box, rc, out, fake)
     finally:
-        if cs is not None:
-            try:
-                os.killpg(cs.pid, 15)
-                cs.wait(10)
-            except (OSError, subprocess.TimeoutExpired):
-                os.killpg(cs.pid, 9)
-                cs.wait()
         fake.stop()
         box.close()
 

@@ -172,8 +172,43 @@ static void cache_typing_through(void)
     cache_free(c);
 }
 
+/* The editor auto-closed what the user typed: "print(" is followed by ")" that was not there
+ * when the suggestion was made. The suggestion still serves, without the closer it already has. */
+static void cache_typing_through_autoclosed(void)
+{
+    struct cache *c = cache_new(16, 1 << 20, 300);
+    const char *prefix = "def add(a, b):\n    ";
+    const char *suffix = "\n";
+    const char *text = "print(f\"{a}\", [a, b])";
+    cache_put(c, cache_key_of("python", prefix, strlen(prefix), suffix, strlen(suffix)), text,
+              strlen(text), "gpt", 0);
+    struct cache_hit hit;
+    char typed[128], suf[64];
+#define TT(t, s) (snprintf(typed, sizeof typed, "%s%s", prefix, t), snprintf(suf, sizeof suf, "%s", s), \
+                  cache_type_through(c, "python", typed, strlen(typed), suf, strlen(suf), 10, &hit))
+    CHECK(TT("print(", ")\n"));
+    CHECK_EQ_INT(hit.len, strlen("f\"{a}\", [a, b]"));
+    CHECK(memcmp(hit.text, "f\"{a}\", [a, b]", hit.len) == 0);
+    /* Quote and bracket both auto-closed: the rest ends with "])", not with the '")' after
+     * the cursor, so serving it would double them; a new request is made instead. */
+    CHECK(!TT("print(f\"", "\")\n"));
+    CHECK(TT("print(f\"{a}\", [", "])\n"));
+    CHECK(memcmp(hit.text, "a, b", hit.len) == 0 && hit.len == 4);
+    /* Typed over the editor's "]": only ")" is left, and it is already there. */
+    CHECK(!TT("print(f\"{a}\", [a, b]", ")\n"));
+    CHECK(TT("print(", "\n"));                        /* no auto-close: the plain rest */
+    CHECK(memcmp(hit.text, "f\"{a}\", [a, b])", hit.len) == 0);
+    CHECK(!TT("print(", "]\n"));                      /* not the closer of what was typed */
+    CHECK(!TT("print(", ") + 1\n"));                  /* more than the closer changed */
+#undef TT
+    CHECK_EQ_INT(cache_autoclosed("f(x, \"", 6, "\")", 2), 2);
+    CHECK_EQ_INT(cache_autoclosed("it's (", 6, ")", 1), 1);  /* an apostrophe opens nothing */
+    CHECK_EQ_INT(cache_autoclosed("(a)", 3, ")", 1), 0);
+    cache_free(c);
+}
+
 #define TESTS(X)                                                                        \
     X(opens_after_consecutive_failures) X(half_open_one_probe) X(cooldown_doubles_and_caps) \
     X(rate_limit_exact_retry_after) X(disabled_until_reset) X(cache_exact_and_ttl)       \
-    X(cache_lru_and_caps) X(cache_typing_through)
+    X(cache_lru_and_caps) X(cache_typing_through) X(cache_typing_through_autoclosed)
 CHECK_MAIN(TESTS)
