@@ -87,16 +87,16 @@ uint64_t lat_project_end_ms(const struct latency *m, uint64_t first_text_ms, uin
      * after (a quarter more). */
     double want = m->size.n >= LAT_MIN_HISTORY ? (double)lat_ring_pct(&m->size, 0.75)
                                                : (double)LAT_PRIOR_ANSWER_BYTES;
+    if (lines > 0 && max_lines > 0) {
+        /* max_lines caps the answer too (the attempt stops reading once they are here), at
+         * the mean line length so far: a byte rate is steadier than a count of lines. */
+        double by_lines = (double)bytes / (double)lines * (double)max_lines;
+        if (by_lines < want)
+            want = by_lines;
+    }
     if (want <= (double)bytes)
         want = (double)bytes * 1.25;
     double left_ms = (want - (double)bytes) * 1000.0 / bps;
-    if (lines > 0 && max_lines > 0) {
-        /* max_lines caps the answer too: the attempt stops reading once they are here. */
-        double lps = (double)lines * 1000.0 / ms;
-        double by_lines = (double)((size_t)max_lines > lines ? (size_t)max_lines - lines : 0) * 1000.0 / lps;
-        if (by_lines < left_ms)
-            left_ms = by_lines;
-    }
     return now_ms + (uint64_t)left_ms;
 }
 

@@ -618,10 +618,10 @@ static void no_text_far_past_own_normal_fails_over(void)
         struct prov_context c = context(prefix);
         struct answer a = {0};
         router_complete(r, &c, 0, on_answer, &a);
-        run_for(i < 3 ? 80 : 1500);
+        run_for(i < 3 ? 80 : 2500);
         if (i == 3) {
             CHECK_EQ_STR(a.source, "b");
-            CHECK(a.at_ms >= 1000 && a.at_ms < 1300);
+            CHECK(a.at_ms >= 1000 && a.at_ms < 2200); /* long before the 3 s deadline */
         }
     }
     json_int_t failures = -1;
