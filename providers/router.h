@@ -37,6 +37,7 @@ struct router_answer {
     const char *why;    /* for ROUTER_NONE: short reason ("no provider configured", ...) */
     uint64_t elapsed_us;
     int attempts;       /* provider attempts started for this request */
+    bool partial;       /* the complete lines a stream had sent by the deadline */
 };
 
 typedef void (*router_answer_fn)(void *ud, const struct router_answer *answer);

@@ -31,6 +31,9 @@ void settings_init(struct us_settings *s)
     static const char *const none[] = {NULL};
     memset(s, 0, sizeof(*s));
     s->completion.deadline_ms = 1500;
+    /* Ghost text is still welcome at 1.5-2 s, and busy providers take 0.6-1.5 s to a first
+     * token (README, "Deadlines"): it gets more time than the popup's request. */
+    s->completion.inline_deadline_ms = 2000;
     s->completion.popup_budget_ms = 150;
     s->completion.hedge_ms = -1;
     s->completion.max_lines = 12;
@@ -187,10 +190,16 @@ static json_t *section(struct ctx *c, json_t *root, const char *name)
 
 static void apply_completion(struct ctx *c, struct us_settings *s, json_t *o)
 {
-    static const char *const known[] = {"deadline_ms", "popup_budget_ms", "hedge_ms", "max_lines",
-                                        NULL};
+    static const char *const known[] = {"deadline_ms", "inline_deadline_ms", "popup_budget_ms",
+                                        "hedge_ms", "max_lines", NULL};
     check_known(c, o, "completion", known);
     get_int(c, o, "completion", "deadline_ms", &s->completion.deadline_ms, 50, 60000);
+    /* The compatible key: a configuration that names only deadline_ms meant every request,
+     * ghost text included, and keeps meaning that. */
+    if (json_object_get(o, "deadline_ms") && !json_object_get(o, "inline_deadline_ms"))
+        s->completion.inline_deadline_ms = s->completion.deadline_ms;
+    get_int(c, o, "completion", "inline_deadline_ms", &s->completion.inline_deadline_ms, 50,
+            60000);
     get_int(c, o, "completion", "popup_budget_ms", &s->completion.popup_budget_ms, 0, 10000);
     get_int(c, o, "completion", "max_lines", &s->completion.max_lines, 1, 500);
     json_t *h = json_object_get(o, "hedge_ms");

@@ -16,7 +16,8 @@ struct us_settings {
     struct prov_config *providers; /* in priority order */
     size_t n_providers;
     struct {
-        int deadline_ms;
+        int deadline_ms;        /* the popup's AI request (it waits popup_budget_ms) and others */
+        int inline_deadline_ms; /* ghost text; follows deadline_ms when only that is set */
         int popup_budget_ms;
         int hedge_ms; /* -1 = "auto", 0 = off */
         int max_lines;

@@ -83,14 +83,20 @@ static bool has_visible_text(const char *s, size_t len)
     return false;
 }
 
+size_t attempt_complete_lines(const char *text, size_t len)
+{
+    const char *nl = len ? memrchr(text, '\n', len) : NULL;
+    if (!nl)
+        return 0;
+    size_t keep = (size_t)(nl - text) + 1;
+    return has_visible_text(text, keep) ? keep : 0;
+}
+
 /* A broken stream keeps its text up to the last complete line, if that holds anything. */
 static bool keep_complete_lines(struct strbuf *text)
 {
-    const char *nl = text->len ? memrchr(text->data, '\n', text->len) : NULL;
-    if (!nl)
-        return false;
-    size_t keep = (size_t)(nl - text->data) + 1;
-    if (!has_visible_text(text->data, keep))
+    size_t keep = attempt_complete_lines(text->data, text->len);
+    if (!keep)
         return false;
     text->len = keep;
     text->data[keep] = 0;

@@ -62,6 +62,11 @@ int attempt_start(struct http_engine *eng, const struct prov_config *cfg,
  * cancelled attempt has no outcome, so it never counts against the provider. */
 void attempt_abort(struct attempt *a);
 
+/* The partial-answer rule, shared by a broken stream and the router's deadline: how many
+ * bytes of text are complete lines (up to and including the last newline) that hold visible
+ * text; 0 when none. text is borrowed. */
+size_t attempt_complete_lines(const char *text, size_t len);
+
 /* Caps: the whole streamed response, and the error body kept for classification. */
 #define ATTEMPT_MAX_RESPONSE_BYTES (8u * 1024u * 1024u)
 #define ATTEMPT_MAX_ERROR_BODY (64u * 1024u)

@@ -162,7 +162,9 @@ struct chain_request *chain_inline(struct chain *c, const struct prov_context *c
 {
     struct chain_request *cr = request_new(c, true, done, ud);
     cr->fill = fill;
-    cr->rq = router_complete(c->router, ctx, 0, on_router_answer, cr);
+    /* Ghost text has its own deadline (settings.h): later than the popup's request. */
+    cr->rq = router_complete(c->router, ctx, c->settings->completion.inline_deadline_ms,
+                             on_router_answer, cr);
     if (!cr->rq) {
         request_free(cr);
         return NULL;

@@ -12,18 +12,26 @@
 #include "breaker.h"
 #include "cache.h"
 #include "files.h"
+#include "latency.h"
 #include "list.h"
 #include "router.h"
 
 struct privacy_exclude;
 
-#define TTFB_SAMPLES 20
 #define HEDGE_MIN_MS 150
 #define HEDGE_MAX_MS 600
 #define STALL_MS 500
 #define CONNECT_REMOTE_MS 300
 #define CONNECT_LOOPBACK_MS 100
 #define MAX_IN_FLIGHT 2
+/* How often a request looks at its attempts: no text far past the provider's normal, a
+ * stream that will not end before the deadline (latency.h). */
+#define WATCH_MS 25
+/* A stream's rate is judged after this many text deltas and this long since its first text. */
+#define TRICKLE_MIN_DELTAS 2
+#define TRICKLE_MIN_MS 150
+/* The transfer's own time limit runs this much past the request's deadline. */
+#define DEADLINE_GRACE_MS 50
 #define TOKENS_MAX 10.0
 #define TOKENS_FLOOR 5.0
 #define TOKEN_REFUND 0.1
@@ -56,10 +64,7 @@ struct provider {
     char key_hint[160];      /* "$OPENAI_API_KEY" or "key file /path" */
     struct us_file_stamp key_file_stamp; /* when disabled: re-enable if the file changes */
     bool no_key;             /* required key missing at last check */
-    uint32_t ttfb_ms[TTFB_SAMPLES];
-    size_t n_ttfb, ttfb_pos;
-    uint32_t total_ms[TTFB_SAMPLES];
-    size_t n_total, total_pos;
+    struct latency lat;      /* its own normal speed (policy/latency.h) */
     uint64_t requests, failures;
 };
 
@@ -96,6 +101,13 @@ struct attempt_slot {
     bool is_probe;
     bool has_text;  /* usable text arrived (hedging and deadline look at it) */
     uint64_t started_ms;
+    /* The stream so far, for its rate, its projected end and a partial answer at the
+     * deadline (complete lines only). */
+    struct strbuf text;
+    size_t lines;
+    int deltas;
+    uint64_t first_text_ms, last_text_ms;
+    bool late;      /* projected past the deadline: the next provider was started */
     struct us_list link;       /* in r->orphans */
 };
 
@@ -121,12 +133,14 @@ struct router_request {
     uv_timer_t deadline_timer;
     uv_timer_t hedge_timer;
     uv_timer_t defer_timer;    /* delivers instant answers asynchronously */
+    uv_timer_t watch_timer;    /* WATCH_MS: judges slow attempts against their providers */
     struct router_answer pending; /* for defer_timer */
     char *pending_text;
     char *pending_source;
     char why[160];
     struct provider *retry_p;  /* the last failed provider, if a retry on it may help */
     bool retried;              /* at most one retry per request */
+    bool partial;              /* answered with a stream's complete lines at the deadline */
     struct router_request *join_of;    /* we wait for this request's answer */
     struct us_list link;       /* in r->live */
 };
@@ -136,6 +150,9 @@ struct ctx_ref *router__ctx_ref(struct ctx_ref *c);
 void router__ctx_unref(struct ctx_ref *c);
 void router__provider_unref(struct provider *p);
 enum breaker_state router__provider_state(struct provider *p, uint64_t now);
+/* The state shown in the status: the breaker's, or "slow" for a closed provider whose recent
+ * answers are far slower than its own normal. */
+const char *router__state_name(struct provider *p, uint64_t now);
 bool router__eligible(struct router *r, struct provider *p, const struct prov_context *ctx);
 int router__hedge_delay_ms(struct router *r, struct provider *p);
 void router__notify_status(struct router *r);

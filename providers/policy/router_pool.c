@@ -98,36 +98,13 @@ static struct provider *provider_new(const struct prov_config *cfg, const struct
     return p;
 }
 
-static uint32_t percentile(const uint32_t *samples, size_t n, double q)
-{
-    if (n == 0)
-        return 0;
-    uint32_t sorted[TTFB_SAMPLES];
-    memcpy(sorted, samples, n * sizeof(*samples));
-    for (size_t i = 1; i < n; i++) /* n <= 20: insertion sort */
-        for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
-            uint32_t t = sorted[j];
-            sorted[j] = sorted[j - 1];
-            sorted[j - 1] = t;
-        }
-    size_t idx = (size_t)(q * (double)(n - 1) + 0.5);
-    return sorted[idx];
-}
-
-static void add_sample(uint32_t *ring, size_t *n, size_t *pos, uint32_t v)
-{
-    ring[*pos] = v;
-    *pos = (*pos + 1) % TTFB_SAMPLES;
-    if (*n < TTFB_SAMPLES)
-        (*n)++;
-}
-
 /* Hedge delay for a provider: configured, or its recent p95 time-to-first-byte clamped. */
 int router__hedge_delay_ms(struct router *r, struct provider *p)
 {
     if (r->st.hedge_ms >= 0)
         return r->st.hedge_ms;
-    int ms = p->n_ttfb >= 3 ? (int)percentile(p->ttfb_ms, p->n_ttfb, 0.95) : HEDGE_MAX_MS;
+    int ms = p->lat.ttft.n >= LAT_MIN_HISTORY ? (int)lat_ring_pct(&p->lat.ttft, 0.95)
+                                              : HEDGE_MAX_MS;
     return US_MAX(HEDGE_MIN_MS, US_MIN(HEDGE_MAX_MS, ms));
 }
 
@@ -158,6 +135,14 @@ enum breaker_state router__provider_state(struct provider *p, uint64_t now)
     if (!p->cfg.enabled || p->no_key)
         return BREAKER_DISABLED;
     return breaker_state_at(&p->breaker, now);
+}
+
+const char *router__state_name(struct provider *p, uint64_t now)
+{
+    enum breaker_state st = router__provider_state(p, now);
+    if (st == BREAKER_CLOSED && lat_is_slow(&p->lat))
+        return "slow";
+    return breaker_state_name(st);
 }
 
 const char *router_overall_state(struct router *r)
@@ -199,16 +184,15 @@ json_t *router_status(struct router *r)
     json_t *list = json_array();
     for (size_t i = 0; i < r->n_providers; i++) {
         struct provider *p = r->providers[i];
-        enum breaker_state st = router__provider_state(p, now);
         const char *reason = !p->cfg.enabled ? "disabled in configuration"
                              : p->no_key     ? "no key"
                                              : p->breaker.reason;
         int64_t retry = breaker_retry_in_ms(&p->breaker, now);
         json_array_append_new(
             list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:I, s:I}", "name", p->cfg.name,
-                            "kind", p->cfg.kind, "state", breaker_state_name(st), "reason",
+                            "kind", p->cfg.kind, "state", router__state_name(p, now), "reason",
                             reason, "retry_in_ms", (json_int_t)(retry < 0 ? 0 : retry),
-                            "p50_ms", (int)percentile(p->total_ms, p->n_total, 0.5),
+                            "p50_ms", (int)lat_ring_pct(&p->lat.total, 0.5),
                             "requests", (json_int_t)p->requests, "failures",
                             (json_int_t)p->failures));
     }
@@ -224,7 +208,7 @@ char *router_status_signature(struct router *r)
     sb_addf(&sb, "%s|%s", router_overall_state(r), served_by(r));
     for (size_t i = 0; i < r->n_providers; i++)
         sb_addf(&sb, "|%s=%s", r->providers[i]->cfg.name,
-                breaker_state_name(router__provider_state(r->providers[i], now)));
+                router__state_name(r->providers[i], now));
     return sb_detach(&sb, NULL);
 }
 
@@ -279,19 +263,24 @@ struct attempt_slot *router__slot_start(struct router *r, struct router_request 
     s->p = p;
     s->is_probe = is_probe;
     s->started_ms = us_now_ms();
+    sb_init(&s->text);
     us_list_init(&s->link);
     p->refs++;
     struct attempt_opts opts = {
         .connect_timeout_ms = US_MIN(connect_timeout(p), remaining_ms),
-        /* First byte gets at most 60 % of what remains, so failover still fits. */
-        .first_byte_timeout_ms = US_MAX(1, remaining_ms * 6 / 10),
+        /* No first-byte timeout of its own: a fixed share of the deadline declared healthy
+         * 1 s providers dead. The request judges a slow attempt against the provider's own
+         * latency (router_request.c, watch_cb) and lets the only one that can serve run to
+         * the deadline. A configured timeout_ms still bounds it. */
+        .first_byte_timeout_ms = p->cfg.timeout_ms > 0 ? US_MIN(p->cfg.timeout_ms, remaining_ms) : 0,
         .stall_timeout_ms = STALL_MS,
-        .total_timeout_ms = p->cfg.timeout_ms > 0 ? US_MIN(p->cfg.timeout_ms, remaining_ms)
-                                                  : remaining_ms,
+        /* The request's deadline judges first (a partial answer, a too-slow call); the
+         * transfer's own limit is a little later so it never pre-empts that. */
+        .total_timeout_ms = p->cfg.timeout_ms > 0 && p->cfg.timeout_ms < remaining_ms
+                                ? p->cfg.timeout_ms
+                                : remaining_ms + DEADLINE_GRACE_MS,
         .max_response_bytes = MAX_RESPONSE_BYTES,
     };
-    if (p->cfg.timeout_ms > 0)
-        opts.first_byte_timeout_ms = US_MIN(opts.first_byte_timeout_ms, p->cfg.timeout_ms);
     char *key = provider_key(p);
     struct prov_context *sent = NULL, kept_ctx;
     struct prov_excerpt *kept = NULL;
@@ -315,6 +304,7 @@ struct attempt_slot *router__slot_start(struct router *r, struct router_request 
         if (is_probe)
             breaker_probe_abandoned(&p->breaker);
         router__provider_unref(p);
+        sb_release(&s->text);
         free(s);
         return NULL;
     }
@@ -391,9 +381,8 @@ void router__record_outcome(struct router *r, struct attempt_slot *s,
          * close an open breaker. */
         if (before != BREAKER_OPEN || s->is_probe)
             breaker_success(&p->breaker, now);
-        if (res->ttfb_ms >= 0)
-            add_sample(p->ttfb_ms, &p->n_ttfb, &p->ttfb_pos, (uint32_t)res->ttfb_ms);
-        add_sample(p->total_ms, &p->n_total, &p->total_pos, (uint32_t)(now - s->started_ms));
+        lat_note_answer(&p->lat, res->ttfb_ms, (uint32_t)(now - s->started_ms), s->text.len,
+                        (uint32_t)(s->last_text_ms - s->first_text_ms));
         r->tokens = US_MIN(TOKENS_MAX, r->tokens + TOKEN_REFUND);
     } else {
         char reason[200];
@@ -458,6 +447,7 @@ void router__slot_drop(struct router *r, struct attempt_slot *s)
 
 void router__slot_free(struct attempt_slot *s)
 {
+    sb_release(&s->text);
     router__provider_unref(s->p);
     free(s);
 }
@@ -633,7 +623,7 @@ int router_expected_ms(struct router *r, const struct prov_context *ctx)
         struct provider *p = r->providers[i];
         if (!router__eligible(r, p, ctx) || router__provider_state(p, now) != BREAKER_CLOSED)
             continue;
-        return p->n_total >= 3 ? (int)percentile(p->total_ms, p->n_total, 0.5) : -1;
+        return p->lat.total.n >= LAT_MIN_HISTORY ? (int)lat_ring_pct(&p->lat.total, 0.5) : -1;
     }
     return -1;
 }

@@ -1,7 +1,10 @@
 /* router_request: one completion request across the provider chain: cache first, then
  * providers in priority order under one deadline, failover within the request, a hedge for a
  * slow attempt (first usable answer wins, the loser is cancelled), one retry, requests that
- * join a running one they extend, stale-if-error, and exactly one answer callback. */
+ * join a running one they extend, stale-if-error, and exactly one answer callback.
+ * Slow is not dead: an attempt is judged against its provider's own latency (latency.h), a
+ * stream that will not end in time starts the next provider, and at the deadline the complete
+ * lines a stream has sent may be served. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,10 @@ static void request_finish(struct router_request *rq, enum router_how how, const
                            size_t len, const char *source);
 
 static void attempt_done_cb(struct attempt *a, void *ud, const struct attempt_result *res);
+static bool slot_too_slow(const struct attempt_slot *s, uint64_t now, char *why, size_t n);
+static void count_too_slow(struct router_request *rq, struct attempt_slot *s, uint64_t now,
+                           const char *why);
+static void watch_cb(uv_timer_t *t);
 static void attempt_text_cb(struct attempt *a, void *ud, const char *delta, size_t len);
 
 const struct attempt_callbacks router__attempt_cbs = {attempt_text_cb, attempt_done_cb};
@@ -38,8 +45,18 @@ static int in_flight(const struct router_request *rq)
 static void attempt_text_cb(struct attempt *a, void *ud, const char *delta, size_t len)
 {
     struct attempt_slot *s = ud;
+    (void)a;
+    uint64_t now = us_now_ms();
+    if (delta && len && s->text.len < MAX_RESPONSE_BYTES) {
+        sb_add(&s->text, delta, len);
+        for (size_t i = 0; i < len; i++)
+            s->lines += delta[i] == '\n';
+        s->deltas++;
+        s->last_text_ms = now;
+    }
     if (!s->has_text) {
         s->has_text = true;
+        s->first_text_ms = now;
         /* The hedge is only for attempts that have not started to answer. */
         if (s->rq && in_flight(s->rq) == 1)
             uv_timer_stop(&s->rq->hedge_timer);
@@ -98,6 +115,15 @@ static void attempt_done_cb(struct attempt *a, void *ud, const struct attempt_re
     *slot_ref(rq, s) = NULL;
     struct provider *p = s->p;
     if (usable) {
+        /* The losers are aborted; one that was far slower than its own normal (a trickle,
+         * no text long past its usual time) still counts, or its breaker would never open. */
+        uint64_t now = us_now_ms();
+        for (int i = 0; i < MAX_IN_FLIGHT; i++) {
+            char why[160];
+            struct attempt_slot *o = rq->slots[i];
+            if (o && !o->is_probe && slot_too_slow(o, now, why, sizeof(why)))
+                count_too_slow(rq, o, now, why);
+        }
         snprintf(r->served_by, sizeof(r->served_by), "%s", p->cfg.name);
         request_finish(rq, ROUTER_PROVIDER, text.data, text.len, p->cfg.name);
     } else {
@@ -115,6 +141,7 @@ static void attempt_done_cb(struct attempt *a, void *ud, const struct attempt_re
         rq->retry_p = transient && !outcome.should_retry_false ? p : NULL;
     }
     router__provider_unref(p);
+    sb_release(&s->text);
     free(s);
     sb_release(&text);
     if (!usable && !rq->answered)
@@ -146,6 +173,7 @@ void router__request_free(struct router_request *rq)
     uv_close((uv_handle_t *)&rq->deadline_timer, request_close_cb);
     uv_close((uv_handle_t *)&rq->hedge_timer, request_close_cb);
     uv_close((uv_handle_t *)&rq->defer_timer, request_close_cb);
+    uv_close((uv_handle_t *)&rq->watch_timer, request_close_cb);
 }
 
 static bool has_joiners(struct router_request *rq)
@@ -171,6 +199,7 @@ static void deliver(struct router_request *rq, enum router_how how, const char *
         .why = how == ROUTER_NONE ? (rq->why[0] ? rq->why : "no provider answered") : NULL,
         .elapsed_us = us_now_us() - rq->start_us,
         .attempts = rq->attempts,
+        .partial = rq->partial,
     };
     rq->cb(rq->ud, &a);
 }
@@ -196,6 +225,7 @@ static void request_finish(struct router_request *rq, enum router_how how, const
     rq->answered = true;
     uv_timer_stop(&rq->deadline_timer);
     uv_timer_stop(&rq->hedge_timer);
+    uv_timer_stop(&rq->watch_timer);
     if (how == ROUTER_NONE) {
         /* Stale-if-error: an expired answer for the same place beats nothing. */
         struct cache_hit hit;
@@ -256,24 +286,162 @@ static void serve_joiners(struct router_request *rq, enum router_how how, const 
     }
 }
 
+static int remaining_ms(struct router_request *rq);
+static bool another_provider_ready(struct router_request *rq);
+static bool start_next_provider(struct router_request *rq, bool extra);
+
+/* Is this attempt far slower than its provider's own normal (latency.h)? No text long past
+ * its usual time to a first text, or text that trickles at a fraction of its usual rate.
+ * why gets the reason for the status. */
+static bool slot_too_slow(const struct attempt_slot *s, uint64_t now, char *why, size_t n)
+{
+    const struct latency *m = &s->p->lat;
+    int limit = lat_ttft_limit_ms(m);
+    uint64_t elapsed = now - s->started_ms;
+    if (!s->has_text) {
+        if (elapsed <= (uint64_t)limit)
+            return false;
+        snprintf(why, n, "too slow: no text after %d ms (its limit %d ms)", (int)elapsed, limit);
+        return true;
+    }
+    uint64_t ttft = s->first_text_ms - s->started_ms;
+    if (ttft > (uint64_t)limit) {
+        snprintf(why, n, "too slow: first text after %d ms (its limit %d ms)", (int)ttft, limit);
+        return true;
+    }
+    uint64_t stream_ms = now - s->first_text_ms;
+    if (s->deltas < TRICKLE_MIN_DELTAS || stream_ms < TRICKLE_MIN_MS)
+        return false;
+    double bps = (double)s->text.len * 1000.0 / (double)stream_ms;
+    if (!lat_rate_too_slow(m, bps))
+        return false;
+    snprintf(why, n, "too slow: text trickles at %.0f bytes/s", bps);
+    return true;
+}
+
+/* A too-slow call counts against the provider like any failure: repeated, it opens the
+ * breaker and the provider is skipped for the cooldown. */
+static void count_too_slow(struct router_request *rq, struct attempt_slot *s, uint64_t now,
+                           const char *why)
+{
+    struct provider *p = s->p;
+    p->failures++;
+    lat_note_too_slow(&p->lat, (uint32_t)(now - s->started_ms));
+    breaker_failure(&p->breaker, now, -1, why);
+    LOG_I("router", "%s: %s", p->cfg.name, why);
+    snprintf(rq->why, sizeof(rq->why), "%.40s: %.110s", p->cfg.name, why);
+    router__schedule_wake(rq->r);
+}
+
+/* The complete lines a stream has sent, shaped like any answer: served at the deadline when
+ * they make a suggestion (caller frees *out; 0 when none). */
+static size_t partial_answer(struct router_request *rq, struct attempt_slot *s, char **out)
+{
+    *out = NULL;
+    size_t keep = attempt_complete_lines(s->text.data, s->text.len);
+    if (!keep)
+        return 0;
+    size_t n = 0;
+    char *clean = pp_clean(rq->ctx, s->text.data, keep, pp_is_chat(&s->p->cfg), &n);
+    if (n == 0) {
+        free(clean);
+        return 0;
+    }
+    *out = clean;
+    return n;
+}
+
 static void deadline_cb(uv_timer_t *t)
 {
     struct router_request *rq = t->data;
-    /* An attempt that has not produced usable text by the deadline was too slow to serve,
-     * even if bytes kept trickling in (no stall): that counts against its provider, so the
-     * next request goes elsewhere. A probe keeps running and reports for itself. */
+    /* Attempts still running at the deadline: far slower than their provider's normal counts
+     * against it (so the next request goes elsewhere); merely out of time does not (a hedge
+     * started late, a long answer at the provider's usual rate). The first stream with
+     * complete lines serves them. A probe keeps running and reports for itself. */
     uint64_t now = us_now_ms();
+    char *best = NULL;
+    size_t best_len = 0;
+    char source[128] = "";
     for (int i = 0; i < MAX_IN_FLIGHT; i++) {
         struct attempt_slot *s = rq->slots[i];
-        if (!s || s->has_text || s->is_probe)
+        if (!s || s->is_probe)
             continue;
-        s->p->failures++;
-        breaker_failure(&s->p->breaker, now, -1, "no answer before the deadline");
-        router__schedule_wake(rq->r);
+        char why[160];
+        if (slot_too_slow(s, now, why, sizeof(why)))
+            count_too_slow(rq, s, now, why);
+        if (!best && s->has_text) {
+            best_len = partial_answer(rq, s, &best);
+            if (best)
+                snprintf(source, sizeof(source), "%s", s->p->cfg.name);
+        }
     }
-    snprintf(rq->why, sizeof(rq->why), "deadline reached");
+    router__notify_status(rq->r);
+    if (best) {
+        LOG_I("router", "deadline reached: serving the %zu bytes of complete lines %s sent",
+              best_len, source);
+        rq->partial = true;
+        request_finish(rq, ROUTER_PROVIDER, best, best_len, source);
+        free(best);
+        return;
+    }
+    if (!rq->why[0] || in_flight(rq) > 0)
+        snprintf(rq->why, sizeof(rq->why), "deadline reached");
     LOG_I("router", "request deadline reached after %d attempts", rq->attempts);
     request_finish(rq, ROUTER_NONE, NULL, 0, NULL);
+}
+
+/* Another attempt of this request runs, or another provider could start now. */
+static bool someone_else(struct router_request *rq, const struct attempt_slot *s)
+{
+    for (int i = 0; i < MAX_IN_FLIGHT; i++)
+        if (rq->slots[i] && rq->slots[i] != s)
+            return true;
+    return another_provider_ready(rq);
+}
+
+/* Every WATCH_MS while attempts run: an attempt with no text far past its provider's normal
+ * is dropped for the next provider (unless nothing else can serve: then it runs to the
+ * deadline); a stream whose projected end is past the deadline starts the next provider
+ * beside it (it keeps streaming: its lines may still be served at the deadline). */
+static void watch_cb(uv_timer_t *t)
+{
+    struct router_request *rq = t->data;
+    if (rq->answered)
+        return;
+    uint64_t now = us_now_ms();
+    bool dropped = false;
+    for (int i = 0; i < MAX_IN_FLIGHT; i++) {
+        struct attempt_slot *s = rq->slots[i];
+        if (!s || s->is_probe)
+            continue;
+        char why[160];
+        if (!s->has_text) {
+            if (slot_too_slow(s, now, why, sizeof(why)) && someone_else(rq, s)) {
+                count_too_slow(rq, s, now, why);
+                rq->slots[i] = NULL;
+                router__slot_drop(rq->r, s);
+                dropped = true;
+            }
+            continue;
+        }
+        if (s->late || s->deltas < TRICKLE_MIN_DELTAS || now - s->first_text_ms < TRICKLE_MIN_MS)
+            continue;
+        uint64_t end = lat_project_end_ms(&s->p->lat, s->first_text_ms, now, s->text.len,
+                                          s->lines, rq->ctx->max_lines);
+        if (end <= rq->deadline_ms)
+            continue;
+        s->late = true;
+        LOG_I("router", "%s: its stream would end %d ms past the deadline; asking the next "
+              "provider too", s->p->cfg.name, (int)(end - rq->deadline_ms));
+        /* An extra request like a hedge, but for an answer that will not come in time: it
+         * only needs one token, not the hedging floor. */
+        if (in_flight(rq) < MAX_IN_FLIGHT && rq->r->tokens >= 1.0 && another_provider_ready(rq))
+            start_next_provider(rq, true);
+    }
+    if (dropped) {
+        request_try_next(rq);
+        router__notify_status(rq->r);
+    }
 }
 
 static int remaining_ms(struct router_request *rq)
@@ -352,30 +520,6 @@ static void hedge_cb(uv_timer_t *t)
     }
 }
 
-static void first_text_cb(uv_timer_t *t)
-{
-    struct router_request *rq = t->data;
-    if (rq->answered)
-        return;
-    uint64_t now = us_now_ms();
-    for (int i = 0; i < MAX_IN_FLIGHT; i++) {
-        struct attempt_slot *s = rq->slots[i];
-        if (!s || s->has_text || s->is_probe)
-            continue;
-        struct provider *p = s->p;
-        p->failures++;
-        breaker_failure(&p->breaker, now, -1, "no text in time");
-        snprintf(rq->why, sizeof(rq->why), "%.40s: no text in time", p->cfg.name);
-        LOG_I("router", "%s: no text after %d ms; failing over", p->cfg.name,
-              (int)(now - s->started_ms));
-        rq->slots[i] = NULL;
-        router__slot_drop(rq->r, s);
-        router__schedule_wake(rq->r);
-    }
-    request_try_next(rq);
-    router__notify_status(rq->r);
-}
-
 static void arm_hedge(struct router_request *rq)
 {
     struct router *r = rq->r;
@@ -390,14 +534,11 @@ static void arm_hedge(struct router_request *rq)
      * wait on a provider that was just down. */
     if (s->is_probe)
         delay = 0;
-    if (delay > 0 || s->is_probe) {
+    /* Hedging off (0): no extra attempt on a timer. An attempt far slower than its
+     * provider's normal is still dropped for the next provider by watch_cb (the old rule,
+     * "give up at 60 % of what remains", declared healthy 1 s providers dead). */
+    if (delay > 0 || s->is_probe)
         uv_timer_start(&rq->hedge_timer, hedge_cb, (uint64_t)delay, 0);
-    } else {
-        /* Hedging is off: still give up on an attempt that sends bytes but no text (a drip)
-         * once 60 % of what remains has passed, so failover fits in the deadline. */
-        int wait = US_MAX(1, remaining_ms(rq) * 6 / 10);
-        uv_timer_start(&rq->hedge_timer, first_text_cb, (uint64_t)wait, 0);
-    }
 }
 
 static void retry_cb(uv_timer_t *t)
@@ -467,6 +608,7 @@ static void request_try_next(struct router_request *rq)
 static void start_chain(struct router_request *rq)
 {
     uv_timer_start(&rq->deadline_timer, deadline_cb, (uint64_t)remaining_ms(rq), 0);
+    uv_timer_start(&rq->watch_timer, watch_cb, WATCH_MS, WATCH_MS);
     request_try_next(rq);
 }
 
@@ -526,7 +668,9 @@ static struct router_request *complete(struct router *r, const struct prov_conte
     uv_timer_init(r->loop, &rq->hedge_timer);
     uv_timer_init(r->loop, &rq->defer_timer);
     rq->deadline_timer.data = rq->hedge_timer.data = rq->defer_timer.data = rq;
-    rq->timers_open = 3;
+    uv_timer_init(r->loop, &rq->watch_timer);
+    rq->watch_timer.data = rq;
+    rq->timers_open = 4;
     us_list_add_head(&r->live, &rq->link);
 
     router__ctx_unref(r->last_ctx);

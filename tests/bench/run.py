@@ -781,6 +781,33 @@ class Bench:
         else:
             for ln in p.stdout.strip().splitlines()[-12:]:
                 self.row(S, ln.strip(), "")
+        self.spike()
+
+    def spike(self):
+        """Latency-spike drill (drill/spike.py): hedging against 2-4 s spikes on 10 %."""
+        S = "5. outage drill"
+        entry = os.path.join(HERE, "drill", "spike.py")
+        if not os.path.exists(entry):
+            return
+        args = [sys.executable, entry, self.build] + (["--smoke"] if self.smoke else [])
+        env = dict(os.environ, UNDERSTUDY_BIN=self.binary)
+        p = subprocess.run(args, capture_output=True, text=True, timeout=900, env=env, cwd=SRC)
+        js = [ln for ln in p.stdout.splitlines() if ln.strip().startswith("{")]
+        try:
+            data = json.loads(js[-1]) if js else None
+        except ValueError:
+            data = None
+        self.results["spike"] = {"exit": p.returncode, "data": data}
+        if not data:
+            self.row(S, "latency-spike drill", "failed (exit %d): %s" % (
+                p.returncode, (p.stderr or p.stdout)[-200:].strip()), "", False)
+            return
+        al, he = data["spike"]["alone"], data["spike"]["hedged"]
+        self.row(S, "spike drill p95: better provider alone / hedged pair",
+                 "%s / %s ms" % (al["p95_ms"], he["p95_ms"]), "hedged <= 1/3",
+                 None if self.smoke else data["p95_ratio"] <= 0.34)
+        self.row(S, "spike drill extra requests (hedges)", "%.1f %%" % he["extra_requests_pct"],
+                 "<= 20 %", None if self.smoke else he["extra_requests_pct"] <= 20)
 
     # ---------------------------------------------------------------- output
     def print_table(self):

@@ -33,6 +33,7 @@ CATALOG = {
     "latency": {"fault": "none", "latency_ms": 300},
     "chunked_bytes": {"fault": "none", "chunk_sizes": [1]},
     "drip": {"fault": "none", "chunk_sizes": [1], "chunk_delay_ms": 100},
+    "trickle": {"fault": "none", "chunk_delay_ms": 100},  # one text event (4 chars) per 100 ms
     "accept_reset": {"fault": "accept_reset"},      # RST right after accept, before reading
     "accept_close": {"fault": "accept_close"},      # clean FIN right after accept
     "reset_before_response": {"fault": "reset_before_response"},

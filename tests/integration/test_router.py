@@ -238,6 +238,73 @@ class Router(TestCase):
         check(item_source(r) != "only", "no retry after x-should-retry: false")
         eq(len(model_requests(self.p)), 3)
 
+    def _states(self, s):
+        return [m["params"] for m in s.notifications_of("understudy/status")]
+
+    def test_13_one_second_provider_is_served_not_offline(self):
+        # Issue 18: a healthy provider 1 s to its first token with a 1.5 s deadline. The old
+        # first-byte timeout (60 % of what remains: 900 ms) failed it, opened its breaker and
+        # said "offline". Alone (nothing else can serve: it runs to the deadline) ...
+        self.p = FakeProvider(mode="latency", latency_ms=1000, text=ANSWER)
+        self.q = FakeProvider(text=ANSWER)
+        self._fakes = [self.p, self.q]
+        s = self.server()
+        s.initialize(init_options=config([provider("only", self.p)],
+                                         completion={"hedge_ms": "auto", "deadline_ms": 1500}))
+        for _ in range(4):
+            uri, pos = fresh_doc(s)
+            r, dt = inline(s, uri, pos)
+            eq(item_source(r), "only")
+            check(0.9 < dt < 1.5 + 0.3, "served by the 1 s provider (%.3fs)" % dt)
+        st = s.request("workspace/executeCommand", {"command": "understudy.status"})["result"]
+        check(st["providers"][0]["state"] in ("closed", "slow"), repr(st))
+        eq(st["providers"][0]["failures"], 0)
+        eq(st["state"], "ok")
+        check(all(m["state"] != "offline" for m in self._states(s)), "never offline")
+        # ... and first in line with hedging off: not failed over at 900 ms any more.
+        s2 = self.server()
+        s2.initialize(init_options=config([provider("primary", self.p),
+                                           provider("secondary", self.q)],
+                                          completion={"hedge_ms": 0, "deadline_ms": 1500}))
+        for _ in range(3):
+            uri, pos = fresh_doc(s2)
+            r, dt = inline(s2, uri, pos)
+            eq(item_source(r), "primary")
+        eq(len(model_requests(self.q)), 0)
+        st = s2.request("workspace/executeCommand", {"command": "understudy.status"})["result"]
+        check(st["providers"][0]["state"] in ("closed", "slow"), repr(st))
+        check(all(m["state"] != "offline" for m in self._states(s2)), "never offline")
+
+    TRICKLE = "x = a + b\n    y = a - b\n    z = x * y\n    w = z + 1\n    return w\n"
+
+    def test_14_trickle_asks_the_next_provider(self):
+        # 4 characters every 100 ms: the answer would end after ~1.6 s of streaming. The
+        # secondary is asked while it streams (hedging off: the projection alone starts it)
+        # and serves; the trickle counts as too slow.
+        s = self.setup(completion={"hedge_ms": 0, "deadline_ms": 1500})
+        self.p.mode("trickle", text=self.TRICKLE)
+        uri, pos = fresh_doc(s)
+        r, dt = inline(s, uri, pos)
+        eq(item_source(r), "secondary", "%.3fs %r" % (dt, r["result"]))
+        check(dt < 1.2, "served by the secondary well before the deadline (%.3fs)" % dt)
+        eq(len(model_requests(self.q)), 1)
+        st = s.request("workspace/executeCommand", {"command": "understudy.status"})["result"]
+        eq(st["providers"][0]["failures"], 1, "the trickle counts (%r)" % st["providers"][0])
+
+    def test_15_trickle_partial_lines_at_deadline(self):
+        # Nobody faster: at the deadline the complete lines received so far are served.
+        s = self.setup(completion={"hedge_ms": 200, "deadline_ms": 1500})
+        self.p.mode("trickle", text=self.TRICKLE)
+        self.q.mode("latency", latency_ms=4000, text=ANSWER)
+        uri, pos = fresh_doc(s)
+        r, dt = inline(s, uri, pos)
+        eq(item_source(r), "primary")
+        check(1.4 < dt < 1.5 + 0.3, "at the deadline (%.3fs)" % dt)
+        text = r["result"]["items"][0]["insertText"]
+        check(self.TRICKLE.startswith(text) and text.count("\n") >= 1
+              and self.TRICKLE[len(text)] == "\n", "complete lines only: %r" % text)
+        check(len(model_requests(self.q)) >= 1, "the secondary was asked")
+
 
 if __name__ == "__main__":
     Router().run()

@@ -9,6 +9,9 @@
 #include <uv.h>
 
 #include "check.h"
+
+/* Steps name only the fields they use. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include "router_int.h"
 #include "settings.h"
 
@@ -18,6 +21,10 @@ struct step {
     int delay_ms;                /* until the outcome (and the text, when OK) */
     enum prov_outcome_kind kind;
     const char *text;
+    /* A stream: the first chunk_len bytes of text at delay_ms, then chunk_len more every
+     * chunk_ms; the outcome after the last chunk. 0: all the text at once. */
+    int chunk_ms;
+    int chunk_len;
 };
 
 #define MAX_FAKES 32
@@ -28,6 +35,7 @@ struct fake {
     void *ud;
     char provider[32];
     struct step step;
+    size_t sent;                 /* bytes of a stream delivered so far */
     uint64_t started_ms;
     bool aborted, done;
 };
@@ -37,7 +45,7 @@ static struct {
     struct fake fakes[MAX_FAKES];
     int n_fakes;
     /* per provider name ("a", "b", "c"): its scripted calls, used in order */
-    struct step script[3][4];
+    struct step script[3][12];
     int used[3];
     uint64_t t0;
     bool refuse_start; /* attempts fail to start (as when every provider is unusable) */
@@ -51,6 +59,18 @@ static int provider_index(const char *name)
 static void fake_fire(uv_timer_t *t)
 {
     struct fake *f = t->data;
+    if (f->step.chunk_ms > 0 && f->step.kind == PROV_OUT_OK) {
+        size_t total = strlen(f->step.text);
+        size_t n = US_MIN((size_t)f->step.chunk_len, total - f->sent);
+        f->cb->on_text((struct attempt *)f, f->ud, f->step.text + f->sent, n);
+        f->sent += n;
+        if (f->aborted) /* aborted from on_text */
+            return;
+        if (f->sent < total) {
+            uv_timer_start(&f->timer, fake_fire, (uint64_t)f->step.chunk_ms, 0);
+            return;
+        }
+    }
     f->done = true;
     struct attempt_result res;
     memset(&res, 0, sizeof(res));
@@ -62,7 +82,8 @@ static void fake_fire(uv_timer_t *t)
         res.text = f->step.text;
         res.text_len = strlen(f->step.text);
         res.ttfb_ms = f->step.delay_ms;
-        f->cb->on_text((struct attempt *)f, f->ud, res.text, res.text_len);
+        if (f->step.chunk_ms <= 0)
+            f->cb->on_text((struct attempt *)f, f->ud, res.text, res.text_len);
     } else {
         snprintf(res.outcome.message, sizeof(res.outcome.message), "scripted %s",
                  prov_outcome_name(f->step.kind));
@@ -86,6 +107,10 @@ static int fake_start(struct http_engine *eng, const struct prov_config *cfg,
     f->ud = ud;
     snprintf(f->provider, sizeof(f->provider), "%s", cfg->name);
     f->step = F.script[pi][F.used[pi]++];
+    /* The transfer's own first-byte limit, as the HTTP engine would enforce it (the old
+     * 60 %-of-the-deadline rule lived there). */
+    if (opts && opts->first_byte_timeout_ms > 0 && f->step.delay_ms > opts->first_byte_timeout_ms)
+        f->step = (struct step){opts->first_byte_timeout_ms, PROV_OUT_TIMEOUT, NULL};
     f->started_ms = us_now_ms() - F.t0;
     uv_timer_init(&F.loop, &f->timer);
     f->timer.data = f;
@@ -114,6 +139,7 @@ struct answer {
     char source[16];
     char why[160];
     int attempts;
+    bool partial;
     uint64_t at_ms;
 };
 
@@ -126,6 +152,7 @@ static void on_answer(void *ud, const struct router_answer *a)
     snprintf(out->source, sizeof(out->source), "%s", a->source ? a->source : "");
     snprintf(out->why, sizeof(out->why), "%s", a->why ? a->why : "");
     out->attempts = a->attempts;
+    out->partial = a->partial;
     out->at_ms = us_now_ms() - F.t0;
 }
 
@@ -435,10 +462,208 @@ static void answer_never_inside_the_call(void)
     teardown(r);
 }
 
+/* ------------------------------------------------------------------ slow is not dead */
+
+static const char *provider_state(struct router *r, int i, json_int_t *failures)
+{
+    static char buf[32];
+    json_t *st = router_status(r);
+    json_t *p = json_array_get(json_object_get(st, "providers"), (size_t)i);
+    snprintf(buf, sizeof(buf), "%s", json_string_value(json_object_get(p, "state")));
+    if (failures)
+        *failures = json_integer_value(json_object_get(p, "failures"));
+    json_decref(st);
+    return buf;
+}
+
+/* Issue 18: a healthy provider 1 s to its first token, deadline 1.5 s. The old rule (first
+ * byte within 60 % of what remains = 900 ms) failed it over, counted a failure and, three
+ * times over, opened its breaker. Alone, and beside a second provider with hedging off. */
+static void one_second_provider_is_served(void)
+{
+    for (int n = 1; n <= 2; n++) {
+        struct router *r = setup(n, n == 1 ? "\"auto\"" : "0", 1500);
+        for (int k = 0; k < 3; k++)
+            F.script[0][k] = (struct step){1000, PROV_OUT_OK, "42"};
+        F.script[1][0] = (struct step){10, PROV_OUT_OK, "other"};
+        for (int k = 0; k < 3; k++) {
+            char prefix[16];
+            snprintf(prefix, sizeof(prefix), "x%d = ", k);
+            struct prov_context c = context(prefix);
+            struct answer a = {0};
+            router_complete(r, &c, 0, on_answer, &a);
+            run_for(1300);
+            CHECK_EQ_INT(a.calls, 1);
+            CHECK_EQ_STR(a.source, "a");
+            CHECK_EQ_STR(a.text, "42");
+        }
+        json_int_t failures = -1;
+        CHECK_EQ_STR(provider_state(r, 0, &failures), "closed");
+        CHECK_EQ_INT((int)failures, 0);
+        CHECK_EQ_STR(router_overall_state(r), "ok");
+        CHECK_EQ_INT(F.used[1], 0); /* the second provider was never needed */
+        teardown(r);
+    }
+}
+
+/* 3-byte lines every 100 ms: ~30 bytes/s, a tenth of the slowest normal stream. */
+static const char TRICKLE[] = "l01\nl02\nl03\nl04\nl05\nl06\nl07\nl08\nl09\nl10\nl11\nl12\n";
+
+/* A stream that will not end before the deadline starts the next provider beside it; when
+ * that one is not faster, the complete lines received so far are served at the deadline and
+ * the rest is aborted. */
+static void trickle_partial_lines_at_deadline(void)
+{
+    struct router *r = setup(2, "\"auto\"", 800);
+    F.script[0][0] = (struct step){50, PROV_OUT_OK, TRICKLE, 100, 4};
+    F.script[1][0] = (struct step){3000, PROV_OUT_OK, "too late"};
+    struct prov_context c = context("x = 1\n"); /* at a line start: a block is wanted */
+    c.shape = SYN_SHAPE_BLOCK;
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(1200);
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_INT(a.how, ROUTER_PROVIDER);
+    CHECK_EQ_STR(a.source, "a");
+    CHECK(a.partial);
+    CHECK(a.at_ms >= 780 && a.at_ms < 1000);
+    /* 50 ms + 100 ms per line: 7 or 8 complete lines by 800 ms, never a broken one */
+    CHECK(strncmp(a.text, "l01\nl02\nl03\nl04\nl05\nl06\nl07", 27) == 0);
+    CHECK(strlen(a.text) % 4 == 3); /* whole lines (post-processing drops the last newline) */
+    struct fake *fa = fake_of("a", 0), *fb = fake_of("b", 0);
+    CHECK(fa && fa->aborted);
+    /* the next provider was asked while the stream ran, long before the deadline */
+    CHECK(fb && fb->started_ms >= 150 && fb->started_ms < 500);
+    CHECK(fb && fb->aborted);
+    /* a partial answer is not cached: the same place asks again */
+    struct answer b = {0};
+    F.script[0][1] = (struct step){10, PROV_OUT_OK, "full"};
+    router_complete(r, &c, 0, on_answer, &b);
+    run_for(100);
+    CHECK_EQ_STR(b.text, "full");
+    teardown(r);
+}
+
+/* The same trickle with a healthy second provider: that one serves well before the deadline,
+ * and the trickle counts against its provider (too slow). */
+static void trickle_next_provider_serves(void)
+{
+    /* 12 lines at 10 per second end at 1,150 ms: past this deadline */
+    struct router *r = setup(2, "\"auto\"", 1000);
+    F.script[0][0] = (struct step){50, PROV_OUT_OK, TRICKLE, 100, 4};
+    F.script[1][0] = (struct step){30, PROV_OUT_OK, "fast"};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(800);
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_STR(a.source, "b");
+    CHECK_EQ_STR(a.text, "fast");
+    CHECK(!a.partial);
+    CHECK(a.at_ms < 600);
+    CHECK(fake_of("a", 0) && fake_of("a", 0)->aborted);
+    json_int_t failures = -1;
+    provider_state(r, 0, &failures);
+    CHECK_EQ_INT((int)failures, 1);
+    teardown(r);
+}
+
+/* Too slow again and again is a failure like any other: the breaker opens (3 in a row) and
+ * the provider is skipped for the cooldown. One provider, so every call runs to the deadline
+ * and serves its lines. */
+static void repeated_too_slow_opens_breaker(void)
+{
+    struct router *r = setup(1, "\"auto\"", 400);
+    for (int k = 0; k < 4; k++)
+        F.script[0][k] = (struct step){20, PROV_OUT_OK, TRICKLE, 100, 4};
+    for (int k = 0; k < 4; k++) {
+        char prefix[16];
+        snprintf(prefix, sizeof(prefix), "x%d = ", k);
+        struct prov_context c = context(prefix);
+        struct answer a = {0};
+        router_complete(r, &c, 0, on_answer, &a);
+        run_for(500);
+        CHECK_EQ_INT(a.calls, 1);
+        if (k < 3) {
+            CHECK_EQ_STR(a.source, "a"); /* its lines were still served */
+            CHECK(a.partial);
+        } else {
+            CHECK_EQ_INT(a.how, ROUTER_NONE); /* skipped: not asked at all */
+            CHECK_EQ_INT(a.attempts, 0);
+        }
+    }
+    CHECK_EQ_INT(F.used[0], 3);
+    json_int_t failures = -1;
+    CHECK_EQ_STR(provider_state(r, 0, &failures), "open");
+    CHECK_EQ_INT((int)failures, 3);
+    teardown(r);
+}
+
+/* `slow`: a provider whose recent answers take far longer than its own normal shows as slow
+ * (not failing, not offline) while it still serves. */
+static void slow_state_against_own_normal(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    int k = 0;
+    for (; k < 5; k++)
+        F.script[0][k] = (struct step){30, PROV_OUT_OK, "42"};
+    for (; k < 8; k++)
+        F.script[0][k] = (struct step){700, PROV_OUT_OK, "42"};
+    for (int i = 0; i < 8; i++) {
+        char prefix[16];
+        snprintf(prefix, sizeof(prefix), "x%d = ", i);
+        struct prov_context c = context(prefix);
+        struct answer a = {0};
+        router_complete(r, &c, 0, on_answer, &a);
+        run_for(i < 5 ? 80 : 800);
+        CHECK_EQ_STR(a.source, "a");
+        if (i == 5) /* one slow answer is not a trend */
+            CHECK_EQ_STR(provider_state(r, 0, NULL), "closed");
+    }
+    json_int_t failures = -1;
+    CHECK_EQ_STR(provider_state(r, 0, &failures), "slow");
+    CHECK_EQ_INT((int)failures, 0);
+    CHECK_EQ_STR(router_overall_state(r), "ok");
+    char *sig = router_status_signature(r);
+    CHECK(strstr(sig, "a=slow") != NULL);
+    free(sig);
+    teardown(r);
+}
+
+/* No text far past its own normal (history: 30 ms, so its limit is 1,030 ms), with hedging
+ * off: dropped for the next provider and counted, well before the deadline. */
+static void no_text_far_past_own_normal_fails_over(void)
+{
+    struct router *r = setup(2, "0", 3000);
+    for (int k = 0; k < 3; k++)
+        F.script[0][k] = (struct step){30, PROV_OUT_OK, "42"};
+    F.script[0][3] = (struct step){10000, PROV_OUT_OK, "late"};
+    F.script[1][0] = (struct step){10, PROV_OUT_OK, "other"};
+    for (int i = 0; i < 4; i++) {
+        char prefix[16];
+        snprintf(prefix, sizeof(prefix), "x%d = ", i);
+        struct prov_context c = context(prefix);
+        struct answer a = {0};
+        router_complete(r, &c, 0, on_answer, &a);
+        run_for(i < 3 ? 80 : 2500);
+        if (i == 3) {
+            CHECK_EQ_STR(a.source, "b");
+            CHECK(a.at_ms >= 1000 && a.at_ms < 2200); /* long before the 3 s deadline */
+        }
+    }
+    json_int_t failures = -1;
+    provider_state(r, 0, &failures);
+    CHECK_EQ_INT((int)failures, 1);
+    teardown(r);
+}
+
 #define TESTS(X)                                                                        \
     X(failover_on_error) X(hedge_after_delay_first_answer_wins)                          \
     X(hedged_original_still_wins) X(deadline_gives_none) X(cancel_means_no_callback)     \
     X(joiner_gets_the_rest) X(cancelled_base_keeps_running_for_its_joiner)               \
-    X(retry_once_on_transient_failure) X(no_retry_on_rejection) X(stale_if_error)   \
-    X(answer_never_inside_the_call)
+    X(retry_once_on_transient_failure) X(no_retry_on_rejection) X(stale_if_error)            \
+    X(answer_never_inside_the_call)                                                        \
+    X(one_second_provider_is_served) X(trickle_partial_lines_at_deadline)                  \
+    X(trickle_next_provider_serves) X(repeated_too_slow_opens_breaker)                     \
+    X(slow_state_against_own_normal) X(no_text_far_past_own_normal_fails_over)
 CHECK_MAIN(TESTS)
