@@ -180,15 +180,15 @@ static void doctor_done(struct attempt *a, void *ud, const struct attempt_result
         const char *model = row->cfg->model ? row->cfg->model : "(default)";
         if (o->http_status == 404)
             snprintf(row->detail, sizeof(row->detail),
-                     "HTTP 404: %s -- change \"model\" (%s) to one this provider serves, or "
+                     "%s -- change \"model\" (%s) to one this provider serves, or "
                      "check \"base_url\" and \"kind\"",
                      o->message, model);
         else
             snprintf(row->detail, sizeof(row->detail),
-                     "HTTP %d: %s -- the provider refuses the request for model %s: change "
+                     "%s -- the provider refuses the request for model %s: change "
                      "\"model\", or drop the parameter it names with \"extra\" (e.g. "
                      "{\"stop\": null}) or \"temperature\"/\"max_tokens\"",
-                     o->http_status, o->message, model);
+                     o->message, model);
     } else {
         snprintf(row->status, sizeof(row->status), "%s",
                  res->outcome.kind == PROV_OUT_OK ? "empty" : prov_outcome_name(res->outcome.kind));

@@ -456,7 +456,10 @@ static void record_rejection(struct router *r, struct provider *p, uint64_t now,
         return;
     }
     char msg[200];
-    snprintf(msg, sizeof(msg), "HTTP %d: %.150s", st, reason);
+    if (strncmp(reason, "HTTP ", 5) == 0) /* the adapters' messages name the status */
+        snprintf(msg, sizeof(msg), "%s", reason);
+    else
+        snprintf(msg, sizeof(msg), "HTTP %d: %.150s", st, reason);
     if (!breaker_rejected(&p->breaker, now, st, msg))
         return;
     char text[600];
