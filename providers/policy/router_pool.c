@@ -485,11 +485,12 @@ static void record_auth(struct router *r, struct attempt_slot *s, enum breaker_s
         breaker_auth_trouble(&p->breaker, now, why);
         if (!p->auth_said) {
             p->auth_said = true;
-            char text[300];
+            char text[400];
             snprintf(text, sizeof(text),
                      "Understudy: %s rejects a key that worked: provider auth trouble or a "
-                     "revoked key. Trying it again in the background.",
-                     p->cfg.name);
+                     "revoked key. Trying it again in the background; if it was revoked, "
+                     "replace %s.",
+                     p->cfg.name, p->key_hint[0] ? p->key_hint : "its key");
             notice(r, 2, text);
         }
         return;
