@@ -134,7 +134,7 @@ def main():
         shot = os.path.join(ARTIFACTS, "vscode-ghost.png")
         denv = dict(env, US_URL="http://127.0.0.1:%d/?folder=%s" % (port, box.work),
                     US_FILE_NAME="calc.py", US_AI_TEXT=edtest.AI_TEXT, US_TYPED=edtest.TYPED, US_RESULT=box.result,
-                    US_SCREENSHOT=shot, US_CHROMIUM=chromium,
+                    US_SCREENSHOT=shot, US_CHROMIUM=chromium, US_FAKE_URL=fake.base_url,
                     NODE_PATH=os.path.join(E2E, "node_modules"))
         rc, out = edtest.run_editor([node, os.path.join(edtest.HERE, "vscode_drive.js")], box,
                                     denv, timeout=300)
