@@ -198,7 +198,7 @@ struct doctor_row {
     struct attempt *a;
     bool done;
     char status[32];
-    char detail[240];
+    char detail[480];
     double ms;
     uint64_t start_us;
 };
@@ -212,6 +212,22 @@ static void doctor_done(struct attempt *a, void *ud, const struct attempt_result
         snprintf(row->status, sizeof(row->status), "ok");
         snprintf(row->detail, sizeof(row->detail), "answered %zu bytes, first text after %lld ms",
                  res->text_len, (long long)res->ttfb_ms);
+    } else if (res->outcome.kind == PROV_OUT_BAD_REQUEST && !res->outcome.context_too_long) {
+        /* The provider refuses our request as invalid: its own words, and what to change. */
+        const struct prov_outcome *o = &res->outcome;
+        snprintf(row->status, sizeof(row->status), "rejected");
+        const char *model = row->cfg->model ? row->cfg->model : "(default)";
+        if (o->http_status == 404)
+            snprintf(row->detail, sizeof(row->detail),
+                     "%s -- change \"model\" (%s) to one this provider serves, or "
+                     "check \"base_url\" and \"kind\"",
+                     o->message, model);
+        else
+            snprintf(row->detail, sizeof(row->detail),
+                     "%s -- the provider refuses the request for model %s: change "
+                     "\"model\", or drop the parameter it names with \"extra\" (e.g. "
+                     "{\"stop\": null}) or \"temperature\"/\"max_tokens\"",
+                     o->message, model);
     } else {
         snprintf(row->status, sizeof(row->status), "%s",
                  res->outcome.kind == PROV_OUT_OK ? "empty" : prov_outcome_name(res->outcome.kind));

@@ -63,10 +63,12 @@ struct pending {
 
 static void status_changed(void *ud);
 static void provider_disabled(void *ud, const char *provider, const char *hint);
+static void provider_notice(void *ud, int level, const char *message);
 
 static void each_doc(void *ud, void (*fn)(void *arg, const struct local_doc *d), void *arg);
 
-static const struct chain_hooks chain_hooks = {{status_changed, provider_disabled}, each_doc};
+static const struct chain_hooks chain_hooks = {{status_changed, provider_disabled, provider_notice},
+                                              each_doc};
 
 static void send_status(struct completion_engine *e, bool force)
 {
@@ -111,6 +113,13 @@ static void provider_disabled(void *ud, const char *provider, const char *hint)
     if (outbox_has_sink(e->s->out))
         outbox_show_message(e->s->out, 1, msg);
     LOG_W("router", "%s", msg);
+}
+
+static void provider_notice(void *ud, int level, const char *message)
+{
+    struct completion_engine *e = ud;
+    if (outbox_has_sink(e->s->out))
+        outbox_show_message(e->s->out, level, message);
 }
 
 /* ------------------------------------------------------------------ engine life */
@@ -577,6 +586,11 @@ void lsp_on_execute_command(struct lsp_server *s, struct lsp_request *req, json_
     json_t *cmd = json_object_get(params, "command");
     const char *name = json_is_string(cmd) ? json_string_value(cmd) : "";
     if (strcmp(name, "understudy.status") == 0) {
+        outbox_reply(req, router_status(s->engine->router));
+    } else if (strcmp(name, "understudy.retryProviders") == 0) {
+        /* Reset every breaker and probe now; the reply is the status right after the reset
+         * (the probes' outcomes follow as understudy/status notifications). */
+        router_retry_providers(s->engine->router);
         outbox_reply(req, router_status(s->engine->router));
     } else if (strcmp(name, "understudy.accepted") == 0) {
         json_t *arg = json_array_get(json_object_get(params, "arguments"), 0);

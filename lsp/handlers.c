@@ -90,13 +90,14 @@ void lsp_on_initialize(struct lsp_server *s, struct lsp_request *req, json_t *pa
         json_array_append_new(triggers, json_string(" "));
     }
     json_t *result = json_pack(
-        "{s:{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:o, s:b}, s:{}, s:{s:[s,s]}},"
+        "{s:{s:s, s:{s:b, s:i, s:{s:b}}, s:{s:o, s:b}, s:{}, s:{s:[s,s,s]}},"
         " s:{s:s, s:s}}",
         "capabilities", "positionEncoding", s->enc == POS_UTF8 ? "utf-8" : "utf-16",
         "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText", 0,
         "completionProvider", "triggerCharacters", triggers, "resolveProvider", 0,
         "inlineCompletionProvider", "executeCommandProvider", "commands", "understudy.status",
-        "understudy.accepted", "serverInfo", "name", "understudy", "version", UNDERSTUDY_VERSION);
+        "understudy.accepted", "understudy.retryProviders", "serverInfo", "name", "understudy",
+        "version", UNDERSTUDY_VERSION);
     outbox_reply(req, result);
 }
 

@@ -48,6 +48,9 @@ struct router_callbacks {
     /* A provider was disabled by an authentication or billing error. hint names the env var
      * or key file to fix. */
     void (*on_disabled)(void *ud, const char *provider, const char *hint);
+    /* Once per transition, a message for the user (level as LSP MessageType: 1 error,
+     * 2 warning, 3 info): a provider rejects our requests, a key that worked is refused. */
+    void (*on_notice)(void *ud, int level, const char *message);
 };
 
 /* settings is borrowed for the call (what the router needs is copied). */
@@ -86,10 +89,15 @@ bool router_lookup(struct router *r, const struct prov_context *ctx, struct rout
  * that never answers within its budget. */
 int router_expected_ms(struct router *r, const struct prov_context *ctx);
 
+/* understudy.retryProviders: reset every breaker (open, rejected, rate limited, auth
+ * trouble; not a provider without a key or switched off) and probe each provider now in the
+ * background. */
+void router_retry_providers(struct router *r);
+
 /* The status object of design.md §3 (new reference). */
 json_t *router_status(struct router *r);
-/* A short string that changes exactly when the overall state, the serving provider or any
- * provider's breaker state changes (caller frees). */
+/* A short string that changes exactly when the overall state, the serving provider, any
+ * provider's breaker state or its reason changes (caller frees). */
 char *router_status_signature(struct router *r);
 /* "ok", "degraded" or "offline". */
 const char *router_overall_state(struct router *r);

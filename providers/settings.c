@@ -40,6 +40,7 @@ void settings_init(struct us_settings *s)
     s->breaker.failures = 3;
     s->breaker.cooldown_ms = 5000;
     s->breaker.max_cooldown_ms = 300000;
+    s->breaker.probe_ms = 5000;
     s->cache.entries = 512;
     s->cache.ttl_s = 300;
     s->cache.max_bytes = 4u << 20;
@@ -274,11 +275,13 @@ int settings_apply(struct us_settings *s, json_t *json, const char *source,
     if ((o = section(&c, json, "completion")))
         apply_completion(&c, s, o);
     if ((o = section(&c, json, "breaker"))) {
-        static const char *const known[] = {"failures", "cooldown_ms", "max_cooldown_ms", NULL};
+        static const char *const known[] = {"failures", "cooldown_ms", "max_cooldown_ms",
+                                            "probe_ms", NULL};
         check_known(&c, o, "breaker", known);
         get_int(&c, o, "breaker", "failures", &s->breaker.failures, 1, 1000);
         get_int(&c, o, "breaker", "cooldown_ms", &s->breaker.cooldown_ms, 10, 3600000);
         get_int(&c, o, "breaker", "max_cooldown_ms", &s->breaker.max_cooldown_ms, 10, 86400000);
+        get_int(&c, o, "breaker", "probe_ms", &s->breaker.probe_ms, 0, 3600000);
     }
     if ((o = section(&c, json, "cache"))) {
         static const char *const known[] = {"entries", "ttl_s", "max_bytes", NULL};

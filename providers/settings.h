@@ -26,6 +26,7 @@ struct us_settings {
         int failures;
         int cooldown_ms;
         int max_cooldown_ms;
+        int probe_ms; /* while open: background probe interval (0 = only after the cooldown) */
     } breaker;
     struct {
         int entries;

@@ -181,11 +181,44 @@ Returns \"\" when the buffer is not managed by Understudy."
     (cond
      ((and (not st) (not server)) "")
      ((not st) (format "%s:starting" understudy-mode-line-prefix))
-     ((equal (plist-get st :state) "offline")
-      (format "%s:offline" understudy-mode-line-prefix))
-     ((equal (plist-get st :state) "degraded")
-      (format "%s:%s(degraded)" understudy-mode-line-prefix (plist-get st :served_by)))
-     (t (format "%s:%s" understudy-mode-line-prefix (plist-get st :served_by))))))
+     (t
+      (let* ((notes (mapconcat #'identity (understudy--provider-notes st) ","))
+             (state (plist-get st :state))
+             (head (if (equal state "offline") "offline" (format "%s" (plist-get st :served_by)))))
+        (cond
+         ((equal state "degraded")
+          (format "%s:%s(degraded%s)" understudy-mode-line-prefix head
+                  (if (string-empty-p notes) "" (concat ";" notes))))
+         ((string-empty-p notes) (format "%s:%s" understudy-mode-line-prefix head))
+         (t (format "%s:%s(%s)" understudy-mode-line-prefix head notes))))))))
+
+(defun understudy--provider-notes (st)
+  "Words for the providers of status ST worth a mention in the mode line.
+\"claude slow\", \"gpt rate-limited 42s\", \"codestral rejected\"; open and
+disabled providers are what \"degraded\" says."
+  (let (notes)
+    (seq-doseq (p (plist-get st :providers))
+      (let* ((state (plist-get p :state))
+             (word (cdr (assoc state '(("slow" . "slow") ("rate_limited" . "rate-limited")
+                                      ("rejected" . "rejected")))))
+             (ms (plist-get p :retry_in_ms)))
+        (when word
+          (push (concat (format "%s %s" (plist-get p :name) word)
+                        (if (and (equal state "rate_limited") (numberp ms) (> ms 0))
+                            (format " %ds" (ceiling ms 1000.0))
+                          ""))
+                notes))))
+    (nreverse notes)))
+
+(defun understudy-retry-providers ()
+  "Reset every provider's breaker on the server and probe the providers now."
+  (interactive)
+  (let ((server (understudy--any-server)))
+    (unless server (user-error "Understudy is not running in this session"))
+    (let ((st (jsonrpc-request server :workspace/executeCommand
+                               '(:command "understudy.retryProviders" :arguments []))))
+      (message "Understudy: providers reset; probing them now")
+      st)))
 
 (defun understudy-mode-line-string ()
   "The mode-line indicator, with a face for degraded and offline states."

@@ -4,12 +4,14 @@
 #include "attempt.h"
 
 #include "adapter_int.h"
+#include "ratelimit.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct attempt {
     struct http_engine *eng;
@@ -30,6 +32,8 @@ struct attempt {
     int64_t first_byte_us;
     int64_t first_text_us;
     const struct http_headers *headers; /* borrowed from the transfer while it runs */
+    int64_t budget_wait_ms;  /* from the rate-limit headers; -1 none */
+    char budget_what[24];
     enum syn_shape shape;  /* for ops->cut_lines */
     int max_lines;
     /* One retry with a smaller prompt after a context-size rejection: what it needs. */
@@ -131,6 +135,8 @@ static void finish(struct attempt *a, const struct prov_outcome *out, bool parti
     res.timing.first_byte_us = a->first_byte_us;
     res.timing.first_text_us = a->first_text_us;
     res.timing.total_us = (int64_t)(us_now_us() - a->start_us);
+    res.budget_wait_ms = a->budget_wait_ms;
+    memcpy(res.budget_what, a->budget_what, sizeof(res.budget_what));
     LOG_D("attempt", "%s: %s (status %d, %zu bytes of text%s)", a->cfg->name ? a->cfg->name : "?",
           prov_outcome_name(out->kind), out->http_status, res.text_len,
           partial ? ", partial" : "");
@@ -228,6 +234,17 @@ static void on_headers(struct http_transfer *t, void *ud, int status,
     a->headers = h;
     a->first_byte_us = (int64_t)(us_now_us() - a->start_us);
     a->success_status = status >= 200 && status < 300;
+    /* Read the budget now: the headers are gone once the transfer is cut short. */
+    struct ratelimit rl;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    a->budget_wait_ms = -1;
+    a->budget_what[0] = 0;
+    if (ratelimit_read(header_lookup, (void *)h, wall, 0, &rl) && rl.until_ms > wall) {
+        a->budget_wait_ms = rl.until_ms - wall;
+        memcpy(a->budget_what, rl.exhausted, sizeof(a->budget_what));
+    }
     if (!a->success_status)
         return;
     const char *ct = http_header_get(h, "content-type");
@@ -443,6 +460,7 @@ int attempt_start(struct http_engine *eng, const struct prov_config *cfg,
     a->ud = ud;
     a->first_byte_us = -1;
     a->first_text_us = -1;
+    a->budget_wait_ms = -1;
     a->shape = ctx->shape;
     a->max_lines = ctx->max_lines;
     a->ctx = prov_context_dup(ctx);

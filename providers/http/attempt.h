@@ -37,6 +37,10 @@ struct attempt_result {
     bool truncated;     /* the stream broke after usable text: text ends at its last full line */
     int64_t ttfb_ms;    /* time to the first usable text (what hedging waits for); -1 if none */
     struct attempt_timing timing;
+    /* The response's rate-limit headers (policy/ratelimit.h): no budget left for this many ms
+     * (-1 when budget is left or nothing was said), and which ("requests", "tokens", ...). */
+    int64_t budget_wait_ms;
+    char budget_what[24];
 };
 
 struct attempt_callbacks {

@@ -36,6 +36,9 @@ struct privacy_exclude;
 #define TOKENS_FLOOR 5.0
 #define TOKEN_REFUND 0.1
 #define MAX_RESPONSE_BYTES (4u << 20)
+/* A background probe's own budget: nobody waits on it, but a hanging provider must not hold
+ * the one probe slot for long. */
+#define PROBE_BUDGET_MS 4000
 
 /* The seam between the request state machine and the network: how an attempt is started and
  * aborted. The default is attempt_start/attempt_abort on the router's HTTP engine; unit tests
@@ -66,6 +69,9 @@ struct provider {
     bool no_key;             /* required key missing at last check */
     struct latency lat;      /* its own normal speed (policy/latency.h) */
     uint64_t requests, failures;
+    bool key_worked;           /* a request with the key of worked_key_hash succeeded */
+    uint64_t worked_key_hash;
+    bool auth_said;            /* the "rejects a key that worked" message went out */
 };
 
 struct router {
@@ -99,6 +105,8 @@ struct attempt_slot {
     struct provider *p;
     struct attempt *a;
     bool is_probe;
+    bool tiny;      /* a background probe with the fixed tiny context (router__probe_ctx) */
+    uint64_t key_hash; /* of the key sent (0: none) */
     bool has_text;  /* usable text arrived (hedging and deadline look at it) */
     uint64_t started_ms;
     /* The stream so far, for its rate, its projected end and a partial answer at the
@@ -157,7 +165,10 @@ bool router__eligible(struct router *r, struct provider *p, const struct prov_co
 int router__hedge_delay_ms(struct router *r, struct provider *p);
 void router__notify_status(struct router *r);
 void router__schedule_wake(struct router *r);
+/* Start the background probes that are due (tiny requests, never a user's keystroke). */
 void router__background_probes(struct router *r);
+/* The fixed tiny context background probes send. */
+extern const struct prov_context router__probe_ctx;
 /* Start an attempt for rq (NULL: a background probe) on p; NULL when it could not start. */
 struct attempt_slot *router__slot_start(struct router *r, struct router_request *rq,
                                         struct provider *p, const struct prov_context *ctx,

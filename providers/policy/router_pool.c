@@ -88,7 +88,7 @@ static struct provider *provider_new(const struct prov_config *cfg, const struct
     config_copy(&p->cfg, cfg);
     p->loopback = cfg->base_url && us_url_is_loopback(cfg->base_url);
     struct breaker_policy pol = {st->breaker.failures, st->breaker.cooldown_ms,
-                                 st->breaker.max_cooldown_ms};
+                                 st->breaker.max_cooldown_ms, st->breaker.probe_ms};
     breaker_init(&p->breaker, &pol, seed);
     if (cfg->api_key_file)
         snprintf(p->key_hint, sizeof(p->key_hint), "key file %s", cfg->api_key_file);
@@ -162,16 +162,12 @@ const char *router_overall_state(struct router *r)
     return up == considered ? "ok" : "degraded";
 }
 
+/* The provider a new request would go to: the first in the user's order whose breaker is
+ * closed (not the last one that answered: a hedge or an emptied answer says nothing about
+ * which provider serves). */
 static const char *served_by(struct router *r)
 {
-    if (strcmp(router_overall_state(r), "offline") == 0)
-        return "local";
     uint64_t now = us_now_ms();
-    /* The latest provider that answered, while it is healthy; else the first healthy one. */
-    for (size_t i = 0; i < r->n_providers; i++)
-        if (strcmp(r->providers[i]->cfg.name, r->served_by) == 0 &&
-            router__provider_state(r->providers[i], now) == BREAKER_CLOSED)
-            return r->served_by;
     for (size_t i = 0; i < r->n_providers; i++)
         if (r->providers[i]->cfg.enabled && router__provider_state(r->providers[i], now) == BREAKER_CLOSED)
             return r->providers[i]->cfg.name;
@@ -206,9 +202,10 @@ char *router_status_signature(struct router *r)
     struct strbuf sb;
     sb_init(&sb);
     sb_addf(&sb, "%s|%s", router_overall_state(r), served_by(r));
+    /* The reason too: a provider's failure shows in the status at once. */
     for (size_t i = 0; i < r->n_providers; i++)
-        sb_addf(&sb, "|%s=%s", r->providers[i]->cfg.name,
-                router__state_name(r->providers[i], now));
+        sb_addf(&sb, "|%s=%s:%s", r->providers[i]->cfg.name,
+                router__state_name(r->providers[i], now), r->providers[i]->breaker.reason);
     return sb_detach(&sb, NULL);
 }
 
@@ -221,6 +218,17 @@ void router__notify_status(struct router *r)
 {
     if (r->cb.on_status && !r->closing)
         r->cb.on_status(r->ud);
+}
+
+/* FNV-1a of the key: enough to tell "the key that worked" from a new one, never logged. */
+static uint64_t key_hash(const char *key)
+{
+    if (!key)
+        return 0;
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
+    return h ? h : 1;
 }
 
 static int connect_timeout(struct provider *p)
@@ -282,6 +290,7 @@ struct attempt_slot *router__slot_start(struct router *r, struct router_request 
         .max_response_bytes = MAX_RESPONSE_BYTES,
     };
     char *key = provider_key(p);
+    s->key_hash = key_hash(key);
     struct prov_context *sent = NULL, kept_ctx;
     struct prov_excerpt *kept = NULL;
     const struct prov_context *use = ctx;
@@ -319,26 +328,65 @@ static void orphan_add(struct router *r, struct attempt_slot *s)
     us_list_add_head(&r->orphans, &s->link);
 }
 
-/* Probe every half-open provider that is not being probed, in the background, with the latest
- * context: health must recover by itself even while another provider serves. */
+/* What a background probe asks: tiny and fixed, never the user's text (it may come from a file
+ * the user excluded, and the user does not wait on a probe). */
+static const char probe_prefix[] = "def add(a, b):\n    ";
+const struct prov_context router__probe_ctx = {
+    .language = "python", .path = "understudy-probe.py", .prefix = probe_prefix,
+    .prefix_len = sizeof(probe_prefix) - 1, .suffix = "\n", .suffix_len = 1,
+    .situation = PROV_SIT_LINE_START, .shape = PROV_SHAPE_LINE, .indent = "    ",
+    .max_lines = 1,
+};
+
+static void probe_start(struct router *r, struct provider *p)
+{
+    breaker_probe_take(&p->breaker);
+    int budget = PROBE_BUDGET_MS;
+    if (p->cfg.timeout_ms > 0)
+        budget = US_MAX(budget, p->cfg.timeout_ms);
+    struct attempt_slot *s = router__slot_start(r, NULL, p, &router__probe_ctx, true, budget);
+    if (s) {
+        s->tiny = true;
+        orphan_add(r, s);
+        LOG_D("router", "%s: background probe", p->cfg.name);
+    }
+}
+
+/* Probe in the background every provider whose probe is due: half-open ones, open ones on the
+ * short probe interval, rejected ones rarely. Health recovers by itself, within seconds of the
+ * provider's return, whatever the outage's length and while another provider serves. */
 void router__background_probes(struct router *r)
 {
-    if (!r->last_ctx || r->closing)
+    if (r->closing)
         return;
-    const struct prov_context *ctx = r->last_ctx->ctx;
     uint64_t now = us_now_ms();
     for (size_t i = 0; i < r->n_providers; i++) {
         struct provider *p = r->providers[i];
-        if (!router__eligible(r, p, ctx) || !breaker_probe_due(&p->breaker, now))
+        if (!router__eligible(r, p, NULL) || !breaker_bg_probe_due(&p->breaker, now))
             continue;
-        bool probe;
-        if (!breaker_allow(&p->breaker, now, &probe) || !probe)
-            continue;
-        int budget = p->cfg.timeout_ms > 0 ? p->cfg.timeout_ms : r->st.deadline_ms;
-        struct attempt_slot *s = router__slot_start(r, NULL, p, ctx, true, budget);
-        if (s)
-            orphan_add(r, s);
+        probe_start(r, p);
     }
+}
+
+void router_retry_providers(struct router *r)
+{
+    if (r->closing)
+        return;
+    for (size_t i = 0; i < r->n_providers; i++) {
+        struct provider *p = r->providers[i];
+        provider_check_key(p);
+        bool probing = p->breaker.probe_in_flight;
+        if (p->breaker.state != BREAKER_CLOSED) {
+            breaker_reset(&p->breaker);
+            p->breaker.probe_in_flight = probing; /* its answer is still to come */
+        }
+        p->auth_said = false;
+        if (router__eligible(r, p, NULL) && !probing)
+            probe_start(r, p);
+    }
+    LOG_I("router", "retry: every breaker reset, providers probed");
+    router__schedule_wake(r);
+    router__notify_status(r);
 }
 
 static void wake_cb(uv_timer_t *t)
@@ -355,9 +403,9 @@ void router__schedule_wake(struct router *r)
         return;
     uint64_t now = us_now_ms(), soonest = 0;
     for (size_t i = 0; i < r->n_providers; i++) {
-        struct breaker *b = &r->providers[i]->breaker;
-        if (b->state == BREAKER_OPEN && (soonest == 0 || b->open_until_ms < soonest))
-            soonest = b->open_until_ms;
+        uint64_t t = breaker_next_event_ms(&r->providers[i]->breaker);
+        if (t && (soonest == 0 || t < soonest))
+            soonest = t;
     }
     if (soonest == 0) {
         uv_timer_stop(&r->wake);
@@ -368,6 +416,74 @@ void router__schedule_wake(struct router *r)
 
 /* ------------------------------------------------------------------ outcomes */
 
+static void notice(struct router *r, int level, const char *msg)
+{
+    LOG_W("router", "%s", msg);
+    if (r->cb.on_notice && !r->closing)
+        r->cb.on_notice(r->ud, level, msg);
+}
+
+/* 400/404/422 with the provider's message: no penalty, unless the same one keeps coming (our
+ * request does not fit this provider or model). */
+static void record_rejection(struct router *r, struct provider *p, uint64_t now,
+                             const struct prov_outcome *o, const char *reason)
+{
+    int st = o->http_status;
+    if ((st != 400 && st != 404 && st != 422) || o->context_too_long) {
+        snprintf(p->breaker.reason, sizeof(p->breaker.reason), "%.150s", reason);
+        if (p->breaker.state != BREAKER_CLOSED)
+            p->breaker.probe_in_flight = false;
+        return;
+    }
+    char msg[200];
+    if (strncmp(reason, "HTTP ", 5) == 0) /* the adapters' messages name the status */
+        snprintf(msg, sizeof(msg), "%s", reason);
+    else
+        snprintf(msg, sizeof(msg), "HTTP %d: %.150s", st, reason);
+    if (!breaker_rejected(&p->breaker, now, st, msg))
+        return;
+    char text[600];
+    snprintf(text, sizeof(text),
+             "Understudy: provider \"%s\" (model %s) rejects every request: %s. Change its "
+             "model or settings (`understudy doctor` shows the details); it gets no requests "
+             "until the configuration changes.",
+             p->cfg.name, p->cfg.model ? p->cfg.model : "default", msg);
+    notice(r, 1, text);
+}
+
+/* 401/403/402: a key that never worked is disabled until the key or configuration changes; one
+ * that worked in this process meets the provider's auth trouble (big incidents) or was revoked:
+ * open, probed after 30 s, doubling to 10 min. */
+static void record_auth(struct router *r, struct attempt_slot *s, enum breaker_state before,
+                        uint64_t now, const struct prov_outcome *o, const char *reason)
+{
+    struct provider *p = s->p;
+    if (p->key_worked && s->key_hash && s->key_hash == p->worked_key_hash &&
+        o->http_status != 402) {
+        char why[400];
+        snprintf(why, sizeof(why), "a key that worked is refused: %.200s", reason);
+        breaker_auth_trouble(&p->breaker, now, why);
+        if (!p->auth_said) {
+            p->auth_said = true;
+            char text[400];
+            snprintf(text, sizeof(text),
+                     "Understudy: %s rejects a key that worked: provider auth trouble or a "
+                     "revoked key. Trying it again in the background; if it was revoked, "
+                     "replace %s.",
+                     p->cfg.name, p->key_hint[0] ? p->key_hint : "its key");
+            notice(r, 2, text);
+        }
+        return;
+    }
+    char why[400];
+    snprintf(why, sizeof(why), "%.200s (check %.160s)", reason,
+             p->key_hint[0] ? p->key_hint : "the provider's key");
+    breaker_disable(&p->breaker, why);
+    p->key_file_stamp = us_file_stamp_of(p->cfg.api_key_file);
+    if (before != BREAKER_DISABLED && r->cb.on_disabled)
+        r->cb.on_disabled(r->ud, p->cfg.name, p->key_hint);
+}
+
 void router__record_outcome(struct router *r, struct attempt_slot *s,
                            const struct attempt_result *res, bool usable)
 {
@@ -375,40 +491,37 @@ void router__record_outcome(struct router *r, struct attempt_slot *s,
     uint64_t now = us_now_ms();
     const struct prov_outcome *o = &res->outcome;
     enum breaker_state before = router__provider_state(p, now);
+    char reason[200];
+    snprintf(reason, sizeof(reason), "%s", o->message[0] ? o->message
+                                                         : prov_outcome_name(o->kind));
     if (usable) {
         /* An answer to a request sent before the breaker opened says nothing about now: the
          * provider has since failed or asked us to wait (Retry-After), so only the probe may
-         * close an open breaker. */
-        if (before != BREAKER_OPEN || s->is_probe)
+         * close an open breaker. A spent budget stands until its reset. */
+        if ((before != BREAKER_OPEN || s->is_probe) && before != BREAKER_RATE_LIMITED)
             breaker_success(&p->breaker, now);
-        lat_note_answer(&p->lat, res->ttfb_ms, (uint32_t)(now - s->started_ms), s->text.len,
-                        (uint32_t)(s->last_text_ms - s->first_text_ms));
+        p->key_worked = s->key_hash != 0;
+        p->worked_key_hash = s->key_hash;
+        p->auth_said = false;
+        if (!s->tiny) /* probes would skew the latency a request sees */
+            lat_note_answer(&p->lat, res->ttfb_ms, (uint32_t)(now - s->started_ms), s->text.len,
+                            (uint32_t)(s->last_text_ms - s->first_text_ms));
         r->tokens = US_MIN(TOKENS_MAX, r->tokens + TOKEN_REFUND);
     } else {
-        char reason[200];
-        snprintf(reason, sizeof(reason), "%s", o->message[0] ? o->message
-                                                             : prov_outcome_name(o->kind));
         switch (o->kind) {
         case PROV_OUT_CANCELLED:
             if (s->is_probe)
                 breaker_probe_abandoned(&p->breaker);
             break;
         case PROV_OUT_BAD_REQUEST:
-            /* The request was wrong for this provider, not the provider unhealthy. */
-            if (s->is_probe)
-                breaker_probe_abandoned(&p->breaker);
+            /* The request was wrong for this provider, not the provider unhealthy; the same
+             * rejection again and again makes it `rejected`. */
+            record_rejection(r, p, now, o, reason);
             break;
-        case PROV_OUT_AUTH: {
+        case PROV_OUT_AUTH:
             p->failures++;
-            char why[400];
-            snprintf(why, sizeof(why), "%.200s (check %.160s)", reason,
-                     p->key_hint[0] ? p->key_hint : "the provider's key");
-            breaker_disable(&p->breaker, why);
-            p->key_file_stamp = us_file_stamp_of(p->cfg.api_key_file);
-            if (before != BREAKER_DISABLED && r->cb.on_disabled)
-                r->cb.on_disabled(r->ud, p->cfg.name, p->key_hint);
+            record_auth(r, s, before, now, o, reason);
             break;
-        }
         case PROV_OUT_RATE_LIMITED:
             p->failures++;
             breaker_rate_limited(&p->breaker, now, o->retry_after_ms, reason);
@@ -426,11 +539,18 @@ void router__record_outcome(struct router *r, struct attempt_slot *s,
             break;
         }
     }
-    if (router__provider_state(p, now) != before) {
+    /* Rate-limit headers: no budget left until a reset -> route around it until then, before
+     * the provider has to answer 429. */
+    if (res->budget_wait_ms > 0 && o->kind != PROV_OUT_RATE_LIMITED) {
+        char why[160];
+        snprintf(why, sizeof(why), "rate limit: no %s left until the reset",
+                 res->budget_what[0] ? res->budget_what : "budget");
+        breaker_budget_spent(&p->breaker, now, now + (uint64_t)res->budget_wait_ms, why);
+    }
+    if (router__provider_state(p, now) != before)
         LOG_I("router", "%s: %s -> %s (%s)", p->cfg.name, breaker_state_name(before),
               breaker_state_name(router__provider_state(p, now)), p->breaker.reason);
-        router__schedule_wake(r);
-    }
+    router__schedule_wake(r); /* a probe ended or the state moved: next probe or change */
 }
 
 /* Stop a slot's transfer. A probe is not aborted: it runs to its own end so the breaker
@@ -483,6 +603,7 @@ static void copy_settings(struct router *r, const struct us_settings *st)
     r->st.breaker.failures = st->breaker.failures;
     r->st.breaker.cooldown_ms = st->breaker.cooldown_ms;
     r->st.breaker.max_cooldown_ms = st->breaker.max_cooldown_ms;
+    r->st.breaker.probe_ms = st->breaker.probe_ms;
     r->st.remote_allowed = st->privacy.remote;
     r->st.redact = st->privacy.redact_secrets;
     r->st.loopback_raw = st->privacy.loopback_raw;
@@ -536,8 +657,12 @@ void router_configure(struct router *r, const struct us_settings *settings)
             prov_config_release(&keep->cfg);
             keep->cfg = fresh;
             keep->breaker.policy = r->st.breaker;
-            if (keep->breaker.state == BREAKER_DISABLED)
+            if (keep->breaker.state == BREAKER_DISABLED ||
+                keep->breaker.state == BREAKER_REJECTED || keep->breaker.rejections) {
+                bool probing = keep->breaker.probe_in_flight;
                 breaker_reset(&keep->breaker);
+                keep->breaker.probe_in_flight = probing;
+            }
             provider_check_key(keep);
             next[i] = keep;
         } else {

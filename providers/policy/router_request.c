@@ -74,8 +74,16 @@ static void attempt_done_cb(struct attempt *a, void *ud, const struct attempt_re
     sb_init(&text);
     bool usable = false, repeated = false;
     struct prov_outcome outcome = res->outcome;
-    const struct prov_context *ctx = rq ? rq->ctx : r->last_ctx ? r->last_ctx->ctx : NULL;
-    if (outcome.kind == PROV_OUT_OK && ctx) {
+    /* A tiny background probe's answer only says the provider serves: no shaping, no cache. */
+    const struct prov_context *ctx = rq ? rq->ctx : s->tiny ? NULL
+                                     : r->last_ctx ? r->last_ctx->ctx : NULL;
+    if (outcome.kind == PROV_OUT_OK && s->tiny) {
+        usable = res->text_len > 0;
+        if (!usable) {
+            outcome.kind = PROV_OUT_MALFORMED;
+            snprintf(outcome.message, sizeof(outcome.message), "empty completion");
+        }
+    } else if (outcome.kind == PROV_OUT_OK && ctx) {
         size_t n = 0;
         char *clean = pp_clean(ctx, res->text, res->text_len, pp_is_chat(&s->p->cfg), &n);
         sb_add(&text, clean, n);
@@ -464,9 +472,14 @@ static bool start_next_provider(struct router_request *rq, bool extra)
         if (!breaker_allow(&p->breaker, now, &is_probe))
             continue;
         /* A request can reach a provider whose cooldown just ended before the wake timer
-         * does: report half_open first, so every state shows up in the status. */
-        if (is_probe)
+         * does: report half_open, and probe it in the background; a user's keystroke is
+         * never the probe. */
+        if (is_probe) {
+            breaker_probe_abandoned(&p->breaker);
             router__notify_status(r);
+            router__background_probes(r);
+            continue;
+        }
         int left = remaining_ms(rq);
         if (left <= 0) {
             if (is_probe)

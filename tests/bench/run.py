@@ -30,7 +30,7 @@ from benchlib import Lsp, LspError, summarize_runs, percentile, median  # noqa: 
 from fakeclient import FakeProvider  # noqa: E402
 
 SUGGESTION = "return a + b\n"
-SECTIONS = ["roundtrip", "startup", "memory", "failover", "local", "privacy", "drill"]
+SECTIONS = ["roundtrip", "startup", "memory", "failover", "local", "privacy", "drill", "recovery"]
 
 
 def log(*a):
@@ -808,6 +808,26 @@ class Bench:
                  None if self.smoke else data["p95_ratio"] <= 0.34)
         self.row(S, "spike drill extra requests (hedges)", "%.1f %%" % he["extra_requests_pct"],
                  "<= 20 %", None if self.smoke else he["extra_requests_pct"] <= 20)
+
+    # ---------------------------------------------------------------- 6. recovery
+    def recovery(self):
+        """Outages of 30 s, 2 min and 5 min (smoke: 3 s): time from the provider's return to
+        the first answer it serves (tests/bench/drill/recovery.py)."""
+        S = "6. recovery drill"
+        entry = os.path.join(HERE, "drill", "recovery.py")
+        args = [sys.executable, entry, self.build] + (["--smoke"] if self.smoke else [])
+        env = dict(os.environ, UNDERSTUDY_BIN=self.binary)
+        p = subprocess.run(args, capture_output=True, text=True, timeout=1200, env=env, cwd=SRC)
+        js = [ln for ln in p.stdout.splitlines() if ln.strip().startswith("{")]
+        data = json.loads(js[-1]) if js else None
+        self.results["recovery"] = {"exit": p.returncode, "data": data}
+        if data is None:
+            self.row(S, "recovery drill", "failed (exit %d): %s" % (
+                p.returncode, (p.stderr or p.stdout)[-200:].strip()), "", False)
+            return
+        for r in data["rows"]:
+            self.row(S, "back after a %g s outage: first answer it serves" % r["outage_s"],
+                     "%s s" % r["recovery_s"], "<= 10 s", bool(r["met"]))
 
     # ---------------------------------------------------------------- output
     def print_table(self):

@@ -166,7 +166,37 @@ the constructs the way the mode line would."
                 (equal (plist-get (aref (plist-get st :providers) 0) :name) "fake") st))
     (let ((buf (get-buffer "*understudy-status*")))
       (us-check "*understudy-status* buffer lists the provider"
-                (and buf (with-current-buffer buf (string-match-p "fake" (buffer-string))))))))
+                (and buf (with-current-buffer buf (string-match-p "fake" (buffer-string))))))
+    ;; The states a status can carry (issue 18), through Eglot's notification handler.
+    (let ((server (understudy--server)))
+      (cl-flet ((shown (state served providers)
+                  (eglot-handle-notification server 'understudy/status :state state
+                                             :served_by served :providers providers)
+                  (us-mode-line))
+                (pv (name state &optional ms)
+                  (list :name name :kind "openai" :state state :reason "" :retry_in_ms (or ms 0)
+                        :p50_ms 0 :requests 0 :failures 0)))
+        (let ((s (shown "ok" "claude" (vector (pv "claude" "slow")))))
+          (us-check "slow in the mode line" (string-match-p "Understudy:claude(claude slow)" s) s))
+        (let ((s (shown "degraded" "gpt" (vector (pv "claude" "rate_limited" 41200) (pv "gpt" "closed")))))
+          (us-check "rate_limited with its reset in the mode line"
+                    (string-match-p "Understudy:gpt(degraded;claude rate-limited 42s)" s) s))
+        (let ((s (shown "degraded" "gpt" (vector (pv "claude" "rejected") (pv "gpt" "closed")))))
+          (us-check "rejected in the mode line"
+                    (string-match-p "Understudy:gpt(degraded;claude rejected)" s) s))
+        (let ((s (shown "offline" "local" (vector (pv "claude" "open")))))
+          (us-check "offline in the mode line" (string-match-p "Understudy:offline" s) s))))
+    ;; M-x understudy-retry-providers: healthy again, reset and probed, the mode line follows.
+    (us-check "fake healthy again" (us-fake-control "{\"mode\":\"healthy\"}"))
+    (us-check "understudy-retry-providers is a command" (commandp 'understudy-retry-providers))
+    (let ((st (understudy-retry-providers)))
+      (us-check "retry returns the status with the provider reset"
+                (equal (plist-get (aref (plist-get st :providers) 0) :state) "closed") st))
+    (us-check "mode line names the provider after the retry"
+              (ignore-errors
+                (us-wait "status after retry"
+                         (lambda () (equal (understudy-status-string) "Understudy:fake")) 5))
+              (understudy-status-string))))
 
 (run-at-time 60 nil (lambda () (setq us-error "watchdog: test did not finish in 60 s") (us-finish)))
 (condition-case err

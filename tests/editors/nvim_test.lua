@@ -277,6 +277,44 @@ local function main()
   local report = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
   check(':checkhealth understudy runs', ok and report:match('server running'), tostring(err) .. '\n' .. report)
   check(':checkhealth understudy reports no error', not report:match('ERROR'), report)
+
+  -- 6. The states a status can carry (issue 18): slow, rate_limited, rejected, offline, each
+  -- shown in the statusline, delivered through the client's own notification handler.
+  local handler = (client.handlers or {})['understudy/status'] or
+      ((client.config or {}).handlers or {})['understudy/status']
+  check('status handler registered', type(handler) == 'function')
+  local function shown(status_obj)
+    handler(nil, status_obj, { method = 'understudy/status', client_id = client.id })
+    return us.status()
+  end
+  local function pv(name, state, extra)
+    return vim.tbl_extend('force', { name = name, kind = 'openai', state = state, reason = '',
+      retry_in_ms = 0, p50_ms = 0, requests = 0, failures = 0 }, extra or {})
+  end
+  eq('slow shown', shown({ state = 'ok', served_by = 'claude', providers = { pv('claude', 'slow') } }),
+    'understudy: claude (claude slow)')
+  eq('rate_limited shown with its reset',
+    shown({ state = 'degraded', served_by = 'gpt', providers = {
+      pv('claude', 'rate_limited', { retry_in_ms = 41200 }), pv('gpt', 'closed') } }),
+    'understudy: gpt (degraded; claude rate-limited 42s)')
+  eq('rejected shown', shown({ state = 'degraded', served_by = 'gpt', providers = {
+      pv('claude', 'rejected', { reason = 'HTTP 400: bad' }), pv('gpt', 'closed') } }),
+    'understudy: gpt (degraded; claude rejected)')
+  eq('offline shown', shown({ state = 'offline', served_by = 'local', providers = { pv('claude', 'open') } }),
+    'understudy: offline')
+
+  -- 7. :UnderstudyRetry: the provider is healthy again; the command resets its breaker and
+  -- probes it, and the statusline names it again.
+  check('fake healthy again', fake_control({ mode = 'healthy' }))
+  check(':UnderstudyRetry exists', vim.fn.exists(':UnderstudyRetry') == 2)
+  ok, err = pcall(vim.cmd, 'UnderstudyRetry')
+  check(':UnderstudyRetry runs', ok, err)
+  local back = pcall(wait_for, 'status back after retry', function()
+    return us.status() == 'understudy: fake'
+  end, 5000)
+  check('statusline names the provider again after :UnderstudyRetry', back, us.status())
+  local st2 = us.status_table() or {}
+  check('provider closed after retry', ((st2.providers or {})[1] or {}).state == 'closed', vim.inspect(st2))
 end
 
 co = coroutine.create(main)

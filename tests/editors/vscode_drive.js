@@ -22,6 +22,16 @@ async function statusText(page) {
   });
 }
 
+async function fakeControl(obj) {
+  try {
+    const r = await fetch(env('US_FAKE_URL') + '/_control', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(obj) });
+    return r.ok;
+  } catch (e) {
+    return false;
+  }
+}
+
 async function waitFor(what, fn, timeoutMs) {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -290,6 +300,53 @@ async function main() {
     });
     await page.keyboard.press('Escape');
     await typeThroughAutoclosed(page);
+
+    // Issue 18: provider states in the status bar, and the retry command. The fake's next
+    // answer says the request budget is spent for a minute: the bar shows rate-limited with
+    // its reset; "Understudy: Retry Providers" resets it and the bar names the provider again.
+    const typeSome = async (s) => {
+      await page.click('.monaco-editor .view-lines');
+      await page.keyboard.press('Control+End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type(s, { delay: 60 });
+    };
+    const waitBar = async (what, re, ms) => {
+      try {
+        return await waitFor(what, async () => { const t = await statusText(page); return re.test(t) ? t : ''; }, ms);
+      } catch (e) {
+        return statusText(page);
+      }
+    };
+    const retryCommand = async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      await page.waitForTimeout(500);
+      await page.keyboard.type('Understudy: Retry Providers', { delay: 20 });
+      await page.waitForTimeout(800);
+      await page.keyboard.press('Enter');
+    };
+    check('fake queues a spent budget', await fakeControl({ next: 1, mode: 'healthy', headers: {
+      'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': '60s' } }));
+    await typeSome('x = ');
+    let t = await waitBar('rate-limited in the status bar', /fake rate-limited \d+s/, 15000);
+    check('status bar shows rate_limited with its reset', /fake rate-limited \d+s/.test(t), 'status bar: ' + JSON.stringify(t));
+    await retryCommand();
+    t = await waitBar('provider back after retry', /Understudy: fake$/, 10000);
+    check('Understudy: Retry Providers resets the provider', /Understudy: fake$/.test(t), 'status bar: ' + JSON.stringify(t));
+    // The provider rejects every request (the same 400 three times): the bar says rejected.
+    check('fake rejects requests', await fakeControl({ mode: 'bad_request', message: 'model not supported' }));
+    for (let i = 0; i < 4 && !/fake rejected/.test(await statusText(page)); i++) {
+      await typeSome('y' + i + ' = ');
+      await waitBar('rejected in the status bar', /fake rejected/, 4000);
+    }
+    t = await statusText(page);
+    check('status bar shows rejected', /fake rejected/.test(t), 'status bar: ' + JSON.stringify(t));
+    check('status bar shows offline when only the local engine can serve', /offline/.test(t), 'status bar: ' + JSON.stringify(t));
+    await fakeControl({ mode: 'healthy' });
+    await retryCommand();
+    t = await waitBar('provider back after the second retry', /Understudy: fake$/, 10000);
+    check('retry brings the rejected provider back', /Understudy: fake$/.test(t), 'status bar: ' + JSON.stringify(t));
   } finally {
     await browser.close();
   }

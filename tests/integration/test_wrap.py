@@ -333,7 +333,7 @@ class Wrap(TestCase):
         eq(r["result"]["serverInfo"]["name"], "fake-child")
         caps = r["result"]["capabilities"]
         eq(sorted(caps["executeCommandProvider"]["commands"]),
-           ["fake.doIt", "understudy.accepted", "understudy.status"])
+           ["fake.doIt", "understudy.accepted", "understudy.retryProviders", "understudy.status"])
         check("#" in caps["completionProvider"]["triggerCharacters"] and
               " " in caps["completionProvider"]["triggerCharacters"], caps)
         # The client uses id 7; the child sends its own request with id 7 too, then answers ours.

@@ -109,17 +109,58 @@ export function findServer(extensionPath: string, setting: string | undefined): 
   return 'understudy';
 }
 
-function statusText(st: Status | undefined): string {
+// Providers worth a word in the status bar: 'claude slow', 'gpt rate-limited 42s',
+// 'codestral rejected' (open and disabled ones are what 'degraded' says).
+const NOTED: Record<string, string> = { slow: 'slow', rate_limited: 'rate-limited', rejected: 'rejected' };
+
+export function providerNotes(st: Status): string[] {
+  const notes: string[] = [];
+  for (const p of st.providers ?? []) {
+    const word = NOTED[p.state];
+    if (!word) {
+      continue;
+    }
+    let n = `${p.name} ${word}`;
+    if (p.state === 'rate_limited' && typeof p.retry_in_ms === 'number' && p.retry_in_ms > 0) {
+      n += ` ${Math.ceil(p.retry_in_ms / 1000)}s`;
+    }
+    notes.push(n);
+  }
+  return notes;
+}
+
+export function statusText(st: Status | undefined): string {
   if (!st) {
     return '$(loading~spin) Understudy';
   }
+  const notes = providerNotes(st).join(', ');
   if (st.state === 'offline') {
-    return '$(circle-slash) Understudy: offline';
+    return '$(circle-slash) Understudy: offline' + (notes ? ` (${notes})` : '');
   }
   if (st.state === 'degraded') {
-    return `$(warning) Understudy: ${st.served_by ?? '?'} (degraded)`;
+    return `$(warning) Understudy: ${st.served_by ?? '?'} (degraded${notes ? '; ' + notes : ''})`;
   }
-  return `$(sparkle) Understudy: ${st.served_by ?? '?'}`;
+  return `$(sparkle) Understudy: ${st.served_by ?? '?'}` + (notes ? ` (${notes})` : '');
+}
+
+// Understudy: Retry Providers -- the server resets every breaker and probes the providers now.
+// (Not named understudy.retryProviders: the language client registers the server's own
+// commands under their names.)
+async function retryProviders(): Promise<void> {
+  if (!client || client.state !== State.Running) {
+    void vscode.window.showWarningMessage('Understudy is not running.');
+    return;
+  }
+  try {
+    const st = (await client.sendRequest('workspace/executeCommand', {
+      command: 'understudy.retryProviders',
+      arguments: [],
+    })) as Status;
+    showStatusItem(st);
+    output.appendLine('Understudy: providers reset; probing them now');
+  } catch (e) {
+    output.appendLine(`understudy.retryProviders failed: ${e}`);
+  }
 }
 
 function providerLine(p: ProviderStatus): string {
@@ -239,6 +280,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(output, statusItem);
   context.subscriptions.push(
     vscode.commands.registerCommand('understudy.showStatus', showStatus),
+    vscode.commands.registerCommand('understudy.retry', retryProviders),
     vscode.commands.registerCommand('understudy.restart', async () => {
       await stop();
       await start(context);

@@ -214,9 +214,15 @@ class Drill:
         detect = next((ts - storm["t_actual"] for ts, params in statuses
                        if ts >= storm["t_actual"] and params["providers"][0]["state"] == "open"),
                       None)
-        recover = next((ts - rec["t_actual"] for ts, params in statuses
-                        if ts >= rec["t_actual"] and params["state"] == "ok"
-                        and params["providers"][0]["state"] == "closed"), None)
+        # Already back when the recovery phase starts (the status is the state, not the last
+        # answer, so nothing new is notified then): recovered at once.
+        before = [params for ts, params in statuses if ts < rec["t_actual"]]
+        if before and before[-1]["state"] == "ok" and before[-1]["providers"][0]["state"] == "closed":
+            recover = 0.0
+        else:
+            recover = next((ts - rec["t_actual"] for ts, params in statuses
+                            if ts >= rec["t_actual"] and params["state"] == "ok"
+                            and params["providers"][0]["state"] == "closed"), None)
         per_phase = {}
         for ph in plan:
             rs = [r for r in rows if r["phase"] == ph["name"]]

@@ -5,7 +5,8 @@
 #include "cache.h"
 #include "check.h"
 
-static const struct breaker_policy policy = {3, 5000, 300000};
+static const struct breaker_policy policy = {3, 5000, 300000, 0};
+static const struct breaker_policy probing = {3, 5000, 300000, 2000};
 
 static void opens_after_consecutive_failures(void)
 {
@@ -149,6 +150,111 @@ static void cache_lru_and_caps(void)
     cache_free(c);
 }
 
+/* Issue 18 item 3: while open, a background probe is due every probe_ms (not only after the
+ * doubling cooldown); a failed one keeps it open and schedules the next; a success closes it. */
+static void interval_probes_while_open(void)
+{
+    struct breaker b;
+    bool probe;
+    breaker_init(&b, &probing, 5);
+    for (int i = 0; i < 3; i++)
+        breaker_failure(&b, 0, -1, "refused");
+    CHECK_EQ_INT(breaker_state_at(&b, 1), BREAKER_OPEN);
+    CHECK(!breaker_bg_probe_due(&b, 1999));
+    CHECK(breaker_bg_probe_due(&b, 2000));
+    CHECK_EQ_INT(breaker_next_event_ms(&b), 2000);
+    CHECK(!breaker_allow(&b, 2000, &probe)); /* user requests still skip it */
+    breaker_probe_take(&b);
+    CHECK(!breaker_bg_probe_due(&b, 2001)); /* one at a time */
+    breaker_failure(&b, 2100, -1, "refused"); /* the probe failed: open, next probe later */
+    CHECK_EQ_INT(breaker_state_at(&b, 2101), BREAKER_OPEN);
+    CHECK_EQ_INT(b.trips, 1);                /* the cooldown did not grow */
+    CHECK(!breaker_bg_probe_due(&b, 4000));
+    CHECK(breaker_bg_probe_due(&b, 4100));
+    breaker_probe_take(&b);
+    breaker_success(&b, 4200);
+    CHECK_EQ_INT(breaker_state_at(&b, 4201), BREAKER_CLOSED);
+    /* A 429 with Retry-After: no probe before the provider said. */
+    breaker_rate_limited(&b, 10000, 30000, "429");
+    CHECK(!breaker_bg_probe_due(&b, 20000));
+    CHECK(breaker_bg_probe_due(&b, 40000)); /* half_open */
+}
+
+/* Issue 14: the same 400 three times in a row -> rejected (no user requests, probe every
+ * 10 min); a different one in between restarts the count; a success ends it. */
+static void rejected_after_same_rejection(void)
+{
+    struct breaker b;
+    bool probe;
+    breaker_init(&b, &policy, 9);
+    CHECK(!breaker_rejected(&b, 0, 400, "bad stop"));
+    CHECK(!breaker_rejected(&b, 1, 404, "no model")); /* different: count restarts */
+    CHECK(!breaker_rejected(&b, 2, 400, "bad stop"));
+    CHECK(!breaker_rejected(&b, 3, 400, "bad stop"));
+    CHECK_EQ_INT(breaker_state_at(&b, 4), BREAKER_CLOSED);
+    CHECK(breaker_allow(&b, 4, &probe));
+    CHECK(breaker_rejected(&b, 5, 400, "bad stop")); /* third in a row */
+    CHECK_EQ_INT(breaker_state_at(&b, 6), BREAKER_REJECTED);
+    CHECK_EQ_STR(breaker_state_name(BREAKER_REJECTED), "rejected");
+    CHECK_EQ_STR(b.reason, "bad stop");
+    CHECK(!breaker_allow(&b, 7, &probe));
+    CHECK(!breaker_bg_probe_due(&b, 5 + BREAKER_REJECT_PROBE_MS - 1));
+    CHECK(breaker_bg_probe_due(&b, 5 + BREAKER_REJECT_PROBE_MS));
+    breaker_probe_take(&b);
+    CHECK(!breaker_rejected(&b, 700000, 400, "bad stop")); /* still: next probe in 10 min */
+    CHECK_EQ_INT(breaker_state_at(&b, 700001), BREAKER_REJECTED);
+    CHECK(!breaker_bg_probe_due(&b, 700001));
+    CHECK(breaker_bg_probe_due(&b, 700000 + BREAKER_REJECT_PROBE_MS));
+    breaker_probe_take(&b);
+    breaker_failure(&b, 1400000, -1, "timed out"); /* a probe timing out stays rejected */
+    CHECK_EQ_INT(breaker_state_at(&b, 1400001), BREAKER_REJECTED);
+    CHECK(!breaker_bg_probe_due(&b, 1400001));
+    breaker_success(&b, 2100000);
+    CHECK_EQ_INT(breaker_state_at(&b, 2100001), BREAKER_CLOSED);
+    CHECK_EQ_INT(b.rejections, 0);
+}
+
+/* Issue 18 item 6: a refused key that worked: open 30 s, 60 s, ... capped at 10 min. */
+static void auth_trouble_doubles_to_ten_minutes(void)
+{
+    struct breaker b;
+    breaker_init(&b, &policy, 11);
+    uint64_t now = 0;
+    int64_t expect[] = {30000, 60000, 120000, 240000, 480000, 600000, 600000};
+    for (int i = 0; i < 7; i++) {
+        breaker_auth_trouble(&b, now, "401");
+        CHECK_EQ_INT(breaker_state_at(&b, now), BREAKER_OPEN);
+        CHECK_EQ_INT(breaker_retry_in_ms(&b, now), expect[i]);
+        now += (uint64_t)expect[i];
+        CHECK(breaker_bg_probe_due(&b, now)); /* half_open: the background probe */
+    }
+    breaker_success(&b, now);
+    breaker_auth_trouble(&b, now, "401");
+    CHECK_EQ_INT(breaker_retry_in_ms(&b, now), 30000); /* a success starts over */
+}
+
+/* Issue 18 item 4: a spent budget reads rate_limited until the reset, then closed. */
+static void budget_spent_until_reset(void)
+{
+    struct breaker b;
+    bool probe;
+    breaker_init(&b, &policy, 13);
+    breaker_budget_spent(&b, 100, 5100, "no requests left");
+    CHECK_EQ_INT(breaker_state_at(&b, 101), BREAKER_RATE_LIMITED);
+    CHECK_EQ_STR(breaker_state_name(BREAKER_RATE_LIMITED), "rate_limited");
+    CHECK_EQ_INT(breaker_retry_in_ms(&b, 1100), 4000);
+    CHECK(!breaker_allow(&b, 1100, &probe));
+    CHECK(!breaker_bg_probe_due(&b, 1100));
+    CHECK_EQ_INT(breaker_next_event_ms(&b), 5100);
+    CHECK_EQ_INT(breaker_state_at(&b, 5100), BREAKER_CLOSED);
+    CHECK(breaker_allow(&b, 5100, &probe) && !probe);
+    /* Only a closed breaker turns rate_limited; an open one stays open. */
+    for (int i = 0; i < 3; i++)
+        breaker_failure(&b, 6000, -1, "x");
+    breaker_budget_spent(&b, 6001, 9000, "spent");
+    CHECK_EQ_INT(breaker_state_at(&b, 6002), BREAKER_OPEN);
+}
+
 static void cache_typing_through(void)
 {
     struct cache *c = cache_new(16, 1 << 20, 300);
@@ -210,5 +316,7 @@ static void cache_typing_through_autoclosed(void)
 #define TESTS(X)                                                                        \
     X(opens_after_consecutive_failures) X(half_open_one_probe) X(cooldown_doubles_and_caps) \
     X(rate_limit_exact_retry_after) X(disabled_until_reset) X(cache_exact_and_ttl)       \
-    X(cache_lru_and_caps) X(cache_typing_through) X(cache_typing_through_autoclosed)
+    X(cache_lru_and_caps) X(cache_typing_through) X(cache_typing_through_autoclosed)     \
+    X(interval_probes_while_open) X(rejected_after_same_rejection)                        \
+    X(auth_trouble_doubles_to_ten_minutes) X(budget_spent_until_reset)
 CHECK_MAIN(TESTS)

@@ -192,21 +192,61 @@ local function wanted(bufnr)
   return vim.tbl_contains(fts, ft)
 end
 
+-- Providers in a state worth a word in the statusline: 'claude slow', 'gpt rate-limited 42s',
+-- 'codestral rejected' (open and disabled ones are what 'degraded' says).
+local NOTED = { slow = 'slow', rate_limited = 'rate-limited', rejected = 'rejected' }
+local function provider_notes(st)
+  local notes = {}
+  for _, p in ipairs(st.providers or {}) do
+    local word = NOTED[p.state]
+    if word then
+      local n = tostring(p.name) .. ' ' .. word
+      if p.state == 'rate_limited' and type(p.retry_in_ms) == 'number' and p.retry_in_ms > 0 then
+        n = n .. ' ' .. math.ceil(p.retry_in_ms / 1000) .. 's'
+      end
+      table.insert(notes, n)
+    end
+  end
+  return notes
+end
+
 -- Text for a statusline: '' when no server runs, otherwise which provider serves and how healthy
--- the chain is, e.g. 'understudy: claude', 'understudy: gpt (degraded)', 'understudy: offline'.
+-- the chain is, e.g. 'understudy: claude', 'understudy: gpt (degraded; claude rate-limited 42s)',
+-- 'understudy: claude (claude slow)', 'understudy: offline'.
 function M.status()
   local st = M._status
   if not st then
     return M.get_client() and 'understudy: starting' or ''
   end
+  local notes = table.concat(provider_notes(st), ', ')
+  local head = 'understudy: ' .. tostring(st.served_by or '?')
   if st.state == 'offline' then
-    return 'understudy: offline'
+    head = 'understudy: offline'
+  elseif st.state == 'degraded' then
+    return head .. ' (degraded' .. (notes ~= '' and ('; ' .. notes) or '') .. ')'
   end
-  local who = st.served_by or '?'
-  if st.state == 'degraded' then
-    return 'understudy: ' .. who .. ' (degraded)'
+  return notes ~= '' and (head .. ' (' .. notes .. ')') or head
+end
+
+-- :UnderstudyRetry resets every provider's breaker on the server and probes them now.
+function M.retry(done)
+  local client = M.get_client(vim.api.nvim_get_current_buf()) or M.get_client()
+  if not client then
+    notify('not running in this session', vim.log.levels.WARN)
+    return
   end
-  return 'understudy: ' .. who
+  M.call(client, 'request', 'workspace/executeCommand',
+    { command = 'understudy.retryProviders', arguments = {} },
+    function(err, result)
+      if err then
+        notify('retry failed: ' .. vim.inspect(err), vim.log.levels.ERROR)
+      else
+        notify('providers reset; probing them now', vim.log.levels.INFO)
+      end
+      if type(done) == 'function' then
+        done(err, result)
+      end
+    end, vim.api.nvim_get_current_buf())
 end
 
 -- The last status notification as a table (state, served_by, providers), or nil.
@@ -315,6 +355,8 @@ function M.setup(opts)
   if not M._setup_done then
     vim.api.nvim_create_user_command('UnderstudyStatus', M.show_status, { desc = 'Show Understudy provider status' })
     vim.api.nvim_create_user_command('UnderstudyRestart', M.restart, { desc = 'Restart the Understudy server' })
+    vim.api.nvim_create_user_command('UnderstudyRetry', function() M.retry() end,
+      { desc = 'Reset every provider breaker and probe them now' })
   end
   M._setup_done = true
   -- Buffers already open when setup() runs (e.g. lazy loading).
