@@ -493,6 +493,8 @@ struct popup_weights {
     double next;                 /* share before the character after the cursor */
     double count;                /* per log2 of occurrences */
     double sigil_var;            /* shell: a variable the script defines, after `$` */
+    double short_pen;            /* a name one character longer than what is typed saves
+                                    nothing: typing it is as quick as choosing it */
 };
 
 static struct popup_weights W = {
@@ -517,6 +519,7 @@ static struct popup_weights W = {
     .next = 100,
     .count = 20,
     .sigil_var = 300,
+    .short_pen = 200,
 };
 
 /* For tuning runs of the benchmark only: US_LOCAL_TUNE="name=value,..." overrides weights. */
@@ -535,6 +538,7 @@ static void tune_from_env(void)
         {"keyword", &W.scope[SYM_SCOPE_KEYWORD]}, {"near_top", &W.near_top},
         {"near_decay", &W.near_decay}, {"prev1", &W.prev1}, {"prev2", &W.prev2},
         {"next", &W.next}, {"count", &W.count}, {"sigil_var", &W.sigil_var}, {"snippet", &W.snippet},
+        {"short", &W.short_pen},
     };
     while (*t) {
         const char *eq = strchr(t, '=');
@@ -564,6 +568,8 @@ static void add_near(struct local_engine *e, const struct local_request *req, st
         struct local_item *it = &l->items[i];
         if (it->kind == LOCAL_KIND_SNIPPET)
             continue;
+        if (strlen(it->label) <= plen + 1)
+            it->score -= W.short_pen;
         const struct near_word *w = near_find(&ns, it->label);
         if (!w)
             continue;
@@ -621,7 +627,7 @@ static void add_snippets(struct local_engine *e, const struct local_request *req
         it->detail = xstrdup(m[i].info->description[0] ? m[i].info->description
                                                         : m[i].info->name);
         /* Below identifiers of the same match class: a snippet is a bigger commitment. */
-        it->score = class_base(m[i].score) + W.snippet;
+        it->score = US_MIN(class_base(m[i].score), FUZZY_PREFIX * 1000.0) + W.snippet;
     }
     free(current_line);
 }
