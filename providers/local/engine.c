@@ -521,6 +521,8 @@ static struct popup_weights W = {
     .sigil_var = 300,
     .short_pen = 200,
 };
+static double ghost_conf = LINE_MIN_CONFIDENCE;
+static double comment_conf = 2; /* > 1: no ghost text in comments */
 
 /* For tuning runs of the benchmark only: US_LOCAL_TUNE="name=value,..." overrides weights. */
 static void tune_from_env(void)
@@ -538,7 +540,8 @@ static void tune_from_env(void)
         {"keyword", &W.scope[SYM_SCOPE_KEYWORD]}, {"near_top", &W.near_top},
         {"near_decay", &W.near_decay}, {"prev1", &W.prev1}, {"prev2", &W.prev2},
         {"next", &W.next}, {"count", &W.count}, {"sigil_var", &W.sigil_var}, {"snippet", &W.snippet},
-        {"short", &W.short_pen},
+        {"short", &W.short_pen}, {"ghost_conf", &ghost_conf},
+        {"comment_conf", &comment_conf},
     };
     while (*t) {
         const char *eq = strchr(t, '=');
@@ -883,7 +886,9 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
 {
     if (!e->use_lines)
         return false;
-    if (req->ctx->situation == PROV_SIT_COMMENT)
+    tune_from_env();
+    bool comment = req->ctx->situation == PROV_SIT_COMMENT;
+    if (comment && comment_conf > 1)
         return false;
     if (req->uri) {
         size_t mlen;
@@ -893,14 +898,15 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
     }
     if (learned_count(e->star) && learned_line(e, req, out))
         return true;
+    tune_from_env();
     struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
-                           .uri = req->uri};
+                           .uri = req->uri, .min_confidence = ghost_conf};
     struct lines_suggestion s;
     if (finish_identifier(e, req, out))
         return true;
     if (lines_suggest(e->lines, &q, &s) < 0 || !s.text)
         return false;
-    bool ok = s.confidence >= LINE_MIN_CONFIDENCE && s.text[0];
+    bool ok = s.confidence >= (comment ? comment_conf : ghost_conf) && s.text[0];
     if (ok)
         sb_adds(out, s.text);
     LOG_D("local", "line suggestion (%s, %.2f)%s", s.rule, s.confidence, ok ? "" : " dropped");
