@@ -493,6 +493,8 @@ struct popup_weights {
     double next;                 /* share before the character after the cursor */
     double count;                /* per log2 of occurrences */
     double sigil_var;            /* shell: a variable the script defines, after `$` */
+    double short_pen;            /* a name one character longer than what is typed saves
+                                    nothing: typing it is as quick as choosing it */
 };
 
 static struct popup_weights W = {
@@ -517,7 +519,10 @@ static struct popup_weights W = {
     .next = 100,
     .count = 20,
     .sigil_var = 300,
+    .short_pen = 200,
 };
+static double ghost_conf = LINE_MIN_CONFIDENCE;
+static double comment_conf = 2; /* > 1: no ghost text in comments */
 
 /* For tuning runs of the benchmark only: US_LOCAL_TUNE="name=value,..." overrides weights. */
 static void tune_from_env(void)
@@ -535,6 +540,8 @@ static void tune_from_env(void)
         {"keyword", &W.scope[SYM_SCOPE_KEYWORD]}, {"near_top", &W.near_top},
         {"near_decay", &W.near_decay}, {"prev1", &W.prev1}, {"prev2", &W.prev2},
         {"next", &W.next}, {"count", &W.count}, {"sigil_var", &W.sigil_var}, {"snippet", &W.snippet},
+        {"short", &W.short_pen}, {"ghost_conf", &ghost_conf},
+        {"comment_conf", &comment_conf},
     };
     while (*t) {
         const char *eq = strchr(t, '=');
@@ -564,6 +571,8 @@ static void add_near(struct local_engine *e, const struct local_request *req, st
         struct local_item *it = &l->items[i];
         if (it->kind == LOCAL_KIND_SNIPPET)
             continue;
+        if (strlen(it->label) <= plen + 1)
+            it->score -= W.short_pen;
         const struct near_word *w = near_find(&ns, it->label);
         if (!w)
             continue;
@@ -621,7 +630,7 @@ static void add_snippets(struct local_engine *e, const struct local_request *req
         it->detail = xstrdup(m[i].info->description[0] ? m[i].info->description
                                                         : m[i].info->name);
         /* Below identifiers of the same match class: a snippet is a bigger commitment. */
-        it->score = class_base(m[i].score) + W.snippet;
+        it->score = US_MIN(class_base(m[i].score), FUZZY_PREFIX * 1000.0) + W.snippet;
     }
     free(current_line);
 }
@@ -877,7 +886,9 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
 {
     if (!e->use_lines)
         return false;
-    if (req->ctx->situation == PROV_SIT_COMMENT)
+    tune_from_env();
+    bool comment = req->ctx->situation == PROV_SIT_COMMENT;
+    if (comment && comment_conf > 1)
         return false;
     if (req->uri) {
         size_t mlen;
@@ -887,14 +898,15 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
     }
     if (learned_count(e->star) && learned_line(e, req, out))
         return true;
+    tune_from_env();
     struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
-                           .uri = req->uri};
+                           .uri = req->uri, .min_confidence = ghost_conf};
     struct lines_suggestion s;
     if (finish_identifier(e, req, out))
         return true;
     if (lines_suggest(e->lines, &q, &s) < 0 || !s.text)
         return false;
-    bool ok = s.confidence >= LINE_MIN_CONFIDENCE && s.text[0];
+    bool ok = s.confidence >= (comment ? comment_conf : ghost_conf) && s.text[0];
     if (ok)
         sb_adds(out, s.text);
     LOG_D("local", "line suggestion (%s, %.2f)%s", s.rule, s.confidence, ok ? "" : " dropped");

@@ -152,31 +152,80 @@ void learned_add(struct learned *l, const char *key, size_t kn, const char *text
         drop(l, entry_of(l->used.next));
 }
 
+/* The shape of a line: its first word kept (a keyword, mostly), every later identifier or
+ * number one 'x', blanks dropped, punctuation kept. `self.a = a` and `self.b = b` share it. */
+static size_t line_shape(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    bool first = true;
+    for (size_t i = 0; i < n && k + 1 < cap;) {
+        unsigned char c = (unsigned char)s[i];
+        bool w = c == '_' || c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+        if (w) {
+            size_t b = i;
+            while (i < n && (s[i] == '_' || (unsigned char)s[i] >= 0x80 ||
+                             (s[i] >= '0' && s[i] <= '9') ||
+                             ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')))
+                i++;
+            if (first)
+                for (size_t j = b; j < i && k + 1 < cap; j++)
+                    out[k++] = s[j];
+            else
+                out[k++] = 'x';
+            first = false;
+            continue;
+        }
+        if (c != ' ' && c != '\t' && c != '\r')
+            out[k++] = (char)c;
+        first = false;
+        i++;
+    }
+    return k;
+}
+
+static bool same_shape(const char *a, size_t an, const char *b, size_t bn)
+{
+    char sa[LEARNED_KEY_MAX], sb[LEARNED_KEY_MAX];
+    size_t na = line_shape(a, an, sa, sizeof sa), nb = line_shape(b, bn, sb, sizeof sb);
+    return na == nb && !memcmp(sa, sb, na);
+}
+
+/* Exact key first (same previous line, same cursor line); then the same cursor line after a
+ * previous line of the same shape; a cursor line alone only when it says a lot (LOOSE_MIN
+ * non-blank bytes): `return ` after any line is no place to repeat an answer. */
+#define LOOSE_MIN 16
 const char *learned_find(struct learned *l, const char *key, size_t kn, size_t *tn)
 {
     const char *nl = memchr(key, '\n', kn);
     size_t cur_off = nl ? (size_t)(nl - key) + 1 : 0;
     size_t cn = kn - cur_off;
-    struct entry *loose = NULL;
+    size_t pn = nl ? (size_t)(nl - key) : 0;
+    struct entry *found = NULL, *shaped = NULL, *loose = NULL;
     for (struct us_list *n = l->used.prev; n != &l->used; n = n->prev) {
         struct entry *e = entry_of(n);
         if (e->kn == kn && !memcmp(e->key, key, kn)) {
-            loose = e;
+            found = e;
             break;
         }
-        if (loose || cn < 3)
+        if (shaped || cn < 3)
             continue;
         const char *enl = memchr(e->key, '\n', e->kn);
         size_t eoff = enl ? (size_t)(enl - e->key) + 1 : 0;
-        if (e->kn - eoff == cn && !memcmp(e->key + eoff, key + cur_off, cn))
+        if (e->kn - eoff != cn || memcmp(e->key + eoff, key + cur_off, cn))
+            continue;
+        if (same_shape(e->key, enl ? (size_t)(enl - e->key) : 0, key, pn))
+            shaped = e;
+        else if (!loose && cn >= LOOSE_MIN)
             loose = e;
     }
-    if (!loose)
+    if (!found)
+        found = shaped ? shaped : loose;
+    if (!found)
         return NULL;
-    us_list_del(&loose->node);
-    us_list_add_tail(&l->used, &loose->node);
-    *tn = loose->tn;
-    return loose->text;
+    us_list_del(&found->node);
+    us_list_add_tail(&l->used, &found->node);
+    *tn = found->tn;
+    return found->text;
 }
 
 size_t learned_bytes(const struct learned *l) { return l->bytes; }

@@ -28,9 +28,10 @@ size_t learned_key(const char *before, size_t n, char *out, size_t cap);
  * Replaces an entry with the same key and text (it becomes the most recent). */
 void learned_add(struct learned *l, const char *key, size_t kn, const char *text, size_t tn);
 
-/* The most recent text learned under key (exact), or else under the same cursor line with a
- * different previous line when the cursor line holds at least 3 non-blank bytes. Borrowed
- * until the next learned_* call; NULL when none. */
+/* The most recent text learned under key (exact), or else under the same cursor line (3+
+ * non-blank bytes) after a previous line of the same shape (identifiers after its first word
+ * abstracted), or else under the same cursor line alone when it holds 16+ non-blank bytes.
+ * Borrowed until the next learned_* call; NULL when none. */
 const char *learned_find(struct learned *l, const char *key, size_t kn, size_t *tn);
 
 size_t learned_bytes(const struct learned *l);

@@ -4,7 +4,7 @@ request from libcurl) and against GitHub's Copilot language server, start-up and
 failover costs, the local engine, and the outage drill. Prints a table, writes JSON.
 
     python3 tests/bench/run.py [BUILD] [--smoke] [--json PATH] [--runs N] [--no-copilot]
-                               [--only roundtrip,startup,memory,failover,local,drill]
+                               [--only roundtrip,startup,memory,failover,local,quality,privacy,drill]
 
 Every latency row is measured in several runs; the figure shown is the median over runs of
 each run's percentile. --smoke runs a few iterations of everything except Copilot (for
@@ -30,7 +30,8 @@ from benchlib import Lsp, LspError, summarize_runs, percentile, median  # noqa: 
 from fakeclient import FakeProvider  # noqa: E402
 
 SUGGESTION = "return a + b\n"
-SECTIONS = ["roundtrip", "startup", "memory", "failover", "local", "privacy", "drill", "recovery"]
+SECTIONS = ["roundtrip", "startup", "memory", "failover", "local", "quality", "privacy", "drill",
+            "recovery"]
 
 
 def log(*a):
@@ -197,6 +198,7 @@ class Bench:
         self.binary = os.path.join(self.build, "understudy")
         self.floor = os.path.join(self.build, "tests", "bench", "floor", "floor")
         self.syntax = os.path.join(self.build, "tests", "bench", "syntax", "bench_syntax")
+        self.quality_bin = os.path.join(self.build, "tests", "bench", "local", "local_quality")
         self.privacy_bin = os.path.join(self.build, "tests", "bench", "privacy", "bench_privacy")
         self.exec_floor = os.path.join(self.build, "tests", "bench", "floor", "exec_floor")
         self.tmp = tempfile.mkdtemp(prefix="understudy-bench-")
@@ -639,6 +641,54 @@ class Bench:
             self.row(S, "  empty completion lists", "%d of %d" % (empty, n * self.runs))
         self.syntax_bench(S, res)
         self.cache_rows(S, res)
+
+    def quality(self):
+        """The local engine's quality (issue 17) on the held-out half of the corpus of installed
+        Debian files (tests/bench/local/corpus.manifest), next to the naive baseline computed on
+        the same samples. Smoke: 20 samples per language, no typing latency."""
+        S = "4b. local engine quality (held-out half, no providers)"
+        res = self.results.setdefault("quality", {})
+        if not os.access(self.quality_bin, os.X_OK):
+            self.row(S, "local_quality", "not built")
+            return
+        args = ["--split", "test", "--json", "-"] + (
+            ["--samples", "20", "--keys", "0"] if self.smoke else ["--keys", "0"])
+        try:
+            p = subprocess.run([self.quality_bin] + args, capture_output=True, text=True,
+                               timeout=self.n(1800, 300), cwd=SRC)
+        except subprocess.TimeoutExpired as e:
+            self.row(S, "local_quality", "timed out after %d s" % e.timeout, "", False)
+            return
+        if p.returncode == 77:
+            self.row(S, "local_quality", "corpus missing (skipped)")
+            return
+        js = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+        if p.returncode != 0 or not js:
+            self.row(S, "local_quality", "failed (exit %d): %s" %
+                     (p.returncode, (p.stderr or p.stdout)[-200:].strip()), "", False)
+            return
+        d = json.loads(js[-1])
+        res.update(d)
+        t = d["table"]
+        self.row(S, "popup: identifier in the top 5 (naive %.1f %%)" % t["popup_top5_naive"],
+                 "%.1f %%" % t["popup_top5"], ">= 98.5 %", t["popup_top5"] >= 98.5)
+        self.row(S, "popup: identifier first (naive %.1f %%)" % t["popup_first_naive"],
+                 "%.1f %%" % t["popup_first"], ">= 85 %", t["popup_first"] >= 85)
+        self.row(S, "shell scripts, first (naive %.1f %%)" % t["shell_first_naive"],
+                 "%.1f %%" % t["shell_first"], ">= 75 %", t["shell_first"] >= 75)
+        self.row(S, "ghost text shown (after a non-word character)",
+                 "%.1f %%" % t["ghost_shown"], ">= 60 %", t["ghost_shown"] >= 60)
+        self.row(S, "ghost text: first token right, when shown (trigram %.1f %% of all)"
+                 % t["trigram_next_token"], "%.1f %%" % t["ghost_first_token"], ">= 70 %",
+                 t["ghost_first_token"] >= 70)
+        self.row(S, "ghost text: rest of line exact, when shown", "%.1f %%" % t["ghost_exact"],
+                 ">= 35 %", t["ghost_exact"] >= 35)
+        for lang, v in sorted(d.get("languages", {}).items()):
+            self.row(S, "  %s: popup first %.1f %% (naive %.1f), top 5 %.1f %%; ghost shown "
+                     "%.1f %%" % (lang, v["popup_first"], v["naive_first"], v["popup_top5"],
+                                  v["ghost_shown"]),
+                     "learning: exact %.1f -> %.1f %% of all" % (v["learn_exact_without"],
+                                                                v["learn_exact_with"]))
 
     def privacy(self):
         """Masking cost per completion (issue 15): a 10,000-line file with 50 secrets, masked

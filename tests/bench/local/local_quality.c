@@ -243,7 +243,7 @@ int main(int argc, char **argv)
     uint64_t seed = 20240601;
     const char *json_path = NULL, *split = "test", *langs = "python,c,javascript,shellscript";
     const char *manifest = MANIFEST_DEFAULT;
-    bool popup_only = false;
+    bool popup_only = false, ghost_only = false, learn_only = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--samples") && i + 1 < argc)
             samples = atoi(argv[++i]);
@@ -251,6 +251,10 @@ int main(int argc, char **argv)
             seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--keys") && i + 1 < argc)
             keys = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--learn-only"))
+            learn_only = ghost_only = true;
+        else if (!strcmp(argv[i], "--ghost-only"))
+            ghost_only = true;
         else if (!strcmp(argv[i], "--popup-only"))
             popup_only = true; /* for tuning runs: no ghost text, no latency */
         else if (!strcmp(argv[i], "--split") && i + 1 < argc)
@@ -263,7 +267,7 @@ int main(int argc, char **argv)
             json_path = argv[++i];
         else {
             fprintf(stderr, "usage: local_quality [--manifest F] [--samples N] [--seed S] "
-                            "[--split test|tune] [--keys K] [--langs a,b] [--popup-only] "
+                            "[--split test|tune] [--keys K] [--langs a,b] [--popup-only] [--ghost-only] [--learn-only] "
                             "[--json FILE]\n");
             return 2;
         }
@@ -303,18 +307,21 @@ int main(int argc, char **argv)
             words_add_workspace_text(ws, c->ws[i].text, c->ws[i].len);
         struct psample *ps = xcalloc((size_t)samples, sizeof *ps);
         lq_rng = seed + (uint64_t)k;
-        size_t np = lq_draw_popup(c, 0, samples, ps);
+        size_t np = ghost_only ? 0 : lq_draw_popup(c, 0, samples, ps);
         lq_popup(c, e, ws, ps, np, &r->pop);
         free(ps);
         struct gsample *gs = xcalloc((size_t)samples, sizeof *gs);
         lq_rng = seed + 200 + (uint64_t)k;
-        size_t ng = popup_only ? 0 : lq_draw_ghost(c, samples, gs);
+        size_t ng = popup_only || learn_only ? 0 : lq_draw_ghost(c, samples, gs);
         lq_ghost(c, e, NULL, gs, ng, &r->ghost);
         free(gs);
         words_free(ws);
         local_engine_free(e);
         uv_run(&loop, UV_RUN_NOWAIT);
-        if (!popup_only) {
+        if (learn_only) {
+            lq_rng = seed + 400 + (uint64_t)k;
+            lq_learn(c, &loop, samples, &r->learn);
+        } else if (!popup_only && !ghost_only) {
             lq_rng = seed + 400 + (uint64_t)k;
             lq_learn(c, &loop, samples, &r->learn);
             lq_rng = seed + 500 + (uint64_t)k;

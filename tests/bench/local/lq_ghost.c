@@ -220,8 +220,14 @@ void lq_ghost(const struct corpus *c, struct local_engine *e, struct lines *alwa
         uint64_t t0 = us_now_us();
         bool ok = local_engine_line(e, &rb.lr, &out);
         gr->lat[i] = us_now_us() - t0;
-        if (ok)
+        if (ok) {
+            int before = gr->engine.next_ok;
             score_answer(&gr->engine, out.data, out.len, rest, rn);
+            if (getenv("US_BENCH_DEBUG"))
+                fprintf(stderr, "GHOST %s [%.*s|%.*s] got [%.*s]\n",
+                        gr->engine.next_ok > before ? "ok" : "bad", 40,
+                        cur > 40 ? t + cur - 40 : t, (int)rn, rest, (int)out.len, out.data);
+        }
         else if (getenv("US_BENCH_DEBUG"))
             fprintf(stderr, "GHOST none [%.*s|%.*s]\n", 40, cur > 40 ? t + cur - 40 : t,
                     (int)rn, rest);

@@ -191,6 +191,9 @@ void lq_popup(const struct corpus *c, struct local_engine *e, struct words *ws,
                             items[k].score);
                     shown++;
                 }
+            for (size_t k = 0; k < ni; k++)
+                if (!strcmp(items[k].label, s[i].want))
+                    fprintf(stderr, " | want(%s %.0f)", items[k].source + 6, items[k].score);
             fprintf(stderr, "\n");
         }
         free(labels);

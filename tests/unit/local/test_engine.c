@@ -169,6 +169,31 @@ static void rank_shell(void)
     engine_free(e);
 }
 
+static void rank_javascript(void)
+{
+    struct local_engine *e = engine(false);
+    /* scope beats distance: the enclosing function's parameter over a nearer word elsewhere */
+    FIRST_IS(e, "javascript",
+             "function total(priceList, taxRate) {\n"
+             "  let sum = 0;\n"
+             "  for (const p of priceList) sum += p;\n"
+             "  return sum * pr|;\n"
+             "}\n"
+             "function other() {\n"
+             "  const pruned = 1;\n"
+             "  return pruned;\n"
+             "}\n",
+             "priceList");
+    /* a name one character longer than what is typed saves nothing: the longer one first */
+    FIRST_IS(e, "javascript",
+             "const bufferList = [];\n"
+             "let buf = 0;\n"
+             "buf = buf + 1;\n"
+             "console.log(bu|);\n",
+             "bufferList");
+    engine_free(e);
+}
+
 static void finish_identifier(void)
 {
     struct local_engine *e = engine(false);
@@ -208,6 +233,21 @@ static void learn_accepted(void)
     CHECK_EQ_INT(accept_at(e, "claude", "/ws/app.py", SUGG), 0);
     char *g = ghost_at_place(e);
     CHECK_EQ_STR(g, SUGG);
+    free(g);
+    engine_free(e);
+}
+
+/* The learned line comes back after a previous line of the same shape (another function's
+ * signature), not after any line that happens to precede the same short cursor line. */
+static void learn_keyed_by_shape(void)
+{
+    struct local_engine *e = engine(true);
+    CHECK_EQ_INT(accept_at(e, "claude", "/ws/app.py", SUGG), 0);
+    char *g = ghost(e, "python", "import os\n\ndef worker(job):\n    payload = |");
+    CHECK_EQ_STR(g, SUGG);
+    free(g);
+    g = ghost(e, "python", "import os\n\nwhile queue:\n    payload = |");
+    CHECK(strcmp(g, SUGG) != 0);
     free(g);
     engine_free(e);
 }
@@ -263,8 +303,8 @@ static void learn_persisted_and_masked(void)
     CHECK(system(cmd) == 0);
 }
 
-#define TESTS(X) X(rank_python) X(rank_c) X(rank_shell) X(finish_identifier) \
-    X(learn_accepted) X(learn_refused) X(learn_persisted_and_masked)
+#define TESTS(X) X(rank_python) X(rank_c) X(rank_shell) X(rank_javascript) \
+    X(finish_identifier) X(learn_accepted) X(learn_keyed_by_shape) X(learn_refused) X(learn_persisted_and_masked)
 CHECK_MAIN(TESTS)
 
 __attribute__((constructor)) static void init_loop(void) { uv_loop_init(&loop); }
