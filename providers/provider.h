@@ -104,6 +104,10 @@ struct prov_config {
 int prov_config_parse(json_t *entry, struct prov_config *out, struct strbuf *warnings,
                       char **err);
 void prov_config_release(struct prov_config *cfg);
+/* Fill dst with a copy of src that dst owns (release it with prov_config_release): the
+ * strings and headers are copied; extra_obj and ca_file are the process-lifetime interned
+ * ones, shared. The one way to copy a configuration (a struct assignment is a move). */
+void prov_config_copy(struct prov_config *dst, const struct prov_config *src);
 
 /* ---------------------------------------------------------------- outcomes */
 
