@@ -15,17 +15,14 @@
 
 /* ---------------------------------------------------------------- context (router input) */
 
-/* Where the cursor stands (enum syn_situation) and what the insertion should look like (enum
- * syn_shape: finish the line, or write a block; post-processing cuts the answer accordingly).
- * One definition for every floor, grammars/syntax.h's: these are the providers' names for the
- * same constants, not a second enum, so nothing needs keeping in step. */
-#define PROV_SIT_CODE SYN_SIT_CODE             /* ordinary code */
-#define PROV_SIT_LINE_START SYN_SIT_LINE_START /* only whitespace before the cursor on its line */
-#define PROV_SIT_MEMBER SYN_SIT_MEMBER         /* after `.`, `->`, `::` (see member_receiver) */
+/* Where the cursor stands and what the insertion should look like are grammars/syntax.h's
+ * enum syn_situation (SYN_SIT_*) and enum syn_shape (SYN_SHAPE_*: finish the line, or write a
+ * block; post-processing cuts the answer accordingly): one definition for every floor.
+ * Aliases left only for providers/local/engine.c, which still spells them the old way; delete
+ * them when it says SYN_SIT_*. */
+#define PROV_SIT_MEMBER SYN_SIT_MEMBER
 #define PROV_SIT_COMMENT SYN_SIT_COMMENT
 #define PROV_SIT_STRING SYN_SIT_STRING
-#define PROV_SHAPE_LINE SYN_SHAPE_LINE
-#define PROV_SHAPE_BLOCK SYN_SHAPE_BLOCK
 
 struct prov_excerpt {
     const char *path; /* borrowed */
@@ -45,7 +42,7 @@ struct prov_context {
     uint32_t line;         /* 0-based line of the cursor */
     uint32_t column;       /* 0-based byte column of the cursor */
     enum syn_situation situation;
-    const char *member_receiver; /* for PROV_SIT_MEMBER: "self", "p", "std" ...; else NULL */
+    const char *member_receiver; /* for SYN_SIT_MEMBER: "self", "p", "std" ...; else NULL */
     enum syn_shape shape;
     const char *indent;          /* leading whitespace of the cursor's line */
     const char *scope_signature; /* enclosing function/class header, or NULL */

@@ -479,7 +479,7 @@ int prov__max_tokens(const struct prov_config *cfg, const struct prov_context *c
     if (cfg->max_tokens > 0)
         return cfg->max_tokens;
     /* Enough for the shape and no more: tokens cost latency. */
-    if (ctx->shape == PROV_SHAPE_LINE)
+    if (ctx->shape == SYN_SHAPE_LINE)
         return 96;
     int lines = ctx->max_lines > 0 ? ctx->max_lines : 12;
     return 64 + lines * 24;
@@ -572,18 +572,18 @@ bool prov__enough_lines(enum syn_shape shape, int max_lines, const char *text, s
         if (!visible && lines == 0)
             continue; /* leading blank lines are not part of the answer */
         lines++;
-        if (shape == PROV_SHAPE_LINE)
+        if (shape == SYN_SHAPE_LINE)
             return true;
     }
     /* A block: post-processing keeps at most max_lines; one more line shows where it ends. */
     int cap = max_lines > 0 ? max_lines : 12;
-    return shape == PROV_SHAPE_BLOCK && lines > (size_t)cap;
+    return shape == SYN_SHAPE_BLOCK && lines > (size_t)cap;
 }
 
 json_t *prov__stops(const struct prov_context *ctx, bool fim)
 {
     json_t *a = json_array();
-    if (ctx->shape == PROV_SHAPE_LINE)
+    if (ctx->shape == SYN_SHAPE_LINE)
         json_array_append_new(a, json_string(fim ? "\n" : "\n\n"));
     else
         json_array_append_new(a, json_string("\n\n\n"));
