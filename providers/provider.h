@@ -1,6 +1,8 @@
 /* provider: the router's input (a plain completion context built by lsp/ from a document), its
  * output (a suggestion with provenance), and the vtable every provider API implements. The
- * router, cache and local engine never know which API they talk to. */
+ * router, cache and local engine never know which API they talk to.
+ * Boundary: a prov_context is borrowed by whoever receives it (prov_context_dup to keep it);
+ * a prov_config owns its strings and headers (extra and ca_file are interned for the process). */
 #ifndef US_PROVIDER_H
 #define US_PROVIDER_H
 

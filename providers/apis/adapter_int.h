@@ -1,5 +1,7 @@
 /* adapter_int: what the provider adapters share, internal to providers/ (double-underscore
- * names): request assembly, the stream scaffold over SSE/NDJSON, outcome classification. */
+ * names): request assembly, the stream scaffold over SSE/NDJSON, outcome classification.
+ * Boundary: as prov_ops says: contexts and configs are borrowed; built requests and stream
+ * states belong to the attempt that asked for them; JSON references are stated per function. */
 #ifndef US_ADAPTER_INT_H
 #define US_ADAPTER_INT_H
 

@@ -1,7 +1,9 @@
 /* breaker: one provider's circuit breaker (reference/resilience.md): closed -> open after N
  * consecutive failures or at once on a rate limit, open for a doubling, jittered, capped
  * cooldown never shorter than Retry-After, then half_open with exactly one probe at a time.
- * Pure state machine: time comes in as arguments, so tests need no clock. */
+ * Pure state machine: time comes in as arguments, so tests need no clock.
+ * Boundary: a breaker is a value inside its provider; nothing is allocated, nothing borrowed
+ * beyond the call. */
 #ifndef US_BREAKER_H
 #define US_BREAKER_H
 
