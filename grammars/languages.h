@@ -1,5 +1,7 @@
 /* languages: the table of languages Understudy knows: which LSP languageIds and file extensions
- * map to which tree-sitter grammar, our embedded queries, keywords and comment token. */
+ * map to which tree-sitter grammar, our embedded queries, keywords and comment token.
+ * Boundary: the table is static data: every pointer it hands out is borrowed and lives as
+ * long as the process. */
 #ifndef US_LANGUAGES_H
 #define US_LANGUAGES_H
 

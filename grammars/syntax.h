@@ -1,5 +1,8 @@
 /* syntax: one parsed document (tree-sitter tree kept in step with edits, reparsed incrementally)
- * and what our queries say about it: scopes, definitions, imports, and the cursor's situation. */
+ * and what our queries say about it: scopes, definitions, imports, and the cursor's situation.
+ * Boundary: a syn_doc owns a copy of its text and its tree (syn_doc_free); texts passed in are
+ * borrowed; arrays, cursors and strings handed out are the caller's unless marked borrowed (the
+ * matching _free or _release). */
 #ifndef US_SYNTAX_H
 #define US_SYNTAX_H
 

@@ -3,7 +3,9 @@
  * (nesting, owners) in linear passes. */
 #include "syntax_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 void syn__index_clear(struct index *ix)
 {
@@ -411,6 +413,73 @@ static uint32_t shift_pos(uint32_t p, const struct syn_edit *e)
     return (uint32_t)((int64_t)p + (int64_t)e->new_end_byte - (int64_t)e->old_end_byte);
 }
 
+/* Where a raw record type keeps its byte positions: pos[0], pos[1] are the span the match
+ * covered; the optional pair moves only when its end is set (a scope without a body). */
+struct rec_layout {
+    size_t size;
+    size_t pos[6];
+    size_t n_pos;
+    size_t opt_s, opt_e; /* opt_e == 0: none */
+};
+
+#define REC_POS(T, f) offsetof(struct T, f)
+static const struct rec_layout scope_layout = {
+    sizeof(struct scope_rec),
+    {REC_POS(scope_rec, span_s), REC_POS(scope_rec, span_e), REC_POS(scope_rec, start),
+     REC_POS(scope_rec, end), REC_POS(scope_rec, name_s), REC_POS(scope_rec, name_e)},
+    6, REC_POS(scope_rec, body_s), REC_POS(scope_rec, body_e)};
+static const struct rec_layout def_layout = {
+    sizeof(struct def_rec),
+    {REC_POS(def_rec, span_s), REC_POS(def_rec, span_e), REC_POS(def_rec, start),
+     REC_POS(def_rec, end), REC_POS(def_rec, name_s), REC_POS(def_rec, name_e)},
+    6, 0, 0};
+static const struct rec_layout imp_layout = {
+    sizeof(struct imp_rec),
+    {REC_POS(imp_rec, span_s), REC_POS(imp_rec, span_e), REC_POS(imp_rec, start),
+     REC_POS(imp_rec, end)},
+    4, 0, 0};
+#undef REC_POS
+
+static uint32_t rec_get(const char *rec, size_t off)
+{
+    uint32_t v;
+    memcpy(&v, rec + off, sizeof v);
+    return v;
+}
+
+static void rec_shift(char *rec, size_t off, const struct syn_edit *e)
+{
+    uint32_t v = shift_pos(rec_get(rec, off), e);
+    memcpy(rec + off, &v, sizeof v);
+}
+
+/* Drop the n records (of the layout's type) whose match touched the edited bytes and move
+ * those after the edit with the text, in place; returns how many remain. */
+static size_t raw_keep(void *recs, size_t n, const struct rec_layout *l, const struct syn_edit *e)
+{
+    uint32_t lo = e->start_byte, hi = e->old_end_byte;
+    char *base = recs;
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *r = base + i * l->size;
+        uint32_t span_s = rec_get(r, l->pos[0]);
+        if (touches(span_s, rec_get(r, l->pos[1]), lo, hi))
+            continue;
+        if (span_s >= hi) {
+            for (size_t k = 0; k < l->n_pos; k++)
+                rec_shift(r, l->pos[k], e);
+            if (l->opt_e && rec_get(r, l->opt_e)) {
+                rec_shift(r, l->opt_s, e);
+                rec_shift(r, l->opt_e, e);
+            }
+        }
+        if (w != i)
+            memcpy(base + w * l->size, r, l->size);
+        w++;
+    }
+    return w;
+}
+
 /* An edit: records whose match touched the edited bytes go (the reparse finds them again);
  * the others move with the text, which keeps them sorted. */
 void syn__raw_edit(struct syn_doc *doc, const struct syn_edit *e)
@@ -424,56 +493,9 @@ void syn__raw_edit(struct syn_doc *doc, const struct syn_edit *e)
         return;
     }
     uint32_t lo = e->start_byte, hi = e->old_end_byte;
-    size_t w = 0;
-    for (size_t i = 0; i < raw->n_scopes; i++) {
-        struct scope_rec r = raw->scopes[i];
-        if (touches(r.span_s, r.span_e, lo, hi))
-            continue;
-        if (r.span_s >= hi) {
-            r.start = shift_pos(r.start, e);
-            r.end = shift_pos(r.end, e);
-            r.name_s = shift_pos(r.name_s, e);
-            r.name_e = shift_pos(r.name_e, e);
-            if (r.body_e) {
-                r.body_s = shift_pos(r.body_s, e);
-                r.body_e = shift_pos(r.body_e, e);
-            }
-            r.span_s = shift_pos(r.span_s, e);
-            r.span_e = shift_pos(r.span_e, e);
-        }
-        raw->scopes[w++] = r;
-    }
-    raw->n_scopes = w;
-    w = 0;
-    for (size_t i = 0; i < raw->n_defs; i++) {
-        struct def_rec r = raw->defs[i];
-        if (touches(r.span_s, r.span_e, lo, hi))
-            continue;
-        if (r.span_s >= hi) {
-            r.start = shift_pos(r.start, e);
-            r.end = shift_pos(r.end, e);
-            r.name_s = shift_pos(r.name_s, e);
-            r.name_e = shift_pos(r.name_e, e);
-            r.span_s = shift_pos(r.span_s, e);
-            r.span_e = shift_pos(r.span_e, e);
-        }
-        raw->defs[w++] = r;
-    }
-    raw->n_defs = w;
-    w = 0;
-    for (size_t i = 0; i < raw->n_imports; i++) {
-        struct imp_rec r = raw->imports[i];
-        if (touches(r.span_s, r.span_e, lo, hi))
-            continue;
-        if (r.span_s >= hi) {
-            r.start = shift_pos(r.start, e);
-            r.end = shift_pos(r.end, e);
-            r.span_s = shift_pos(r.span_s, e);
-            r.span_e = shift_pos(r.span_e, e);
-        }
-        raw->imports[w++] = r;
-    }
-    raw->n_imports = w;
+    raw->n_scopes = raw_keep(raw->scopes, raw->n_scopes, &scope_layout, e);
+    raw->n_defs = raw_keep(raw->defs, raw->n_defs, &def_layout, e);
+    raw->n_imports = raw_keep(raw->imports, raw->n_imports, &imp_layout, e);
     /* Earlier dirty regions move with the text, or grow to cover this edit. */
     for (size_t i = 0; i < doc->n_dirty; i++) {
         struct range *d = &doc->dirty[i];

@@ -267,7 +267,7 @@ int cli_doctor(struct lsp_config *cfg, int argc, char **argv)
     struct prov_context ctx = {
         .language = "python", .path = "doctor.py", .prefix = prefix,
         .prefix_len = sizeof(prefix) - 1, .suffix = "\n", .suffix_len = 1,
-        .situation = PROV_SIT_LINE_START, .shape = PROV_SHAPE_LINE, .indent = "    ",
+        .situation = SYN_SIT_LINE_START, .shape = SYN_SHAPE_LINE, .indent = "    ",
         .max_lines = 1,
     };
     static const struct attempt_callbacks cbs = {NULL, doctor_done};

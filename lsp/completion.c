@@ -10,6 +10,7 @@
 #include "completion.h"
 #include "context.h"
 #include "item_kind.h"
+#include "list.h"
 #include "local.h"
 #include "router.h"
 #include "rpc.h"
@@ -25,7 +26,8 @@ struct completion_engine {
     bool started;                /* `initialized` arrived */
     uint64_t next_item_id;
     uint64_t accepted;
-    struct pending *pending;     /* inline and popup requests waiting on the chain */
+    struct us_list pending;      /* of pending.link: inline and popup requests waiting on the
+                                    chain, newest first */
     struct privacy_cache *masked; /* open documents' masked texts, per edit */
     struct privacy_exclude *exclude; /* built from the settings at each reconfigure */
     /* AI suggestions shown lately, so understudy.accepted {source, id} can teach the local
@@ -53,7 +55,7 @@ struct pending {
     struct lsp_pos cursor;       /* in the client's encoding */
     struct lsp_pos word_start;
     uint64_t edit_count;         /* the document's, when the request came */
-    struct pending *next;
+    struct us_list link;         /* in the engine's pending list */
     /* CLI */
     void (*done)(void *ud, const struct router_answer *a, const char *local_text);
     void *done_ud;
@@ -128,6 +130,7 @@ struct completion_engine *completion_engine_new(struct lsp_server *s)
 {
     struct completion_engine *e = xcalloc(1, sizeof(*e));
     e->s = s;
+    us_list_init(&e->pending);
     e->chain = chain_new(s->loop, &s->cfg->settings, &chain_hooks, e);
     e->router = chain_router(e->chain);
     e->masked = privacy_cache_new(0);
@@ -142,8 +145,9 @@ void completion_engine_free(struct completion_engine *e)
 {
     if (!e)
         return;
-    while (e->pending) {
-        struct pending *p = e->pending;
+    struct us_list *l;
+    while ((l = us_list_first(&e->pending))) {
+        struct pending *p = US_LIST_ENTRY(l, struct pending, link);
         if (p->cr)
             chain_cancel(p->cr);
         p->cr = NULL;
@@ -342,18 +346,9 @@ static json_t *local_popup_item(struct pending *p, const struct local_item *it, 
 
 /* ------------------------------------------------------------------ requests */
 
-static void pending_unlink(struct pending *p)
-{
-    struct pending **pp = &p->e->pending;
-    while (*pp && *pp != p)
-        pp = &(*pp)->next;
-    if (*pp)
-        *pp = p->next;
-}
-
 static void pending_free(struct pending *p)
 {
-    pending_unlink(p);
+    us_list_del(&p->link);
     context_release(&p->cc);
     local_items_free(p->local_items, p->n_local);
     free(p->partial);
@@ -492,8 +487,9 @@ static void cancel_pending(void *ud)
  * one reached the router, so a running request it extends keeps its transfer. */
 static void supersede_others(struct completion_engine *e, struct pending *keep)
 {
-    for (struct pending *p = e->pending, *next; p; p = next) {
-        next = p->next;
+    struct us_list *l, *tmp;
+    US_LIST_FOREACH_SAFE(l, tmp, &e->pending) {
+        struct pending *p = US_LIST_ENTRY(l, struct pending, link);
         if (p == keep || !p->inline_mode || !p->req || strcmp(p->uri, keep->uri) != 0)
             continue;
         if (p->cr)
@@ -526,8 +522,7 @@ static struct pending *pending_new(struct completion_engine *e, struct lsp_reque
     size_t ws;
     p->partial = partial_word(d->text.data, p->cc.line_start, offset, &ws);
     p->word_start = pos_from_offset(&d->lines, d->text.data, d->text.len, ws, e->s->enc);
-    p->next = e->pending;
-    e->pending = p;
+    us_list_add_head(&e->pending, &p->link);
     return p;
 }
 

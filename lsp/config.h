@@ -1,7 +1,9 @@
 /* config: where configuration comes from (design.md §3): built-in defaults, the user's config
  * file, --config PATH or $UNDERSTUDY_CONFIG, LSP initializationOptions, and
  * workspace/didChangeConfiguration, later layers overriding earlier ones. The schema itself is
- * providers/settings. */
+ * providers/settings.
+ * Boundary: a loaded lsp_config is the caller's (lsp_config_free, or stolen by the server and
+ * the CLI); layers and paths passed in are borrowed and copied; its settings are read-only. */
 #ifndef US_CONFIG_H
 #define US_CONFIG_H
 

@@ -292,12 +292,12 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
         for (size_t i = ls; i < offset; i++)
             if (text[i] != ' ' && text[i] != '\t')
                 blank = false;
-        c->situation = blank ? PROV_SIT_LINE_START : PROV_SIT_CODE;
+        c->situation = blank ? SYN_SIT_LINE_START : SYN_SIT_CODE;
         size_t e = offset;
         while (e > ls && (text[e - 1] == ' ' || text[e - 1] == '\t'))
             e--;
-        c->shape = (e > ls && (text[e - 1] == '{' || text[e - 1] == ':')) ? PROV_SHAPE_BLOCK
-                                                                          : PROV_SHAPE_LINE;
+        c->shape = (e > ls && (text[e - 1] == '{' || text[e - 1] == ':')) ? SYN_SHAPE_BLOCK
+                                                                          : SYN_SHAPE_LINE;
     }
 
     /* Excerpts of related definitions from other open documents of the same language. */

@@ -1,6 +1,8 @@
 /* context: builds the router's input (struct prov_context) from an open document and a cursor:
  * prefix/suffix windows cut at line boundaries, the cursor's situation and shape, enclosing
- * scope, imports, visible names, and excerpts from other open documents of the language. */
+ * scope, imports, visible names, and excerpts from other open documents of the language.
+ * Boundary: a completion_context owns most of what its ctx points to, but not the URIs (see
+ * below); the documents and the privacy cache are borrowed for context_build. */
 #ifndef US_CONTEXT_H
 #define US_CONTEXT_H
 
@@ -16,7 +18,11 @@
 #define CONTEXT_MAX_EXCERPTS 3
 #define CONTEXT_EXCERPT_BYTES 1200
 
-/* Owns everything ctx points to. */
+/* Owns the windows, language, path, indent, signature, receiver, the names array, the excerpt
+ * texts and the syntax cursor (ctx.imports and the name strings point into the cursor).
+ * Borrowed from the docstore: ctx.uri (the document's URI) and every excerpt's path (another
+ * open document's URI), valid only while those documents stay open. Whatever keeps the
+ * context beyond that copies it (prov_context_dup; the router's request does). */
 struct completion_context {
     struct prov_context ctx;
     struct syn_cursor cursor; /* zeroed when the document has no syntax */

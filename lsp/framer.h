@@ -1,6 +1,8 @@
 /* framer: splits a byte stream into LSP messages by their Content-Length headers. Pure (no
  * I/O): feed it whatever a read returned, then pull whole messages out; caps keep a hostile
- * peer from making it allocate without bound. */
+ * peer from making it allocate without bound.
+ * Boundary: the framer copies what it is fed and owns its buffer; a body it hands out is
+ * borrowed until the next call. Its owner (the server) frees it. */
 #ifndef US_FRAMER_H
 #define US_FRAMER_H
 

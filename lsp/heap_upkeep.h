@@ -1,5 +1,7 @@
 /* heap_upkeep: malloc_trim when the loop has been quiet and the heap moved (see the .c for
- * why not more often). */
+ * why not more often).
+ * Boundary: the struct lives inside its owner (main's stack); its handles are closed by
+ * heap_upkeep_stop, and the struct must outlive their close callbacks (the loop must run). */
 #ifndef US_HEAP_UPKEEP_H
 #define US_HEAP_UPKEEP_H
 

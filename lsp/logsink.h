@@ -2,7 +2,9 @@
  * 1 error, 2 warning, 3 info, 4 log for debug and trace), not to stderr, which editors show as
  * errors. Lines logged before the client said `initialized` wait in a small queue; if it never
  * does, they go to stderr when the server ends. Only fatal start-up errors (printed by main
- * before the server runs) use stderr directly. */
+ * before the server runs) use stderr directly.
+ * Boundary: process-wide state; the lines are copied into the queue; the server is borrowed
+ * from logsink_attach until logsink_detach. */
 #ifndef US_LOGSINK_H
 #define US_LOGSINK_H
 

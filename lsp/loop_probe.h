@@ -1,5 +1,8 @@
 /* loop_probe: a debugging aid for benchmarks and tests. A 1 ms timer that measures its own
- * lateness, i.e. how long the loop was blocked; off unless UNDERSTUDY_LOOP_PROBE names a file. */
+ * lateness, i.e. how long the loop was blocked; off unless UNDERSTUDY_LOOP_PROBE names a file.
+ * Boundary: the struct lives inside its owner (main's stack) and owns its path copy; its timer
+ * is closed by loop_probe_stop (keep the struct until the loop ran the close); the report file
+ * is written and closed here. */
 #ifndef US_LOOP_PROBE_H
 #define US_LOOP_PROBE_H
 

@@ -14,23 +14,19 @@ struct outbox {
     void *send_ud;
     outbox_reply_hook hook;
     void *hook_ud;
-    struct lsp_request *pending;
+    struct us_list pending; /* of lsp_request.link, newest first */
 };
 
 struct outbox *outbox_new(void)
 {
-    return xcalloc(1, sizeof(struct outbox));
+    struct outbox *ob = xcalloc(1, sizeof(struct outbox));
+    us_list_init(&ob->pending);
+    return ob;
 }
 
 static void request_unlink(struct lsp_request *req)
 {
-    struct outbox *ob = req->ob;
-    if (req->prev)
-        req->prev->next = req->next;
-    else
-        ob->pending = req->next;
-    if (req->next)
-        req->next->prev = req->prev;
+    us_list_del(&req->link);
     json_decref(req->id);
     free(req);
 }
@@ -39,8 +35,9 @@ void outbox_free(struct outbox *ob)
 {
     if (!ob)
         return;
-    while (ob->pending)
-        request_unlink(ob->pending);
+    struct us_list *l;
+    while ((l = us_list_first(&ob->pending)))
+        request_unlink(US_LIST_ENTRY(l, struct lsp_request, link));
     free(ob);
 }
 
@@ -99,10 +96,7 @@ struct lsp_request *outbox_request_new(struct outbox *ob, json_t *id, const char
     req->method = method;
     req->ob = ob;
     req->start_us = us_now_us();
-    req->next = ob->pending;
-    if (ob->pending)
-        ob->pending->prev = req;
-    ob->pending = req;
+    us_list_add_head(&ob->pending, &req->link);
     return req;
 }
 
@@ -133,7 +127,9 @@ void outbox_reply_error(struct lsp_request *req, int code, const char *msg)
 
 bool outbox_cancel(struct outbox *ob, json_t *id, const char *msg)
 {
-    for (struct lsp_request *req = ob->pending; req; req = req->next) {
+    struct us_list *l;
+    US_LIST_FOREACH(l, &ob->pending) {
+        struct lsp_request *req = US_LIST_ENTRY(l, struct lsp_request, link);
         if (!json_equal(req->id, id))
             continue;
         if (req->cancel)
@@ -146,8 +142,9 @@ bool outbox_cancel(struct outbox *ob, json_t *id, const char *msg)
 
 void outbox_cancel_all(struct outbox *ob, const char *msg)
 {
-    while (ob->pending) {
-        struct lsp_request *req = ob->pending;
+    struct us_list *l;
+    while ((l = us_list_first(&ob->pending))) {
+        struct lsp_request *req = US_LIST_ENTRY(l, struct lsp_request, link);
         if (req->cancel)
             req->cancel(req->cancel_ud);
         outbox_reply_error(req, RPC_REQUEST_CANCELLED, msg);
@@ -156,15 +153,13 @@ void outbox_cancel_all(struct outbox *ob, const char *msg)
 
 struct lsp_request *outbox_pending(const struct outbox *ob)
 {
-    return ob->pending;
+    struct us_list *l = us_list_first(&ob->pending);
+    return l ? US_LIST_ENTRY(l, struct lsp_request, link) : NULL;
 }
 
 size_t outbox_pending_count(const struct outbox *ob)
 {
-    size_t n = 0;
-    for (struct lsp_request *r = ob->pending; r; r = r->next)
-        n++;
-    return n;
+    return us_list_count(&ob->pending);
 }
 
 /* ---- params ---- */

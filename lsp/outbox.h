@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "list.h"
+
 #include "position.h"
 
 struct docstore;
@@ -31,7 +33,7 @@ struct lsp_request {
      * request, so the handler must not touch it afterwards. */
     void (*cancel)(void *ud);
     void *cancel_ud;
-    struct lsp_request *prev, *next;
+    struct us_list link; /* in the outbox's pending list */
 };
 
 /* Where finished message bodies go: body is borrowed for the call (not framed). */

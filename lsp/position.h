@@ -1,6 +1,8 @@
 /* position: the one place where LSP positions (line + UTF-16 or UTF-8 column) and byte offsets
  * into a UTF-8 document meet. Line ends are "\n", "\r\n" and a lone "\r" (LSP 3.17); positions
- * past the end of a line or of the document are clamped as the spec says. */
+ * past the end of a line or of the document are clamped as the spec says.
+ * Boundary: a line_index is a value its holder owns (line_index_release); texts are borrowed
+ * for each call; positions and offsets are plain values. */
 #ifndef US_POSITION_H
 #define US_POSITION_H
 

@@ -1,5 +1,7 @@
 /* rpc: JSON-RPC 2.0 message shapes for LSP: classify an incoming message, build responses,
- * errors and notifications. Pure (no I/O). */
+ * errors and notifications. Pure (no I/O).
+ * Boundary: a parsed rpc_msg owns one reference to the whole message and lends the rest;
+ * builders return new references and steal result, data and params (ids are copied). */
 #ifndef US_RPC_H
 #define US_RPC_H
 

@@ -236,11 +236,9 @@ struct lsp_server *lsp_server_new_headless(uv_loop_t *loop, struct lsp_config *c
     return s;
 }
 
-void lsp_server_free_headless(struct lsp_server *s)
+/* What every session owns besides its engine and wrap (freed first, their handles closed). */
+static void server_free_rest(struct lsp_server *s)
 {
-    completion_engine_free(s->engine);
-    s->engine = NULL;
-    uv_run(s->loop, UV_RUN_DEFAULT); /* let handles close */
     outbox_free(s->out);
     framer_free(s->fr);
     docstore_free(s->docs);
@@ -248,6 +246,14 @@ void lsp_server_free_headless(struct lsp_server *s)
     json_decref(s->client_caps);
     free(s->root_path);
     free(s);
+}
+
+void lsp_server_free_headless(struct lsp_server *s)
+{
+    completion_engine_free(s->engine);
+    s->engine = NULL;
+    uv_run(s->loop, UV_RUN_DEFAULT); /* let handles close */
+    server_free_rest(s);
 }
 
 /* ---- wrap mode: the wrapped server sees the client's messages first (input filter) and may
@@ -282,12 +288,6 @@ int lsp_server_run(struct lsp_server *s)
     int code = s->exit_code;
     wrap_free(s->wrap);
     completion_engine_free(s->engine);
-    outbox_free(s->out);
-    framer_free(s->fr);
-    docstore_free(s->docs);
-    lsp_config_free(s->cfg);
-    json_decref(s->client_caps);
-    free(s->root_path);
-    free(s);
+    server_free_rest(s);
     return code;
 }

@@ -1,6 +1,8 @@
 /* transport: the server's stdin/stdout on the libuv loop. Reads raw bytes from stdin (pipe,
  * tty or file) and hands them on; writes whole LSP messages (framed here) to stdout, keeping
- * each buffer alive until its write completes. */
+ * each buffer alive until its write completes.
+ * Boundary: the transport owns its libuv handles and queued buffers (bodies are copied);
+ * the loop and the callbacks' ud are borrowed and must outlive transport_close. */
 #ifndef US_TRANSPORT_H
 #define US_TRANSPORT_H
 

@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "list.h"
 #include "outbox.h"
 #include "rpc.h"
 #include "wrap_child.h"
@@ -70,7 +71,7 @@ struct call {
     int local_code;
     char *local_msg;
     uint64_t deadline_ms; /* 0: none */
-    struct call *prev, *next;
+    struct us_list link;  /* in wrap.calls */
 };
 
 struct wrap {
@@ -87,7 +88,7 @@ struct wrap {
     bool death_reported, death_message_due;
     int64_t exit_status;
     int term_signal;
-    struct call *calls;
+    struct us_list calls; /* of call.link, newest first */
     uint64_t next_internal;
 };
 
@@ -99,37 +100,43 @@ static void to_client_raw(struct wrap *w, const char *body, size_t len)
         outbox_send_raw(w->ob, body, len);
 }
 
-static void to_client_json(struct wrap *w, json_t *msg)
-{
-    char *text = json_dumps(msg, JSON_COMPACT);
-    json_decref(msg);
-    if (text)
-        to_client_raw(w, text, strlen(text));
-    free(text);
-}
-
 static void to_child_raw(struct wrap *w, const char *body, size_t len)
 {
     if (w->alive)
         wrap_child_send(w->child, body, len);
 }
 
-static void to_child_json(struct wrap *w, json_t *msg)
+/* Serialise msg (stolen) and hand it to one side. */
+static void send_json(struct wrap *w, json_t *msg,
+                      void (*raw)(struct wrap *, const char *, size_t))
 {
     char *text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
     if (text)
-        to_child_raw(w, text, strlen(text));
+        raw(w, text, strlen(text));
     free(text);
+}
+
+static void to_client_json(struct wrap *w, json_t *msg)
+{
+    send_json(w, msg, to_client_raw);
+}
+
+static void to_child_json(struct wrap *w, json_t *msg)
+{
+    send_json(w, msg, to_child_raw);
 }
 
 /* ------------------------------------------------------------------ calls */
 
 static struct call *call_find(struct wrap *w, const char *key, size_t len)
 {
-    for (struct call *c = w->calls; c; c = c->next)
+    struct us_list *l;
+    US_LIST_FOREACH(l, &w->calls) {
+        struct call *c = US_LIST_ENTRY(l, struct call, link);
         if (strlen(c->key) == len && memcmp(c->key, key, len) == 0)
             return c;
+    }
     return NULL;
 }
 
@@ -140,10 +147,7 @@ static struct call *call_add(struct wrap *w, const char *key, size_t len, enum c
     struct call *c = xcalloc(1, sizeof(*c));
     c->key = xstrndup(key, len);
     c->kind = kind;
-    c->next = w->calls;
-    if (w->calls)
-        w->calls->prev = c;
-    w->calls = c;
+    us_list_add_head(&w->calls, &c->link);
     uint64_t ms = kind == CALL_COMPLETION ? WRAP_COMPLETION_CHILD_MS
                   : kind == CALL_INIT     ? WRAP_INIT_CHILD_MS
                   : kind == CALL_SHUTDOWN ? WRAP_SHUTDOWN_CHILD_MS
@@ -155,20 +159,22 @@ static struct call *call_add(struct wrap *w, const char *key, size_t len, enum c
     return c;
 }
 
-static void call_free(struct wrap *w, struct call *c)
+static void call_free(struct call *c)
 {
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        w->calls = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    us_list_del(&c->link);
     free(c->key);
     json_decref(c->id);
     json_decref(c->child_msg);
     json_decref(c->local_result);
     free(c->local_msg);
     free(c);
+}
+
+static void free_calls(struct wrap *w)
+{
+    struct us_list *l;
+    while ((l = us_list_first(&w->calls)))
+        call_free(US_LIST_ENTRY(l, struct call, link));
 }
 
 static json_t *call_id(struct call *c)
@@ -250,7 +256,7 @@ static void call_finish(struct wrap *w, struct call *c)
         c->deadline_ms = 0;
         to_child_json(w, rpc_notification("$/cancelRequest", json_pack("{s:O}", "id", id)));
     } else {
-        call_free(w, c);
+        call_free(c);
     }
     if (show_after)
         show_death(w);
@@ -275,8 +281,9 @@ static void on_deadline(uv_timer_t *t)
 {
     struct wrap *w = t->data;
     uint64_t now = us_now_ms();
-    for (struct call *c = w->calls, *next; c; c = next) {
-        next = c->next;
+    struct us_list *l, *tmp;
+    US_LIST_FOREACH_SAFE(l, tmp, &w->calls) {
+        struct call *c = US_LIST_ENTRY(l, struct call, link);
         if (!c->deadline_ms || c->deadline_ms > now || c->child_done)
             continue;
         LOG_W("wrap", "%s did not answer request %s in time; answering without it", w->name,
@@ -294,9 +301,12 @@ static void arm_deadline(struct wrap *w)
     if (!w->timer_open)
         return;
     uint64_t first = 0;
-    for (struct call *c = w->calls; c; c = c->next)
+    struct us_list *l;
+    US_LIST_FOREACH(l, &w->calls) {
+        struct call *c = US_LIST_ENTRY(l, struct call, link);
         if (c->deadline_ms && !c->child_done && (!first || c->deadline_ms < first))
             first = c->deadline_ms;
+    }
     if (!first) {
         uv_timer_stop(&w->deadline);
         return;
@@ -329,10 +339,10 @@ static void on_child_body(void *ud, const char *body, size_t len)
     switch (c->kind) {
     case CALL_PASS:
         to_client_raw(w, body, len);
-        call_free(w, c);
+        call_free(c);
         return;
     case CALL_DROP:
-        call_free(w, c);
+        call_free(c);
         return;
     default:
         break;
@@ -379,13 +389,14 @@ static void child_gone(struct wrap *w)
 {
     w->alive = false;
     wrap_child_close_stdin(w->child);
-    for (struct call *c = w->calls, *next; c; c = next) {
-        next = c->next;
+    struct us_list *l, *tmp;
+    US_LIST_FOREACH_SAFE(l, tmp, &w->calls) {
+        struct call *c = US_LIST_ENTRY(l, struct call, link);
         if (c->kind == CALL_PASS) {
             fail_pass(w, c);
-            call_free(w, c);
+            call_free(c);
         } else if (c->kind == CALL_DROP) {
-            call_free(w, c);
+            call_free(c);
         } else if (!c->child_done) {
             c->child_done = true;
             c->deadline_ms = 0;
@@ -424,6 +435,7 @@ int wrap_start(struct wrap **out, uv_loop_t *loop, struct outbox *ob,
 {
     static const struct wrap_child_callbacks child_cb = {on_child_body, on_child_exit};
     struct wrap *w = xcalloc(1, sizeof(*w));
+    us_list_init(&w->calls);
     *out = w;
     w->ob = ob;
     w->host = host;
@@ -455,8 +467,7 @@ void wrap_finish(struct wrap *w)
         to_child_json(w, rpc_notification("exit", NULL));
     }
     w->finishing = true;
-    while (w->calls)
-        call_free(w, w->calls);
+    free_calls(w);
     if (!wrap_child_running(w->child))
         close_timer(w);
     else
@@ -468,8 +479,7 @@ void wrap_free(struct wrap *w)
 {
     if (!w)
         return;
-    while (w->calls)
-        call_free(w, w->calls);
+    free_calls(w);
     wrap_child_free(w->child);
     free(w->name);
     free(w);

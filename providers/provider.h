@@ -1,6 +1,8 @@
 /* provider: the router's input (a plain completion context built by lsp/ from a document), its
  * output (a suggestion with provenance), and the vtable every provider API implements. The
- * router, cache and local engine never know which API they talk to. */
+ * router, cache and local engine never know which API they talk to.
+ * Boundary: a prov_context is borrowed by whoever receives it (prov_context_dup to keep it);
+ * a prov_config owns its strings and headers (extra and ca_file are interned for the process). */
 #ifndef US_PROVIDER_H
 #define US_PROVIDER_H
 
@@ -15,17 +17,9 @@
 
 /* ---------------------------------------------------------------- context (router input) */
 
-/* Where the cursor stands (enum syn_situation) and what the insertion should look like (enum
- * syn_shape: finish the line, or write a block; post-processing cuts the answer accordingly).
- * One definition for every floor, grammars/syntax.h's: these are the providers' names for the
- * same constants, not a second enum, so nothing needs keeping in step. */
-#define PROV_SIT_CODE SYN_SIT_CODE             /* ordinary code */
-#define PROV_SIT_LINE_START SYN_SIT_LINE_START /* only whitespace before the cursor on its line */
-#define PROV_SIT_MEMBER SYN_SIT_MEMBER         /* after `.`, `->`, `::` (see member_receiver) */
-#define PROV_SIT_COMMENT SYN_SIT_COMMENT
-#define PROV_SIT_STRING SYN_SIT_STRING
-#define PROV_SHAPE_LINE SYN_SHAPE_LINE
-#define PROV_SHAPE_BLOCK SYN_SHAPE_BLOCK
+/* Where the cursor stands and what the insertion should look like are grammars/syntax.h's
+ * enum syn_situation (SYN_SIT_*) and enum syn_shape (SYN_SHAPE_*: finish the line, or write a
+ * block; post-processing cuts the answer accordingly): one definition for every floor. */
 
 struct prov_excerpt {
     const char *path; /* borrowed */
@@ -45,7 +39,7 @@ struct prov_context {
     uint32_t line;         /* 0-based line of the cursor */
     uint32_t column;       /* 0-based byte column of the cursor */
     enum syn_situation situation;
-    const char *member_receiver; /* for PROV_SIT_MEMBER: "self", "p", "std" ...; else NULL */
+    const char *member_receiver; /* for SYN_SIT_MEMBER: "self", "p", "std" ...; else NULL */
     enum syn_shape shape;
     const char *indent;          /* leading whitespace of the cursor's line */
     const char *scope_signature; /* enclosing function/class header, or NULL */
@@ -104,6 +98,10 @@ struct prov_config {
 int prov_config_parse(json_t *entry, struct prov_config *out, struct strbuf *warnings,
                       char **err);
 void prov_config_release(struct prov_config *cfg);
+/* Fill dst with a copy of src that dst owns (release it with prov_config_release): the
+ * strings and headers are copied; extra_obj and ca_file are the process-lifetime interned
+ * ones, shared. The one way to copy a configuration (a struct assignment is a move). */
+void prov_config_copy(struct prov_config *dst, const struct prov_config *src);
 
 /* ---------------------------------------------------------------- outcomes */
 

@@ -1,6 +1,8 @@
 /* settings: Understudy's configuration as validated data (design.md §3). Turns one JSON object
  * into struct us_settings with defaults applied, and reports problems as messages that name
- * the source and the key (never a key's value). Knows nothing of where the JSON came from. */
+ * the source and the key (never a key's value). Knows nothing of where the JSON came from.
+ * Boundary: us_settings owns its providers and lists (settings_release); the JSON it reads
+ * is borrowed; warnings and error messages land in caller-owned buffers. */
 #ifndef US_SETTINGS_H
 #define US_SETTINGS_H
 

@@ -328,6 +328,19 @@ void prov__hdr_bearer(struct prov__headers *h, const char *key)
     free(v);
 }
 
+void prov__hdr_begin(struct prov__headers *h, const char *accept, const char *key_header,
+                     const char *key)
+{
+    prov__hdr_add(h, "Content-Type", "application/json");
+    prov__hdr_add(h, "Accept", accept);
+    if (!key || !*key)
+        return;
+    if (key_header)
+        prov__hdr_add(h, key_header, key);
+    else
+        prov__hdr_bearer(h, key);
+}
+
 bool prov__hdr_configured(const struct prov_config *cfg, const char *name)
 {
     const char *k;
@@ -371,6 +384,17 @@ char *prov__url(const struct prov_config *cfg, const char *path)
     while (n > 0 && base[n - 1] == '/')
         n--;
     return xasprintf("%.*s%s", (int)n, base, path);
+}
+
+char *prov__url_v1(const struct prov_config *cfg, const char *path)
+{
+    const char *base = cfg->base_url ? cfg->base_url : cfg->ops ? cfg->ops->default_base_url : "";
+    if (prov__ends_with(base, "/v1"))
+        return prov__url(cfg, path);
+    char *v1 = xasprintf("/v1%s", path);
+    char *url = prov__url(cfg, v1);
+    free(v1);
+    return url;
 }
 
 int prov__req_fill(struct prov_request *req, char *url, struct prov__headers *h, json_t *body,
@@ -455,7 +479,7 @@ int prov__max_tokens(const struct prov_config *cfg, const struct prov_context *c
     if (cfg->max_tokens > 0)
         return cfg->max_tokens;
     /* Enough for the shape and no more: tokens cost latency. */
-    if (ctx->shape == PROV_SHAPE_LINE)
+    if (ctx->shape == SYN_SHAPE_LINE)
         return 96;
     int lines = ctx->max_lines > 0 ? ctx->max_lines : 12;
     return 64 + lines * 24;
@@ -548,22 +572,38 @@ bool prov__enough_lines(enum syn_shape shape, int max_lines, const char *text, s
         if (!visible && lines == 0)
             continue; /* leading blank lines are not part of the answer */
         lines++;
-        if (shape == PROV_SHAPE_LINE)
+        if (shape == SYN_SHAPE_LINE)
             return true;
     }
     /* A block: post-processing keeps at most max_lines; one more line shows where it ends. */
     int cap = max_lines > 0 ? max_lines : 12;
-    return shape == PROV_SHAPE_BLOCK && lines > (size_t)cap;
+    return shape == SYN_SHAPE_BLOCK && lines > (size_t)cap;
 }
 
 json_t *prov__stops(const struct prov_context *ctx, bool fim)
 {
     json_t *a = json_array();
-    if (ctx->shape == PROV_SHAPE_LINE)
+    if (ctx->shape == SYN_SHAPE_LINE)
         json_array_append_new(a, json_string(fim ? "\n" : "\n\n"));
     else
         json_array_append_new(a, json_string("\n\n\n"));
     return a;
+}
+
+json_t *prov__fim_body(const struct prov_config *cfg, const struct prov_context *ctx,
+                       const char *model, double temp_max)
+{
+    json_t *body = json_object();
+    if (model)
+        json_object_set_new(body, "model", json_string(model));
+    json_object_set_new(body, "prompt", prov__jstr(ctx->prefix, ctx->prefix_len));
+    json_object_set_new(body, "suffix", prov__jstr(ctx->suffix, ctx->suffix_len));
+    json_object_set_new(body, "max_tokens", json_integer(prov__max_tokens(cfg, ctx)));
+    prov__set_temperature(body, cfg, "temperature", temp_max);
+    json_object_set_new(body, "stop", prov__stops(ctx, true));
+    json_object_set_new(body, "stream", json_true());
+    prov__merge_extra(body, cfg);
+    return body;
 }
 
 /* ---------------------------------------------------------------- streams */
@@ -723,23 +763,27 @@ void prov__stream_free(void *st)
 int prov__flat_event(struct prov__stream *s, const char *data, size_t len, const char *text_key,
                      const char *done_key)
 {
-    json_t *j = prov__event_json(s, data, len);
+    json_t *j = prov__event_payload(s, data, len);
     if (!j)
         return -1;
-    int rc = 0;
+    const char *t = json_string_value(json_object_get(j, text_key));
+    if (t)
+        sb_adds(s->text, t);
+    int rc = json_is_true(json_object_get(j, done_key)) ? 1 : 0;
+    json_decref(j);
+    return rc;
+}
+
+json_t *prov__event_payload(struct prov__stream *s, const char *data, size_t len)
+{
+    json_t *j = prov__event_json(s, data, len);
     json_t *err = json_object_get(j, "error");
     if (err) {
         prov__inband_error(err, s->out);
-        rc = -1;
-    } else {
-        const char *t = json_string_value(json_object_get(j, text_key));
-        if (t)
-            sb_adds(s->text, t);
-        if (json_is_true(json_object_get(j, done_key)))
-            rc = 1;
+        json_decref(j);
+        return NULL;
     }
-    json_decref(j);
-    return rc;
+    return j;
 }
 
 json_t *prov__event_json(struct prov__stream *s, const char *data, size_t len)

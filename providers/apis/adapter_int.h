@@ -1,5 +1,7 @@
 /* adapter_int: what the provider adapters share, internal to providers/ (double-underscore
- * names): request assembly, the stream scaffold over SSE/NDJSON, outcome classification. */
+ * names): request assembly, the stream scaffold over SSE/NDJSON, outcome classification.
+ * Boundary: as prov_ops says: contexts and configs are borrowed; built requests and stream
+ * states belong to the attempt that asked for them; JSON references are stated per function. */
 #ifndef US_ADAPTER_INT_H
 #define US_ADAPTER_INT_H
 
@@ -47,6 +49,11 @@ struct prov__headers {
 void prov__hdr_add(struct prov__headers *h, const char *name, const char *value);
 /* Append "Authorization: Bearer <key>". */
 void prov__hdr_bearer(struct prov__headers *h, const char *key);
+/* The headers every adapter starts with: a JSON body, Accept (the stream's media type) and the
+ * key: under key_header ("x-api-key"), or as a Bearer token when key_header is NULL. A NULL or
+ * empty key sends none (the router never hands a key-requiring kind an empty key). */
+void prov__hdr_begin(struct prov__headers *h, const char *accept, const char *key_header,
+                     const char *key);
 /* True when the config's extra headers name this header (case-insensitive). */
 bool prov__hdr_configured(const struct prov_config *cfg, const char *name);
 /* Append the config's extra headers (skipping unsafe ones). */
@@ -56,6 +63,9 @@ void prov__hdr_extra(struct prov__headers *h, const struct prov_config *cfg);
 char *prov__url(const struct prov_config *cfg, const char *path);
 /* Whether s ends with suffix. */
 bool prov__ends_with(const char *s, const char *suffix);
+/* Like prov__url for an API versioned under /v1: the configured base (or the kind's default)
+ * may name the version segment or not; path follows it ("/messages"). Caller frees. */
+char *prov__url_v1(const struct prov_config *cfg, const char *path);
 
 /* Fill req: steals url and the headers, serialises body (stolen reference). Returns 0. */
 int prov__req_fill(struct prov_request *req, char *url, struct prov__headers *h, json_t *body,
@@ -93,6 +103,12 @@ bool prov__enough_lines(enum syn_shape shape, int max_lines, const char *text, s
 
 /* ---------------------------------------------------------------- streams */
 
+/* The prov_ops members every kind shares: the stream scaffold below and the shared
+ * classification. Written last in each kind's ops table. */
+#define PROV__SHARED_OPS                                                                 \
+    .stream_feed = prov__stream_feed, .stream_end = prov__stream_end,                    \
+    .stream_free = prov__stream_free, .classify = prov__classify
+
 struct prov__stream;
 /* One SSE event (event may be NULL) or NDJSON line (event NULL). Return 0 to go on, 1 when
  * the stream is complete, -1 after filling s->out. */
@@ -129,6 +145,9 @@ void prov__error_body_200(json_t *err, struct prov_outcome *out);
 /* Parse one event's data as a JSON object; on failure fills s->out (MALFORMED), returns NULL.
  * Caller decrefs. */
 json_t *prov__event_json(struct prov__stream *s, const char *data, size_t len);
+/* Like prov__event_json, and an object holding an "error" member (any value) is an in-band
+ * error: classified into s->out, NULL returned. Caller decrefs. */
+json_t *prov__event_payload(struct prov__stream *s, const char *data, size_t len);
 /* The flat event shape of local servers (Ollama's NDJSON lines, llama.cpp's SSE frames):
  * {"error": ...} is an in-band error, else text_key holds a text delta and a true done_key
  * ends the stream. Returns like a prov__event_fn. */
@@ -145,6 +164,12 @@ void *prov__openai_stream_new(const struct prov_config *cfg);
  * "max_tokens" or "max_completion_tokens". Used by openai, openai-compatible, openrouter. */
 json_t *prov__openai_chat_body(const struct prov_config *cfg, const struct prov_context *ctx,
                                const char *max_field);
+
+/* The body of an OpenAI-shaped FIM request (/v1/completions, Codestral's /fim/completions):
+ * prompt + suffix, raw-FIM stops, stream on, `extra` merged. model is sent when not NULL;
+ * temp_max caps the configured temperature. New reference. */
+json_t *prov__fim_body(const struct prov_config *cfg, const struct prov_context *ctx,
+                       const char *model, double temp_max);
 
 /* Stop sequences as a JSON array (new reference) for the shape; fim = a raw FIM API (stop at
  * the line end for line shape), else a chat model. */

@@ -12,15 +12,11 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
                  struct prov_request *req)
 {
     /* Accept a base with or without the version segment ("https://api.anthropic.com[/v1]"). */
-    const char *base = cfg->base_url ? cfg->base_url : prov__anthropic_ops.default_base_url;
-    char *url = prov__url(cfg, prov__ends_with(base, "/v1") ? "/messages" : "/v1/messages");
+    char *url = prov__url_v1(cfg, "/messages");
 
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type", "application/json");
-    prov__hdr_add(&h, "Accept", "text/event-stream");
+    prov__hdr_begin(&h, "text/event-stream", "x-api-key", key);
     prov__hdr_add(&h, "anthropic-version", "2023-06-01");
-    if (key)
-        prov__hdr_add(&h, "x-api-key", key);
     prov__hdr_extra(&h, cfg);
 
     struct strbuf user;
@@ -105,9 +101,6 @@ const struct prov_ops prov__anthropic_ops = {
     .key_required = true,
     .build_request = build,
     .stream_new = stream_new,
-    .stream_feed = prov__stream_feed,
-    .stream_end = prov__stream_end,
-    .stream_free = prov__stream_free,
-    .classify = prov__classify,
+    PROV__SHARED_OPS,
     .cut_lines = true,
 };

@@ -27,10 +27,7 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
     sb_release(&path);
 
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type", "application/json");
-    prov__hdr_add(&h, "Accept", "text/event-stream");
-    if (key)
-        prov__hdr_add(&h, "x-goog-api-key", key);
+    prov__hdr_begin(&h, "text/event-stream", "x-goog-api-key", key);
     prov__hdr_extra(&h, cfg);
 
     struct strbuf user;
@@ -66,16 +63,10 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
 static int on_event(struct prov__stream *s, const char *event, const char *data, size_t len)
 {
     (void)event;
-    json_t *j = prov__event_json(s, data, len);
+    json_t *j = prov__event_payload(s, data, len);
     if (!j)
         return -1;
     int rc = 0;
-    json_t *err = json_object_get(j, "error");
-    if (err) {
-        prov__inband_error(err, s->out);
-        rc = -1;
-        goto out;
-    }
     json_t *cand = json_array_get(json_object_get(j, "candidates"), 0);
     if (!cand) {
         const char *block = json_string_value(
@@ -117,8 +108,5 @@ const struct prov_ops prov__gemini_ops = {
     .key_required = true,
     .build_request = build,
     .stream_new = stream_new,
-    .stream_feed = prov__stream_feed,
-    .stream_end = prov__stream_end,
-    .stream_free = prov__stream_free,
-    .classify = prov__classify,
+    PROV__SHARED_OPS,
 };

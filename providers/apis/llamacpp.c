@@ -8,10 +8,8 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
                  struct prov_request *req)
 {
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type", "application/json");
-    prov__hdr_add(&h, "Accept", "text/event-stream");
-    if (key && *key) /* only when the server runs with --api-key */
-        prov__hdr_bearer(&h, key);
+    /* A key only when the server runs with --api-key. */
+    prov__hdr_begin(&h, "text/event-stream", NULL, key);
     prov__hdr_extra(&h, cfg);
 
     json_t *extra = json_array();
@@ -69,8 +67,5 @@ const struct prov_ops prov__llamacpp_ops = {
     .key_required = false,
     .build_request = build,
     .stream_new = stream_new,
-    .stream_feed = prov__stream_feed,
-    .stream_end = prov__stream_end,
-    .stream_free = prov__stream_free,
-    .classify = prov__classify,
+    PROV__SHARED_OPS,
 };

@@ -10,10 +10,8 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
                  struct prov_request *req)
 {
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type", "application/json");
-    prov__hdr_add(&h, "Accept", "application/x-ndjson");
-    if (key && *key) /* a local server needs none; ollama.com and proxies do */
-        prov__hdr_bearer(&h, key);
+    /* A key: a local server needs none; ollama.com and proxies do. */
+    prov__hdr_begin(&h, "application/x-ndjson", NULL, key);
     prov__hdr_extra(&h, cfg);
 
     json_t *body = json_object();
@@ -57,8 +55,5 @@ const struct prov_ops prov__ollama_ops = {
     .key_required = false,
     .build_request = build,
     .stream_new = stream_new,
-    .stream_feed = prov__stream_feed,
-    .stream_end = prov__stream_end,
-    .stream_free = prov__stream_free,
-    .classify = prov__classify,
+    PROV__SHARED_OPS,
 };

@@ -38,10 +38,7 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
                  struct prov_request *req)
 {
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type", "application/json");
-    prov__hdr_add(&h, "Accept", "text/event-stream");
-    if (key)
-        prov__hdr_bearer(&h, key);
+    prov__hdr_begin(&h, "text/event-stream", NULL, key);
     prov__hdr_extra(&h, cfg);
     json_t *body = prov__openai_chat_body(cfg, ctx, "max_completion_tokens");
     return prov__req_fill(req, prov__url(cfg, "/chat/completions"), &h, body, true);
@@ -54,8 +51,5 @@ const struct prov_ops prov__openai_ops = {
     .key_required = true,
     .build_request = build,
     .stream_new = prov__openai_stream_new,
-    .stream_feed = prov__stream_feed,
-    .stream_end = prov__stream_end,
-    .stream_free = prov__stream_free,
-    .classify = prov__classify,
+    PROV__SHARED_OPS,
 };

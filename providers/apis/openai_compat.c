@@ -8,27 +8,13 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
                  struct prov_request *req)
 {
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type", "application/json");
-    prov__hdr_add(&h, "Accept", "text/event-stream");
-    if (key && *key)
-        prov__hdr_bearer(&h, key);
+    prov__hdr_begin(&h, "text/event-stream", NULL, key);
     prov__hdr_extra(&h, cfg);
     json_t *body;
     const char *path;
     if (cfg->fim) {
         path = "/completions";
-        body = json_object();
-        if (cfg->model)
-            json_object_set_new(body, "model", json_string(cfg->model));
-        json_object_set_new(body, "prompt",
-                            prov__jstr(ctx->prefix, ctx->prefix_len));
-        json_object_set_new(body, "suffix",
-                            prov__jstr(ctx->suffix, ctx->suffix_len));
-        json_object_set_new(body, "max_tokens", json_integer(prov__max_tokens(cfg, ctx)));
-        prov__set_temperature(body, cfg, "temperature", 2.0);
-        json_object_set_new(body, "stop", prov__stops(ctx, true));
-        json_object_set_new(body, "stream", json_true());
-        prov__merge_extra(body, cfg);
+        body = prov__fim_body(cfg, ctx, cfg->model, 2.0);
     } else {
         path = "/chat/completions";
         /* max_tokens: what every compatible server accepts (max_completion_tokens is newer). */
@@ -44,8 +30,5 @@ const struct prov_ops prov__openai_compat_ops = {
     .key_required = false,
     .build_request = build,
     .stream_new = prov__openai_stream_new,
-    .stream_feed = prov__stream_feed,
-    .stream_end = prov__stream_end,
-    .stream_free = prov__stream_free,
-    .classify = prov__classify,
+    PROV__SHARED_OPS,
 };

@@ -9,10 +9,7 @@ static int build(const struct prov_config *cfg, const struct prov_context *ctx, 
                  struct prov_request *req)
 {
     struct prov__headers h = {0};
-    prov__hdr_add(&h, "Content-Type", "application/json");
-    prov__hdr_add(&h, "Accept", "text/event-stream");
-    if (key)
-        prov__hdr_bearer(&h, key);
+    prov__hdr_begin(&h, "text/event-stream", NULL, key);
     /* App attribution (openrouter.ai/docs/app-attribution): HTTP-Referer identifies the app,
      * X-OpenRouter-Title names it (X-Title is the older name). The user's headers win. */
     if (!prov__hdr_configured(cfg, "HTTP-Referer"))
@@ -31,8 +28,5 @@ const struct prov_ops prov__openrouter_ops = {
     .key_required = true,
     .build_request = build,
     .stream_new = prov__openai_stream_new,
-    .stream_feed = prov__stream_feed,
-    .stream_end = prov__stream_end,
-    .stream_free = prov__stream_free,
-    .classify = prov__classify,
+    PROV__SHARED_OPS,
 };

@@ -55,7 +55,7 @@ static size_t cut_len(const char *s, size_t len, size_t cap)
 static const char *shape_instruction(const struct prov_context *ctx, char *buf, size_t cap)
 {
     int lines = ctx->max_lines > 0 ? ctx->max_lines : 12;
-    if (ctx->shape == PROV_SHAPE_LINE)
+    if (ctx->shape == SYN_SHAPE_LINE)
         return "Finish the current line only (no newline after it).";
     snprintf(buf, cap,
              "Write the code that belongs at the cursor, up to the end of the enclosing block, "
@@ -97,13 +97,13 @@ void prompt_user(const struct prov_context *ctx, struct strbuf *out)
         budget -= n;
     }
     switch (ctx->situation) {
-    case PROV_SIT_COMMENT:
+    case SYN_SIT_COMMENT:
         sb_adds(out, "The cursor is inside a comment: continue the comment's text.\n");
         break;
-    case PROV_SIT_STRING:
+    case SYN_SIT_STRING:
         sb_adds(out, "The cursor is inside a string literal.\n");
         break;
-    case PROV_SIT_MEMBER:
+    case SYN_SIT_MEMBER:
         if (ctx->member_receiver)
             sb_addf(out, "The cursor follows a member access on `%s`.\n", ctx->member_receiver);
         break;

@@ -1,6 +1,8 @@
 /* prompt: how models are asked for a completion. For chat APIs: a system prompt that makes the
  * model answer with only the text to insert, a user message with the cursor marked and the
- * context compacted, and the assistant prefill; for raw FIM servers: each family's tokens. */
+ * context compacted, and the assistant prefill; for raw FIM servers: each family's tokens.
+ * Boundary: contexts are borrowed; text is appended to caller-owned strbufs; returned
+ * pointers are static or point into the borrowed context. */
 #ifndef US_PROMPT_H
 #define US_PROMPT_H
 

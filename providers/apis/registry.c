@@ -153,6 +153,18 @@ void prov_config_release(struct prov_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
 }
 
+void prov_config_copy(struct prov_config *dst, const struct prov_config *src)
+{
+    *dst = *src;
+    dst->name = dup_or_null(src->name);
+    dst->kind = dup_or_null(src->kind);
+    dst->model = dup_or_null(src->model);
+    dst->base_url = dup_or_null(src->base_url);
+    dst->api_key_env = dup_or_null(src->api_key_env);
+    dst->api_key_file = dup_or_null(src->api_key_file);
+    dst->headers = src->headers ? json_deep_copy(src->headers) : NULL;
+}
+
 /* One copy per distinct `extra` object for the life of the process: configs are copied by
  * value (struct assignment), so a borrowed pointer into this table stays valid in every copy. */
 static const json_t *intern_extra(json_t *x)

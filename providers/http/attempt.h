@@ -1,5 +1,7 @@
 /* attempt: one request to one provider. Builds the request through the provider's vtable, streams
- * the answer through its parser, and turns whatever happens into a single prov_outcome. */
+ * the answer through its parser, and turns whatever happens into a single prov_outcome.
+ * Boundary: the attempt owns its request, stream parser and transfer; cfg is borrowed for its
+ * life, ctx and key only for attempt_start; results are borrowed for the callback. */
 #ifndef US_ATTEMPT_H
 #define US_ATTEMPT_H
 

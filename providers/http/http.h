@@ -1,5 +1,7 @@
 /* http: the non-blocking HTTP engine. One curl multi handle driven by a libuv loop (uv_poll_t per
- * socket, one uv_timer_t for curl), streaming callbacks, per-transfer timeouts, abort at any time. */
+ * socket, one uv_timer_t for curl), streaming callbacks, per-transfer timeouts, abort at any time.
+ * Boundary: the engine owns curl and its handles (http_engine_free); a request's fields are
+ * copied at http_start; what the callbacks get is borrowed for the call. */
 #ifndef US_HTTP_H
 #define US_HTTP_H
 

@@ -1,5 +1,7 @@
 /* stream: incremental parsers for the two framings providers stream in, SSE (text/event-stream)
- * and NDJSON. Bytes may arrive split anywhere (even inside a UTF-8 character or a CR LF pair). */
+ * and NDJSON. Bytes may arrive split anywhere (even inside a UTF-8 character or a CR LF pair).
+ * Boundary: a parser owns its buffered partial event (caller frees it); fed bytes are
+ * borrowed for the call, and events are borrowed for the callback only. */
 #ifndef US_STREAM_H
 #define US_STREAM_H
 

@@ -593,8 +593,8 @@ static void add_snippets(struct local_engine *e, const struct local_request *req
     const struct prov_context *ctx = req->ctx;
     if (!e->use_snippets || !req->partial || !*req->partial)
         return;
-    if (ctx->situation == PROV_SIT_MEMBER || ctx->situation == PROV_SIT_COMMENT ||
-        ctx->situation == PROV_SIT_STRING)
+    if (ctx->situation == SYN_SIT_MEMBER || ctx->situation == SYN_SIT_COMMENT ||
+        ctx->situation == SYN_SIT_STRING)
         return;
     struct snip_match m[12];
     size_t n = snip_lib_lookup(e->snippets, ctx->language, req->partial, m, 12);
@@ -763,7 +763,7 @@ size_t local_engine_complete(struct local_engine *e, const struct local_request 
     bool sigil = sigil_request(req, &unsigiled);
     if (sigil)
         req = &unsigiled;
-    bool member = req->ctx->situation == PROV_SIT_MEMBER;
+    bool member = req->ctx->situation == SYN_SIT_MEMBER;
     tune_from_env();
     add_symbols(e, req, &l);
     size_t symbols = l.n;
@@ -834,7 +834,7 @@ static bool finish_identifier(struct local_engine *e, const struct local_request
                               struct strbuf *out)
 {
     size_t plen = req->partial ? strlen(req->partial) : 0;
-    if (plen < 2 || req->ctx->situation == PROV_SIT_STRING)
+    if (plen < 2 || req->ctx->situation == SYN_SIT_STRING)
         return false;
     struct local_item *items;
     size_t n = local_engine_complete(e, req, &items, 8);
@@ -887,7 +887,7 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
     if (!e->use_lines)
         return false;
     tune_from_env();
-    bool comment = req->ctx->situation == PROV_SIT_COMMENT;
+    bool comment = req->ctx->situation == SYN_SIT_COMMENT;
     if (comment && comment_conf > 1)
         return false;
     if (req->uri) {

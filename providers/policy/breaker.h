@@ -5,7 +5,9 @@
  * provider that keeps rejecting our requests is `rejected` (rare probes), one whose key worked
  * before and is now refused has "auth trouble" (open, probes 30 s doubling to 10 min), one whose
  * rate-limit headers say the budget is spent is `rate_limited` until the reset.
- * Pure state machine: time comes in as arguments, so tests need no clock. */
+ * Pure state machine: time comes in as arguments, so tests need no clock.
+ * Boundary: a breaker is a value inside its provider; nothing is allocated, nothing borrowed
+ * beyond the call. */
 #ifndef US_BREAKER_H
 #define US_BREAKER_H
 

@@ -1,7 +1,9 @@
 /* cache: suggestions shared by all providers, keyed by (language, prefix tail, suffix head).
  * LRU bounded by entries and bytes with a TTL; expired entries stay until evicted so that
  * stale-if-error can serve them when every provider fails; typing-through serves the rest of
- * a suggestion whose start the user has just typed. */
+ * a suggestion whose start the user has just typed.
+ * Boundary: the cache copies what it stores and owns it (cache_free); answers it hands out
+ * are borrowed until the next cache call. */
 #ifndef US_CACHE_H
 #define US_CACHE_H
 

@@ -198,7 +198,7 @@ struct chain_request *chain_popup(struct chain *c, const struct local_request *l
 
     int budget = c->settings->completion.popup_budget_ms;
     /* AI in the popup only where code is being written, not in comments and strings. */
-    bool want_ai = ctx->situation != PROV_SIT_COMMENT && ctx->situation != PROV_SIT_STRING;
+    bool want_ai = ctx->situation != SYN_SIT_COMMENT && ctx->situation != SYN_SIT_STRING;
     if (want_ai && router_lookup(c->router, ctx, now))
         return NULL; /* the one cache lookup: a miss here goes straight to the providers */
     if (!want_ai || router_provider_count(c->router) == 0 ||

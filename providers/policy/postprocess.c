@@ -460,7 +460,7 @@ static unsigned closer_bit(const char *closer)
 
 static void cut_shape(struct strbuf *t, const struct prov_context *ctx)
 {
-    if (ctx->shape == PROV_SHAPE_LINE) {
+    if (ctx->shape == SYN_SHAPE_LINE) {
         size_t e = line_end(t->data, t->len, 0);
         t->len = e;
         t->data[e] = 0;
@@ -588,7 +588,7 @@ char *pp_clean(const struct prov_context *ctx, const char *raw, size_t len, bool
     if (!prose_lang)
         strip_fences(&t);
     if (chat) {
-        if (!prose_lang && ctx->situation != PROV_SIT_COMMENT && ctx->situation != PROV_SIT_STRING)
+        if (!prose_lang && ctx->situation != SYN_SIT_COMMENT && ctx->situation != SYN_SIT_STRING)
             strip_prose(&t);
         remove_all(&t, PROMPT_CURSOR);
         if (!drop_multiline_echo(&t, ctx))

@@ -1,6 +1,8 @@
 /* postprocess: turn a provider's raw answer into the text to insert at the cursor, for every
  * provider: markdown fences and prose out, echoes of the prefix and overlap with the suffix
- * trimmed, cut at the shape's boundary (line / block) and max_lines, trailing space trimmed. */
+ * trimmed, cut at the shape's boundary (line / block) and max_lines, trailing space trimmed.
+ * Boundary: the raw answer and the context are borrowed; the cleaned text is a new string the
+ * caller frees. */
 #ifndef US_POSTPROCESS_H
 #define US_POSTPROCESS_H
 

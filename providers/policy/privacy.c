@@ -4,15 +4,12 @@
  * come out sorted and disjoint because every detector starts at or after the last span's end. */
 #include "privacy.h"
 
-#include <fnmatch.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ignore.h"
 #include "privacy_int.h"
-#include "uri.h"
 
 static const char *const type_names[] = {
 #define PRIVACY__TYPE_NAME(e, name) name,
@@ -26,15 +23,6 @@ const char *privacy_type_name(enum privacy_type t)
 }
 
 /* ------------------------------------------------------------------ scanner state */
-
-struct scan {
-    const char *t;
-    size_t n;
-    bool fragment;
-    struct privacy_span *v;
-    size_t nv, cap;
-    size_t floor; /* end of the last span */
-};
 
 /* Which bytes can wake a detector; filled with the catalog. */
 enum { T_WORD = 1, T_OP = 2, T_DASH = 4 };
@@ -85,7 +73,7 @@ static inline bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 static inline bool is_b64(unsigned char c) { return (privacy__cs[c] & CS_B64) != 0; }
 
-static void add_span(struct scan *s, size_t a, size_t b, enum privacy_type ty)
+void privacy__add_span(struct privacy__scan *s, size_t a, size_t b, enum privacy_type ty)
 {
     if (a < s->floor)
         a = s->floor;
@@ -99,31 +87,18 @@ static void add_span(struct scan *s, size_t a, size_t b, enum privacy_type ty)
     s->floor = b;
 }
 
-static bool starts(const struct scan *s, size_t i, const char *lit)
+static bool starts(const struct privacy__scan *s, size_t i, const char *lit)
 {
     size_t l = strlen(lit);
     return i + l <= s->n && memcmp(s->t + i, lit, l) == 0;
 }
 
-static size_t run_of(const struct scan *s, size_t i, uint16_t cs)
+static size_t run_of(const struct privacy__scan *s, size_t i, uint16_t cs)
 {
     size_t j = i;
     while (j < s->n && (privacy__cs[(unsigned char)s->t[j]] & cs))
         j++;
     return j - i;
-}
-
-static size_t line_start(const struct scan *s, size_t i)
-{
-    while (i > 0 && s->t[i - 1] != '\n')
-        i--;
-    return i;
-}
-
-static size_t line_end(const struct scan *s, size_t i)
-{
-    const char *nl = memchr(s->t + i, '\n', s->n - i);
-    return nl ? (size_t)(nl - s->t) : s->n;
 }
 
 /* Shannon entropy in bits per character. */
@@ -142,7 +117,7 @@ static double entropy(const char *p, size_t n)
 }
 
 /* A value that looks generated: long enough, no spaces, mixed classes, high entropy. */
-static bool looks_random(const char *p, size_t n)
+bool privacy__looks_random(const char *p, size_t n)
 {
     if (n < 16 || n > 4096)
         return false;
@@ -182,7 +157,7 @@ static bool body_ok(const char *p, size_t n, uint8_t flags)
 }
 
 /* A token of the catalog at i (a word start): its [*a, *b) to mask and type. */
-static bool match_rule(const struct scan *s, size_t i, size_t *a, size_t *b,
+static bool match_rule(const struct privacy__scan *s, size_t i, size_t *a, size_t *b,
                        enum privacy_type *ty)
 {
     unsigned char c = (unsigned char)s->t[i];
@@ -208,7 +183,7 @@ static bool match_rule(const struct scan *s, size_t i, size_t *a, size_t *b,
 }
 
 /* eyJ...eyJ....sig: a JWT (or JWE, 5 parts). */
-static size_t match_jwt(const struct scan *s, size_t i)
+static size_t match_jwt(const struct privacy__scan *s, size_t i)
 {
     if (!starts(s, i, "eyJ"))
         return 0;
@@ -229,7 +204,7 @@ static size_t match_jwt(const struct scan *s, size_t i)
 }
 
 /* Discord bot token: [MNO] + 23..27 alnum . 6 . 27..40 */
-static size_t match_discord(const struct scan *s, size_t i)
+static size_t match_discord(const struct privacy__scan *s, size_t i)
 {
     char c = s->t[i];
     if (c != 'M' && c != 'N' && c != 'O')
@@ -253,7 +228,7 @@ static size_t match_discord(const struct scan *s, size_t i)
 }
 
 /* Telegram bot token: 8..10 digits ':' "AA" + 33 */
-static size_t match_telegram(const struct scan *s, size_t i)
+static size_t match_telegram(const struct privacy__scan *s, size_t i)
 {
     size_t d = 0;
     while (i + d < s->n && is_digit((unsigned char)s->t[i + d]))
@@ -265,7 +240,7 @@ static size_t match_telegram(const struct scan *s, size_t i)
 }
 
 /* Mailchimp: 32 hex "-us" 1..2 digits */
-static size_t match_mailchimp(const struct scan *s, size_t i)
+static size_t match_mailchimp(const struct privacy__scan *s, size_t i)
 {
     size_t h = run_of(s, i, CS_HEX);
     if (h != 32 || !starts(s, i + 32, "-us"))
@@ -277,7 +252,7 @@ static size_t match_mailchimp(const struct scan *s, size_t i)
 }
 
 /* Any token-shaped secret starting at word start i; [*a, *b) and type. */
-static bool match_token(const struct scan *s, size_t i, size_t *a, size_t *b,
+static bool match_token(const struct privacy__scan *s, size_t i, size_t *a, size_t *b,
                         enum privacy_type *ty)
 {
     unsigned char c = (unsigned char)s->t[i];
@@ -323,7 +298,7 @@ static bool is_pem_header(const char *p, size_t n)
 /* Is [a, b) one line of a key body? Code decorations around it are allowed (indentation,
  * quotes, a literal "\n", '+', ','), as in a key pasted into a string. Sets *len to the
  * number of base64 characters. */
-static bool body_line(const struct scan *s, size_t a, size_t b, size_t *len)
+bool privacy__body_line(const struct privacy__scan *s, size_t a, size_t b, size_t *len)
 {
     const char *t = s->t;
     while (a < b && (t[a] == ' ' || t[a] == '\t' || t[a] == '"' || t[a] == '\''))
@@ -347,7 +322,7 @@ static bool body_line(const struct scan *s, size_t a, size_t b, size_t *len)
     return true;
 }
 
-static bool blank_line(const struct scan *s, size_t a, size_t b)
+static bool blank_line(const struct privacy__scan *s, size_t a, size_t b)
 {
     for (size_t i = a; i < b; i++)
         if (s->t[i] != ' ' && s->t[i] != '\t' && s->t[i] != '\r')
@@ -357,16 +332,16 @@ static bool blank_line(const struct scan *s, size_t a, size_t b)
 
 /* From p (the start of a line), the end of the key-body lines that follow: a blank line
  * continues the run only when a body line comes next (encrypted PEM headers). */
-static size_t body_forward(const struct scan *s, size_t p)
+static size_t body_forward(const struct privacy__scan *s, size_t p)
 {
     size_t end = p ? p - 1 : 0; /* the '\n' ending the previous line */
     while (p < s->n) {
-        size_t e = line_end(s, p), len;
-        if (body_line(s, p, e, &len)) {
+        size_t e = privacy__line_end(s, p), len;
+        if (privacy__body_line(s, p, e, &len)) {
             end = e;
         } else if (blank_line(s, p, e) && e < s->n) {
-            size_t e2 = line_end(s, e + 1);
-            if (!body_line(s, e + 1, e2, &len))
+            size_t e2 = privacy__line_end(s, e + 1);
+            if (!privacy__body_line(s, e + 1, e2, &len))
                 break;
         } else {
             break;
@@ -379,14 +354,14 @@ static size_t body_forward(const struct scan *s, size_t p)
 }
 
 /* From ls (the start of a line), the start of the key-body lines just above it. */
-static size_t body_backward(const struct scan *s, size_t ls)
+static size_t body_backward(const struct privacy__scan *s, size_t ls)
 {
     size_t cur = ls;
     while (cur > s->floor && cur > 0) {
-        size_t pe = cur - 1, ps = line_start(s, pe), len;
+        size_t pe = cur - 1, ps = privacy__line_start(s, pe), len;
         if (ps < s->floor)
             break;
-        if (!body_line(s, ps, pe, &len))
+        if (!privacy__body_line(s, ps, pe, &len))
             break;
         cur = ps;
     }
@@ -395,7 +370,7 @@ static size_t body_backward(const struct scan *s, size_t ls)
 
 /* "-----BEGIN|END <label>-----" at i: the label holds PRIVATE KEY. Returns the end of the
  * closing dashes, 0 if not such a marker. */
-static size_t pem_marker(const struct scan *s, size_t i, bool begin)
+static size_t pem_marker(const struct privacy__scan *s, size_t i, bool begin)
 {
     size_t j = i + (begin ? 11 : 9); /* "-----BEGIN " / "-----END " */
     size_t lim = j + 80 < s->n ? j + 80 : s->n;
@@ -419,16 +394,16 @@ static size_t pem_marker(const struct scan *s, size_t i, bool begin)
 
 /* The rest of the marker's line after the dashes: a key in a one-line string
  * ("-----BEGIN...-----\nMIIE...\n-----END...") ends at the string's quote. */
-static size_t rest_of_line(const struct scan *s, size_t p)
+static size_t rest_of_line(const struct privacy__scan *s, size_t p)
 {
-    size_t e = line_end(s, p);
+    size_t e = privacy__line_end(s, p);
     for (size_t k = p; k < e; k++)
         if (s->t[k] == '"' || s->t[k] == '\'')
             return k;
     return e;
 }
 
-static size_t try_pem(struct scan *s, size_t i)
+static size_t try_pem(struct privacy__scan *s, size_t i)
 {
     if (starts(s, i, "-----BEGIN ")) {
         size_t h = pem_marker(s, i, true);
@@ -441,18 +416,18 @@ static size_t try_pem(struct scan *s, size_t i)
             size_t ei = (size_t)(e - s->t);
             size_t close = pem_marker(s, ei, false);
             if (close) {
-                add_span(s, i, close, PRIVACY_PRIVATE_KEY);
+                privacy__add_span(s, i, close, PRIVACY_PRIVATE_KEY);
                 return close;
             }
         }
         /* no END: the key runs over the body lines that follow (to a fragment's end) */
         size_t r = rest_of_line(s, h);
         size_t end = r;
-        if (r == line_end(s, h) && r < s->n)
+        if (r == privacy__line_end(s, h) && r < s->n)
             end = body_forward(s, r + 1);
         if (end < r)
             end = r;
-        add_span(s, i, end, PRIVACY_PRIVATE_KEY);
+        privacy__add_span(s, i, end, PRIVACY_PRIVATE_KEY);
         return end;
     }
     if (starts(s, i, "-----END ")) {
@@ -460,18 +435,18 @@ static size_t try_pem(struct scan *s, size_t i)
         if (!close)
             return 0;
         /* END without BEGIN: the body lines above it (to a fragment's start) */
-        size_t ls = line_start(s, i);
+        size_t ls = privacy__line_start(s, i);
         size_t a = ls < i && ls >= s->floor ? ls : i;
         if (a == ls)
             a = body_backward(s, ls);
-        add_span(s, a, close, PRIVACY_PRIVATE_KEY);
+        privacy__add_span(s, a, close, PRIVACY_PRIVATE_KEY);
         return close;
     }
     return 0;
 }
 
 /* PuTTY key file: from the header through Private-MAC (or the end of the body lines). */
-static size_t try_putty(struct scan *s, size_t i)
+static size_t try_putty(struct privacy__scan *s, size_t i)
 {
     if (!starts(s, i, "PuTTY-User-Key-File-"))
         return 0;
@@ -479,19 +454,19 @@ static size_t try_putty(struct scan *s, size_t i)
     const char *mac = memmem(s->t + i, lim - i, "Private-MAC:", 12);
     size_t end;
     if (mac)
-        end = line_end(s, (size_t)(mac - s->t));
+        end = privacy__line_end(s, (size_t)(mac - s->t));
     else
-        end = body_forward(s, line_end(s, i) < s->n ? line_end(s, i) + 1 : s->n);
-    if (end < line_end(s, i))
-        end = line_end(s, i);
-    add_span(s, i, end, PRIVACY_PRIVATE_KEY);
+        end = body_forward(s, privacy__line_end(s, i) < s->n ? privacy__line_end(s, i) + 1 : s->n);
+    if (end < privacy__line_end(s, i))
+        end = privacy__line_end(s, i);
+    privacy__add_span(s, i, end, PRIVACY_PRIVATE_KEY);
     return end;
 }
 
 /* ------------------------------------------------------------------ URLs with passwords */
 
 /* At i: "://". scheme://user:password@host -> the password. */
-static size_t try_url(struct scan *s, size_t i)
+static size_t try_url(struct privacy__scan *s, size_t i)
 {
     if (i < 2 || !is_alpha((unsigned char)s->t[i - 1]))
         return 0;
@@ -512,7 +487,7 @@ static size_t try_url(struct scan *s, size_t i)
     char first = s->t[colon + 1];
     if (first == '$' || first == '{' || (first == '%' && s->t[colon + 2] == '('))
         return 0;
-    add_span(s, colon + 1, at, PRIVACY_URL_PASSWORD);
+    privacy__add_span(s, colon + 1, at, PRIVACY_URL_PASSWORD);
     return at;
 }
 
@@ -521,7 +496,7 @@ static size_t try_url(struct scan *s, size_t i)
 /* The name written before position e (exclusive): an identifier, a quoted key, an indexed key
  * ("X['password']"). Returns false if there is none; *lstart tells whether only whitespace or
  * a shell/Dockerfile keyword precedes it on its line. */
-static bool name_before(const struct scan *s, size_t e, size_t *na, size_t *nb, bool *quoted,
+static bool name_before(const struct privacy__scan *s, size_t e, size_t *na, size_t *nb, bool *quoted,
                         size_t *before)
 {
     const char *t = s->t;
@@ -557,7 +532,7 @@ static bool name_before(const struct scan *s, size_t e, size_t *na, size_t *nb, 
     return true;
 }
 
-static bool at_line_start(const struct scan *s, size_t k)
+static bool at_line_start(const struct privacy__scan *s, size_t k)
 {
     const char *t = s->t;
     while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == '\t'))
@@ -609,7 +584,7 @@ static const char *strip_scheme(const char *p, size_t n, size_t *skip)
 
 /* Mask [a, b) as the value of a name of class cls and type ty; a known token shape at its
  * start gives its own type. Returns true if masked. */
-static bool mask_value(struct scan *s, size_t a, size_t b, int cls, enum privacy_type ty)
+static bool mask_value(struct privacy__scan *s, size_t a, size_t b, int cls, enum privacy_type ty)
 {
     size_t skip;
     strip_scheme(s->t + a, b - a, &skip);
@@ -630,19 +605,19 @@ static bool mask_value(struct scan *s, size_t a, size_t b, int cls, enum privacy
     } else if (starts(s, a, "-----BEGIN ")) {
         ty = PRIVACY_PRIVATE_KEY;
     } else if (cls == NAME_WEAK) {
-        if (!looks_random(s->t + a, b - a))
+        if (!privacy__looks_random(s->t + a, b - a))
             return false;
     } else if (b - a < 3 && ty != PRIVACY_PASSWORD) {
         return false;
     }
     if (ty == PRIVACY_AWS_SECRET && b - a != 40)
         ty = PRIVACY_SECRET;
-    add_span(s, a, b, ty);
+    privacy__add_span(s, a, b, ty);
     return true;
 }
 
 /* A quoted literal at v: [*a, *b) its content, *after the position past the closing quote. */
-static bool quoted_at(const struct scan *s, size_t v, size_t *a, size_t *b)
+static bool quoted_at(const struct privacy__scan *s, size_t v, size_t *a, size_t *b)
 {
     const char *t = s->t;
     size_t p = v;
@@ -694,11 +669,11 @@ static bool has_any(const char *p, size_t n, const char *set)
 enum style { ST_SHELL, ST_YAML, ST_SPACED, ST_FLAG };
 
 /* An unquoted value at v in the given style: mask it if it reads as a literal. */
-static size_t unquoted_value(struct scan *s, size_t v, enum style st, int cls,
+static size_t unquoted_value(struct privacy__scan *s, size_t v, enum style st, int cls,
                              enum privacy_type ty)
 {
     const char *t = s->t;
-    size_t e = line_end(s, v);
+    size_t e = privacy__line_end(s, v);
     size_t b = v;
     if (st == ST_SHELL || st == ST_FLAG) {
         while (b < e && t[b] != ' ' && t[b] != '\t' && t[b] != '\r')
@@ -733,7 +708,7 @@ static size_t unquoted_value(struct scan *s, size_t v, enum style st, int cls,
             return 0;
         break;
     case ST_SPACED: {
-        bool random = looks_random(p, n);
+        bool random = privacy__looks_random(p, n);
         if (!random && (has_any(p, n, "()[]{}<>,;\"' \t") || is_plain_ident(p, n)))
             return 0;
         break;
@@ -752,7 +727,7 @@ static bool is_upper_name(const char *p, size_t n)
 }
 
 /* At i: '=' or ':' (or the '=' of ":=", "=>"). */
-static size_t try_assign(struct scan *s, size_t i)
+static size_t try_assign(struct privacy__scan *s, size_t i)
 {
     const char *t = s->t;
     char c = t[i];
@@ -834,7 +809,7 @@ static size_t try_assign(struct scan *s, size_t i)
 }
 
 /* At i: "--name value" with a secret-looking name. */
-static size_t try_flag(struct scan *s, size_t i)
+static size_t try_flag(struct privacy__scan *s, size_t i)
 {
     const char *t = s->t;
     if (!(i + 2 < s->n && t[i + 1] == '-' && is_alpha((unsigned char)t[i + 2])))
@@ -860,13 +835,13 @@ static size_t try_flag(struct scan *s, size_t i)
 }
 
 /* At a word start i. */
-static size_t try_word(struct scan *s, size_t i)
+static size_t try_word(struct privacy__scan *s, size_t i)
 {
     const char *t = s->t;
     size_t a, b;
     enum privacy_type ty;
     if (match_token(s, i, &a, &b, &ty)) {
-        add_span(s, a, b, ty);
+        privacy__add_span(s, a, b, ty);
         return b;
     }
     char c = t[i];
@@ -881,13 +856,13 @@ static size_t try_word(struct scan *s, size_t i)
         size_t r = run_of(s, v, CS_TOKEN68);
         if (l == 7 && r >= 16) {
             if (match_token(s, v, &a, &b, &ty) && b == v + r)
-                add_span(s, v, b, ty);
+                privacy__add_span(s, v, b, ty);
             else
-                add_span(s, v, v + r, PRIVACY_BEARER);
+                privacy__add_span(s, v, v + r, PRIVACY_BEARER);
             return v + r;
         }
         if (l == 6 && r >= 12 && body_ok(t + v, r, PR_DIGIT | PR_MIXED)) {
-            add_span(s, v, v + r, PRIVACY_PASSWORD);
+            privacy__add_span(s, v, v + r, PRIVACY_PASSWORD);
             return v + r;
         }
         return 0;
@@ -899,66 +874,12 @@ static size_t try_word(struct scan *s, size_t i)
 
 /* ------------------------------------------------------------------ the pass */
 
-/* A fragment whose first or last lines are key body (a window cut the block on both sides,
- * or on one side without its marker in view): mask them when one is a full-length line. */
-static bool line_random(const struct scan *s, size_t a, size_t b)
-{
-    while (a < b && s->t[a] && strchr(" \t\"'", s->t[a]))
-        a++;
-    while (b > a && s->t[b - 1] && strchr(" \t\r\"',+;\\", s->t[b - 1]))
-        b--;
-    return looks_random(s->t + a, b - a);
-}
-
-static void fragment_edge_start(struct scan *s)
-{
-    size_t p = 0, best = 0, end = 0;
-    while (p < s->n) {
-        size_t e = line_end(s, p), len;
-        if (!body_line(s, p, e, &len))
-            break;
-        if (len > best)
-            best = len;
-        if (len >= 16 && line_random(s, p, e))
-            best = best < 40 ? 40 : best;
-        end = e;
-        if (e >= s->n)
-            break;
-        p = e + 1;
-    }
-    if (best >= 40)
-        add_span(s, 0, end, PRIVACY_PRIVATE_KEY);
-}
-
-static void fragment_edge_end(struct scan *s)
-{
-    size_t e = s->n, best = 0, start = s->n;
-    /* a trailing newline leaves an empty last line: step over it */
-    if (e > 0 && s->t[e - 1] == '\n')
-        e--;
-    while (e > s->floor) {
-        size_t ls = line_start(s, e), len;
-        if (ls < s->floor || !body_line(s, ls, e, &len))
-            break;
-        if (len > best)
-            best = len;
-        if (len >= 16 && line_random(s, ls, e))
-            best = best < 40 ? 40 : best;
-        start = ls;
-        if (ls == 0)
-            break;
-        e = ls - 1;
-    }
-    if (best >= 40 && start < s->n)
-        add_span(s, start, s->n, PRIVACY_PRIVATE_KEY);
-}
-
-static void scan_text(struct scan *s)
+static void scan_text(struct privacy__scan *s)
 {
     pthread_once(&tables_once, init_tables);
     const unsigned char *t = (const unsigned char *)s->t;
     if (s->fragment)
-        fragment_edge_start(s);
+        privacy__fragment_edge_start(s);
     size_t i = s->floor;
     while (i < s->n) {
         uint8_t k = trig[t[i]];
@@ -988,10 +909,10 @@ static void scan_text(struct scan *s)
         i = next > i ? next : i + 1;
     }
     if (s->fragment)
-        fragment_edge_end(s);
+        privacy__fragment_edge_end(s);
 }
 
-static size_t finish(struct scan *s, struct mask_result *out)
+static size_t finish(struct privacy__scan *s, struct mask_result *out)
 {
     memset(out, 0, sizeof *out);
     struct strbuf sb;
@@ -1020,7 +941,7 @@ static size_t finish(struct scan *s, struct mask_result *out)
 
 static size_t mask_any(const char *text, size_t len, bool fragment, struct mask_result *out)
 {
-    struct scan s = {.t = text ? text : "", .n = text ? len : 0, .fragment = fragment};
+    struct privacy__scan s = {.t = text ? text : "", .n = text ? len : 0, .fragment = fragment};
     scan_text(&s);
     return finish(&s, out);
 }
@@ -1044,47 +965,6 @@ void privacy_result_release(struct mask_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* The last span starting at or before off (by original or masked start), or -1. */
-static ptrdiff_t span_before(const struct mask_result *r, size_t off, bool masked)
-{
-    size_t lo = 0, hi = r->n_spans;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        size_t st = masked ? r->spans[mid].mstart : r->spans[mid].start;
-        if (st <= off)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return (ptrdiff_t)lo - 1;
-}
-
-size_t privacy_map_offset(const struct mask_result *r, size_t off, bool after)
-{
-    ptrdiff_t k = span_before(r, off, false);
-    if (k < 0)
-        return off;
-    const struct privacy_span *sp = &r->spans[k];
-    if (off == sp->start)
-        return sp->mstart;
-    if (off < sp->end)
-        return after ? sp->mend : sp->mstart;
-    return sp->mend + (off - sp->end);
-}
-
-size_t privacy_unmap_offset(const struct mask_result *r, size_t moff, bool after)
-{
-    ptrdiff_t k = span_before(r, moff, true);
-    if (k < 0)
-        return moff;
-    const struct privacy_span *sp = &r->spans[k];
-    if (moff == sp->mstart)
-        return sp->start;
-    if (moff < sp->mend)
-        return after ? sp->end : sp->start;
-    return sp->end + (moff - sp->mend);
-}
-
 char *privacy_counts_format(const struct mask_result *r)
 {
     struct strbuf sb;
@@ -1094,231 +974,4 @@ char *privacy_counts_format(const struct mask_result *r)
             sb_addf(&sb, "%s%s=%u", sb.len ? " " : "", type_names[t], r->counts[t]);
     char *out = sb_detach(&sb, NULL);
     return out ? out : xstrdup("");
-}
-
-/* ------------------------------------------------------------------ per-document cache */
-
-struct cache_entry {
-    char *doc;
-    int64_t version;
-    uint64_t hash; /* of the content, for version < 0 */
-    size_t len;
-    uint64_t used;
-    struct mask_result r;
-};
-
-struct privacy_cache {
-    struct cache_entry *e;
-    size_t n, cap;
-    uint64_t tick;
-};
-
-/* 8 bytes a step: hashing a 300 KB document must cost far less than masking it. */
-static uint64_t content_hash(const char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    for (; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
-    h ^= h >> 29;
-    return h;
-}
-
-struct privacy_cache *privacy_cache_new(size_t max_docs)
-{
-    struct privacy_cache *c = xcalloc(1, sizeof *c);
-    c->cap = max_docs ? max_docs : 16;
-    c->e = xcalloc(c->cap, sizeof *c->e);
-    return c;
-}
-
-static void entry_clear(struct cache_entry *e)
-{
-    free(e->doc);
-    privacy_result_release(&e->r);
-    memset(e, 0, sizeof *e);
-}
-
-void privacy_cache_free(struct privacy_cache *c)
-{
-    if (!c)
-        return;
-    for (size_t i = 0; i < c->n; i++)
-        entry_clear(&c->e[i]);
-    free(c->e);
-    free(c);
-}
-
-const struct mask_result *privacy_cache_get(struct privacy_cache *c, const char *doc,
-                                            int64_t version, const char *text, size_t len)
-{
-    uint64_t h = version < 0 ? content_hash(text, len) : 0;
-    struct cache_entry *slot = NULL;
-    for (size_t i = 0; i < c->n; i++)
-        if (strcmp(c->e[i].doc, doc) == 0) {
-            slot = &c->e[i];
-            break;
-        }
-    if (slot && slot->version == version && slot->len == len && slot->hash == h) {
-        slot->used = ++c->tick;
-        return &slot->r;
-    }
-    if (!slot) {
-        if (c->n < c->cap) {
-            slot = &c->e[c->n++];
-        } else {
-            slot = &c->e[0];
-            for (size_t i = 1; i < c->n; i++)
-                if (c->e[i].used < slot->used)
-                    slot = &c->e[i];
-        }
-        entry_clear(slot);
-        slot->doc = xstrdup(doc);
-    } else {
-        privacy_result_release(&slot->r);
-    }
-    slot->version = version;
-    slot->hash = h;
-    slot->len = len;
-    slot->used = ++c->tick;
-    privacy_mask(text, len, &slot->r);
-    return &slot->r;
-}
-
-void privacy_cache_drop(struct privacy_cache *c, const char *doc)
-{
-    for (size_t i = 0; i < c->n; i++)
-        if (strcmp(c->e[i].doc, doc) == 0) {
-            entry_clear(&c->e[i]);
-            c->e[i] = c->e[--c->n];
-            memset(&c->e[c->n], 0, sizeof c->e[c->n]);
-            return;
-        }
-}
-
-/* ------------------------------------------------------------------ exclusion */
-
-struct privacy_exclude {
-    struct ign_list *ign;
-    char *root;
-};
-
-struct privacy_exclude *privacy_exclude_new(const char *const *patterns, const char *root)
-{
-    struct privacy_exclude *x = xcalloc(1, sizeof(*x));
-    x->ign = ign_new();
-    for (const char *const *p = patterns; p && *p; p++)
-        ign_add_pattern(x->ign, *p);
-    x->root = root && *root ? xstrdup(root) : NULL;
-    return x;
-}
-
-void privacy_exclude_free(struct privacy_exclude *x)
-{
-    if (!x)
-        return;
-    ign_free(x->ign);
-    free(x->root);
-    free(x);
-}
-
-bool privacy_exclude_match(const struct privacy_exclude *x, const char *uri_or_path)
-{
-    if (!x || !uri_or_path || !*uri_or_path || !ign_count(x->ign))
-        return false;
-    char *decoded = NULL;
-    int rc = us_uri_to_path(uri_or_path, &decoded, NULL);
-    const char *path = uri_or_path;
-    if (rc == 0 && decoded)
-        path = decoded;
-    else if (rc == US_EPARSE) { /* a %00 in the path: no file of ours, refuse it */
-        free(decoded);
-        return true;
-    }
-    bool hit = ign_match_path(x->ign, path, x->root, false);
-    free(decoded);
-    return hit;
-}
-
-bool privacy_secret_file_name(const char *name)
-{
-    static const char *const globs[] = {
-        ".env*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore",
-        "*.ppk", "*.kdbx", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".netrc", ".pgpass",
-        ".npmrc", ".pypirc", ".git-credentials", "credentials", "credentials.json",
-        "*service-account*.json", "*.tfvars", "*.tfstate", "secrets.y*ml", NULL};
-    if (!name || !*name)
-        return false;
-    for (const char *const *g = globs; *g; g++)
-        if (fnmatch(*g, name, FNM_CASEFOLD) == 0)
-            return true;
-    return false;
-}
-
-/* ------------------------------------------------------------------ contexts */
-
-size_t privacy_mask_sb(struct strbuf *sb)
-{
-    struct mask_result r;
-    size_t n = privacy_mask_fragment(sb->data, sb->len, &r);
-    if (n) {
-        sb_clear(sb);
-        sb_add(sb, r.text, r.len);
-    }
-    privacy_result_release(&r);
-    return n;
-}
-
-static char *masked_copy(const char *s, size_t len, size_t *out_len)
-{
-    struct mask_result r;
-    privacy_mask_fragment(s, len, &r);
-    char *out = r.text;
-    if (out_len)
-        *out_len = r.len;
-    r.text = NULL;
-    privacy_result_release(&r);
-    return out;
-}
-
-struct prov_context *privacy_scrub(const struct prov_context *ctx)
-{
-    /* Mask into temporaries, then let prov_context_dup own the copies. */
-    struct prov_context tmp = *ctx;
-    size_t plen, slen;
-    char *prefix = masked_copy(ctx->prefix, ctx->prefix_len, &plen);
-    char *suffix = masked_copy(ctx->suffix, ctx->suffix_len, &slen);
-    char *imports = ctx->imports ? masked_copy(ctx->imports, strlen(ctx->imports), NULL) : NULL;
-    struct prov_excerpt *ex = NULL;
-    char **ex_text = NULL;
-    if (ctx->n_excerpts) {
-        ex = xcalloc(ctx->n_excerpts, sizeof(*ex));
-        ex_text = xcalloc(ctx->n_excerpts, sizeof(*ex_text));
-        for (size_t i = 0; i < ctx->n_excerpts; i++) {
-            ex[i].path = ctx->excerpts[i].path;
-            ex_text[i] = masked_copy(ctx->excerpts[i].text, strlen(ctx->excerpts[i].text), NULL);
-            ex[i].text = ex_text[i];
-        }
-    }
-    tmp.prefix = prefix;
-    tmp.prefix_len = plen;
-    tmp.suffix = suffix;
-    tmp.suffix_len = slen;
-    tmp.imports = imports;
-    tmp.excerpts = ex;
-    struct prov_context *out = prov_context_dup(&tmp);
-    free(prefix);
-    free(suffix);
-    free(imports);
-    for (size_t i = 0; i < ctx->n_excerpts; i++)
-        free(ex_text[i]);
-    free(ex_text);
-    free(ex);
-    return out;
 }

@@ -1,6 +1,8 @@
 /* privacy: what may leave the machine (design.md §5). Secrets are found on a whole document and
  * replaced by typed placeholders ("<secret:jwt>") before any window is cut from it; the result
- * keeps a sorted span list so offsets in the original map to offsets in the masked text. */
+ * keeps a sorted span list so offsets in the original map to offsets in the masked text.
+ * Boundary: texts are borrowed; mask results, caches and exclusion matchers are the caller's
+ * (release/free); a cached result is borrowed from its cache until the next call on it. */
 #ifndef US_PRIVACY_H
 #define US_PRIVACY_H
 

@@ -1,11 +1,14 @@
-/* privacy_int: the secret catalog (privacy_catalog.c) as the masker (privacy.c) reads it:
- * prefixed token rules, character classes, and what a variable name says about its value. */
+/* privacy_int: what the privacy files share, internal to providers/: the secret catalog
+ * (privacy_catalog.c) as the masker (privacy.c) reads it (prefixed token rules, character
+ * classes, what a variable name says about its value), and the masker's scan state that the
+ * fragment edge rules (privacy_fragment.c) extend. Everything here is borrowed or static. */
 #ifndef US_PRIVACY_INT_H
 #define US_PRIVACY_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "privacy.h"
 
@@ -54,5 +57,44 @@ int privacy__name_class(const char *name, size_t n, enum privacy_type *type);
 
 /* Values that are types or keywords, not literals ("str", "null", "true"). */
 bool privacy__value_is_keyword(const char *s, size_t n);
+
+/* ---------------------------------------------------------------- the masker's scan */
+
+/* One pass over a text (privacy.c): the text (borrowed), whether it is a window cut from a
+ * document, and the spans found so far (sorted, disjoint; handed to the mask_result). */
+struct privacy__scan {
+    const char *t;
+    size_t n;
+    bool fragment;
+    struct privacy_span *v;
+    size_t nv, cap;
+    size_t floor; /* end of the last span */
+};
+
+/* Add [a, b) as a span of type ty, clipped to start at the last span's end. */
+void privacy__add_span(struct privacy__scan *s, size_t a, size_t b, enum privacy_type ty);
+/* A value that looks generated: long enough, no spaces, mixed classes, high entropy. */
+bool privacy__looks_random(const char *p, size_t n);
+/* Is [a, b) one line of a key body (code decorations allowed)? *len gets its base64 count. */
+bool privacy__body_line(const struct privacy__scan *s, size_t a, size_t b, size_t *len);
+
+/* The start and end of the line holding byte i. */
+static inline size_t privacy__line_start(const struct privacy__scan *s, size_t i)
+{
+    while (i > 0 && s->t[i - 1] != '\n')
+        i--;
+    return i;
+}
+
+static inline size_t privacy__line_end(const struct privacy__scan *s, size_t i)
+{
+    const char *nl = memchr(s->t + i, '\n', s->n - i);
+    return nl ? (size_t)(nl - s->t) : s->n;
+}
+
+/* A window's first and last lines that are key body (the window cut a key block): masked as
+ * a private key when one is a full-length line (privacy_fragment.c). */
+void privacy__fragment_edge_start(struct privacy__scan *s);
+void privacy__fragment_edge_end(struct privacy__scan *s);
 
 #endif

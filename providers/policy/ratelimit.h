@@ -1,5 +1,6 @@
 /* ratelimit: a provider's rate-limit headers read into "no budget until T", so the router can
- * route around a provider before it answers 429. Pure: no clock of its own, no allocation. */
+ * route around a provider before it answers 429. Pure: no clock of its own, no allocation.
+ * Boundary: headers are borrowed for the call; results are plain values. */
 #ifndef US_RATELIMIT_H
 #define US_RATELIMIT_H
 

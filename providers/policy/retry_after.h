@@ -1,5 +1,6 @@
 /* retry_after: when a provider said to come back, in milliseconds, from every form it uses:
- * `retry-after` (seconds or HTTP-date), `retry-after-ms`, and Gemini's RetryInfo.retryDelay. */
+ * `retry-after` (seconds or HTTP-date), `retry-after-ms`, and Gemini's RetryInfo.retryDelay.
+ * Boundary: pure: headers and bodies are borrowed for the call, the answer is a number. */
 #ifndef US_RETRY_AFTER_H
 #define US_RETRY_AFTER_H
 

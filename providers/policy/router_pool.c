@@ -16,18 +16,6 @@
 
 /* ------------------------------------------------------------------ provider helpers */
 
-static void config_copy(struct prov_config *dst, const struct prov_config *src)
-{
-    *dst = *src;
-    dst->name = xstrdup(src->name);
-    dst->kind = xstrdup(src->kind);
-    dst->model = src->model ? xstrdup(src->model) : NULL;
-    dst->base_url = src->base_url ? xstrdup(src->base_url) : NULL;
-    dst->api_key_env = src->api_key_env ? xstrdup(src->api_key_env) : NULL;
-    dst->api_key_file = src->api_key_file ? xstrdup(src->api_key_file) : NULL;
-    dst->headers = src->headers ? json_deep_copy(src->headers) : NULL;
-}
-
 static bool same_provider(const struct prov_config *a, const struct prov_config *b)
 {
 #define SAME(f) ((!a->f && !b->f) || (a->f && b->f && strcmp(a->f, b->f) == 0))
@@ -85,7 +73,7 @@ static struct provider *provider_new(const struct prov_config *cfg, const struct
 {
     struct provider *p = xcalloc(1, sizeof(*p));
     p->refs = 1;
-    config_copy(&p->cfg, cfg);
+    prov_config_copy(&p->cfg, cfg);
     p->loopback = cfg->base_url && us_url_is_loopback(cfg->base_url);
     struct breaker_policy pol = {st->breaker.failures, st->breaker.cooldown_ms,
                                  st->breaker.max_cooldown_ms, st->breaker.probe_ms};
@@ -334,7 +322,7 @@ static const char probe_prefix[] = "def add(a, b):\n    ";
 const struct prov_context router__probe_ctx = {
     .language = "python", .path = "understudy-probe.py", .prefix = probe_prefix,
     .prefix_len = sizeof(probe_prefix) - 1, .suffix = "\n", .suffix_len = 1,
-    .situation = PROV_SIT_LINE_START, .shape = PROV_SHAPE_LINE, .indent = "    ",
+    .situation = SYN_SIT_LINE_START, .shape = SYN_SHAPE_LINE, .indent = "    ",
     .max_lines = 1,
 };
 
@@ -653,7 +641,7 @@ void router_configure(struct router *r, const struct us_settings *settings)
             /* Same provider: keep its health, take the new details; a configuration change
              * is the user's answer to an auth error, so a disabled provider is reset. */
             struct prov_config fresh;
-            config_copy(&fresh, c);
+            prov_config_copy(&fresh, c);
             prov_config_release(&keep->cfg);
             keep->cfg = fresh;
             keep->breaker.policy = r->st.breaker;

@@ -30,7 +30,7 @@ static inline struct prov_context make_ctx(enum syn_shape shape)
         .suffix_len = sizeof(SUFFIX) - 1,
         .line = 4,
         .column = 11,
-        .situation = PROV_SIT_CODE,
+        .situation = SYN_SIT_CODE,
         .shape = shape,
         .indent = "    ",
         .scope_signature = "def greet(name):",

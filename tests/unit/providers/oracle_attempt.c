@@ -129,7 +129,7 @@ static int run_case(uv_loop_t *loop, struct http_engine *eng, json_t *c)
     ctx.suffix_len = strlen(ctx.suffix);
     ctx.line = 1;
     ctx.column = 11;
-    ctx.shape = PROV_SHAPE_BLOCK;
+    ctx.shape = SYN_SHAPE_BLOCK;
     ctx.indent = "    ";
     ctx.max_lines = 1000;
 

@@ -320,7 +320,7 @@ static void config_validation(void)
 
 static void context_dup(void)
 {
-    struct prov_context ctx = make_ctx(PROV_SHAPE_BLOCK);
+    struct prov_context ctx = make_ctx(SYN_SHAPE_BLOCK);
     struct prov_context *c = prov_context_dup(&ctx);
     CHECK(c->prefix != ctx.prefix);
     CHECK_EQ_INT(c->prefix_len, ctx.prefix_len);
@@ -331,7 +331,7 @@ static void context_dup(void)
     CHECK(c->excerpts != ctx.excerpts);
     CHECK_EQ_STR(c->scope_signature, "def greet(name):");
     CHECK(c->uri == NULL);
-    CHECK_EQ_INT(c->shape, PROV_SHAPE_BLOCK);
+    CHECK_EQ_INT(c->shape, SYN_SHAPE_BLOCK);
     CHECK_EQ_INT(c->max_lines, 8);
     prov_context_free(c);
     prov_context_free(NULL);

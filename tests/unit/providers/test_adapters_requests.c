@@ -11,7 +11,7 @@ static void anthropic_request(void)
                                       "\"headers\":{\"anthropic-beta\":\"x-1\"}}");
     CHECK_EQ_STR(cfg.base_url, "https://api.anthropic.com");
     CHECK_EQ_STR(cfg.api_key_env, "ANTHROPIC_API_KEY");
-    struct prov_context ctx = make_ctx(PROV_SHAPE_LINE);
+    struct prov_context ctx = make_ctx(SYN_SHAPE_LINE);
     struct prov_request req;
     CHECK_EQ_INT(cfg.ops->build_request(&cfg, &ctx, "sk-ant-test", &req), 0);
     CHECK_EQ_STR(req.url, "https://api.anthropic.com/v1/messages");
@@ -45,7 +45,7 @@ static void anthropic_request(void)
     prov_request_release(&req);
 
     /* Line start: no prefill (an empty or blank assistant turn is rejected). */
-    struct prov_context c2 = make_ctx(PROV_SHAPE_BLOCK);
+    struct prov_context c2 = make_ctx(SYN_SHAPE_BLOCK);
     c2.prefix = "def f():\n    ";
     c2.prefix_len = strlen(c2.prefix);
     CHECK_EQ_INT(cfg.ops->build_request(&cfg, &c2, "k", &req), 0);
@@ -69,7 +69,7 @@ static void openai_request(void)
     struct prov_config cfg = cfg_from("{\"kind\":\"openai\",\"model\":\"gpt-4.1-mini\","
                                       "\"max_tokens\":77,\"temperature\":0.5}");
     CHECK_EQ_STR(cfg.api_key_env, "OPENAI_API_KEY");
-    struct prov_context ctx = make_ctx(PROV_SHAPE_LINE);
+    struct prov_context ctx = make_ctx(SYN_SHAPE_LINE);
     struct prov_request req;
     CHECK_EQ_INT(cfg.ops->build_request(&cfg, &ctx, "sk-test", &req), 0);
     CHECK_EQ_STR(req.url, "https://api.openai.com/v1/chat/completions");
@@ -105,7 +105,7 @@ static void openai_compatible_request(void)
     struct prov_config cfg = cfg_from("{\"kind\":\"openai-compatible\",\"model\":\"qwen\","
                                       "\"base_url\":\"http://127.0.0.1:1234/v1\"}");
     CHECK(cfg.api_key_env == NULL);
-    struct prov_context ctx = make_ctx(PROV_SHAPE_LINE);
+    struct prov_context ctx = make_ctx(SYN_SHAPE_LINE);
     struct prov_request req;
     CHECK_EQ_INT(cfg.ops->build_request(&cfg, &ctx, NULL, &req), 0);
     CHECK_EQ_STR(req.url, "http://127.0.0.1:1234/v1/chat/completions");
@@ -140,7 +140,7 @@ static void openrouter_request(void)
 {
     struct prov_config cfg = cfg_from("{\"kind\":\"openrouter\",\"model\":\"qwen/qwen-2.5-coder\"}");
     CHECK_EQ_STR(cfg.api_key_env, "OPENROUTER_API_KEY");
-    struct prov_context ctx = make_ctx(PROV_SHAPE_LINE);
+    struct prov_context ctx = make_ctx(SYN_SHAPE_LINE);
     struct prov_request req;
     CHECK_EQ_INT(cfg.ops->build_request(&cfg, &ctx, "or-key", &req), 0);
     CHECK_EQ_STR(req.url, "https://openrouter.ai/api/v1/chat/completions");
@@ -169,7 +169,7 @@ static void gemini_request(void)
 {
     struct prov_config cfg = cfg_from("{\"kind\":\"gemini\",\"model\":\"gemini-2.0-flash\"}");
     CHECK_EQ_STR(cfg.api_key_env, "GEMINI_API_KEY");
-    struct prov_context ctx = make_ctx(PROV_SHAPE_BLOCK);
+    struct prov_context ctx = make_ctx(SYN_SHAPE_BLOCK);
     struct prov_request req;
     CHECK_EQ_INT(cfg.ops->build_request(&cfg, &ctx, "AIza-test", &req), 0);
     CHECK_EQ_STR(req.url, "https://generativelanguage.googleapis.com/v1beta/models/"
@@ -200,7 +200,7 @@ static void mistral_request(void)
 {
     struct prov_config cfg = cfg_from("{\"kind\":\"mistral\"}");
     CHECK_EQ_STR(cfg.model, "codestral-latest");
-    struct prov_context ctx = make_ctx(PROV_SHAPE_LINE);
+    struct prov_context ctx = make_ctx(SYN_SHAPE_LINE);
     struct prov_request req;
     CHECK_EQ_INT(cfg.ops->build_request(&cfg, &ctx, "cs-key", &req), 0);
     CHECK_EQ_STR(req.url, "https://codestral.mistral.ai/v1/fim/completions");
@@ -229,7 +229,7 @@ static void ollama_request(void)
     struct prov_config cfg = cfg_from("{\"kind\":\"ollama\",\"model\":\"my-model\",\"max_tokens\":50}");
     CHECK_EQ_STR(cfg.base_url, "http://127.0.0.1:11434");
     CHECK(cfg.api_key_env == NULL);
-    struct prov_context ctx = make_ctx(PROV_SHAPE_LINE);
+    struct prov_context ctx = make_ctx(SYN_SHAPE_LINE);
     struct prov_request req;
     CHECK_EQ_INT(cfg.ops->build_request(&cfg, &ctx, NULL, &req), 0);
     CHECK_EQ_STR(req.url, "http://127.0.0.1:11434/api/generate");
@@ -281,7 +281,7 @@ static void llamacpp_request(void)
 {
     struct prov_config cfg = cfg_from("{\"kind\":\"llamacpp\"}");
     CHECK_EQ_STR(cfg.base_url, "http://127.0.0.1:8080");
-    struct prov_context ctx = make_ctx(PROV_SHAPE_BLOCK);
+    struct prov_context ctx = make_ctx(SYN_SHAPE_BLOCK);
     struct prov_request req;
     CHECK_EQ_INT(cfg.ops->build_request(&cfg, &ctx, NULL, &req), 0);
     CHECK_EQ_STR(req.url, "http://127.0.0.1:8080/infill");
@@ -310,7 +310,7 @@ static void invalid_utf8_in_document(void)
 {
     /* A document with bytes that are not UTF-8 still produces a valid JSON body. */
     struct prov_config cfg = cfg_from("{\"kind\":\"mistral\"}");
-    struct prov_context ctx = make_ctx(PROV_SHAPE_LINE);
+    struct prov_context ctx = make_ctx(SYN_SHAPE_LINE);
     ctx.prefix = "x = \"\xFF\xFE\xC3\"";
     ctx.prefix_len = strlen(ctx.prefix);
     struct prov_request req;

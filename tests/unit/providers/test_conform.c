@@ -86,7 +86,7 @@ static void sampling_only_when_configured(void)
     for (size_t i = 0; i < US_ARRAY_LEN(KINDS); i++) {
         char cfg[160];
         snprintf(cfg, sizeof(cfg), "{\"kind\":\"%s\",\"model\":\"m\"}", KINDS[i]);
-        json_t *b = body_only(cfg, PROV_SHAPE_LINE);
+        json_t *b = body_only(cfg, SYN_SHAPE_LINE);
         char *dump = json_dumps(b, 0);
         if (strstr(dump, "temperature"))
             fprintf(stderr, "%s sends an unconfigured temperature: %s\n", KINDS[i], dump);
@@ -96,7 +96,7 @@ static void sampling_only_when_configured(void)
         json_decref(b);
         snprintf(cfg, sizeof(cfg), "{\"kind\":\"%s\",\"model\":\"m\",\"temperature\":0.3}",
                  KINDS[i]);
-        b = body_only(cfg, PROV_SHAPE_LINE);
+        b = body_only(cfg, SYN_SHAPE_LINE);
         json_t *t = json_object_get(b, "temperature");
         if (strcmp(KINDS[i], "anthropic") == 0) { /* the current Messages API has none */
             CHECK(t == NULL);
@@ -139,13 +139,13 @@ static void anthropic_no_prefill_no_blank_stops(void)
 
 static void enough_lines_rules(void)
 {
-    CHECK(!prov__enough_lines(PROV_SHAPE_LINE, 4, "a + b", 5));
-    CHECK(prov__enough_lines(PROV_SHAPE_LINE, 4, "a + b\n", 6));
-    CHECK(!prov__enough_lines(PROV_SHAPE_LINE, 4, "\n```python\n", 11));
-    CHECK(prov__enough_lines(PROV_SHAPE_LINE, 4, "```python\na + b\n", 16));
-    CHECK(!prov__enough_lines(PROV_SHAPE_BLOCK, 2, "a\nb\n", 4));
-    CHECK(prov__enough_lines(PROV_SHAPE_BLOCK, 2, "a\nb\nc\n", 6));
-    CHECK(prov__enough_lines(PROV_SHAPE_BLOCK, 9, "```\na\n```\n", 10));
+    CHECK(!prov__enough_lines(SYN_SHAPE_LINE, 4, "a + b", 5));
+    CHECK(prov__enough_lines(SYN_SHAPE_LINE, 4, "a + b\n", 6));
+    CHECK(!prov__enough_lines(SYN_SHAPE_LINE, 4, "\n```python\n", 11));
+    CHECK(prov__enough_lines(SYN_SHAPE_LINE, 4, "```python\na + b\n", 16));
+    CHECK(!prov__enough_lines(SYN_SHAPE_BLOCK, 2, "a\nb\n", 4));
+    CHECK(prov__enough_lines(SYN_SHAPE_BLOCK, 2, "a\nb\nc\n", 6));
+    CHECK(prov__enough_lines(SYN_SHAPE_BLOCK, 9, "```\na\n```\n", 10));
 }
 
 static void reasoning_models(void)
@@ -157,29 +157,29 @@ static void reasoning_models(void)
     for (size_t i = 0; i < US_ARRAY_LEN(fam); i++) {
         char cfg[160];
         snprintf(cfg, sizeof(cfg), "{\"kind\":\"openai\",\"model\":\"%s\"}", fam[i].model);
-        json_t *b = body_only(cfg, PROV_SHAPE_BLOCK);
+        json_t *b = body_only(cfg, SYN_SHAPE_BLOCK);
         CHECK_EQ_STR(json_string_value(json_object_get(b, "reasoning_effort")), fam[i].effort);
         CHECK(json_integer_value(json_object_get(b, "max_completion_tokens")) >= 1024);
         CHECK(json_object_get(b, "stop") == NULL);
         CHECK(json_object_get(b, "max_tokens") == NULL);
         json_decref(b);
     }
-    json_t *b = body_only("{\"kind\":\"openai\",\"model\":\"gpt-4.1-mini\"}", PROV_SHAPE_LINE);
+    json_t *b = body_only("{\"kind\":\"openai\",\"model\":\"gpt-4.1-mini\"}", SYN_SHAPE_LINE);
     CHECK(json_object_get(b, "reasoning_effort") == NULL);
     CHECK(json_integer_value(json_object_get(b, "max_completion_tokens")) < 1024);
     json_decref(b);
-    b = body_only("{\"kind\":\"openai\",\"model\":\"gpt-5-chat-latest\"}", PROV_SHAPE_LINE);
+    b = body_only("{\"kind\":\"openai\",\"model\":\"gpt-5-chat-latest\"}", SYN_SHAPE_LINE);
     CHECK(json_object_get(b, "reasoning_effort") == NULL);
     json_decref(b);
 
-    b = body_only("{\"kind\":\"gemini\",\"model\":\"gemini-2.5-flash\"}", PROV_SHAPE_LINE);
+    b = body_only("{\"kind\":\"gemini\",\"model\":\"gemini-2.5-flash\"}", SYN_SHAPE_LINE);
     CHECK_EQ_INT(json_integer_value(jget(b, "generationConfig.thinkingConfig.thinkingBudget")), 0);
     CHECK(json_is_integer(jget(b, "generationConfig.thinkingConfig.thinkingBudget")));
     json_decref(b);
-    b = body_only("{\"kind\":\"gemini\",\"model\":\"gemini-2.5-flash-lite\"}", PROV_SHAPE_LINE);
+    b = body_only("{\"kind\":\"gemini\",\"model\":\"gemini-2.5-flash-lite\"}", SYN_SHAPE_LINE);
     CHECK(json_is_integer(jget(b, "generationConfig.thinkingConfig.thinkingBudget")));
     json_decref(b);
-    b = body_only("{\"kind\":\"gemini\",\"model\":\"gemini-2.5-pro\"}", PROV_SHAPE_LINE);
+    b = body_only("{\"kind\":\"gemini\",\"model\":\"gemini-2.5-pro\"}", SYN_SHAPE_LINE);
     json_int_t budget = json_integer_value(jget(b, "generationConfig.thinkingConfig.thinkingBudget"));
     CHECK(budget >= 128); /* 2.5 Pro cannot switch thinking off */
     CHECK(json_integer_value(jget(b, "generationConfig.maxOutputTokens")) > budget + 64);
@@ -191,7 +191,7 @@ static void extra_is_deep_merged(void)
     json_t *b = body_only("{\"kind\":\"gemini\",\"model\":\"gemini-2.5-pro\",\"extra\":{"
                           "\"generationConfig\":{\"thinkingConfig\":{\"thinkingBudget\":512},"
                           "\"stopSequences\":null},\"safetySettings\":[]}}",
-                          PROV_SHAPE_LINE);
+                          SYN_SHAPE_LINE);
     CHECK_EQ_INT(json_integer_value(jget(b, "generationConfig.thinkingConfig.thinkingBudget")),
                  512);
     CHECK(jget(b, "generationConfig.stopSequences") == NULL); /* null deletes */
@@ -202,7 +202,7 @@ static void extra_is_deep_merged(void)
         char cfg[160];
         snprintf(cfg, sizeof(cfg), "{\"kind\":\"%s\",\"model\":\"m\",\"extra\":{\"x_probe\":7}}",
                  KINDS[i]);
-        b = body_only(cfg, PROV_SHAPE_LINE);
+        b = body_only(cfg, SYN_SHAPE_LINE);
         CHECK_EQ_INT(json_integer_value(json_object_get(b, "x_probe")), 7);
         json_decref(b);
     }
@@ -222,18 +222,18 @@ static void headers_user_agent_and_openrouter(void)
         char cfg[160];
         snprintf(cfg, sizeof(cfg), "{\"kind\":\"%s\",\"model\":\"m\"}", KINDS[i]);
         struct prov_request req;
-        json_decref(body_for(cfg, PROV_SHAPE_LINE, &req));
+        json_decref(body_for(cfg, SYN_SHAPE_LINE, &req));
         CHECK(has_header(&req, "User-Agent: understudy/" UNDERSTUDY_VERSION));
         prov_request_release(&req);
     }
     struct prov_request req;
-    json_decref(body_for("{\"kind\":\"openrouter\",\"model\":\"m\"}", PROV_SHAPE_LINE, &req));
+    json_decref(body_for("{\"kind\":\"openrouter\",\"model\":\"m\"}", SYN_SHAPE_LINE, &req));
     CHECK(has_header(&req, "X-OpenRouter-Title: Understudy"));
     CHECK(has_header(&req, "HTTP-Referer: https://understudy.invalid/"));
     prov_request_release(&req);
     json_decref(body_for("{\"kind\":\"openrouter\",\"model\":\"m\",\"headers\":{\"HTTP-Referer\":"
                          "\"https://me.example\",\"X-OpenRouter-Title\":\"Mine\"}}",
-                         PROV_SHAPE_LINE, &req));
+                         SYN_SHAPE_LINE, &req));
     CHECK(has_header(&req, "HTTP-Referer: https://me.example"));
     CHECK(has_header(&req, "X-OpenRouter-Title: Mine"));
     CHECK(!has_header(&req, "X-OpenRouter-Title: Understudy"));

@@ -35,7 +35,7 @@ static struct prov_context ctx_of(const char *lang, const char *prefix, const ch
 static void fenced_answer_with_sentences(void)
 {
     struct prov_context c = ctx_of("python", "def add(a, b):\n    ", "\n\nprint(add(1, 2))\n",
-                                   PROV_SHAPE_BLOCK, "    ");
+                                   SYN_SHAPE_BLOCK, "    ");
     EXPECT_CLEAN(c,
                  "Here is the completion:\n\n```python\n    return a + b\n```\n\nThis returns the "
                  "sum of `a` and `b`.",
@@ -52,7 +52,7 @@ static void fenced_answer_with_sentences(void)
 
 static void markdown_keeps_fences(void)
 {
-    struct prov_context c = ctx_of("markdown", "# Usage\n\n", "", PROV_SHAPE_BLOCK, "");
+    struct prov_context c = ctx_of("markdown", "# Usage\n\n", "", SYN_SHAPE_BLOCK, "");
     EXPECT_CLEAN(c, "```sh\nmake test\n```", true, "```sh\nmake test\n```");
 }
 
@@ -60,7 +60,7 @@ static void cursor_line_repeated(void)
 {
     struct prov_context c =
         ctx_of("python", "import json\n\ndef load(path):\n    with open(path) as f:\n        data = json.lo",
-               "\n    return data\n", PROV_SHAPE_LINE, "        ");
+               "\n    return data\n", SYN_SHAPE_LINE, "        ");
     /* Without the indentation, with it, and inside a fence. */
     EXPECT_CLEAN(c, "data = json.load(f)", true, "ad(f)");
     EXPECT_CLEAN(c, "        data = json.load(f)\n", true, "ad(f)");
@@ -72,7 +72,7 @@ static void cursor_line_repeated(void)
 static void last_lines_repeated(void)
 {
     struct prov_context c = ctx_of("python", "import math\n\ndef area(r):\n    \"\"\"Area of a circle.\"\"\"\n    return ",
-                                   "\n", PROV_SHAPE_LINE, "    ");
+                                   "\n", SYN_SHAPE_LINE, "    ");
     EXPECT_CLEAN(c,
                  "```python\ndef area(r):\n    \"\"\"Area of a circle.\"\"\"\n    return math.pi * r "
                  "** 2\n```",
@@ -85,41 +85,41 @@ static void last_lines_repeated(void)
 static void prefill_whitespace_not_doubled(void)
 {
     /* Anthropic was prefilled with "    return" (no trailing space) and answers " a + b". */
-    struct prov_context c = ctx_of("python", "def f(a, b):\n    return ", "\n", PROV_SHAPE_LINE, "    ");
+    struct prov_context c = ctx_of("python", "def f(a, b):\n    return ", "\n", SYN_SHAPE_LINE, "    ");
     EXPECT_CLEAN(c, " a + b", true, "a + b");
     /* A chat answer for a blank indented line re-emits the indentation. */
-    struct prov_context b = ctx_of("python", "def f(x):\n    ", "\n", PROV_SHAPE_BLOCK, "    ");
+    struct prov_context b = ctx_of("python", "def f(x):\n    ", "\n", SYN_SHAPE_BLOCK, "    ");
     EXPECT_CLEAN(b, "    if x:\n        return 1\n    return 0", true,
                  "if x:\n        return 1\n    return 0");
     EXPECT_CLEAN(b, "\n    return x\n", true, "return x");
     /* A FIM model's leading spaces are real indentation. */
-    struct prov_context f = ctx_of("python", "def f(x):\n  ", "\n", PROV_SHAPE_BLOCK, "  ");
+    struct prov_context f = ctx_of("python", "def f(x):\n  ", "\n", SYN_SHAPE_BLOCK, "  ");
     EXPECT_CLEAN(f, "  return x", false, "  return x");
 }
 
 static void suffix_repeated(void)
 {
     /* The editor already closed the parenthesis. */
-    struct prov_context c = ctx_of("python", "total = sum(", ")\nprint(total)\n", PROV_SHAPE_LINE, "");
+    struct prov_context c = ctx_of("python", "total = sum(", ")\nprint(total)\n", SYN_SHAPE_LINE, "");
     EXPECT_CLEAN(c, "values)", true, "values");
     EXPECT_CLEAN(c, "values)", false, "values");
     /* Partial overlap of closing punctuation. */
-    struct prov_context d = ctx_of("python", "x = f(g(", ")) + 1\n", PROV_SHAPE_LINE, "");
+    struct prov_context d = ctx_of("python", "x = f(g(", ")) + 1\n", SYN_SHAPE_LINE, "");
     EXPECT_CLEAN(d, "a))", false, "a");
     /* Same text, no overlap: untouched. */
-    struct prov_context e = ctx_of("c", "int n = ", ";\n", PROV_SHAPE_LINE, "");
+    struct prov_context e = ctx_of("c", "int n = ", ";\n", SYN_SHAPE_LINE, "");
     EXPECT_CLEAN(e, "count(list);", false, "count(list)");
     EXPECT_CLEAN(e, "42", false, "42");
 
     /* A block answer that goes on to rewrite the lines after the cursor. */
     struct prov_context b = ctx_of("javascript", "function greet(name) {\n  ",
-                                   "\n}\n\ngreet('x');\n", PROV_SHAPE_BLOCK, "  ");
+                                   "\n}\n\ngreet('x');\n", SYN_SHAPE_BLOCK, "  ");
     EXPECT_CLEAN(b,
                  "```javascript\n  const msg = `Hello ${name}`;\n  console.log(msg);\n}\n\ngreet('x');\n```",
                  true, "const msg = `Hello ${name}`;\n  console.log(msg);");
     /* The next suffix line repeated by a FIM model. */
     struct prov_context p = ctx_of("python", "def f(items):\n    out = []\n    ",
-                                   "\n    return out\n", PROV_SHAPE_BLOCK, "    ");
+                                   "\n    return out\n", SYN_SHAPE_BLOCK, "    ");
     EXPECT_CLEAN(p, "for i in items:\n        out.append(i * 2)\n    return out\n", false,
                  "for i in items:\n        out.append(i * 2)");
 }
@@ -127,37 +127,37 @@ static void suffix_repeated(void)
 static void block_cut_at_dedent(void)
 {
     struct prov_context c = ctx_of("python", "class Stack:\n    def push(self, x):\n        ", "\n",
-                                   PROV_SHAPE_BLOCK, "        ");
+                                   SYN_SHAPE_BLOCK, "        ");
     EXPECT_CLEAN(c,
                  "self.items.append(x)\n        return self\n\n    def pop(self):\n        return "
                  "self.items.pop()\n",
                  false, "self.items.append(x)\n        return self");
 
     /* The cursor line opens the block: keep the closing brace unless the suffix has it. */
-    struct prov_context o = ctx_of("c", "int main(void) {", "\n", PROV_SHAPE_BLOCK, "");
+    struct prov_context o = ctx_of("c", "int main(void) {", "\n", SYN_SHAPE_BLOCK, "");
     EXPECT_CLEAN(o, "\n    int x = 1;\n    return x;\n}\n\nint other(void) {\n}\n", false,
                  "\n    int x = 1;\n    return x;\n}");
-    struct prov_context o2 = ctx_of("c", "int main(void) {", "\n}\n", PROV_SHAPE_BLOCK, "");
+    struct prov_context o2 = ctx_of("c", "int main(void) {", "\n}\n", SYN_SHAPE_BLOCK, "");
     EXPECT_CLEAN(o2, "\n    int x = 1;\n    return x;\n}\n\nint other(void) {\n}\n", false,
                  "\n    int x = 1;\n    return x;");
     /* Python: a sibling statement at the header's level ends the body. */
-    struct prov_context py = ctx_of("python", "for x in xs:", "\n", PROV_SHAPE_BLOCK, "");
+    struct prov_context py = ctx_of("python", "for x in xs:", "\n", SYN_SHAPE_BLOCK, "");
     EXPECT_CLEAN(py, "\n    print(x)\nprint('done')\n", false, "\n    print(x)");
     /* Top level: a blank line ends the piece. */
-    struct prov_context top = ctx_of("python", "", "", PROV_SHAPE_BLOCK, "");
+    struct prov_context top = ctx_of("python", "", "", SYN_SHAPE_BLOCK, "");
     EXPECT_CLEAN(top, "x = 1   \ny = 2  \n\nz = 3\n", false, "x = 1\ny = 2");
     EXPECT_CLEAN(top, "def g():\n    return 1\n\nprint(g())\n", true, "def g():\n    return 1");
 }
 
 static void max_lines_and_line_shape(void)
 {
-    struct prov_context c = ctx_of("python", "def f():\n    ", "", PROV_SHAPE_BLOCK, "    ");
+    struct prov_context c = ctx_of("python", "def f():\n    ", "", SYN_SHAPE_BLOCK, "    ");
     c.max_lines = 2;
     EXPECT_CLEAN(c, "a = 1\n    b = 2\n    c = 3\n    return a", false, "a = 1\n    b = 2");
     c.max_lines = 0; /* no cap */
     EXPECT_CLEAN(c, "a = 1\n    b = 2\n    c = 3", false, "a = 1\n    b = 2\n    c = 3");
 
-    struct prov_context l = ctx_of("python", "x = ", "\n", PROV_SHAPE_LINE, "");
+    struct prov_context l = ctx_of("python", "x = ", "\n", SYN_SHAPE_LINE, "");
     EXPECT_CLEAN(l, "compute(1)  \nprint(x)\n", false, "compute(1)");
     EXPECT_CLEAN(l, "", false, "");
     /* Embedded NUL and trailing CR. */

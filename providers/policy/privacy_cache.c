@@ -1,0 +1,110 @@
+/* privacy_cache: the masked form of each open document, kept while its version (or, without
+ * one, its content hash) stays the same, so a completion does not mask the whole file again. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "privacy.h"
+
+struct cache_entry {
+    char *doc;
+    int64_t version;
+    uint64_t hash; /* of the content, for version < 0 */
+    size_t len;
+    uint64_t used;
+    struct mask_result r;
+};
+
+struct privacy_cache {
+    struct cache_entry *e;
+    size_t n, cap;
+    uint64_t tick;
+};
+
+/* 8 bytes a step: hashing a 300 KB document must cost far less than masking it. */
+static uint64_t content_hash(const char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+    h ^= h >> 29;
+    return h;
+}
+
+struct privacy_cache *privacy_cache_new(size_t max_docs)
+{
+    struct privacy_cache *c = xcalloc(1, sizeof *c);
+    c->cap = max_docs ? max_docs : 16;
+    c->e = xcalloc(c->cap, sizeof *c->e);
+    return c;
+}
+
+static void entry_clear(struct cache_entry *e)
+{
+    free(e->doc);
+    privacy_result_release(&e->r);
+    memset(e, 0, sizeof *e);
+}
+
+void privacy_cache_free(struct privacy_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        entry_clear(&c->e[i]);
+    free(c->e);
+    free(c);
+}
+
+const struct mask_result *privacy_cache_get(struct privacy_cache *c, const char *doc,
+                                            int64_t version, const char *text, size_t len)
+{
+    uint64_t h = version < 0 ? content_hash(text, len) : 0;
+    struct cache_entry *slot = NULL;
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->e[i].doc, doc) == 0) {
+            slot = &c->e[i];
+            break;
+        }
+    if (slot && slot->version == version && slot->len == len && slot->hash == h) {
+        slot->used = ++c->tick;
+        return &slot->r;
+    }
+    if (!slot) {
+        if (c->n < c->cap) {
+            slot = &c->e[c->n++];
+        } else {
+            slot = &c->e[0];
+            for (size_t i = 1; i < c->n; i++)
+                if (c->e[i].used < slot->used)
+                    slot = &c->e[i];
+        }
+        entry_clear(slot);
+        slot->doc = xstrdup(doc);
+    } else {
+        privacy_result_release(&slot->r);
+    }
+    slot->version = version;
+    slot->hash = h;
+    slot->len = len;
+    slot->used = ++c->tick;
+    privacy_mask(text, len, &slot->r);
+    return &slot->r;
+}
+
+void privacy_cache_drop(struct privacy_cache *c, const char *doc)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->e[i].doc, doc) == 0) {
+            entry_clear(&c->e[i]);
+            c->e[i] = c->e[--c->n];
+            memset(&c->e[c->n], 0, sizeof c->e[c->n]);
+            return;
+        }
+}
