@@ -6,7 +6,7 @@ MESON      ?= meson
 PY         ?= python3
 EXAMPLE    ?= tests/fixtures/demo/shapes.py:29:11
 
-.PHONY: all deps test-deps build run test test-asan bench fuzz valgrind clean install vsix
+.PHONY: all deps test-deps build run test test-asan bench fuzz valgrind clean install vsix screenshots
 
 all: build
 
@@ -86,6 +86,17 @@ vsix: build
 	  --allow-missing-repository --skip-license \
 	  -o $(abspath $(BUILD))/understudy-$$(node -p 'require("./package.json").version').vsix
 	rm -rf editors/vscode/bin
+
+# The docs' screenshots: the editor tests write them to $(BUILD)/screenshots/ (best effort,
+# never a check); this copies the ones a test run made into editors/screenshots/, e.g. after
+# `meson test -C build editor_nvim editor_emacs editor_vscode`.
+SCREENSHOTS = nvim.png emacs.png vscode-ghost.png vscode-popup.png
+screenshots:
+	@n=0; for f in $(SCREENSHOTS); do \
+	  if [ -f $(BUILD)/screenshots/$$f ]; then cp $(BUILD)/screenshots/$$f editors/screenshots/$$f && \
+	    echo "editors/screenshots/$$f" && n=$$((n+1)); \
+	  else echo "not made by a test run yet: $(BUILD)/screenshots/$$f"; fi; done; \
+	[ $$n -gt 0 ] || { echo "no screenshots: run the editor tests first (meson test -C $(BUILD) --suite editors)"; exit 1; }
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -165,6 +165,8 @@ static bool line_opens_block(const struct syn_doc *doc, const char *s, size_t n)
         ends_with_word(s, n, "else") || ends_with_word(s, n, "begin") ||
         ends_with_word(s, n, "repeat"))
         return true;
+    if (starts_with_word(s, n, "case") && ends_with_word(s, n, "in"))
+        return true; /* shell: case "$1" in */
     static const char *const fn_words[] = {"def", "function", "func", "fn", "local function",
                                            "pub fn", "async function", "async def",
                                            "export function", "class", "module", NULL};

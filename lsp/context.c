@@ -153,17 +153,42 @@ static void excerpt_from(struct doc *o, void *ud)
     }
 }
 
+static bool word_is(const char *w, size_t n, const char *kw)
+{
+    return strlen(kw) == n && memcmp(w, kw, n) == 0;
+}
+
+static bool word_in(const char *w, size_t n, const char *const *kws)
+{
+    for (; *kws; kws++)
+        if (word_is(w, n, *kws))
+            return true;
+    return false;
+}
+
 /* Which brackets the file still needs closed (PROV_UNCLOSED_*): only when tree-sitter found
  * an error, the document's counts of each pair (outside the simplest strings and comments)
- * say which kind is short of closers. */
+ * say which kind is short of closers. Keyword blocks count the same way: Lua's `function`,
+ * `if` and `do` (of `for ... do`, `while ... do` and plain `do`) against `end`; Ruby's
+ * block keywords starting a statement (or after `=`) and `do` against `end`; the shell's
+ * `if`/`fi`, `do`/`done` and `case`/`esac`. */
 static unsigned context_unclosed(struct syn_doc *syn, const char *lang, const char *text,
                                  size_t len)
 {
     bool lua = strcmp(lang, "lua") == 0;
+    bool ruby = strcmp(lang, "ruby") == 0;
+    bool shell = strcmp(lang, "shellscript") == 0;
     if (!syn_doc_has_error(syn))
         return 0;
-    long brace = 0, paren = 0, square = 0;
+    static const char *const ruby_starts[] = {"def", "class", "module", "if", "unless", "while",
+                                              "until", "case", "begin", "for", NULL};
+    static const char *const ruby_values[] = {"if", "unless", "case", "begin", "while", "until",
+                                              NULL};
+    long brace = 0, paren = 0, square = 0, end = 0, fi = 0, done = 0, esac = 0;
     char quote = 0;
+    bool line_start = true;  /* no word yet in this statement */
+    bool after_assign = false; /* the last non-blank character was '=' */
+    bool loop_line = false;  /* Ruby: this line's while/until/for takes the line's `do` */
     for (size_t i = 0; i < len; i++) {
         char ch = text[i];
         if (quote) {
@@ -173,12 +198,72 @@ static unsigned context_unclosed(struct syn_doc *syn, const char *lang, const ch
                 quote = 0;
             continue;
         }
+        if (ch == '\n' || ch == ';') {
+            line_start = true;
+            after_assign = false;
+            if (ch == '\n')
+                loop_line = false;
+            continue;
+        }
+        if (ch == ' ' || ch == '\t' || ch == '\r')
+            continue;
+        bool assign = false;
         if (ch == '"' || ch == '\'' || ch == '`') {
             quote = ch;
         } else if ((ch == '/' && i + 1 < len && text[i + 1] == '/') ||
-                   (lua && ch == '-' && i + 1 < len && text[i + 1] == '-')) {
-            while (i < len && text[i] != '\n') /* line comment (C family, Lua) */
+                   (lua && ch == '-' && i + 1 < len && text[i + 1] == '-') ||
+                   ((ruby || shell) && ch == '#' &&
+                    (i == 0 || isspace((unsigned char)text[i - 1])))) {
+            while (i + 1 < len && text[i + 1] != '\n') /* line comment (C family, Lua, #) */
                 i++;
+            continue;
+        } else if ((lua || ruby || shell) && (isalpha((unsigned char)ch) || ch == '_') &&
+                   (i == 0 || !(isalnum((unsigned char)text[i - 1]) || text[i - 1] == '_' ||
+                                text[i - 1] == '.' || text[i - 1] == ':' ||
+                                text[i - 1] == '$'))) {
+            size_t j = i;
+            while (j < len && (isalnum((unsigned char)text[j]) || text[j] == '_'))
+                j++;
+            const char *w = text + i;
+            size_t n = j - i;
+            bool key_ok = j >= len || (text[j] != '=' || (j + 1 < len && text[j + 1] == '='));
+            if (lua) {
+                if (word_is(w, n, "function") || word_is(w, n, "if") || word_is(w, n, "do"))
+                    end++;
+                else if (word_is(w, n, "end"))
+                    end--;
+            } else if (ruby && key_ok) {
+                if ((line_start && word_in(w, n, ruby_starts)) ||
+                    (after_assign && word_in(w, n, ruby_values))) {
+                    end++;
+                    if (word_is(w, n, "while") || word_is(w, n, "until") || word_is(w, n, "for"))
+                        loop_line = true;
+                } else if (word_is(w, n, "do")) {
+                    if (loop_line)
+                        loop_line = false;
+                    else
+                        end++;
+                } else if (word_is(w, n, "end")) {
+                    end--;
+                }
+            } else if (shell && key_ok) {
+                if (word_is(w, n, "if"))
+                    fi++;
+                else if (word_is(w, n, "fi"))
+                    fi--;
+                else if (word_is(w, n, "do"))
+                    done++;
+                else if (word_is(w, n, "done"))
+                    done--;
+                else if (word_is(w, n, "case"))
+                    esac++;
+                else if (word_is(w, n, "esac"))
+                    esac--;
+            }
+            i = j - 1;
+            line_start = false;
+            after_assign = false;
+            continue;
         } else if (ch == '{') {
             brace++;
         } else if (ch == '}') {
@@ -191,10 +276,16 @@ static unsigned context_unclosed(struct syn_doc *syn, const char *lang, const ch
             square++;
         } else if (ch == ']') {
             square--;
+        } else if (ch == '=') {
+            assign = true;
         }
+        line_start = line_start && (ch == '(' || ch == '{');
+        after_assign = assign;
     }
     return (brace > 0 ? PROV_UNCLOSED_BRACE : 0) | (paren > 0 ? PROV_UNCLOSED_PAREN : 0) |
-           (square > 0 ? PROV_UNCLOSED_SQUARE : 0);
+           (square > 0 ? PROV_UNCLOSED_SQUARE : 0) | (end > 0 ? PROV_UNCLOSED_END : 0) |
+           (fi > 0 ? PROV_UNCLOSED_FI : 0) | (done > 0 ? PROV_UNCLOSED_DONE : 0) |
+           (esac > 0 ? PROV_UNCLOSED_ESAC : 0);
 }
 
 void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_lines,

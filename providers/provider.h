@@ -58,6 +58,10 @@ struct prov_context {
 #define PROV_UNCLOSED_BRACE 1u   /* { } */
 #define PROV_UNCLOSED_PAREN 2u   /* ( ) */
 #define PROV_UNCLOSED_SQUARE 4u  /* [ ] */
+#define PROV_UNCLOSED_END 8u     /* Lua's and Ruby's blocks closed by `end` */
+#define PROV_UNCLOSED_FI 16u     /* shell: if ... fi */
+#define PROV_UNCLOSED_DONE 32u   /* shell: for/while/until ... do ... done */
+#define PROV_UNCLOSED_ESAC 64u   /* shell: case ... esac */
 
 /* Deep copy / free of a context (one allocation block per string; caller frees with
  * prov_context_free). */

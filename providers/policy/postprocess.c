@@ -431,6 +431,40 @@ static bool opens_block(const char *s, size_t n)
     return false;
 }
 
+/* Keyword blocks whose header line ends with none of opens_block's marks: Lua's
+ * `function f(x)`, Ruby's `def f(x)`, `class A`, `if x`..., the shell's `case x in`. */
+static bool opens_keyword_block(const char *lang, const char *s, size_t n)
+{
+    const char *p = s;
+    size_t k = n;
+    trim(&p, &k);
+    size_t w = 0;
+    while (w < k && (isalnum((unsigned char)p[w]) || p[w] == '_'))
+        w++;
+    if (strcmp(lang, "lua") == 0) {
+        /* `function f(x)`, `local function f(x)`, `x = function(a)` */
+        for (size_t i = 0; i + 8 <= k; i++)
+            if (memcmp(p + i, "function", 8) == 0 && (i == 0 || !isalnum((unsigned char)p[i - 1])) &&
+                (i + 8 == k || !isalnum((unsigned char)p[i + 8])))
+                return k && p[k - 1] == ')';
+        return false;
+    }
+    if (strcmp(lang, "ruby") == 0) {
+        static const char *const starts[] = {"def", "class", "module", "if", "unless", "while",
+                                             "until", "case", "begin", "for", NULL};
+        for (int i = 0; starts[i]; i++)
+            if (w == strlen(starts[i]) && memcmp(p, starts[i], w) == 0)
+                return true;
+        /* `each do |x|` */
+        return k && p[k - 1] == '|' && memchr(p, '|', k - 1) &&
+               ((const char *)memchr(p, '|', k - 1) - p >= 3) &&
+               memcmp((const char *)memchr(p, '|', k - 1) - 3, "do ", 3) == 0;
+    }
+    if (strcmp(lang, "shellscript") == 0)
+        return w == 4 && memcmp(p, "case", 4) == 0 && k >= 3 && memcmp(p + k - 3, " in", 3) == 0;
+    return false;
+}
+
 static bool starts_with_closer_line(const char *s, size_t n, const char **word)
 {
     const char *p = s;
@@ -454,6 +488,10 @@ static unsigned closer_bit(const char *closer)
     case '}': return PROV_UNCLOSED_BRACE;
     case ')': return PROV_UNCLOSED_PAREN;
     case ']': return PROV_UNCLOSED_SQUARE;
+    case 'e': return strcmp(closer, "end") == 0 ? PROV_UNCLOSED_END
+                   : strcmp(closer, "esac") == 0 ? PROV_UNCLOSED_ESAC : 0;
+    case 'f': return PROV_UNCLOSED_FI;
+    case 'd': return PROV_UNCLOSED_DONE;
     default: return 0;
     }
 }
@@ -481,7 +519,10 @@ static void cut_shape(struct strbuf *t, const struct prov_context *ctx)
     const char *l0 = t->data;
     size_t l0n = e0;
     trim(&l0, &l0n);
-    bool opener = is_blank(cur, cn) ? (l0n == 1 && l0[0] == '{') : opens_block(first.data, first.len);
+    bool opener = is_blank(cur, cn) ? (l0n == 1 && l0[0] == '{')
+                                     : (opens_block(first.data, first.len) ||
+                                        (ctx->language &&
+                                         opens_keyword_block(ctx->language, first.data, first.len)));
     sb_release(&first);
 
     const char *L = NULL;

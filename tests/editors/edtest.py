@@ -23,6 +23,24 @@ AI_TEXT = "total = a + b\n    return total"
 TYPED = "    "
 
 
+def screenshot_dir():
+    """Where the tests write the docs' screenshots: $US_SCREENSHOT_DIR (meson sets
+    build/screenshots), else build/screenshots in the source tree. `make screenshots` copies
+    them into editors/screenshots/."""
+    d = os.environ.get("US_SCREENSHOT_DIR") or os.path.join(SRC, "build", "screenshots")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def best_effort(what, fn, *args):
+    """Run a screenshot step; it never fails the test (a screenshot is not a check)."""
+    try:
+        return fn(*args)
+    except Exception as e:  # noqa: BLE001 - any failure only costs the picture
+        print("%s skipped: %s: %s" % (what, type(e).__name__, e))
+        return None
+
+
 def binary():
     path = os.environ.get("UNDERSTUDY_BIN") or (sys.argv[1] if len(sys.argv) > 1 else "")
     if not path or not os.access(path, os.X_OK):

@@ -250,6 +250,66 @@ local function main()
   sleep(50)
   vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
 
+  -- 3c. A single match with Neovim's default 'completeopt' (menu,preview): no menu is shown,
+  --     Vim inserts the only item at once (its line breaks as NUL), and the user leaves insert
+  --     mode with <Esc> (the cursor moves back one column) or keeps typing. `tot` is a prefix
+  --     only the AI item matches (the fake continues it with `al = a + b...`). The file written
+  --     by :w must hold the suggestion exactly, with no NUL byte.
+  eq('default completeopt', vim.o.completeopt, 'menu,preview')
+  check('fake continues `tot`', fake_control({ mode = 'healthy', text = ai:sub(4) }))
+  local path = env('US_FILE')
+  local function read_file()
+    local f = io.open(path, 'rb')
+    local data = f and f:read('*a')
+    if f then f:close() end
+    return data
+  end
+  local want_file = 'def add(a, b):\n    ' .. ai .. '\n'
+  for _, after in ipairs({ '<Esc>', ' ' }) do
+    local what = after == ' ' and 'typing a space' or after
+    local single, last = false, nil
+    for attempt = 1, 3 do
+      vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
+      keys('Gotot')
+      sleep(100)
+      keys('<C-x><C-o>')
+      -- The only match is inserted without a menu (the line grows past `tot`).
+      local ok = pcall(wait_for, 'the single match inserted', function()
+        return (lines(1, 2)[1] or ''):find('total', 1, true)
+      end, 5000)
+      last = { pum = vim.fn.pumvisible(), items = #popup_items(), lines = lines(0, -1) }
+      if ok and vim.fn.pumvisible() == 0 and #popup_items() <= 1 then
+        keys(after)
+        sleep(300)
+        -- The cursor stays where the key put it, after the expanded lines.
+        local want_cur = after == ' ' and { 3, #ai_lines[2] + 1 } or { 3, #ai_lines[2] - 1 }
+        eq('single match then ' .. what .. ': cursor after the expanded text',
+          vim.api.nvim_win_get_cursor(0), want_cur)
+        single = true
+        break
+      end
+      keys('<C-e><Esc>')
+      sleep(100)
+    end
+    check('a single match (no menu), then ' .. what, single, vim.inspect(last))
+    if single then
+      keys('<Esc>')
+      sleep(50)
+      vim.cmd('silent write')
+      local data = read_file() or ''
+      check('single match then ' .. what .. ': the written file has no NUL byte',
+        not data:find('\0', 1, true), vim.inspect(data))
+      local want = want_file
+      if after == ' ' then
+        want = 'def add(a, b):\n    ' .. ai .. ' \n'
+      end
+      eq('single match then ' .. what .. ': the written file is the suggestion exactly', data, want)
+    end
+  end
+  fake_control({ mode = 'healthy', text = ai })
+  vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
+  vim.cmd('silent write')
+
   -- 4. The provider starts failing: the status string must change.
   check('fake switched to failing', fake_control({ mode = 'status_503' }))
   local changed = nil

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """VS Code (code-server 4.100.3 = Code 1.100.3, the newest release on Node 20) in Debian's
 chromium, driven by playwright-core: the packaged .vsix installs, ghost text renders and Tab
-accepts it, the status bar item names the serving provider. Screenshots go to tests/artifacts/.
+accepts it, the status bar item names the serving provider. Screenshots go to edtest.screenshot_dir()
+(build/screenshots/).
 
 The tools are installed once into tests/editors/vscode_e2e/node_modules (gitignored; pinned by
 its package-lock.json) and reused; the .vsix is rebuilt from editors/vscode on every run."""
@@ -19,7 +20,7 @@ import edtest
 E2E = os.path.join(edtest.HERE, "vscode_e2e")
 CACHE = os.path.join(edtest.HERE, ".cache")
 EXT = os.path.join(edtest.SRC, "editors", "vscode")
-ARTIFACTS = os.path.join(edtest.SRC, "tests", "artifacts")
+ARTIFACTS = edtest.screenshot_dir()
 CODE_SERVER = os.path.join(E2E, "node_modules", "code-server", "out", "node", "entry.js")
 RG_CACHE = "vscode-ripgrep-cache-1.15.11"
 RG_TARBALL = "ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz"

@@ -63,6 +63,86 @@ static const struct lang_case lang_cases[] = {
      "\n    \"b\": 1\n  }", "\n    \"b\": 1"},
 };
 
+/* Blocks closed by a keyword: Lua's and Ruby's `end`, the shell's `fi`, `done` and `esac`.
+ * `bit` is the PROV_UNCLOSED_* the open file must report. */
+struct keyword_case {
+    const char *lang, *ext;
+    unsigned bit;
+    const char *open_file, *closed_file, *answer, *want_kept, *want_dropped;
+};
+
+static const struct keyword_case keyword_cases[] = {
+    /* Lua: `if ... then` inside a function; the `end` after the cursor is the function's. */
+    {"lua", "lua", PROV_UNCLOSED_END, "function f(x)\n  if x > 0 then|\nend\n",
+     "function f(x)\n  if x > 0 then|\n  end\nend\n", "\n    return 1\n  end",
+     "\n    return 1\n  end", "\n    return 1"},
+    /* Lua: a function header (ends with `)`) inside a `for ... do`. */
+    {"lua", "lua", PROV_UNCLOSED_END, "for i = 1, 3 do\n  local function g(x)|\nend\n",
+     "for i = 1, 3 do\n  local function g(x)|\n  end\nend\n", "\n    return x\n  end",
+     "\n    return x\n  end", "\n    return x"},
+    /* Lua: `while ... do` inside a function. */
+    {"lua", "lua", PROV_UNCLOSED_END, "function f(x)\n  while x > 0 do|\nend\n",
+     "function f(x)\n  while x > 0 do|\n  end\nend\n", "\n    x = x - 1\n  end",
+     "\n    x = x - 1\n  end", "\n    x = x - 1"},
+    /* Ruby: a method inside a class. */
+    {"ruby", "rb", PROV_UNCLOSED_END, "class A\n  def f(x)|\nend\n",
+     "class A\n  def f(x)|\n  end\nend\n", "\n    x + 1\n  end", "\n    x + 1\n  end",
+     "\n    x + 1"},
+    /* Ruby: a `do` block inside a method (`if` as a modifier opens nothing). */
+    {"ruby", "rb", PROV_UNCLOSED_END, "def f(xs)\n  return if xs.empty?\n  xs.each do|\nend\n",
+     "def f(xs)\n  return if xs.empty?\n  xs.each do|\n  end\nend\n", "\n    puts 1\n  end",
+     "\n    puts 1\n  end", "\n    puts 1"},
+    /* Shell: `if` inside a loop (the `done` after the cursor is the loop's). */
+    {"shellscript", "sh", PROV_UNCLOSED_FI, "for x in a b; do\n  if [ \"$x\" ]; then|\ndone\n",
+     "for x in a b; do\n  if [ \"$x\" ]; then|\n  fi\ndone\n", "\n    echo \"$x\"\n  fi",
+     "\n    echo \"$x\"\n  fi", "\n    echo \"$x\""},
+    /* Shell: a loop inside `if`. */
+    {"shellscript", "sh", PROV_UNCLOSED_DONE, "if [ \"$1\" ]; then\n  for x in a b; do|\nfi\n",
+     "if [ \"$1\" ]; then\n  for x in a b; do|\n  done\nfi\n", "\n    echo \"$x\"\n  done",
+     "\n    echo \"$x\"\n  done", "\n    echo \"$x\""},
+    /* Shell: `case ... in` inside `if`. */
+    {"shellscript", "sh", PROV_UNCLOSED_ESAC, "if [ \"$1\" ]; then\n  case \"$1\" in|\nfi\n",
+     "if [ \"$1\" ]; then\n  case \"$1\" in|\n  esac\nfi\n",
+     "\n    (a) echo a ;;\n  esac", "\n    (a) echo a ;;\n  esac", "\n    (a) echo a ;;"},
+};
+
+static void keyword_closer_kept_when_needed(void)
+{
+    for (size_t i = 0; i < sizeof(keyword_cases) / sizeof(keyword_cases[0]); i++) {
+        const struct keyword_case *c = &keyword_cases[i];
+        unsigned unclosed = 0;
+        char *kept = clean_at(c->lang, c->ext, c->open_file, c->answer, &unclosed);
+        if (strcmp(kept, c->want_kept) != 0 || !(unclosed & c->bit))
+            fprintf(stderr, "%s #%zu (open block): got %s (unclosed %u)\n", c->lang, i, kept,
+                    unclosed);
+        CHECK(unclosed & c->bit);
+        CHECK_EQ_STR(kept, c->want_kept);
+        free(kept);
+        char *dropped = clean_at(c->lang, c->ext, c->closed_file, c->answer, &unclosed);
+        if (strcmp(dropped, c->want_dropped) != 0 || unclosed)
+            fprintf(stderr, "%s #%zu (closed block): got %s (unclosed %u)\n", c->lang, i, dropped,
+                    unclosed);
+        CHECK_EQ_INT(unclosed, 0);
+        CHECK_EQ_STR(dropped, c->want_dropped);
+        free(dropped);
+    }
+}
+
+/* Keywords inside strings and comments, and a Ruby modifier `if`, open nothing: a file whose
+ * blocks are all closed but that has another error reports no keyword block. */
+static void keyword_counts_skip_strings_and_modifiers(void)
+{
+    unsigned unclosed = 0;
+    free(clean_at("lua", "lua", "-- if x then do\nlocal s = \"function do\"\nlocal t = {|\n",
+                  "a = 1", &unclosed));
+    CHECK_EQ_INT(unclosed & PROV_UNCLOSED_END, 0);
+    CHECK(unclosed & PROV_UNCLOSED_BRACE);
+    free(clean_at("ruby", "rb", "def f(x)\n  return 1 if x # if do\nend\nx = [|\n", "1", &unclosed));
+    CHECK_EQ_INT(unclosed & PROV_UNCLOSED_END, 0);
+    free(clean_at("shellscript", "sh", "echo 'if do case' # if\nx=$(|\n", "ls", &unclosed));
+    CHECK_EQ_INT(unclosed & (PROV_UNCLOSED_FI | PROV_UNCLOSED_DONE | PROV_UNCLOSED_ESAC), 0);
+}
+
 static void closer_kept_when_needed(void)
 {
     for (size_t i = 0; i < sizeof(lang_cases) / sizeof(lang_cases[0]); i++) {
@@ -98,5 +178,7 @@ static void closer_kept_from_blank_line(void)
     free(dropped);
 }
 
-#define TESTS(X) X(closer_kept_when_needed) X(closer_kept_from_blank_line)
+#define TESTS(X)                                                                           \
+    X(closer_kept_when_needed) X(closer_kept_from_blank_line) X(keyword_closer_kept_when_needed)  \
+    X(keyword_counts_skip_strings_and_modifiers)
 CHECK_MAIN(TESTS)

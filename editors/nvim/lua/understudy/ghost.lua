@@ -358,9 +358,13 @@ local function map_keys(bufnr)
 end
 
 -- Vim's popup menu inserts a completion's line breaks as NUL bytes (shown as ^@, written to
--- the file by :w). After an item with line breaks is inserted from the menu, replace what was
--- inserted with the item's real lines (the text the server sent, indentation as sent).
-function M.complete_done(bufnr, item)
+-- the file by :w). After an item with line breaks is inserted, replace what was inserted with
+-- the item's real lines (the text the server sent, indentation as sent). `at` is the cursor
+-- when CompleteDone fired ({row, col}, 0-based), where the inserted text ends: this runs on
+-- the next tick, when the key that ended completion has been handled. That is also the case
+-- with a single match, which Vim inserts at once with no menu: the user then leaves insert
+-- mode (<Esc> moves the cursor back one column) or types on.
+function M.complete_done(bufnr, item, at)
   local word = type(item) == 'table' and item.word or nil
   local ud = type(item) == 'table' and item.user_data
   local ci = type(ud) == 'table' and type(ud.nvim) == 'table' and type(ud.nvim.lsp) == 'table'
@@ -372,8 +376,11 @@ function M.complete_done(bufnr, item)
   end
   local cur = vim.api.nvim_win_get_cursor(0)
   local row, col = cur[1] - 1, cur[2]
+  if type(at) == 'table' then
+    row, col = at[1], at[2]
+  end
   local line = vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ''
-  -- What the menu inserted ends at the cursor: the text with NUL bytes for its line breaks.
+  -- What was inserted ends at `at`: the text with NUL bytes for its line breaks.
   local start = col - #word
   local inserted = line:sub(start + 1, col)
   if start < 0 or (inserted ~= word:gsub('\n', '\0') and inserted ~= word) then
@@ -381,7 +388,13 @@ function M.complete_done(bufnr, item)
   end
   local lines = vim.split(full, '\n', true)
   vim.api.nvim_buf_set_text(bufnr, row, start, row, col, lines)
-  vim.api.nvim_win_set_cursor(0, { row + #lines, #lines[#lines] + ((#lines == 1) and start or 0) })
+  -- The cursor keeps its place relative to the end of the inserted text.
+  local end_row, end_col = row + #lines - 1, #lines[#lines] + ((#lines == 1) and start or 0)
+  if cur[1] - 1 == row then
+    vim.api.nvim_win_set_cursor(0, { end_row + 1, math.max(0, end_col + cur[2] - col) })
+  elseif cur[1] - 1 > row then
+    vim.api.nvim_win_set_cursor(0, { cur[1] + #lines - 1, cur[2] })
+  end
   return true
 end
 
@@ -418,12 +431,16 @@ function M.attach(bufnr)
   vim.api.nvim_create_autocmd('CompleteDone', {
     group = group, buffer = bufnr, callback = function()
       local item = vim.v.completed_item
-      -- The menu closed (text may not change inside CompleteDone: the next tick does it).
+      -- Where the inserted text ends, before the key that ended completion moves the cursor.
+      local cur = vim.api.nvim_win_get_cursor(0)
+      local at = { cur[1] - 1, cur[2] }
+      -- Completion ended, with or without a menu (text may not change inside CompleteDone:
+      -- the next tick does it).
       vim.schedule(function()
         if not vim.api.nvim_buf_is_valid(bufnr) or vim.api.nvim_get_current_buf() ~= bufnr then
           return
         end
-        M.complete_done(bufnr, item)
+        M.complete_done(bufnr, item, at)
         -- Show the held suggestion again if nothing was inserted, else ask anew.
         if not s.hidden or vim.fn.pumvisible() == 1 then
           return
