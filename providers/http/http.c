@@ -12,6 +12,12 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#ifdef US_HAVE_OPENSSL
+#include <openssl/opensslv.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#endif
 
 #include "base.h"
 #include "list.h"
@@ -94,6 +100,11 @@ struct http_engine {
     CURL *idle[HTTP_IDLE_HANDLES];
     size_t n_idle;
     char *default_ca;     /* $SSL_CERT_FILE, else libcurl's built-in bundle; NULL if neither */
+    /* The default CA store, built from default_ca on a worker thread (ca_load_begin): parsing
+     * the system bundle takes 25-65 ms, which curl would spend on the loop in the first
+     * handshake. Transfers using the default CA hand it to OpenSSL from ssl_ctx_cb. */
+    enum { CA_CURL, CA_LOADING, CA_READY } ca_state;
+    void *ca_store;       /* X509_STORE * when CA_READY */
     struct {
         char *url;        /* origin + "/" */
         char *ca_file;    /* NULL: default_ca */
@@ -587,6 +598,7 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 /* ------------------------------------------------------------------ public API */
 
 static bool curl_ready;
+static void ca_load_begin(struct http_engine *eng);
 
 /* The curl side of the engine, made on first need: curl_global_init (OpenSSL's set-up) and the
  * multi handle take about 2 ms, which a server answering `initialize` should not wait for. */
@@ -624,6 +636,7 @@ static void engine_ready(struct http_engine *eng)
             eng->default_ca = xstrdup(builtin);
         curl_easy_cleanup(probe);
     }
+    ca_load_begin(eng);
     /* The loop's clock stood still meanwhile; a transfer started now counts its deadlines from
      * uv_now, which must not be those milliseconds behind. */
     uv_update_time(eng->loop);
@@ -658,12 +671,109 @@ void http_engine_warm_up(struct http_engine *eng)
         uv_check_start(&eng->warm, warm_cb);
 }
 
-static void engine_close_cb(uv_handle_t *h)
+static void engine_unref(struct http_engine *eng)
 {
-    struct http_engine *eng = h->data;
     if (--eng->open_handles > 0)
         return;
     free(eng);
+}
+
+static void engine_close_cb(uv_handle_t *h)
+{
+    engine_unref(h->data);
+}
+
+/* ------------------------------------------------------------------ CA store off the loop */
+
+#ifdef US_HAVE_OPENSSL
+struct ca_job {
+    uv_work_t work;
+    struct http_engine *eng;
+    char *path;
+    X509_STORE *store;
+    uint64_t took_us;
+};
+
+static void ca_work_cb(uv_work_t *w)
+{
+    struct ca_job *job = w->data;
+    uint64_t t0 = us_now_us();
+    X509_STORE *st = X509_STORE_new();
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    int ok = st && X509_STORE_load_file(st, job->path) == 1;
+#else
+    int ok = st && X509_STORE_load_locations(st, job->path, NULL) == 1;
+#endif
+    if (ok) {
+        /* What curl sets on the stores it builds (prefer our anchors over sent ones). */
+        X509_STORE_set_flags(st, X509_V_FLAG_TRUSTED_FIRST);
+        job->store = st;
+    } else {
+        X509_STORE_free(st);
+    }
+    job->took_us = us_now_us() - t0;
+}
+
+static void warm_start_pending(struct http_engine *eng);
+
+static void ca_done_cb(uv_work_t *w, int status)
+{
+    struct ca_job *job = w->data;
+    struct http_engine *eng = job->eng;
+    (void)status;
+    if (!eng->closing) {
+        if (job->store) {
+            eng->ca_store = job->store;
+            job->store = NULL;
+            eng->ca_state = CA_READY;
+            LOG_D("http", "CA store %s loaded on a worker in %llu us", job->path,
+                  (unsigned long long)job->took_us);
+        } else {
+            eng->ca_state = CA_CURL; /* curl loads it (and reports what is wrong) */
+            LOG_I("http", "cannot load the CA bundle %s on a worker; curl will", job->path);
+        }
+        warm_start_pending(eng);
+    }
+    X509_STORE_free(job->store);
+    free(job->path);
+    free(job);
+    engine_unref(eng);
+}
+
+/* Curl's TLS set-up, per new connection of a transfer using the default CA: our store instead
+ * of the one curl would load (it has no CA file to load: CURLOPT_CAINFO is NULL). */
+static CURLcode ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userp)
+{
+    struct http_engine *eng = userp;
+    (void)curl;
+    if (eng->ca_store)
+        SSL_CTX_set1_cert_store(ssl_ctx, eng->ca_store); /* takes its own reference */
+    return CURLE_OK;
+}
+#endif
+
+/* Build the default CA store on a worker (libcurl on OpenSSL only: the callback hands
+ * OpenSSL the store). Until it is ready, transfers let curl load the file as before. */
+static void ca_load_begin(struct http_engine *eng)
+{
+#ifdef US_HAVE_OPENSSL
+    const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+    if (!eng->default_ca || !vi->ssl_version || strncmp(vi->ssl_version, "OpenSSL", 7) != 0)
+        return;
+    struct ca_job *job = xcalloc(1, sizeof(*job));
+    job->eng = eng;
+    job->path = xstrdup(eng->default_ca);
+    job->work.data = job;
+    if (uv_queue_work(eng->loop, &job->work, ca_work_cb, ca_done_cb) != 0) {
+        free(job->path);
+        free(job);
+        return;
+    }
+    eng->open_handles++; /* the engine outlives the job (ca_done_cb) */
+    eng->ca_state = CA_LOADING;
+#else
+    (void)eng;
+#endif
 }
 
 void http_engine_free(struct http_engine *eng)
@@ -692,6 +802,10 @@ void http_engine_free(struct http_engine *eng)
     eng->closing = true;
     free(eng->default_ca);
     eng->default_ca = NULL;
+#ifdef US_HAVE_OPENSSL
+    X509_STORE_free(eng->ca_store);
+#endif
+    eng->ca_store = NULL;
     for (size_t i = 0; i < eng->n_warm; i++) {
         free(eng->warm_list[i].url);
         free(eng->warm_list[i].ca_file);
@@ -786,7 +900,18 @@ static int easy_configure(CURL *e, struct http_transfer *t, const struct http_re
      * a request would queue behind a hanging one on the same connection. */
     bad |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncasecmp(req->url, "https://", 8) == 0 ? 1L : 0L);
     const char *ca = req->ca_file ? req->ca_file : t->eng->default_ca;
+#ifdef US_HAVE_OPENSSL
+    /* The default CA from our store (built on a worker): curl gets no file to load. A
+     * provider's own ca_file stays curl's (usually one small file, and a different CAINFO
+     * keeps curl from sharing a connection verified against another CA). */
+    bool own_store = !req->ca_file && t->eng->ca_state == CA_READY;
+    bad |= curl_easy_setopt(e, CURLOPT_CAINFO, own_store ? NULL : ca);
+    if (curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, own_store ? ssl_ctx_cb : NULL) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, t->eng) != CURLE_OK)
+        bad |= own_store;
+#else
     bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca);
+#endif
     if (req->method == HTTP_POST) {
         bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         bad |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
@@ -891,6 +1016,8 @@ static void warm_start_pending(struct http_engine *eng)
     for (size_t i = 0; i < eng->n_warm; i++) {
         if (eng->warm_list[i].started)
             continue;
+        if (!eng->warm_list[i].ca_file && eng->ca_state == CA_LOADING)
+            continue; /* ca_done_cb starts it: its handshake would load the CA on the loop */
         eng->warm_list[i].started = true;
         struct http_request req = {
             .method = HTTP_GET, /* HEAD is refused (501, close) by some servers */
