@@ -56,6 +56,7 @@ struct sock_ctx {
 
 enum xfer_state {
     XF_PENDING_ADD, /* started from inside a curl callback; added after curl returns */
+    XF_WAIT_CA,     /* https with the default CA while its store loads on a worker */
     XF_RUNNING,     /* in the multi handle */
     XF_DONE,        /* finished, aborted or being released */
 };
@@ -715,6 +716,26 @@ static void ca_work_cb(uv_work_t *w)
 }
 
 static void warm_start_pending(struct http_engine *eng);
+static int easy_set_ca(CURL *e, struct http_engine *eng, const char *ca_file);
+static void transfer_finish(struct http_transfer *t, enum http_result result, CURLcode rc);
+
+/* Transfers that waited for the store go to curl now (not from a curl callback). */
+static void ca_release_waiting(struct http_engine *eng)
+{
+again:
+    struct us_list *l, *tmp;
+    US_LIST_FOREACH_SAFE(l, tmp, &eng->live) {
+        struct http_transfer *t = US_LIST_ENTRY(l, struct http_transfer, link);
+        if (t->state != XF_WAIT_CA || t->aborted)
+            continue;
+        if (easy_set_ca(t->easy, eng, NULL) != 0 ||
+            curl_multi_add_handle(eng->multi, t->easy) != CURLM_OK) {
+            transfer_finish(t, HTTP_RESULT_OTHER, CURLE_FAILED_INIT);
+            goto again; /* on_done may have changed the list */
+        }
+        t->state = XF_RUNNING;
+    }
+}
 
 static void ca_done_cb(uv_work_t *w, int status)
 {
@@ -732,6 +753,7 @@ static void ca_done_cb(uv_work_t *w, int status)
             eng->ca_state = CA_CURL; /* curl loads it (and reports what is wrong) */
             LOG_I("http", "cannot load the CA bundle %s on a worker; curl will", job->path);
         }
+        ca_release_waiting(eng);
         warm_start_pending(eng);
     }
     X509_STORE_free(job->store);
@@ -877,6 +899,26 @@ static void easy_keep(struct http_engine *eng, CURL *e)
     eng->idle[eng->n_idle++] = e;
 }
 
+/* The CA options: a provider's own ca_file, else the default CA. */
+static int easy_set_ca(CURL *e, struct http_engine *eng, const char *ca_file)
+{
+    int bad = 0;
+    const char *ca = ca_file ? ca_file : eng->default_ca;
+#ifdef US_HAVE_OPENSSL
+    /* The default CA from our store (built on a worker): curl gets no file to load. A
+     * provider's own ca_file stays curl's (usually one small file, and a different CAINFO
+     * keeps curl from sharing a connection verified against another CA). */
+    bool own_store = !ca_file && eng->ca_state == CA_READY;
+    bad |= curl_easy_setopt(e, CURLOPT_CAINFO, own_store ? NULL : ca);
+    if (curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, own_store ? ssl_ctx_cb : NULL) != CURLE_OK ||
+        curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, eng) != CURLE_OK)
+        bad |= own_store;
+#else
+    bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca);
+#endif
+    return bad;
+}
+
 /* The options that differ between requests. Every one is set each time, to its default when
  * the request does not ask for it, because the handle may have served another request. */
 static int easy_configure(CURL *e, struct http_transfer *t, const struct http_request *req)
@@ -899,19 +941,7 @@ static int easy_configure(CURL *e, struct http_transfer *t, const struct http_re
      * Never for plain http: there the HTTP version is known only from the first response, and
      * a request would queue behind a hanging one on the same connection. */
     bad |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncasecmp(req->url, "https://", 8) == 0 ? 1L : 0L);
-    const char *ca = req->ca_file ? req->ca_file : t->eng->default_ca;
-#ifdef US_HAVE_OPENSSL
-    /* The default CA from our store (built on a worker): curl gets no file to load. A
-     * provider's own ca_file stays curl's (usually one small file, and a different CAINFO
-     * keeps curl from sharing a connection verified against another CA). */
-    bool own_store = !req->ca_file && t->eng->ca_state == CA_READY;
-    bad |= curl_easy_setopt(e, CURLOPT_CAINFO, own_store ? NULL : ca);
-    if (curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, own_store ? ssl_ctx_cb : NULL) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, t->eng) != CURLE_OK)
-        bad |= own_store;
-#else
-    bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca);
-#endif
+    bad |= easy_set_ca(e, t->eng, req->ca_file);
     if (req->method == HTTP_POST) {
         bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         bad |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
@@ -964,7 +994,11 @@ static int start_transfer(struct http_engine *eng, const struct http_request *re
         return US_EINVAL;
     }
 
-    if (eng->in_curl) {
+    if (eng->ca_state == CA_LOADING && !req->ca_file && strncasecmp(req->url, "https://", 8) == 0) {
+        /* Its handshake would load the CA on the loop (curl) while a worker loads it too:
+         * wait for the worker (ca_release_waiting); the deadlines run meanwhile. */
+        t->state = XF_WAIT_CA;
+    } else if (eng->in_curl) {
         t->state = XF_PENDING_ADD; /* curl refuses additions from inside its callbacks */
     } else {
         if (curl_multi_add_handle(eng->multi, e) != CURLM_OK) {
