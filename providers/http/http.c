@@ -32,6 +32,15 @@
 /* How long curl may keep a loaded CA store (seconds): one load per process in practice. The
  * store is rebuilt when a connection asks for another CA file (curl keeps one per multi). */
 #define HTTP_CA_CACHE_S (24L * 60 * 60)
+/* libcurl closes a connection idle for longer than this (its default, said here because the
+ * re-warming below depends on it). */
+#define HTTP_CONN_MAXAGE_S 118L
+/* Warm connections are used again this long after their last use, so curl's idle limit never
+ * closes them and a keystroke after a pause of a few minutes pays no handshake. Only while the
+ * editor is active: a completion started within HTTP_REWARM_ACTIVE_N intervals (10 minutes);
+ * an idle editor sends nothing. $UNDERSTUDY_REWARM_MS overrides it (tests). */
+#define HTTP_REWARM_MS (100 * 1000)
+#define HTTP_REWARM_ACTIVE_N 6
 
 struct http_headers {
     char **names;
@@ -92,7 +101,10 @@ struct http_engine {
     CURLM *multi;         /* NULL until the first transfer or warm-up (engine_ready) */
     uv_timer_t curl_timer;
     uv_check_t warm;      /* http_engine_warm_up: ready the engine after the loop's I/O phase */
-    int open_handles;     /* curl_timer and warm: the engine is freed when both closed */
+    uv_timer_t rewarm;    /* re-warms connections before curl's idle limit (rewarm_cb) */
+    int open_handles;     /* curl_timer, warm, rewarm, a CA job: the engine is freed after */
+    uint64_t rewarm_ms;   /* HTTP_REWARM_MS, or $UNDERSTUDY_REWARM_MS */
+    uint64_t active_ms;   /* loop time of the last counted transfer's start (0: none) */
     int in_curl;          /* > 0 while curl_multi_socket_action runs (user callbacks inside) */
     bool closing;
     size_t active;
@@ -106,10 +118,12 @@ struct http_engine {
      * handshake. Transfers using the default CA hand it to OpenSSL from ssl_ctx_cb. */
     enum { CA_CURL, CA_LOADING, CA_READY } ca_state;
     void *ca_store;       /* X509_STORE * when CA_READY */
-    struct {
+    struct warm_origin {
         char *url;        /* origin + "/" */
         char *ca_file;    /* NULL: default_ca */
         bool started;
+        bool in_flight;   /* a warm-up request is running */
+        uint64_t fresh_ms; /* loop time the connection was last used (0: never) */
     } warm_list[HTTP_WARM_MAX];
     size_t n_warm;
 };
@@ -273,6 +287,8 @@ static enum http_result map_curl_code(struct http_transfer *t, CURLcode rc)
     }
 }
 
+static void warm_note_used(struct http_engine *eng, CURL *easy);
+
 /* Deliver on_done and release. Called only outside curl callbacks. */
 static void transfer_finish(struct http_transfer *t, enum http_result result, CURLcode rc)
 {
@@ -281,8 +297,11 @@ static void transfer_finish(struct http_transfer *t, enum http_result result, CU
         curl_multi_remove_handle(eng->multi, t->easy);
     t->state = XF_DONE;
     uv_timer_stop(&t->deadline);
-    if (!t->uncounted)
+    if (!t->uncounted) {
         eng->active--;
+        if (result == HTTP_RESULT_OK)
+            warm_note_used(eng, t->easy);
+    }
 
     struct http_done done;
     memset(&done, 0, sizeof(done));
@@ -652,7 +671,14 @@ struct http_engine *http_engine_new(uv_loop_t *loop)
     eng->curl_timer.data = eng;
     uv_check_init(loop, &eng->warm);
     eng->warm.data = eng;
-    eng->open_handles = 2;
+    uv_timer_init(loop, &eng->rewarm);
+    eng->rewarm.data = eng;
+    uv_unref((uv_handle_t *)&eng->rewarm); /* never keeps the loop alive by itself */
+    eng->open_handles = 3;
+    eng->rewarm_ms = HTTP_REWARM_MS;
+    const char *rw = getenv("UNDERSTUDY_REWARM_MS");
+    if (rw && atoi(rw) > 0)
+        eng->rewarm_ms = (uint64_t)atoi(rw);
     return eng;
 }
 
@@ -834,8 +860,10 @@ void http_engine_free(struct http_engine *eng)
     }
     eng->n_warm = 0;
     uv_timer_stop(&eng->curl_timer);
+    uv_timer_stop(&eng->rewarm);
     uv_close((uv_handle_t *)&eng->curl_timer, engine_close_cb);
     uv_close((uv_handle_t *)&eng->warm, engine_close_cb);
+    uv_close((uv_handle_t *)&eng->rewarm, engine_close_cb);
 }
 
 /* A new easy handle with the options every transfer shares. NULL when curl fails. */
@@ -861,6 +889,7 @@ static CURL *easy_new(struct http_engine *eng)
     /* No CA directory (see engine_ready) and a long-lived CA store cache. */
     bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
     bad |= curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, HTTP_CA_CACHE_S);
+    bad |= curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, HTTP_CONN_MAXAGE_S);
 #if CURL_AT_LEAST_VERSION(7, 87, 0)
     /* A transfer removed (aborted, timed out) while its name is being resolved: libcurl
      * 7.88's threaded resolver would join the getaddrinfo thread right here, on the loop,
@@ -956,6 +985,8 @@ static int easy_configure(CURL *e, struct http_transfer *t, const struct http_re
     return bad;
 }
 
+static void rewarm_schedule(struct http_engine *eng);
+
 static int start_transfer(struct http_engine *eng, const struct http_request *req,
                           const struct http_callbacks *cb, void *ud,
                           struct http_transfer **out, bool counted)
@@ -1015,8 +1046,12 @@ static int start_transfer(struct http_engine *eng, const struct http_request *re
     t->start_loop_ms = uv_now(eng->loop);
     t->last_byte_ms = t->start_loop_ms;
     link_transfer(eng, t);
-    if (counted)
+    if (counted) {
         eng->active++;
+        eng->active_ms = t->start_loop_ms;
+        if (!uv_is_active((uv_handle_t *)&eng->rewarm))
+            rewarm_schedule(eng);
+    }
     deadline_arm(t);
     if (out)
         *out = t;
@@ -1033,8 +1068,14 @@ int http_start(struct http_engine *eng, const struct http_request *req,
 
 static void warm_done(struct http_transfer *t, void *ud, const struct http_done *done)
 {
-    (void)t;
-    (void)ud;
+    struct http_engine *eng = t->eng;
+    size_t i = (size_t)(uintptr_t)ud;
+    if (i < eng->n_warm) {
+        eng->warm_list[i].in_flight = false;
+        if (done->result == HTTP_RESULT_OK)
+            eng->warm_list[i].fresh_ms = uv_now(eng->loop);
+        rewarm_schedule(eng);
+    }
     if (done->result != HTTP_RESULT_OK)
         LOG_I("http", "warming a connection failed: %s (%s)", http_result_name(done->result),
               done->error);
@@ -1043,16 +1084,12 @@ static void warm_done(struct http_transfer *t, void *ud, const struct http_done 
               done->http_version == 2 ? "2" : "1.1", (long long)done->timing.total_us);
 }
 
-/* Start the warm-ups not started yet. Called from the check handle, after engine_ready. */
-static void warm_start_pending(struct http_engine *eng)
+static void warm_start_one(struct http_engine *eng, size_t i)
 {
     static const struct http_callbacks cb = {NULL, NULL, warm_done};
-    for (size_t i = 0; i < eng->n_warm; i++) {
-        if (eng->warm_list[i].started)
-            continue;
-        if (!eng->warm_list[i].ca_file && eng->ca_state == CA_LOADING)
-            continue; /* ca_done_cb starts it: its handshake would load the CA on the loop */
-        eng->warm_list[i].started = true;
+    eng->warm_list[i].started = true;
+    eng->warm_list[i].in_flight = true;
+    {
         struct http_request req = {
             .method = HTTP_GET, /* HEAD is refused (501, close) by some servers */
             .url = eng->warm_list[i].url,
@@ -1061,9 +1098,73 @@ static void warm_start_pending(struct http_engine *eng)
             .total_timeout_ms = 15000,
             .max_response_bytes = 64 * 1024,
         };
-        if (start_transfer(eng, &req, &cb, NULL, NULL, false) != 0)
+        if (start_transfer(eng, &req, &cb, (void *)(uintptr_t)i, NULL, false) != 0) {
+            eng->warm_list[i].in_flight = false;
             LOG_I("http", "cannot warm %s", eng->warm_list[i].url);
+        }
     }
+}
+
+/* Start the warm-ups not started yet. Called from the check handle, after engine_ready. */
+static void warm_start_pending(struct http_engine *eng)
+{
+    for (size_t i = 0; i < eng->n_warm; i++) {
+        if (eng->warm_list[i].started)
+            continue;
+        if (!eng->warm_list[i].ca_file && eng->ca_state == CA_LOADING)
+            continue; /* ca_done_cb starts it: its handshake would load the CA on the loop */
+        warm_start_one(eng, i);
+    }
+}
+
+/* The warm origin a finished request went to, by its effective URL: its connection is fresh. */
+static void warm_note_used(struct http_engine *eng, CURL *easy)
+{
+    char *url = NULL;
+    if (!eng->n_warm || curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url)
+        return;
+    for (size_t i = 0; i < eng->n_warm; i++) {
+        const char *o = eng->warm_list[i].url; /* "https://host[:port]/" */
+        size_t n = strlen(o) - 1;
+        if (strncasecmp(url, o, n) == 0 && (url[n] == '/' || url[n] == '?' || !url[n]))
+            eng->warm_list[i].fresh_ms = uv_now(eng->loop);
+    }
+}
+
+static void rewarm_cb(uv_timer_t *timer)
+{
+    struct http_engine *eng = timer->data;
+    uint64_t now = uv_now(eng->loop);
+    if (eng->closing || !eng->multi)
+        return;
+    if (!eng->active_ms || now - eng->active_ms > eng->rewarm_ms * HTTP_REWARM_ACTIVE_N)
+        return; /* the editor is idle: let connections go; the next completion re-arms this */
+    for (size_t i = 0; i < eng->n_warm; i++) {
+        struct warm_origin *w = &eng->warm_list[i];
+        if (w->started && !w->in_flight && w->fresh_ms && now >= w->fresh_ms + eng->rewarm_ms &&
+            !(!w->ca_file && eng->ca_state == CA_LOADING)) {
+            LOG_D("http", "re-warming %s (idle %llu ms)", w->url,
+                  (unsigned long long)(now - w->fresh_ms));
+            warm_start_one(eng, i);
+        }
+    }
+    rewarm_schedule(eng);
+}
+
+/* Arm the timer for the warm connection that goes stale first. */
+static void rewarm_schedule(struct http_engine *eng)
+{
+    if (eng->closing)
+        return;
+    uint64_t now = uv_now(eng->loop), next = UINT64_MAX;
+    for (size_t i = 0; i < eng->n_warm; i++)
+        if (eng->warm_list[i].fresh_ms && !eng->warm_list[i].in_flight)
+            next = US_MIN(next, eng->warm_list[i].fresh_ms + eng->rewarm_ms);
+    if (next == UINT64_MAX) {
+        uv_timer_stop(&eng->rewarm);
+        return;
+    }
+    uv_timer_start(&eng->rewarm, rewarm_cb, next > now ? next - now : 0, 0);
 }
 
 void http_warm(struct http_engine *eng, const char *url, const char *ca_file)
@@ -1095,6 +1196,8 @@ void http_warm(struct http_engine *eng, const char *url, const char *ca_file)
     eng->warm_list[eng->n_warm].url = origin;
     eng->warm_list[eng->n_warm].ca_file = ca_file ? xstrdup(ca_file) : NULL;
     eng->warm_list[eng->n_warm].started = false;
+    eng->warm_list[eng->n_warm].in_flight = false;
+    eng->warm_list[eng->n_warm].fresh_ms = 0;
     eng->n_warm++;
     uv_check_start(&eng->warm, warm_cb);
 }

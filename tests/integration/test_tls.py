@@ -145,6 +145,34 @@ class Tls(TestCase):
         check(st["connections_closed"] >= 1, "HTTP/1.1 can only cancel by closing: %r" % st)
         check(st["connections"] >= 2, "a new connection for the next keystroke")
 
+    def test_09_rewarmed_while_active_not_when_idle(self):
+        # libcurl closes connections idle for 118 s; Understudy uses its warm connections
+        # again 100 s after their last use while the editor is active (a completion within
+        # 6 intervals), and sends nothing from an idle editor. Here the interval is 300 ms.
+        s = self.start(ca_file=CERTS["ca"], env={"UNDERSTUDY_REWARM_MS": "300"})
+        self.wait_warm()
+        uri, pos = fresh_doc(s)
+        r, _ = inline(s, uri, pos)
+        eq(item_source(r), "tls")
+
+        def gets():
+            return sum(1 for e in self.front.stats()["log"] if e["method"] == "GET")
+        time.sleep(1.0)
+        active = gets()
+        check(active >= 3, "re-warmed while active (%d warm-ups in 1 s)" % active)
+        time.sleep(1.9)  # past 6 intervals since the completion: the editor counts as idle
+        idle_from = gets()
+        time.sleep(1.0)
+        eq(gets(), idle_from, "nothing is sent while the editor is idle")
+        st = self.front.stats()
+        eq(st["connections"], 1, "every re-warm used the one connection (no handshake)")
+        # A keystroke after the pause finds the connection and starts re-warming again.
+        uri, pos = fresh_doc(s)
+        r, _ = inline(s, uri, pos)
+        eq(item_source(r), "tls")
+        time.sleep(0.8)
+        check(gets() > idle_from, "re-warming resumed with the editor")
+
 
 if __name__ == "__main__":
     Tls().run()
