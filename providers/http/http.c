@@ -116,7 +116,7 @@ struct http_engine {
     /* The default CA store, built from default_ca on a worker thread (ca_load_begin): parsing
      * the system bundle takes 25-65 ms, which curl would spend on the loop in the first
      * handshake. Transfers using the default CA hand it to OpenSSL from ssl_ctx_cb. */
-    enum { CA_CURL, CA_LOADING, CA_READY } ca_state;
+    enum { CA_NONE, CA_LOADING, CA_READY, CA_CURL } ca_state; /* CA_CURL: curl loads it */
     void *ca_store;       /* X509_STORE * when CA_READY */
     struct warm_origin {
         char *url;        /* origin + "/" */
@@ -656,7 +656,6 @@ static void engine_ready(struct http_engine *eng)
             eng->default_ca = xstrdup(builtin);
         curl_easy_cleanup(probe);
     }
-    ca_load_begin(eng);
     /* The loop's clock stood still meanwhile; a transfer started now counts its deadlines from
      * uv_now, which must not be those milliseconds behind. */
     uv_update_time(eng->loop);
@@ -804,6 +803,9 @@ static CURLcode ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userp)
  * OpenSSL the store). Until it is ready, transfers let curl load the file as before. */
 static void ca_load_begin(struct http_engine *eng)
 {
+    if (eng->ca_state != CA_NONE)
+        return;
+    eng->ca_state = CA_CURL; /* unless the worker takes it below */
 #ifdef US_HAVE_OPENSSL
     const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
     if (!eng->default_ca || !vi->ssl_version || strncmp(vi->ssl_version, "OpenSSL", 7) != 0)
@@ -1025,7 +1027,10 @@ static int start_transfer(struct http_engine *eng, const struct http_request *re
         return US_EINVAL;
     }
 
-    if (eng->ca_state == CA_LOADING && !req->ca_file && strncasecmp(req->url, "https://", 8) == 0) {
+    bool default_ca_tls = !req->ca_file && strncasecmp(req->url, "https://", 8) == 0;
+    if (default_ca_tls)
+        ca_load_begin(eng); /* the first https transfer with the default CA: on a worker */
+    if (eng->ca_state == CA_LOADING && default_ca_tls) {
         /* Its handshake would load the CA on the loop (curl) while a worker loads it too:
          * wait for the worker (ca_release_waiting); the deadlines run meanwhile. */
         t->state = XF_WAIT_CA;
@@ -1111,6 +1116,8 @@ static void warm_start_pending(struct http_engine *eng)
     for (size_t i = 0; i < eng->n_warm; i++) {
         if (eng->warm_list[i].started)
             continue;
+        if (!eng->warm_list[i].ca_file)
+            ca_load_begin(eng);
         if (!eng->warm_list[i].ca_file && eng->ca_state == CA_LOADING)
             continue; /* ca_done_cb starts it: its handshake would load the CA on the loop */
         warm_start_one(eng, i);
