@@ -796,7 +796,7 @@ class Bench:
             # First completion of a fresh process, then its second one. "after a pause": the
             # editor opened a file and the user typed for 0.3 s (the warm-up had time);
             # "at once": the request races the warm-up's handshake.
-            firsts, pauses_second, at_once = [], [], []
+            firsts, pauses_second, at_once, bad_first = [], [], [], 0
             for i in range(self.n(5, 1) * 2):
                 us = Understudy(self, cfg, env_extra=env)
                 doc = Doc(us, "first")
@@ -804,7 +804,9 @@ class Bench:
                     us.lsp.pump(0.3)
                 ms, r = doc.fresh_inline()
                 if inline_source(r) != "fake":
-                    raise RuntimeError("tls: the fake did not serve: %s" % json.dumps(r)[:300])
+                    bad_first += 1
+                    log("tls: a first completion was not served by the fake: %s" %
+                        json.dumps(r)[:200])
                 if i % 2 == 0:
                     firsts.append(ms)
                     # The same process, the same pause, a later completion: what a pause
@@ -872,8 +874,9 @@ class Bench:
                  "median %.2f ms  (first %+.2f ms over it)" % (later, first - later))
         self.row(S, "  sent at once (races the warm-up handshake)",
                  "median %.2f ms  (max %.2f)" % (median(at_once), max(at_once)))
-        if bad:
-            self.row(S, "  answers not from the fake", str(bad), "0", False)
+        if bad or bad_first:
+            self.row(S, "  answers not from the fake (warm, first)", "%d, %d" % (bad, bad_first),
+                     "0", False)
         self.stall_rows(S, res)
 
     def stall_rows(self, S, res):
@@ -899,13 +902,13 @@ class Bench:
         self.row(S, "longest loop stall (1 ms probe), %s" % what,
                  "%.2f ms  (over 2 ms: %d of %d ticks)" % (worst, st["over_2ms"], st["ticks"]),
                  "< 2 ms", worst < 2.0)
-        self.row(S, "  longest after start-up (from the first completion on)", "%.2f ms" % after,
+        self.row(S, "  longest while typing (first to last completion)", "%.2f ms" % after,
                  "< 2 ms", after < 2.0)
         self.row(S, "  longest not spent waiting for a core (schedstat run delay)",
                  "%.2f ms at %d ms after start" % (st.get("max_own_us", 0) / 1000.0,
                                                  st.get("max_own_at_ms", 0)))
         own_after = st["max_own_after_start_us"] / 1000.0
-        self.row(S, "    the same, from the first completion on", "%.2f ms" % own_after,
+        self.row(S, "    the same, while typing", "%.2f ms" % own_after,
                  "< 2 ms", own_after < 2.0)
         self.row(S, "  most loop-thread CPU between two ticks",
                  "%.2f ms at %d ms after start" % (st.get("max_cpu_us", 0) / 1000.0,
@@ -1019,15 +1022,27 @@ def inner_stall(build, keys, dns):
             ms, r = doc.fresh_inline(trigger=2)
             if t_first is None:
                 t_first = (time.perf_counter() - us.lsp.t_spawn) * 1000
+        t_last = (time.perf_counter() - us.lsp.t_spawn) * 1000
         us.close()
+        fst = front.stats()
     with open(probe) as f:
         st = json.load(f)
     st["keystrokes"] = keys
     st["cancelled"] = cancelled
     st["first_completion_at_ms"] = t_first
-    st["max_after_start_us"] = max([e[0] for e in st["top"] if e[1] >= (t_first or 0)] + [0])
-    st["max_own_after_start_us"] = max([e[0] for e in st.get("top_own", [])
-                                        if e[1] >= (t_first or 0)] + [0])
+    st["last_completion_at_ms"] = t_last
+    st["front"] = {k: fst.get(k) for k in ("connections", "connections_closed", "client_resets",
+                                          "alpn", "streams")}
+    # The typing part of the run: from the first completion to the last (not start-up, not
+    # shutdown). The probe keeps the 8 longest of each kind; when all 8 fall outside, the
+    # longest inside is at most the 8th.
+    def inside(top):
+        vals = [e[0] for e in top if t_first <= e[1] <= t_last]
+        if not vals and len(top) == 8:
+            return top[-1][0]
+        return max(vals + [0])
+    st["max_after_start_us"] = inside(st["top"])
+    st["max_own_after_start_us"] = inside(st.get("top_own", []))
     print(json.dumps(st))
     return 0
 
