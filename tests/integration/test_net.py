@@ -210,9 +210,12 @@ class Net(TestCase):
         # The client left long before the fake could send its 10 MB.
         fake.wait_for(lambda st: any(q.get("client_closed") for q in st["requests"]
                                      if not q["path"].startswith("/_")), timeout=5)
-        # Generous bounds (a shared 2-core machine; the old code gave 35-120 ms stalls and
-        # never served the line): no loop stall of 20 ms, documentText under 30 ms.
-        check(st["max_late_us"] < 20000, "loop stall %.1f ms" % (st["max_late_us"] / 1000))
+        # Generous bounds (a shared 2-core machine; the old code gave 33-120 ms stalls of
+        # its own work and never served the line): no stall of 20 ms that the process caused
+        # (lateness minus the time it waited for a core: load does not count), documentText
+        # under 30 ms.
+        check(st["max_own_us"] < 20000, "loop stall of its own %.1f ms (top %r)"
+              % (st["max_own_us"] / 1000, st["top_own"][:3]))
         check(worst[0] < 0.03, "documentText stayed quick (%.1f ms)" % (worst[0] * 1000))
         check(dt < 1.0, "served in %.3fs" % dt)
 
