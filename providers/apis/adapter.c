@@ -550,34 +550,40 @@ static bool is_fence_line(const char *s, size_t n)
     return n >= 3 && (memcmp(s, "```", 3) == 0 || memcmp(s, "~~~", 3) == 0);
 }
 
-bool prov__enough_lines(enum syn_shape shape, int max_lines, const char *text, size_t len)
+bool prov__lines_scan(struct prov__line_scan *sc, enum syn_shape shape, int max_lines,
+                      const char *text, size_t len)
 {
-    size_t lines = 0, start = 0;
-    bool fence_open = false;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] != '\n')
-            continue;
-        const char *l = text + start;
-        size_t n = i - start;
-        start = i + 1;
+    if (sc->enough)
+        return true;
+    const char *nl;
+    while (sc->pos < len && (nl = memchr(text + sc->pos, '\n', len - sc->pos)) != NULL) {
+        const char *l = text + sc->pos;
+        size_t n = (size_t)(nl - l);
+        sc->pos += n + 1;
         if (is_fence_line(l, n)) {
-            if (fence_open && lines)
-                return true; /* the closing fence: the answer is complete */
-            fence_open = true;
+            if (sc->fence_open && sc->lines)
+                return sc->enough = true; /* the closing fence: the answer is complete */
+            sc->fence_open = true;
             continue;
         }
         bool visible = false;
         for (size_t k = 0; k < n && !visible; k++)
             visible = !isspace((unsigned char)l[k]);
-        if (!visible && lines == 0)
+        if (!visible && sc->lines == 0)
             continue; /* leading blank lines are not part of the answer */
-        lines++;
+        sc->lines++;
         if (shape == SYN_SHAPE_LINE)
-            return true;
+            return sc->enough = true;
     }
     /* A block: post-processing keeps at most max_lines; one more line shows where it ends. */
     int cap = max_lines > 0 ? max_lines : 12;
-    return shape == SYN_SHAPE_BLOCK && lines > (size_t)cap;
+    return sc->enough = shape == SYN_SHAPE_BLOCK && sc->lines > (size_t)cap;
+}
+
+bool prov__enough_lines(enum syn_shape shape, int max_lines, const char *text, size_t len)
+{
+    struct prov__line_scan sc = {0};
+    return prov__lines_scan(&sc, shape, max_lines, text, len);
 }
 
 json_t *prov__stops(const struct prov_context *ctx, bool fim)

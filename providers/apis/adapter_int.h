@@ -100,6 +100,17 @@ const char *prov__openai_effort(const char *model);
  * first line that has visible code (a fence line does not count); a block once it has more
  * lines than post-processing keeps. Lets stop-sequence-less APIs (Anthropic) end early. */
 bool prov__enough_lines(enum syn_shape shape, int max_lines, const char *text, size_t len);
+/* The same, resumable as text streams in: each call looks only at what arrived since the last
+ * one (a growing answer is scanned once, not once per chunk). pos is the offset where the
+ * current, unfinished line starts. Start from a zeroed struct; reset it when the text is. */
+struct prov__line_scan {
+    size_t pos;
+    size_t lines;
+    bool fence_open;
+    bool enough;
+};
+bool prov__lines_scan(struct prov__line_scan *sc, enum syn_shape shape, int max_lines,
+                      const char *text, size_t len);
 
 /* ---------------------------------------------------------------- streams */
 

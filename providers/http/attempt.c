@@ -36,6 +36,7 @@ struct attempt {
     char budget_what[24];
     enum syn_shape shape;  /* for ops->cut_lines */
     int max_lines;
+    struct prov__line_scan lines; /* complete lines of text seen so far (incremental) */
     /* One retry with a smaller prompt after a context-size rejection: what it needs. */
     struct prov_context *ctx;
     char *key;
@@ -217,6 +218,7 @@ static bool retry_smaller(struct attempt *a, const struct prov_outcome *out)
     }
     sb_clear(&a->text);
     sb_clear(&a->errbody);
+    memset(&a->lines, 0, sizeof(a->lines));
     a->status = 0;
     a->success_status = a->complete = false;
     a->headers = NULL;
@@ -303,12 +305,29 @@ static void on_data(struct http_transfer *t, void *ud, const char *buf, size_t l
             return;
         finish_stream(a, &err, -1);
         maybe_free(a);
-    } else if (a->ops->cut_lines &&
-               prov__enough_lines(a->shape, a->max_lines, a->text.data, a->text.len)) {
-        /* No stop sequence could say it: the lines are here, stop the transfer now. */
-        a->complete = true;
-        finish_stream(a, NULL, -1);
-        maybe_free(a);
+    } else if (a->text.len > before) {
+        /* Only the new text is looked at: a long answer costs its length once, not once per
+         * chunk (a 10 MB line used to stall the loop for 35-120 ms). */
+        bool enough = prov__lines_scan(&a->lines, a->shape, a->max_lines, a->text.data,
+                                       a->text.len);
+        if (enough && a->ops->cut_lines) {
+            /* No stop sequence could say it: the lines are here, stop the transfer now. */
+            a->complete = true;
+            finish_stream(a, NULL, -1);
+            maybe_free(a);
+        } else if (a->text.len - a->lines.pos > ATTEMPT_MAX_LINE_BYTES ||
+                   a->text.len > ATTEMPT_MAX_TEXT_BYTES) {
+            /* A runaway answer: no completion needs more; serve the complete lines so far
+             * rather than reading (and parsing) megabytes on the loop. */
+            struct prov_outcome big;
+            outcome_init(&big, PROV_OUT_MALFORMED, a->status);
+            snprintf(big.message, sizeof(big.message), "%s longer than %u bytes",
+                     a->text.len > ATTEMPT_MAX_TEXT_BYTES ? "answer" : "a line",
+                     a->text.len > ATTEMPT_MAX_TEXT_BYTES ? ATTEMPT_MAX_TEXT_BYTES
+                                                          : ATTEMPT_MAX_LINE_BYTES);
+            finish_stream(a, &big, -1);
+            maybe_free(a);
+        }
     }
 }
 
@@ -370,7 +389,7 @@ static void on_http_done(struct http_transfer *t, void *ud, const struct http_do
     if (kind == PROV_OUT_MALFORMED) {
         snprintf(out.message, sizeof(out.message), "response larger than %u bytes",
                  ATTEMPT_MAX_RESPONSE_BYTES);
-        finish(a, &out, false, connect_us);
+        finish_stream(a, &out, connect_us); /* its complete lines are still an answer */
     } else if (kind == PROV_OUT_OK) {
         if (!a->complete && a->stream) {
             struct prov_outcome end;

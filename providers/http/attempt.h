@@ -76,5 +76,10 @@ size_t attempt_complete_lines(const char *text, size_t len);
 /* Caps: the whole streamed response, and the error body kept for classification. */
 #define ATTEMPT_MAX_RESPONSE_BYTES (8u * 1024u * 1024u)
 #define ATTEMPT_MAX_ERROR_BODY (64u * 1024u)
+/* Caps on the decoded text, checked as it streams: one line, and the whole answer. Past either
+ * the transfer stops and the complete lines so far are served (truncated), else it fails as
+ * malformed. No completion needs more; parsing more would only hold the loop. */
+#define ATTEMPT_MAX_LINE_BYTES (16u * 1024u)
+#define ATTEMPT_MAX_TEXT_BYTES (256u * 1024u)
 
 #endif

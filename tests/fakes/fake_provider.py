@@ -826,7 +826,9 @@ class Responder:
             size = int(p.get("size_bytes", 20 * 1024 * 1024))
             filler = stream_delta(kind, "x" * 1000)
             self.head(200, content_type_for(kind), chunked=True)
-            for ev in start:
+            # text_first: the answer's own deltas come first, then the runaway line (a model
+            # that gives a usable beginning and then never stops).
+            for ev in start + (deltas if p.get("text_first") else []):
                 self.chunk(ev)
             sent = 0
             block = filler * 64

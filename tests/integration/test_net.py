@@ -170,7 +170,13 @@ class Net(TestCase):
               "the proxy sees remote hosts: %r" % proxy.hits)
 
     def test_03_ten_megabyte_answer_does_not_stall_the_loop(self):
-        fake = FakeProvider(mode="huge", text=ANSWER, size_bytes=10 * 1024 * 1024)
+        # A model that gives a usable first line and then runs away on one endless line
+        # (10 MB of 1,000-character deltas). The attempt stops reading once a line passes
+        # ATTEMPT_MAX_LINE_BYTES and serves the complete lines it has. Before the cap the
+        # loop stalled 35-120 ms (parsing and copying megabytes per socket event) and the
+        # answer was thrown away as "response too large".
+        fake = FakeProvider(mode="huge", text=ANSWER, size_bytes=10 * 1024 * 1024,
+                            text_first=True)
         self._fakes = [fake]
         probe = os.path.join(tempfile.mkdtemp(), "probe.json")
         s = self.server(env={"UNDERSTUDY_LOOP_PROBE": probe})
@@ -196,14 +202,22 @@ class Net(TestCase):
         eq(s.shutdown_and_exit(), 0)
         st = probe_stats(probe)
         print("  10 MB answer: served in %.3fs, documentText worst %.1f ms, loop stall max "
-              "%.1f ms, over 10 ms: %d" % (dt, worst[0] * 1000, st["max_late_us"] / 1000,
-                                          st["over_10ms"]))
-        check(r["result"] is not None, "answered")
-        # OPEN (issue 18): the loop still stalls 35-120 ms here, with the response cap at 8 MB,
-        # 1 MB or 256 KB alike and not with a small answer: the cost is per-delta work on one
-        # growing line above the HTTP engine, not the byte count. Until that is fixed this
-        # only bounds what an editor would notice; the figures above are the measurement.
-        check(worst[0] < 0.5, "documentText stayed usable (%.1f ms)" % (worst[0] * 1000))
+              "%.1f ms, over 10 ms: %d, top %r" % (dt, worst[0] * 1000, st["max_late_us"] / 1000,
+                                                  st["over_10ms"], st["top"][:3]))
+        # The usable beginning is served, from the provider, without the runaway line.
+        eq(item_source(r), "big")
+        eq(r["result"]["items"][0]["insertText"].strip(), ANSWER.strip())
+        # The client left long before the fake could send its 10 MB.
+        fake.wait_for(lambda st: any(q.get("client_closed") for q in st["requests"]
+                                     if not q["path"].startswith("/_")), timeout=5)
+        # Generous bounds (a shared 2-core machine; the old code gave 33-120 ms stalls of
+        # its own work and never served the line): no stall of 20 ms that the process caused
+        # (lateness minus the time it waited for a core: load does not count), documentText
+        # under 30 ms.
+        check(st["max_own_us"] < 20000, "loop stall of its own %.1f ms (top %r)"
+              % (st["max_own_us"] / 1000, st["top_own"][:3]))
+        check(worst[0] < 0.03, "documentText stayed quick (%.1f ms)" % (worst[0] * 1000))
+        check(dt < 1.0, "served in %.3fs" % dt)
 
     def test_04_dns_that_never_answers(self):
         if not shutil.which("unshare") or subprocess.run(

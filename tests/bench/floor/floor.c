@@ -8,8 +8,11 @@
 #include <curl/curl.h>
 
 /* Usage: floor --url URL --body FILE [--header "K: V"]... [--iterations N] [--warmup N]
- * Prints one JSON line: {"samples_us":[...], "connects":N, "bytes":N, "errors":N}.
- * Every sample is one curl_easy_perform from start to the last body byte. */
+ *              [--cacert FILE] [--http2]
+ * Prints one JSON line: {"samples_us":[...], "connects":N, "bytes":N, "errors":N,
+ * "http_version":N}. Every sample is one curl_easy_perform from start to the last body byte.
+ * For https: --cacert names the CA bundle (the test CA), --http2 asks for HTTP/2 by ALPN (what
+ * Understudy does); the warm-up requests pay the handshake, the samples reuse the connection. */
 
 struct sink {
     size_t bytes;
@@ -58,11 +61,17 @@ int main(int argc, char **argv)
 {
     const char *url = NULL, *body_path = NULL;
     long iterations = 100, warmup = 10;
+    const char *cacert = NULL;
+    int http2 = 0;
     struct curl_slist *headers = NULL;
     /* curl would otherwise wait up to a second for "100 Continue" on bodies over 1 KiB. */
     headers = curl_slist_append(headers, "Expect:");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--http2")) {
+            http2 = 1;
+            continue;
+        }
         if (!v) {
             fprintf(stderr, "floor: %s needs a value\n", a);
             return 2;
@@ -77,6 +86,8 @@ int main(int argc, char **argv)
             iterations = strtol(v, NULL, 10);
         else if (!strcmp(a, "--warmup"))
             warmup = strtol(v, NULL, 10);
+        else if (!strcmp(a, "--cacert"))
+            cacert = v;
         else {
             fprintf(stderr, "floor: unknown option %s\n", a);
             return 2;
@@ -107,6 +118,12 @@ int main(int argc, char **argv)
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (cacert) {
+        curl_easy_setopt(h, CURLOPT_CAINFO, cacert);
+        curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+    }
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+                     http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
 
     double *samples = malloc(sizeof(double) * (size_t)iterations);
     if (!samples)
@@ -133,7 +150,11 @@ int main(int argc, char **argv)
     printf("{\"samples_us\":[");
     for (long i = 0; i < iterations; i++)
         printf("%s%.1f", i ? "," : "", samples[i]);
-    printf("],\"connects\":%ld,\"bytes\":%zu,\"errors\":%ld}\n", connects, sink.bytes, errors);
+    long version = 0;
+    curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &version);
+    printf("],\"connects\":%ld,\"bytes\":%zu,\"errors\":%ld,\"http_version\":%s}\n", connects,
+           sink.bytes, errors,
+           version == CURL_HTTP_VERSION_2_0 ? "2" : version == CURL_HTTP_VERSION_1_1 ? "1.1" : "0");
 
     free(samples);
     free(body);

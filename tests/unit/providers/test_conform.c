@@ -146,6 +146,20 @@ static void enough_lines_rules(void)
     CHECK(!prov__enough_lines(SYN_SHAPE_BLOCK, 2, "a\nb\n", 4));
     CHECK(prov__enough_lines(SYN_SHAPE_BLOCK, 2, "a\nb\nc\n", 6));
     CHECK(prov__enough_lines(SYN_SHAPE_BLOCK, 9, "```\na\n```\n", 10));
+    /* Resumable: the same answers fed a byte at a time; pos is the unfinished line's start. */
+    static const char block[] = "\n```py\na\n\nb\n```\nrest";
+    struct prov__line_scan sc = {0};
+    size_t at = 0;
+    for (size_t n = 1; n <= sizeof(block) - 1 && !at; n++)
+        if (prov__lines_scan(&sc, SYN_SHAPE_BLOCK, 9, block, n))
+            at = n;
+    CHECK_EQ_INT((int)at, (int)(sizeof(block) - 1 - 4)); /* at the closing fence's newline */
+    CHECK_EQ_INT((int)sc.lines, 3);
+    struct prov__line_scan sl = {0};
+    CHECK(!prov__lines_scan(&sl, SYN_SHAPE_LINE, 4, "  \nab", 6));
+    CHECK_EQ_INT((int)sl.pos, 3);
+    CHECK(prov__lines_scan(&sl, SYN_SHAPE_LINE, 4, "  \nabc\nd", 9));
+    CHECK_EQ_INT((int)sl.pos, 7);
 }
 
 static void reasoning_models(void)
