@@ -65,6 +65,8 @@ struct provider {
     bool loopback;
     struct breaker breaker;
     char key_hint[160];      /* "$OPENAI_API_KEY" or "key file /path" */
+    char key_error[240];     /* why its key file is unusable (names the file, never the key) */
+    bool key_error_said;     /* the user was told about key_error once */
     struct us_file_stamp key_file_stamp; /* when disabled: re-enable if the file changes */
     bool no_key;             /* required key missing at last check */
     struct latency lat;      /* its own normal speed (policy/latency.h) */

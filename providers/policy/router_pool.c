@@ -39,8 +39,18 @@ static char *provider_key_logged(struct provider *p, bool warn)
     if (p->cfg.api_key_file) {
         char *err = NULL;
         int rc = us_read_key_file(p->cfg.api_key_file, &key, &err, NULL);
-        if (rc < 0 && rc != US_ENOENT && warn) /* the message names the file, never the key */
-            LOG_W("router", "%s: %s", p->cfg.name, err);
+        if (warn) {
+            /* A key file that exists but is not one clean line is a configuration error:
+             * the message names the file, never the key. */
+            bool bad = rc < 0 && rc != US_ENOENT && err;
+            if (bad && strcmp(p->key_error, err) != 0) {
+                snprintf(p->key_error, sizeof(p->key_error), "%s", err);
+                p->key_error_said = false;
+                LOG_W("router", "%s: %s", p->cfg.name, err);
+            } else if (!bad) {
+                p->key_error[0] = 0;
+            }
+        }
         free(err);
     } else if (p->cfg.api_key_env) {
         const char *v = getenv(p->cfg.api_key_env);
@@ -169,7 +179,7 @@ json_t *router_status(struct router *r)
     for (size_t i = 0; i < r->n_providers; i++) {
         struct provider *p = r->providers[i];
         const char *reason = !p->cfg.enabled ? "disabled in configuration"
-                             : p->no_key     ? "no key"
+                             : p->no_key     ? (p->key_error[0] ? p->key_error : "no key")
                                              : p->breaker.reason;
         int64_t retry = breaker_retry_in_ms(&p->breaker, now);
         json_array_append_new(
@@ -356,6 +366,21 @@ void router__background_probes(struct router *r)
     }
 }
 
+/* One message per broken key file (not per request): it names the provider and the file. */
+static void say_key_errors(struct router *r)
+{
+    for (size_t i = 0; i < r->n_providers; i++) {
+        struct provider *p = r->providers[i];
+        if (!p->cfg.enabled || !p->key_error[0] || p->key_error_said || !r->cb.on_notice)
+            continue;
+        p->key_error_said = true;
+        char msg[400];
+        snprintf(msg, sizeof(msg), "Understudy: provider \"%s\" is not used: %s.", p->cfg.name,
+                 p->key_error);
+        r->cb.on_notice(r->ud, 1, msg);
+    }
+}
+
 void router_retry_providers(struct router *r)
 {
     if (r->closing)
@@ -373,6 +398,7 @@ void router_retry_providers(struct router *r)
             probe_start(r, p);
     }
     LOG_I("router", "retry: every breaker reset, providers probed");
+    say_key_errors(r);
     router__schedule_wake(r);
     router__notify_status(r);
 }
@@ -664,6 +690,7 @@ void router_configure(struct router *r, const struct us_settings *settings)
     free(r->providers);
     r->providers = next;
     r->n_providers = settings->n_providers;
+    say_key_errors(r);
     router__schedule_wake(r);
     /* Curl's set-up waits until a provider can use it, and then for the loop to finish what it
      * is doing (answering `initialize`, say) rather than for the first completion. */

@@ -304,6 +304,12 @@ class Privacy(TestCase):
         inline(s, "file://%s/a.py" % d2, {"line": 1, "character": 4})
         st = s.request("workspace/executeCommand", {"command": "understudy.status"})["result"]
         eq(st["providers"][0]["state"], "disabled", "a two-line key file is no key")
+        check(key in st["providers"][0]["reason"], "the status reason names the key file: %r"
+              % st["providers"][0]["reason"])
+        shown = [m["params"]["message"] for m in s.received
+                 if m.get("method") == "window/showMessage" and key in m["params"]["message"]]
+        eq(len(shown), 1, "one configuration-error message names the file")
+        check(secret not in shown[0] and "X-Injected" not in shown[0], shown[0])
         sent = everything(a)
         check("X-Injected" not in sent and "x-injected" not in sent.lower(), "header injected")
         check(secret not in sent, "the key was sent")
