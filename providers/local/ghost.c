@@ -12,9 +12,9 @@ struct ghost_tune local_ghost_tune = {
     .ghost = LINE_MIN_CONFIDENCE,
     .comment = 2, /* > 1: no ghost text in comments */
     .ngram = 0.25,
-    .copy = 0.4,
+    .copy = 0.35,
     .analogy = 0.6,
-    .start = 0.8,
+    .start = 0.5,
     .follow = 0.5,
     .other = 0.5,
 };

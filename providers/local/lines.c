@@ -718,7 +718,7 @@ static double ls_p(const struct lines *m, const struct ls_ctx *o, uint32_t id, d
     return o->lam * (c > 0 ? c : 0) / o->c->total + (1 - o->lam) * lower;
 }
 
-static const double lines_start_scale = 1.6; /* first-token probability -> confidence (tuning half) */
+static const double lines_start_scale = 1.0; /* first-token probability -> confidence (tuning half) */
 
 /* The line's first token from the line-start model, for each level the line may start at,
  * weighed by how likely that level is after the line above; then the n-gram's rest. */
