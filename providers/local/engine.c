@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "engine_int.h"
 #include "fuzzy.h"
 #include "languages.h"
 #include "learned.h"
@@ -23,7 +24,6 @@
 #include "words.h"
 
 #define INDEX_STEP_US 3000  /* per loop turn: the loop stays responsive while indexing */
-#define LINE_MIN_CONFIDENCE 0.30
 /* The line model costs about six times the text it learns. It learns the documents ghost text
  * is asked for in, forgetting the least recently used beyond this many bytes, and workspace
  * files up to the cap below, so many open files do not make it grow with them. */
@@ -35,50 +35,8 @@
 #define LOCAL_BIG_DOC_BYTES (128u * 1024)
 #define LOCAL_BIG_DOC_RESYNC_MS 1000
 
-/* What the engine last read of an open document (local_engine_doc_sync). */
-struct seen_doc {
-    uint64_t edit_count;
-    uint64_t synced_ms;
-    char uri[]; /* the map's key */
-};
-
-/* An open document the line model has learned. */
-struct learned_doc {
-    char *uri;
-    size_t bytes;
-    uint64_t tick;
-};
-
-struct local_engine {
-    uv_loop_t *loop;
-    struct snip_lib *snippets;
-    struct words *words;
-    struct lines *lines;
-    bool use_snippets, use_symbols, use_words, use_lines;
-    struct words_caps caps;
-    uv_idle_t indexer;
-    bool indexing;
-    char **snippet_dirs;
-    struct learned_doc *learned; /* open documents in the line model */
-    size_t n_learned;
-    uint64_t tick;
-    struct us_map *seen; /* uri -> struct seen_doc */
-    /* Privacy: what the models learn from open documents is masked (no secret value is ever
-     * offered back as an item), and the workspace walk never reads excluded files. */
-    struct privacy_cache *masked;
-    char **privacy_exclude;
-
-    /* accepted AI lines (learned.h), saved per workspace under $XDG_STATE_HOME/understudy */
-    struct learned *star;
-    bool learn;
-    struct privacy_exclude *exclude; /* the router's exclusion decision, for learning */
-    char *learned_path;  /* NULL: nothing to save to (no workspace) */
-    bool learned_dirty;
-    uint64_t learned_saved_ms;
-};
-
 /* text with its secrets replaced by placeholders (borrowed until the next call). */
-static const char *masked_text(struct local_engine *e, const char *uri, const char *text,
+const char *local_masked_text(struct local_engine *e, const char *uri, const char *text,
                                size_t len, size_t *mlen)
 {
     const struct mask_result *m = privacy_cache_get(e->masked, uri ? uri : "", -1, text, len);
@@ -230,7 +188,7 @@ static void forget_learned(struct local_engine *e, size_t i)
 
 /* Record that the line model learned uri, then forget the least recently edited documents
  * while the total is over budget (never uri itself). */
-static void note_learned(struct local_engine *e, const char *uri, size_t len)
+void local_note_learned(struct local_engine *e, const char *uri, size_t len)
 {
     size_t i = 0;
     while (i < e->n_learned && strcmp(e->learned[i].uri, uri) != 0)
@@ -263,7 +221,7 @@ void local_engine_doc_update(struct local_engine *e, const char *uri, const char
      * worked on, not every file an editor happens to have open. */
     if (e->use_words) {
         size_t mlen;
-        const char *m = masked_text(e, uri, text, len, &mlen);
+        const char *m = local_masked_text(e, uri, text, len, &mlen);
         words_doc_set(e->words, uri, m, mlen);
     }
 }
@@ -521,11 +479,8 @@ static struct popup_weights W = {
     .sigil_var = 300,
     .short_pen = 200,
 };
-static double ghost_conf = LINE_MIN_CONFIDENCE;
-static double comment_conf = 2; /* > 1: no ghost text in comments */
-
 /* For tuning runs of the benchmark only: US_LOCAL_TUNE="name=value,..." overrides weights. */
-static void tune_from_env(void)
+void local_tune_from_env(void)
 {
     static bool done;
     const char *t = getenv("US_LOCAL_TUNE");
@@ -540,8 +495,11 @@ static void tune_from_env(void)
         {"keyword", &W.scope[SYM_SCOPE_KEYWORD]}, {"near_top", &W.near_top},
         {"near_decay", &W.near_decay}, {"prev1", &W.prev1}, {"prev2", &W.prev2},
         {"next", &W.next}, {"count", &W.count}, {"sigil_var", &W.sigil_var}, {"snippet", &W.snippet},
-        {"short", &W.short_pen}, {"ghost_conf", &ghost_conf},
-        {"comment_conf", &comment_conf},
+        {"short", &W.short_pen}, {"ghost_conf", &local_ghost_tune.ghost},
+        {"comment_conf", &local_ghost_tune.comment}, {"min_ngram", &local_ghost_tune.ngram},
+        {"min_copy", &local_ghost_tune.copy}, {"min_analogy", &local_ghost_tune.analogy},
+        {"min_start", &local_ghost_tune.start}, {"min_follow", &local_ghost_tune.follow},
+        {"min_other", &local_ghost_tune.other},
     };
     while (*t) {
         const char *eq = strchr(t, '=');
@@ -764,7 +722,7 @@ size_t local_engine_complete(struct local_engine *e, const struct local_request 
     if (sigil)
         req = &unsigiled;
     bool member = req->ctx->situation == SYN_SIT_MEMBER;
-    tune_from_env();
+    local_tune_from_env();
     add_symbols(e, req, &l);
     size_t symbols = l.n;
     /* After `x.` words are a fallback for receivers we know nothing about. */
@@ -802,114 +760,4 @@ void local_items_free(struct local_item *items, size_t n)
 {
     release_items(items, n);
     free(items);
-}
-
-/* What the AI offered and the user accepted at a place like this one, when the line has
- * nothing after the cursor. */
-static bool learned_line(struct local_engine *e, const struct local_request *req,
-                         struct strbuf *out)
-{
-    size_t le = req->offset;
-    while (le < req->text_len && req->text[le] != '\n') {
-        if (req->text[le] != ' ' && req->text[le] != '\t' && req->text[le] != '\r')
-            return false;
-        le++;
-    }
-    size_t from = req->offset > 4096 ? req->offset - 4096 : 0;
-    char key[600];
-    size_t kn = learned_key(req->text + from, req->offset - from, key, sizeof key);
-    size_t tn;
-    const char *t = kn ? learned_find(e->star, key, kn, &tn) : NULL;
-    if (!t)
-        return false;
-    sb_add(out, t, tn);
-    LOG_D("local", "line suggestion (learned)");
-    return true;
-}
-
-/* The identifier being typed, finished when one candidate is clearly best (a case-sensitive
- * prefix match well ahead of the next), then the line model's continuation after it. */
-#define FINISH_MARGIN 150.0
-static bool finish_identifier(struct local_engine *e, const struct local_request *req,
-                              struct strbuf *out)
-{
-    size_t plen = req->partial ? strlen(req->partial) : 0;
-    if (plen < 2 || req->ctx->situation == SYN_SIT_STRING)
-        return false;
-    struct local_item *items;
-    size_t n = local_engine_complete(e, req, &items, 8);
-    const struct local_item *top = NULL, *second = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].kind == LOCAL_KIND_SNIPPET || items[i].snippet)
-            continue;
-        if (!top)
-            top = &items[i];
-        else if (!second)
-            second = &items[i];
-    }
-    bool ok = top && strlen(top->insert_text) > plen &&
-              !strncmp(top->insert_text, req->partial, plen) &&
-              (!second || top->score - second->score >= FINISH_MARGIN);
-    if (ok) {
-        const char *rest = top->insert_text + plen;
-        size_t rn = strlen(rest);
-        sb_add(out, rest, rn);
-        /* what usually follows the finished name on this line */
-        struct strbuf doc;
-        sb_init(&doc);
-        sb_add(&doc, req->text, req->offset);
-        sb_add(&doc, rest, rn);
-        size_t cur = doc.len;
-        sb_add(&doc, req->text + req->offset, req->text_len - req->offset);
-        struct lines_query q = {.text = doc.data, .len = doc.len, .cursor = cur};
-        struct lines_suggestion s;
-        bool more = lines_suggest(e->lines, &q, &s) == 0 && s.text &&
-                    s.confidence >= LINE_MIN_CONFIDENCE;
-        if (more)
-            sb_adds(out, s.text);
-        lines_suggestion_release(&s);
-        /* a function is called: open its parentheses unless they are there already */
-        size_t after = req->offset;
-        while (after < req->text_len && req->text[after] == ' ')
-            after++;
-        if (!more && (top->kind == LOCAL_KIND_FUNCTION || top->kind == LOCAL_KIND_METHOD) &&
-            (after >= req->text_len || req->text[after] != '('))
-            sb_addc(out, '(');
-        sb_release(&doc);
-    }
-    local_items_free(items, n);
-    return ok;
-}
-
-bool local_engine_line(struct local_engine *e, const struct local_request *req,
-                       struct strbuf *out)
-{
-    if (!e->use_lines)
-        return false;
-    tune_from_env();
-    bool comment = req->ctx->situation == SYN_SIT_COMMENT;
-    if (comment && comment_conf > 1)
-        return false;
-    if (req->uri) {
-        size_t mlen;
-        const char *m = masked_text(e, req->uri, req->text, req->text_len, &mlen);
-        lines_doc_set(e->lines, req->uri, m, mlen);
-        note_learned(e, req->uri, req->text_len);
-    }
-    if (learned_count(e->star) && learned_line(e, req, out))
-        return true;
-    tune_from_env();
-    struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
-                           .uri = req->uri, .min_confidence = ghost_conf};
-    struct lines_suggestion s;
-    if (finish_identifier(e, req, out))
-        return true;
-    if (lines_suggest(e->lines, &q, &s) < 0 || !s.text)
-        return false;
-    bool ok = s.confidence >= (comment ? comment_conf : ghost_conf) && s.text[0];
-    if (ok)
-        sb_adds(out, s.text);
-    LOG_D("local", "line suggestion (%s, %.2f)%s", s.rule, s.confidence, ok ? "" : " dropped");
-    lines_suggestion_release(&s);
-    return ok;
 }

@@ -66,4 +66,26 @@ void line_rules_repeat(const struct line_cursor *qs, struct line_cand *best);
 void line_rules_analogy(const struct line_cursor *qs, struct line_cand *best);
 void line_rules_close(const struct line_cursor *qs, struct line_cand *best);
 
+/* A cursor inside a line's leading blanks (line_start.c): the line above and the levels the
+ * line may start at. target[]: 0 dedent (the enclosing level), 1 same as the line above,
+ * 2 one level in, 3 after a blank line; SIZE_MAX where the cursor is already past it. */
+struct indent_geom {
+    size_t col;         /* the cursor's column */
+    char ch;            /* the indentation character */
+    bool have_prev;
+    bool prev_blank;    /* a blank line lies between the cursor and the line above */
+    size_t prev_b, prev_e; /* the nearest non-blank line above */
+    size_t prev_indent;
+    size_t unit;        /* one level of indentation */
+    size_t target[4];
+};
+/* False unless the prefix is all blanks with nothing after the cursor and a line above. */
+bool line_start_geometry(const struct line_cursor *qs, struct indent_geom *g);
+/* Blanks from the cursor's column up to target, into out. */
+void line_start_pad(const struct indent_geom *g, size_t target, struct strbuf *out);
+/* self.x = x after a constructor's signature, the next elif/case arm, the line that followed
+ * the same line earlier in the file. */
+void line_rules_start(const struct line_cursor *qs, const struct indent_geom *g,
+                      struct line_cand *best);
+
 #endif

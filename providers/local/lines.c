@@ -19,7 +19,10 @@
 #define MIN_CONFIDENCE 0.25
 #define DOC_WEIGHT 4        /* an open document's counts weigh this much more than the workspace's */
 
-enum { ID_UNK, ID_BOL, ID_EOL, ID_EMPTY, ID_START, ID_FIRST };
+/* ID_DEDENT..ID_INDENT: how a line's indentation compares with the line above; ID_LS_*: markers
+ * of the line-start contexts (see count_start). */
+enum { ID_UNK, ID_BOL, ID_EOL, ID_EMPTY, ID_START, ID_DEDENT, ID_SAME, ID_INDENT, ID_LS_A,
+       ID_LS_B, ID_LS_C, ID_LS_D, ID_LS_E, ID_FIRST };
 
 struct vocab_ent {
     char *s; /* with the leading space when the token had one */
@@ -256,24 +259,67 @@ static void count_seq(struct lines *m, const uint32_t *seq, size_t n, int delta)
             add_pair(m, ctx_key(seq + j - k, k), seq[j], delta);
 }
 
-/* Last token id of the line ending just before `start` (START at the beginning). */
-static uint32_t prev_line_last(struct lines *m, const char *text, size_t start, bool create)
+/* What the line-start model needs of the line above a line: its first and last token ids
+ * (ID_START at the top, ID_EMPTY for a blank or unlearnable line) and its indentation. */
+struct prev_line {
+    uint32_t first, last;
+    size_t indent;
+    bool blank;
+};
+
+static void prev_line_info(struct lines *m, const char *text, size_t start, bool create,
+                           struct prev_line *pl)
 {
+    *pl = (struct prev_line){ID_START, ID_START, 0, true};
     if (start == 0)
-        return ID_START;
+        return;
     size_t e = start - 1; /* the '\n' */
     size_t b = e;
     while (b > 0 && text[b - 1] != '\n')
         b--;
     uint32_t ids[LINE_MAX_TOKENS + 3];
     size_t k = line_ids(m, text + b, e - b, create, ids);
-    return k ? ids[1 + k] : ID_EMPTY;
+    pl->first = k ? ids[2] : ID_EMPTY;
+    pl->last = k ? ids[1 + k] : ID_EMPTY;
+    pl->indent = line_indent(text + b, e - b);
+    pl->blank = !k;
+}
+
+/* Last token id of the line ending just before `start` (START at the beginning). */
+static uint32_t prev_line_last(struct lines *m, const char *text, size_t start, bool create)
+{
+    struct prev_line pl;
+    prev_line_info(m, text, start, create, &pl);
+    return pl.last;
+}
+
+static uint32_t indent_rel(const struct prev_line *pl, size_t indent)
+{
+    if (pl->blank)
+        return ID_EMPTY;
+    return indent > pl->indent ? ID_INDENT : indent < pl->indent ? ID_DEDENT : ID_SAME;
+}
+
+/* The line-start model: a line's first token given the line above (its first and last
+ * tokens) and whether the indentation went in, stayed or went out (A, backing off to B and C),
+ * and that indentation change given the line above (D, backing off to E). */
+static void count_start(struct lines *m, const struct prev_line *pl, uint32_t rel, uint32_t t1,
+                        int delta)
+{
+    uint32_t a[4] = {ID_LS_A, pl->first, pl->last, rel}, b[3] = {ID_LS_B, pl->last, rel},
+             c[2] = {ID_LS_C, rel}, d[3] = {ID_LS_D, pl->first, pl->last}, e[2] = {ID_LS_E, pl->last};
+    add_pair(m, ctx_key(a, 4), t1, delta);
+    add_pair(m, ctx_key(b, 3), t1, delta);
+    add_pair(m, ctx_key(c, 2), t1, delta);
+    add_pair(m, ctx_key(d, 3), rel, delta);
+    add_pair(m, ctx_key(e, 2), rel, delta);
 }
 
 /* (Un)learn the lines in [start, end): start is a line start, end a line end or text end. */
 static void count_region(struct lines *m, const char *text, size_t start, size_t end, int delta)
 {
-    uint32_t prev = prev_line_last(m, text, start, delta > 0);
+    struct prev_line prev;
+    prev_line_info(m, text, start, delta > 0, &prev);
     uint32_t ids[LINE_MAX_TOKENS + 3];
     size_t pos = start;
     while (pos < end) {
@@ -282,13 +328,15 @@ static void count_region(struct lines *m, const char *text, size_t start, size_t
             e++;
         size_t k = line_ids(m, text + pos, e - pos, delta > 0, ids);
         if (k) {
-            ids[0] = prev;
+            size_t ind = line_indent(text + pos, e - pos);
+            count_start(m, &prev, indent_rel(&prev, ind), ids[2], delta);
+            ids[0] = prev.last;
             ids[1] = ID_BOL;
             ids[2 + k] = ID_EOL;
             count_seq(m, ids, k + 3, delta);
-            prev = ids[1 + k];
+            prev = (struct prev_line){ids[2], ids[1 + k], ind, false};
         } else {
-            prev = ID_EMPTY;
+            prev = (struct prev_line){ID_EMPTY, ID_EMPTY, 0, true};
         }
         pos = e + 1;
     }
@@ -305,8 +353,9 @@ struct lines *lines_new(const struct lines_caps *caps)
         m->caps.max_workspace_bytes = 8u << 20;
     if (!m->caps.max_doc_bytes)
         m->caps.max_doc_bytes = 2u << 20;
-    static const char *const specials[] = {"\001UNK", "\001BOL", "\001EOL", "\001EMPTY",
-                                           "\001START"};
+    static const char *const specials[] = {
+        "\001UNK", "\001BOL", "\001EOL", "\001EMPTY", "\001START", "\001DEDENT", "\001SAME",
+        "\001INDENT", "\001LSA", "\001LSB", "\001LSC", "\001LSD", "\001LSE"};
     for (size_t i = 0; i < US_ARRAY_LEN(specials); i++)
         vocab_id(m, false, specials[i], strlen(specials[i]), true);
     return m;
@@ -576,6 +625,45 @@ static bool pick_next(const struct lines *m, const struct line_cursor *qs, const
     return true;
 }
 
+/* Extend seq[0, n) token by token while each step stays likely; the first step completes
+ * the partial token part (when part_n) if first. Appends the text to out; returns the product
+ * of the steps' scores (times conf), *done when the line's end was predicted. */
+static double decode(struct lines *m, const struct line_cursor *qs, uint32_t *seq, size_t n,
+                     bool first, const char *part, size_t part_n, bool part_space, double conf,
+                     struct strbuf *out, bool *done)
+{
+    *done = false;
+    for (int step = 0; step < MAX_OUT_TOKENS; step++) {
+        struct pick pk;
+        bool f = first && step == 0;
+        if (!pick_next(m, qs, seq, n, f, part, part_n, part_space, &pk))
+            break;
+        /* one example is a hint, not a rule: discount thin evidence (doc counts weigh 4) */
+        double sc = pk.p * (pk.total / (pk.total + 2.0));
+        /* the first token may be a guess when the caller asks for one; later tokens must be
+         * likely, or the line would drift into noise */
+        if ((!f && sc < 0.3) || conf * sc < qs->min_conf)
+            break;
+        conf *= sc;
+        if (pk.id == ID_EOL) {
+            *done = true;
+            break;
+        }
+        size_t tn;
+        const char *t = vtext(m, pk.id, &tn);
+        if (f && part_n) {
+            size_t skip = part_n + (t[0] == ' ');
+            sb_add(out, t + skip, tn - skip);
+        } else if (f && qs->ends_space && t[0] == ' ') {
+            sb_add(out, t + 1, tn - 1);
+        } else {
+            sb_add(out, t, tn);
+        }
+        seq[n++] = pk.id;
+    }
+    return conf;
+}
+
 static void try_ngram(struct lines *m, const struct line_cursor *qs, struct line_cand *best)
 {
     uint32_t seq[LINE_MAX_TOKENS + MAX_OUT_TOKENS + 4];
@@ -598,37 +686,111 @@ static void try_ngram(struct lines *m, const struct line_cursor *qs, struct line
     }
     struct strbuf out;
     sb_init(&out);
-    double conf = 1.0;
-    bool done = false;
-    for (int step = 0; step < MAX_OUT_TOKENS; step++) {
-        struct pick pk;
-        if (!pick_next(m, qs, seq, n, step == 0, part, part_n, part_space, &pk))
-            break;
-        /* one example is a hint, not a rule: discount thin evidence (doc counts weigh 4) */
-        double sc = pk.p * (pk.total / (pk.total + 2.0));
-        /* the first token may be a guess when the caller asks for one; later tokens must be
-         * likely, or the line would drift into noise */
-        if ((step > 0 && sc < 0.3) || conf * sc < qs->min_conf)
-            break;
-        conf *= sc;
-        if (pk.id == ID_EOL) {
-            done = true;
-            break;
-        }
-        size_t tn;
-        const char *t = vtext(m, pk.id, &tn);
-        if (step == 0 && part_n) {
-            size_t skip = part_n + (t[0] == ' ');
-            sb_add(&out, t + skip, tn - skip);
-        } else if (step == 0 && qs->ends_space && t[0] == ' ') {
-            sb_add(&out, t + 1, tn - 1);
-        } else {
-            sb_add(&out, t, tn);
-        }
-        seq[n++] = pk.id;
-    }
+    bool done;
+    double conf = decode(m, qs, seq, n, true, part, part_n, part_space, 1.0, &out, &done);
     if (out.len)
         line_offer(qs, best, out.data, out.len, done ? conf : conf * 0.8, "ngram");
+    sb_release(&out);
+}
+
+/* ---------------------------------------------------------------- a cursor in the indentation */
+
+struct ls_ctx {
+    uint64_t key;
+    const struct ctx *c;
+    double lam;
+};
+
+static void ls_open(const struct lines *m, const uint32_t *ids, size_t k, struct ls_ctx *o)
+{
+    o->key = ctx_key(ids, k);
+    o->c = ctx_find(m, o->key);
+    o->lam = o->c && o->c->total > 0
+                 ? (double)o->c->total / (o->c->total + (double)o->c->distinct * DOC_WEIGHT)
+                 : 0;
+}
+
+static double ls_p(const struct lines *m, const struct ls_ctx *o, uint32_t id, double lower)
+{
+    if (!o->c || o->c->total <= 0)
+        return lower;
+    int32_t c = pair_count(m, o->key, id);
+    return o->lam * (c > 0 ? c : 0) / o->c->total + (1 - o->lam) * lower;
+}
+
+static const double lines_start_scale = 1.0; /* first-token probability -> confidence (tuning half) */
+
+/* The line's first token from the line-start model, for each level the line may start at,
+ * weighed by how likely that level is after the line above; then the n-gram's rest. */
+static void try_line_start(struct lines *m, const struct line_cursor *qs,
+                           const struct indent_geom *g, struct line_cand *best)
+{
+    struct prev_line pl;
+    prev_line_info(m, qs->q->text, qs->ls, false, &pl);
+    static const uint32_t rels[4] = {ID_DEDENT, ID_SAME, ID_INDENT, ID_EMPTY};
+    double prel[4] = {0};
+    double sum = 0;
+    if (pl.blank) {
+        prel[3] = g->target[3] != SIZE_MAX;
+        sum = prel[3];
+    } else {
+        struct ls_ctx d, e;
+        uint32_t kd[3] = {ID_LS_D, pl.first, pl.last}, ke[2] = {ID_LS_E, pl.last};
+        ls_open(m, kd, 3, &d);
+        ls_open(m, ke, 2, &e);
+        for (int r = 0; r < 3; r++) {
+            if (g->target[r] == SIZE_MAX)
+                continue;
+            prel[r] = ls_p(m, &d, rels[r], ls_p(m, &e, rels[r], 1.0 / 3));
+            sum += prel[r];
+        }
+    }
+    if (sum <= 0)
+        return;
+    double best_sc = 0;
+    uint32_t best_id = 0;
+    int best_r = -1;
+    for (int r = 0; r < 4; r++) {
+        if (prel[r] <= 0)
+            continue;
+        struct ls_ctx a, b, c;
+        uint32_t ka[4] = {ID_LS_A, pl.first, pl.last, rels[r]}, kb[3] = {ID_LS_B, pl.last, rels[r]},
+                 kc[2] = {ID_LS_C, rels[r]};
+        ls_open(m, ka, 4, &a);
+        ls_open(m, kb, 3, &b);
+        ls_open(m, kc, 2, &c);
+        const struct ls_ctx *from = a.c && a.c->total >= 3 ? &a : b.c && b.c->total >= 3 ? &b : &c;
+        if (!from->c)
+            continue;
+        double ev = from->c->total / (from->c->total + 2.0);
+        /* a line's first token carries no space: its indentation is not a gap */
+        uint32_t seen = 0;
+        for (uint32_t pi = from->c->head; pi && seen < 2048; pi = m->pairs[pi - 1].link, seen++) {
+            const struct pair *p = &m->pairs[pi - 1];
+            if (p->count <= 0 || p->next < ID_FIRST)
+                continue;
+            double pr = ls_p(m, &a, p->next, ls_p(m, &b, p->next, ls_p(m, &c, p->next, 0)));
+            double sc = prel[r] / sum * pr * ev;
+            if (sc > best_sc || (sc == best_sc && p->next < best_id)) {
+                best_sc = sc;
+                best_id = p->next;
+                best_r = r;
+            }
+        }
+    }
+    if (best_r < 0 || best_sc * lines_start_scale < qs->min_conf * 0.5)
+        return;
+    struct strbuf out;
+    sb_init(&out);
+    line_start_pad(g, g->target[best_r], &out);
+    size_t tn;
+    const char *tx = vtext(m, best_id, &tn);
+    sb_add(&out, tx + (tx[0] == ' '), tn - (tx[0] == ' '));
+    uint32_t seq[MAX_OUT_TOKENS + 4] = {pl.last, ID_BOL, best_id};
+    bool done;
+    decode(m, qs, seq, 3, false, NULL, 0, false, 1.0, &out, &done);
+    double conf = best_sc * lines_start_scale;
+    line_offer(qs, best, out.data, out.len, conf > 0.85 ? 0.85 : conf, "start");
     sb_release(&out);
 }
 
@@ -679,6 +841,14 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
     sb_init(&best.text);
     best.conf = 0;
     best.rule = NULL;
+    struct indent_geom g;
+    if (line_start_geometry(&qs, &g)) {
+        /* nothing typed on the line yet: where its code starts and what it is */
+        line_rules_repeat(&qs, &best);
+        line_rules_start(&qs, &g, &best);
+        try_line_start(m, &qs, &g, &best);
+        goto done;
+    }
     line_rules_repeat(&qs, &best);
     if (best.conf < 0.9)
         line_rules_analogy(&qs, &best);
@@ -698,6 +868,7 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
     }
     sb_release(&structural);
     line_rules_close(&qs, &best);
+done:;
     int rc = US_ENOENT;
     double min_conf = q->min_confidence > 0 ? q->min_confidence : MIN_CONFIDENCE;
     if (best.conf >= min_conf && best.text.len) {

@@ -688,6 +688,39 @@ class Local(TestCase):
         check(got.startswith("no_argument, NULL, "), "continuation: %r" % got)
         eq(items[0]["command"]["arguments"][0]["source"], "local:line")
 
+    def ghost(self, s, uri, pos):
+        items = self.inline(s, uri, pos)
+        if not items:
+            return None
+        t = items[0]["insertText"]
+        return t if isinstance(t, str) else t["value"]
+
+    def test_inline_self_assign_after_constructor(self):
+        s = self.start()
+        text = "class Account:\n    def __init__(self, owner, balance=0):\n        \n"
+        s.open("file:///ws/account.py", text)
+        eq(self.ghost(s, "file:///ws/account.py", (2, 8)), "self.owner = owner",
+           "self.x = x after the signature")
+        text = ("class Account:\n    def __init__(self, owner, balance=0):\n"
+                "        self.owner = owner\n        \n")
+        s.open("file:///ws/account2.py", text)
+        eq(self.ghost(s, "file:///ws/account2.py", (3, 8)), "self.balance = balance",
+           "the next parameter")
+
+    def test_inline_elif_arm(self):
+        s = self.start()
+        text = ("def area(kind, r):\n    if kind == \"circle\":\n        return 3.14 * r * r\n"
+                "    elif kind == \"square\":\n        return r * r\n    \n")
+        s.open("file:///ws/arms.py", text)
+        eq(self.ghost(s, "file:///ws/arms.py", (5, 4)), "elif kind ==", "the next arm")
+
+    def test_inline_finishes_identifier(self):
+        s = self.start()
+        text = "def area(width, height):\n    return width * height\n\nprint(ar\n"
+        s.open("file:///ws/mid.py", text)
+        got = self.ghost(s, "file:///ws/mid.py", (3, 8))
+        check(got is not None and got.startswith("ea("), "mid-identifier ghost text: %r" % got)
+
     def test_cli_make_run_example(self):
         env = dict(os.environ, XDG_CONFIG_HOME="/nonexistent-understudy-test")
         env.pop("UNDERSTUDY_CONFIG", None)

@@ -171,5 +171,63 @@ static void speed(void)
     sb_release(&sb);
 }
 
-#define TESTS(X) X(repetition) X(analogy) X(closers) X(ngram) X(silence) X(incremental) X(speed)
+/* A cursor inside a line's leading blanks, nothing typed yet (line_start.c, the line-start
+ * model): the blanks still missing, then the line. */
+static void indentation(void)
+{
+    struct lines *m = lines_new(NULL);
+    /* self.x = x after a constructor's signature, in the parameters' order */
+    EXPECT_SUGGEST(m,
+                   "class P:\n    def __init__(self, name, age=0, *, tags: list = None):\n"
+                   "      |\n",
+                   "  self.name = name", "self");
+    EXPECT_SUGGEST(m,
+                   "class P:\n    def __init__(self, name, age=0, *, tags: list = None):\n"
+                   "        self.name = name\n        self.age = age\n        |\n",
+                   "self.tags = tags", "self");
+    /* all parameters assigned: the rule says nothing */
+    const char *r = NULL;
+    char *got = suggest(m, "class P:\n    def __init__(self, a):\n        self.a = a\n        |\n",
+                        &r);
+    CHECK(!r || strcmp(r, "self") != 0);
+    free(got);
+    /* the next arm of an elif chain, at the chain's level */
+    EXPECT_SUGGEST(m,
+                   "def f(k):\n    if k == 1:\n        a()\n    elif k == 2:\n        b()\n  |\n",
+                   "  elif k ==", "arm");
+    /* a lone if is no chain */
+    got = suggest(m, "def f(k):\n    if k == 1:\n        a()\n  |\n", &r);
+    CHECK(!r || strcmp(r, "arm") != 0);
+    free(got);
+    /* the line that followed the same line earlier in the file */
+    EXPECT_SUGGEST(m,
+                   "def f():\n    lock.acquire(timeout)\n    try:\n        work()\n"
+                   "    finally:\n        lock.release()\n\n"
+                   "def g():\n    lock.acquire(timeout)\n  |\n",
+                   "  try:", NULL);
+    lines_free(m);
+
+    /* the statistics: after a signature, one level in, comes the body's usual first token */
+    m = lines_new(NULL);
+    struct strbuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < 30; i++)
+        sb_addf(&sb, "def get_%d(self):\n    return self.value_%d\n\n", i, i);
+    lines_add_text(m, sb.data, sb.len);
+    got = suggest(m, "class Q:\n    def size(self):\n      |\n", &r);
+    if (!got || strncmp(got, "  return self.", 14))
+        printf("start: got [%s]\n", got ? got : "(none)");
+    CHECK(got && !strncmp(got, "  return self.", 14)); /* 8 blanks: 2 missing */
+    CHECK_EQ_STR(r, "start");
+    free(got);
+    /* no line above: nothing to go by */
+    got = suggest(m, "  |", &r);
+    CHECK(got == NULL || strcmp(r, "start") != 0);
+    free(got);
+    sb_release(&sb);
+    lines_free(m);
+}
+
+#define TESTS(X) X(repetition) X(analogy) X(closers) X(ngram) X(silence) X(incremental) X(speed) \
+    X(indentation)
 CHECK_MAIN(TESTS)

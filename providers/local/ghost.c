@@ -1,0 +1,150 @@
+/* ghost: the local engine's ghost text (local_engine_line): what the AI offered and the user
+ * accepted at such a place, the identifier being typed finished, then the line model (lines.h)
+ * with a minimum confidence per rule. */
+#include <string.h>
+
+#include "engine_int.h"
+#include "learned.h"
+#include "lines.h"
+#include "base.h"
+
+struct ghost_tune local_ghost_tune = {
+    .ghost = LINE_MIN_CONFIDENCE,
+    .comment = 2, /* > 1: no ghost text in comments */
+    .ngram = 0.25,
+    .copy = 0.35,
+    .analogy = 0.6,
+    .start = 0.5,
+    .follow = 0.5,
+    .other = 0.5,
+};
+
+/* Each rule's confidence means something different (see struct ghost_tune). */
+static double rule_min_conf(const char *rule)
+{
+    const struct ghost_tune *t = &local_ghost_tune;
+    double f = t->ghost / LINE_MIN_CONFIDENCE;
+    if (!rule)
+        return f * t->other;
+    if (!strcmp(rule, "ngram"))
+        return f * t->ngram;
+    if (!strcmp(rule, "copy"))
+        return f * t->copy;
+    if (!strcmp(rule, "analogy"))
+        return f * t->analogy;
+    if (!strcmp(rule, "start"))
+        return f * t->start;
+    if (!strcmp(rule, "follow"))
+        return f * t->follow;
+    return f * t->other;
+}
+
+/* What the AI offered and the user accepted at a place like this one, when the line has
+ * nothing after the cursor. */
+static bool learned_line(struct local_engine *e, const struct local_request *req,
+                         struct strbuf *out)
+{
+    size_t le = req->offset;
+    while (le < req->text_len && req->text[le] != '\n') {
+        if (req->text[le] != ' ' && req->text[le] != '\t' && req->text[le] != '\r')
+            return false;
+        le++;
+    }
+    size_t from = req->offset > 4096 ? req->offset - 4096 : 0;
+    char key[600];
+    size_t kn = learned_key(req->text + from, req->offset - from, key, sizeof key);
+    size_t tn;
+    const char *t = kn ? learned_find(e->star, key, kn, &tn) : NULL;
+    if (!t)
+        return false;
+    sb_add(out, t, tn);
+    LOG_D("local", "line suggestion (learned)");
+    return true;
+}
+
+/* The identifier being typed, finished when one candidate is clearly best (a case-sensitive
+ * prefix match well ahead of the next), then the line model's continuation after it. */
+#define FINISH_MARGIN 150.0
+static bool finish_identifier(struct local_engine *e, const struct local_request *req,
+                              struct strbuf *out)
+{
+    size_t plen = req->partial ? strlen(req->partial) : 0;
+    if (plen < 2 || req->ctx->situation == SYN_SIT_STRING)
+        return false;
+    struct local_item *items;
+    size_t n = local_engine_complete(e, req, &items, 8);
+    const struct local_item *top = NULL, *second = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].kind == LOCAL_KIND_SNIPPET || items[i].snippet)
+            continue;
+        if (!top)
+            top = &items[i];
+        else if (!second)
+            second = &items[i];
+    }
+    bool ok = top && strlen(top->insert_text) > plen &&
+              !strncmp(top->insert_text, req->partial, plen) &&
+              (!second || top->score - second->score >= FINISH_MARGIN);
+    if (ok) {
+        const char *rest = top->insert_text + plen;
+        size_t rn = strlen(rest);
+        sb_add(out, rest, rn);
+        /* what usually follows the finished name on this line */
+        struct strbuf doc;
+        sb_init(&doc);
+        sb_add(&doc, req->text, req->offset);
+        sb_add(&doc, rest, rn);
+        size_t cur = doc.len;
+        sb_add(&doc, req->text + req->offset, req->text_len - req->offset);
+        struct lines_query q = {.text = doc.data, .len = doc.len, .cursor = cur};
+        struct lines_suggestion s;
+        bool more = lines_suggest(e->lines, &q, &s) == 0 && s.text &&
+                    s.confidence >= LINE_MIN_CONFIDENCE;
+        if (more)
+            sb_adds(out, s.text);
+        lines_suggestion_release(&s);
+        /* a function is called: open its parentheses unless they are there already */
+        size_t after = req->offset;
+        while (after < req->text_len && req->text[after] == ' ')
+            after++;
+        if (!more && (top->kind == LOCAL_KIND_FUNCTION || top->kind == LOCAL_KIND_METHOD) &&
+            (after >= req->text_len || req->text[after] != '('))
+            sb_addc(out, '(');
+        sb_release(&doc);
+    }
+    local_items_free(items, n);
+    return ok;
+}
+
+bool local_engine_line(struct local_engine *e, const struct local_request *req,
+                       struct strbuf *out)
+{
+    if (!e->use_lines)
+        return false;
+    local_tune_from_env();
+    bool comment = req->ctx->situation == SYN_SIT_COMMENT;
+    if (comment && local_ghost_tune.comment > 1)
+        return false;
+    if (req->uri) {
+        size_t mlen;
+        const char *m = local_masked_text(e, req->uri, req->text, req->text_len, &mlen);
+        lines_doc_set(e->lines, req->uri, m, mlen);
+        local_note_learned(e, req->uri, req->text_len);
+    }
+    if (learned_count(e->star) && learned_line(e, req, out))
+        return true;
+    local_tune_from_env();
+    struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
+                           .uri = req->uri, .min_confidence = local_ghost_tune.ghost};
+    struct lines_suggestion s;
+    if (finish_identifier(e, req, out))
+        return true;
+    if (lines_suggest(e->lines, &q, &s) < 0 || !s.text)
+        return false;
+    bool ok = s.confidence >= (comment ? local_ghost_tune.comment : rule_min_conf(s.rule)) && s.text[0];
+    if (ok)
+        sb_adds(out, s.text);
+    LOG_D("local", "line suggestion (%s, %.2f)%s", s.rule, s.confidence, ok ? "" : " dropped");
+    lines_suggestion_release(&s);
+    return ok;
+}
