@@ -336,15 +336,55 @@ used.  Restart Eglot in open buffers afterwards."
 
 ;;; Ordering: the AI item first
 
-(defcustom understudy-completion-styles '(basic partial-completion emacs22)
+(defcustom understudy-completion-styles
+  '(understudy-ai-first basic partial-completion emacs22)
   "Completion styles for Eglot's completions in buffers Understudy serves.
 Eglot puts its `eglot' completion category in the `flex' style, whose
 match score reorders the candidates and overrides the server's
 `sortText', so a short local word was listed above the AI item (in
 `*Completions*', Company and Corfu alike).  With these styles the server's
-order holds: the AI item first, then local items.  Set to nil to keep
-Eglot's styles."
+order holds: the AI item first, then local items.  The first style,
+`understudy-ai-first', makes one \\[completion-at-point] insert the AI item
+when it heads the list, instead of only the prefix it shares with a local
+word.  Set to nil to keep Eglot's styles."
   :type '(repeat symbol))
+
+(defun understudy--ai-item-p (cand)
+  "Non-nil when completion candidate CAND is an AI item of Understudy.
+Its data.source names the provider; local items say local:...; items of a
+wrapped server have none."
+  (let* ((item (and (stringp cand) (> (length cand) 0)
+                    (get-text-property 0 'eglot--lsp-item cand)))
+         (source (plist-get (plist-get item :data) :source)))
+    (and (stringp source) (not (string-prefix-p "local:" source)))))
+
+(defun understudy--ai-first-try (string table pred point)
+  "Try-completion of the `understudy-ai-first' style.
+When the candidates matching STRING (basic style, in the server's order)
+start with an AI item, complete to that item whole; else nil, so the next
+style does the usual completion.  TABLE, PRED and POINT as in
+`completion-try-completion'."
+  (when (= point (length string))
+    (let* ((all (completion-basic-all-completions string table pred point))
+           (last (last all))
+           (base (or (cdr last) 0)))
+      (when (consp last) (setcdr last nil))
+      (when all
+        (let* ((md (completion-metadata string table pred))
+               (sort (completion-metadata-get md 'display-sort-function))
+               (first (car (if sort (funcall sort (copy-sequence all)) all))))
+          (when (understudy--ai-item-p first)
+            (let ((done (concat (substring string 0 base) first)))
+              (cons done (length done)))))))))
+
+(defun understudy--ai-first-all (_string _table _pred _point)
+  "All-completions of the `understudy-ai-first' style: none of its own.
+The next style lists the candidates."
+  nil)
+
+(add-to-list 'completion-styles-alist
+             '(understudy-ai-first understudy--ai-first-try understudy--ai-first-all
+               "Complete to Understudy's AI item when it comes first."))
 
 (defun understudy--serves-p (server)
   "Non-nil when SERVER is Understudy or a server wrapped by it."

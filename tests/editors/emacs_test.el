@@ -25,6 +25,9 @@ the constructs the way the mode line would."
     (or (plist-get (plist-get item :data) :source)
         (plist-get (plist-get item :labelDetails) :description))))
 
+(defun us-local-source-p (s)
+  (and (stringp s) (string-prefix-p "local:" s)))
+
 (defun us-candidates ()
   "Eglot's completion candidates at point, as (PROXY . SOURCE)."
   (let ((capf (eglot-completion-at-point)))
@@ -141,7 +144,36 @@ the constructs the way the mode line would."
                                (concat "    " want))
                         (format "%S from %s" (buffer-substring-no-properties line-start (point-max))
                                 cands)))
-            (company-mode -1)))))
+            (company-mode -1))))
+      ;; Plain C-M-i (`completion-at-point', default completion styles, no Company) with a typed
+      ;; prefix that the AI item and a local word (`total') both match: one press inserts the AI
+      ;; item, not the common prefix `total' (which took a second press to finish).
+      (goto-char (point-max))
+      (insert "\n    to")
+      (let* ((line-start (line-beginning-position))
+             (cands (us-candidates)) (sources (mapcar #'cdr cands)))
+        (unless (and (member "fake" sources) (cl-some #'us-local-source-p sources))
+          (accept-process-output nil 1.0)
+          (setq cands (us-candidates) sources (mapcar #'cdr cands)))
+        (us-check "C-M-i with a prefix: the AI item and a local item both match"
+                  (and (member "fake" sources) (cl-some #'us-local-source-p sources)
+                       (member "total" (mapcar #'car cands)))
+                  cands)
+        (let* ((ai-item (cl-some (lambda (c) (and (equal (us-item-source c) "fake")
+                                                  (get-text-property 0 'eglot--lsp-item c)))
+                                 (all-completions "" (nth 2 (eglot-completion-at-point)))))
+               (want (plist-get (plist-get ai-item :textEdit) :newText))
+               (company-was (bound-and-true-p company-mode)))
+          (when (fboundp 'company-mode) (company-mode -1))
+          (ignore-errors (kill-buffer "*Completions*"))
+          (let ((this-command 'completion-at-point) (last-command 'self-insert-command))
+            (call-interactively #'completion-at-point))
+          (us-check "one C-M-i with a typed prefix inserts the AI item (not the common prefix)"
+                    (and want (equal (buffer-substring-no-properties line-start (point-max))
+                                     (concat "    " want)))
+                    (format "%S (want %S)" (buffer-substring-no-properties line-start (point-max))
+                            want))
+          (when company-was (company-mode 1)))))
     ;; The provider starts failing: the indicator follows the status notifications.
     (us-check "fake switched to failing" (us-fake-control "{\"mode\":\"status_503\"}"))
     (let ((before (understudy-status-string)) changed)

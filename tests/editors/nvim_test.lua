@@ -156,7 +156,19 @@ local function main()
     local info = vim.fn.complete_info({ 'items' })
     return info.items or {}
   end
-  local sources, got, has_local = {}, {}, false
+  local function item_source(it)
+    local ci = type(it.user_data) == 'table' and it.user_data.nvim and it.user_data.nvim.lsp
+        and it.user_data.nvim.lsp.completion_item or {}
+    return (type(ci.data) == 'table' and ci.data.source)
+        or (type(ci.labelDetails) == 'table' and ci.labelDetails.description) or '?'
+  end
+  -- What the menu shows for an item (its `menu` column): the provider for the AI item,
+  -- local:snippet / local:symbol / local:word (then the kind) for local items.
+  local function menu_shows_source(it)
+    local src, menu = item_source(it), tostring(it.menu)
+    return menu == src or menu:sub(1, #src + 1) == src .. ' '
+  end
+  local sources, got, has_local, menus_ok = {}, {}, false, false
   for attempt = 1, 3 do
     keys('Goto')
     sleep(50)
@@ -164,14 +176,13 @@ local function main()
     local ok = pcall(wait_for, 'omnifunc popup', function() return #popup_items() > 0 end, 5000)
     sources = {}
     got = {}
+    menus_ok = ok
     if ok then
       for _, it in ipairs(popup_items()) do
-        local ci = type(it.user_data) == 'table' and it.user_data.nvim and it.user_data.nvim.lsp
-            and it.user_data.nvim.lsp.completion_item or {}
-        local src = (type(ci.data) == 'table' and ci.data.source)
-            or (type(ci.labelDetails) == 'table' and ci.labelDetails.description) or '?'
+        local src = item_source(it)
         sources[src] = true
-        table.insert(got, src .. ':' .. tostring(it.abbr))
+        menus_ok = menus_ok and menu_shows_source(it)
+        table.insert(got, src .. ':' .. tostring(it.abbr) .. ' [' .. tostring(it.menu) .. ']')
       end
     end
     keys('<C-e><Esc>')
@@ -187,6 +198,26 @@ local function main()
   end
   check('omnifunc offers the AI item (source fake)', sources.fake, vim.inspect(got))
   check('omnifunc offers local items (local:*)', has_local, vim.inspect(got))
+  check('the popup menu shows each item\'s source (fake, local:*)', menus_ok, vim.inspect(got))
+
+  -- 3a. A local symbol in the menu: `ad` matches the function `add`; the menu column shows
+  --     `local:symbol function`, not the bare kind (`function`) Neovim shows from `detail`.
+  local sym_menu, sym_got = nil, {}
+  keys('Goad')
+  sleep(50)
+  keys('<C-x><C-o>')
+  if pcall(wait_for, 'omnifunc popup', function() return #popup_items() > 0 end, 5000) then
+    for _, it in ipairs(popup_items()) do
+      table.insert(sym_got, item_source(it) .. ':' .. tostring(it.abbr) .. ' [' .. tostring(it.menu) .. ']')
+      if it.abbr == 'add' and item_source(it) == 'local:symbol' then sym_menu = it.menu end
+    end
+  end
+  keys('<C-e><Esc>')
+  sleep(50)
+  keys('dd')
+  sleep(50)
+  check('the popup menu labels the local symbol `add` local:symbol',
+    type(sym_menu) == 'string' and sym_menu:match('^local:symbol') ~= nil, vim.inspect(sym_got))
 
   -- 3b. The popup menu over ghost text: the ghost hides while the menu is open and comes back
   --     when it closes (<C-e>); accepting the multi-line AI item from the menu (<C-y>) inserts

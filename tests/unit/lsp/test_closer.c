@@ -59,6 +59,23 @@ static const struct lang_case lang_cases[] = {
      "\n        return 1;\n    }", "\n        return 1;"},
     {"java", "java", "class A {\n    int f(int x) {|\n}\n", "class A {\n    int f(int x) {|\n    }\n}\n",
      "\n        return x;\n    }", "\n        return x;\n    }", "\n        return x;"},
+    /* C++: a loop inside a method defined in a class (the `}` after the cursor is the
+     * method's; the class still needs its `};`). */
+    {"cpp", "cpp", "struct A {\n    int f(int x) {\n        for (int i = 0; i < x; ++i) {|\n    }\n};\n",
+     "struct A {\n    int f(int x) {\n        for (int i = 0; i < x; ++i) {|\n        }\n    }\n};\n",
+     "\n            x += i;\n        }", "\n            x += i;\n        }", "\n            x += i;"},
+    /* TSX: a block in a component after JSX (the TSX grammar parses `<b>{n}</b>`); the `}`
+     * after the cursor is the component's. */
+    {"typescriptreact", "tsx",
+     "function A({ n }: { n: number }) {\n  const el = <b>{n}</b>;\n  if (n > 0) {|\n}\n",
+     "function A({ n }: { n: number }) {\n  const el = <b>{n}</b>;\n  if (n > 0) {|\n  }\n}\n",
+     "\n    console.log(el);\n  }", "\n    console.log(el);\n  }", "\n    console.log(el);"},
+    /* TSX: an arrow function's body in a JSX attribute; the `}` after the cursor closes the
+     * attribute's expression, not the body. */
+    {"typescriptreact", "tsx",
+     "const B = () => (\n  <button onClick={() => {|\n  }>x</button>\n);\n",
+     "const B = () => (\n  <button onClick={() => {|\n  }}>x</button>\n);\n",
+     "\n    go();\n  }", "\n    go();\n  }", "\n    go();"},
     {"json", "json", "{\n  \"a\": {|\n}\n", "{\n  \"a\": {|\n  }\n}\n", "\n    \"b\": 1\n  }",
      "\n    \"b\": 1\n  }", "\n    \"b\": 1"},
 };
