@@ -16,7 +16,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_PACKAGES = ["meson", "ninja-build", "pkg-config", "gcc", "libc6-dev", "libuv1-dev",
                   "libjansson-dev", "libcurl4-openssl-dev", "libtree-sitter-dev", "python3"]
 TEST_PACKAGES = ["neovim", "emacs-nox", "elpa-eglot", "elpa-company", "clangd", "clang", "libclang-rt-14-dev",
-                 "valgrind", "chromium", "ca-certificates", "openssl",
+                 "valgrind", "chromium", "ca-certificates", "openssl", "tmux",
                  # code-server's native modules and its offline ripgrep (tests/editors)
                  "ripgrep", "libkrb5-dev", "libxkbfile-dev", "libsecret-1-dev", "libx11-dev",
                  "g++", "make"]
