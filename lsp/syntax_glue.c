@@ -1,7 +1,10 @@
 /* syntax_glue: grammars/syntax work on libuv worker threads. */
 #include "syntax_glue.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "base.h"
 #include "languages.h"
@@ -114,4 +117,157 @@ void syntax_glue_job_forget(struct syntax_glue_job *job)
         job->done = NULL;
         job->ud = NULL;
     }
+}
+
+/* ---------------------------------------------------------------- first tree after didOpen */
+
+enum { BUILD_QUEUED, BUILD_RUNNING, BUILD_DONE, BUILD_TAKEN };
+
+struct syntax_glue_build {
+    uv_work_t req;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;   /* signalled when state becomes BUILD_DONE */
+    int state;           /* under mu */
+    bool forgotten;      /* loop thread only */
+    const struct lang_info *lang;
+    char *text;
+    size_t len;
+    struct syntax_glue_result res;
+    void (*done)(void *ud, struct syntax_glue_result *result);
+    void *ud;
+};
+
+static int cmp_def_name(const void *a, const void *b)
+{
+    return strcmp(((const struct syn_def *)a)->name, ((const struct syn_def *)b)->name);
+}
+
+/* The work itself, on whichever thread claimed the job. */
+static void build_run(struct syntax_glue_build *b)
+{
+    uint64_t t0 = us_now_us();
+    b->res.syn = syn_doc_new(b->lang, b->text, b->len);
+    syn_doc_definitions(b->res.syn, &b->res.defs, &b->res.n_defs);
+    if (b->res.n_defs > 1)
+        qsort(b->res.defs, b->res.n_defs, sizeof(*b->res.defs), cmp_def_name);
+    free(b->text);
+    b->text = NULL;
+    b->res.took_us = us_now_us() - t0;
+}
+
+static void build_work(uv_work_t *req)
+{
+    struct syntax_glue_build *b = req->data;
+    pthread_mutex_lock(&b->mu);
+    bool mine = b->state == BUILD_QUEUED;
+    if (mine)
+        b->state = BUILD_RUNNING;
+    pthread_mutex_unlock(&b->mu);
+    if (!mine)
+        return; /* the loop ran it itself (syntax_glue_build_take) */
+    build_run(b);
+    pthread_mutex_lock(&b->mu);
+    b->state = BUILD_DONE;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+void syntax_glue_result_release(struct syntax_glue_result *r)
+{
+    if (!r)
+        return;
+    if (r->defs)
+        syn_defs_free(r->defs, r->n_defs);
+    syn_doc_free(r->syn);
+    memset(r, 0, sizeof(*r));
+}
+
+static void build_free(struct syntax_glue_build *b)
+{
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->cv);
+    free(b->text);
+    free(b);
+}
+
+static void build_back(uv_work_t *req, int status)
+{
+    (void)status; /* cancelled: still BUILD_QUEUED, nothing was built */
+    struct syntax_glue_build *b = req->data;
+    if (b->state == BUILD_DONE) {
+        if (!b->forgotten && b->done)
+            b->done(b->ud, &b->res); /* the result is the callee's now */
+        else
+            syntax_glue_result_release(&b->res);
+    }
+    build_free(b);
+}
+
+struct syntax_glue_build *syntax_glue_build_background(
+    uv_loop_t *loop, const struct lang_info *lang, const char *text, size_t len,
+    void (*done)(void *ud, struct syntax_glue_result *result), void *ud)
+{
+    if (!loop || !lang)
+        return NULL;
+    struct syntax_glue_build *b = xcalloc(1, sizeof(*b));
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    b->lang = lang;
+    b->text = xstrndup(text, len);
+    b->len = len;
+    b->done = done;
+    b->ud = ud;
+    b->req.data = b;
+    if (uv_queue_work(loop, &b->req, build_work, build_back) < 0) {
+        build_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+bool syntax_glue_build_take(struct syntax_glue_build *b, uint64_t wait_us, bool run_if_queued,
+                            struct syntax_glue_result *out)
+{
+    if (!b || b->forgotten)
+        return false;
+    pthread_mutex_lock(&b->mu);
+    if (b->state == BUILD_QUEUED && run_if_queued) {
+        b->state = BUILD_RUNNING; /* claimed: the worker will skip it */
+        pthread_mutex_unlock(&b->mu);
+        build_run(b);
+        pthread_mutex_lock(&b->mu);
+        b->state = BUILD_DONE;
+    }
+    if (b->state != BUILD_DONE && wait_us) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        uint64_t ns = (uint64_t)until.tv_nsec + wait_us * 1000u;
+        until.tv_sec += (time_t)(ns / 1000000000u);
+        until.tv_nsec = (long)(ns % 1000000000u);
+        while (b->state != BUILD_DONE)
+            if (pthread_cond_timedwait(&b->cv, &b->mu, &until) != 0)
+                break;
+    }
+    bool took = b->state == BUILD_DONE;
+    if (took) {
+        *out = b->res;
+        memset(&b->res, 0, sizeof(b->res));
+        b->state = BUILD_TAKEN;
+    }
+    pthread_mutex_unlock(&b->mu);
+    return took;
+}
+
+void syntax_glue_build_forget(struct syntax_glue_build *b)
+{
+    if (!b)
+        return;
+    b->forgotten = true;
+    b->done = NULL;
+    b->ud = NULL;
+    uv_cancel((uv_req_t *)&b->req); /* fails harmlessly once a worker has it */
 }
