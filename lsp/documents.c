@@ -85,9 +85,14 @@ static void release_syntax(struct doc *d)
 {
     forget_build(d);
     d->tree_from_worker = false;
-    syntax_glue_job_forget(d->reparse_job);
+    if (d->syntax && !d->reparse_job && d->store && d->store->loop) {
+        /* A big tree takes milliseconds to delete: a worker does it. */
+        syntax_glue_free_background(d->store->loop, d->syntax, NULL, 0);
+    } else {
+        syntax_glue_job_forget(d->reparse_job);
+        syn_doc_free(d->syntax);
+    }
     d->reparse_job = NULL;
-    syn_doc_free(d->syntax);
     d->syntax = NULL;
 }
 
@@ -128,6 +133,7 @@ void docstore_free(struct docstore *ds)
 {
     if (!ds)
         return;
+    ds->loop = NULL; /* the loop may not run again: free everything here */
     for (size_t i = 0; i < ds->cap; i++)
         if (ds->slots[i] && ds->slots[i] != TOMB)
             doc_free(ds->slots[i]);

@@ -29,7 +29,7 @@
  * tree when it comes (more than DOC_BUILD_MAX_EDITS and the build starts over). */
 #define DOC_BUILD_MAX_BYTES (200u * 1024)
 #define DOC_OPEN_BUILDS 2
-#define DOC_FIRST_TREE_WAIT_US 8000
+#define DOC_FIRST_TREE_WAIT_US 3000
 #define DOC_INLINE_PARSE_BYTES (24u * 1024)
 #define DOC_BUILD_MAX_EDITS 64
 

@@ -4,11 +4,27 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base.h"
 #include "languages.h"
 #include "syntax.h"
+
+/* Work on libuv's threads is background work (first trees, reparses, the workspace index):
+ * each worker thread lowers its own priority once (nice 10; it cannot be raised back without
+ * privileges, and every job of the pool is background work), so on a busy machine the loop
+ * thread, which answers the editor, gets the CPU first. */
+static void background_priority(void)
+{
+    static __thread bool done;
+    if (!done) {
+        done = true;
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+    }
+}
 
 struct warm_job {
     uv_work_t req;
@@ -18,6 +34,7 @@ struct warm_job {
 static void warm_work(uv_work_t *req)
 {
     struct warm_job *job = req->data;
+    background_priority();
     syn_lang_warm(job->lang);
 }
 
@@ -55,6 +72,7 @@ struct syntax_glue_job {
 static void reparse_work(uv_work_t *req)
 {
     struct syntax_glue_job *g = req->data;
+    background_priority();
     syn_parse_job_run(g->job);
 }
 
@@ -158,6 +176,7 @@ static void build_run(struct syntax_glue_build *b)
 static void build_work(uv_work_t *req)
 {
     struct syntax_glue_build *b = req->data;
+    background_priority();
     pthread_mutex_lock(&b->mu);
     bool mine = b->state == BUILD_QUEUED;
     if (mine)
@@ -190,6 +209,39 @@ static void build_free(struct syntax_glue_build *b)
     free(b);
 }
 
+struct free_job {
+    uv_work_t req;
+    struct syntax_glue_result res;
+};
+
+static void release_work(uv_work_t *req)
+{
+    struct free_job *f = req->data;
+    syntax_glue_result_release(&f->res);
+}
+
+static void release_done(uv_work_t *req, int status)
+{
+    (void)status;
+    free(req->data);
+}
+
+void syntax_glue_free_background(uv_loop_t *loop, struct syn_doc *syn, struct syn_def *defs,
+                                 size_t n_defs)
+{
+    if (!syn && !defs)
+        return;
+    struct free_job *f = xcalloc(1, sizeof(*f));
+    f->res.syn = syn;
+    f->res.defs = defs;
+    f->res.n_defs = n_defs;
+    f->req.data = f;
+    if (!loop || uv_queue_work(loop, &f->req, release_work, release_done) < 0) {
+        syntax_glue_result_release(&f->res);
+        free(f);
+    }
+}
+
 static void build_back(uv_work_t *req, int status)
 {
     (void)status; /* cancelled: still BUILD_QUEUED, nothing was built */
@@ -197,8 +249,8 @@ static void build_back(uv_work_t *req, int status)
     if (b->state == BUILD_DONE) {
         if (!b->forgotten && b->done)
             b->done(b->ud, &b->res); /* the result is the callee's now */
-        else
-            syntax_glue_result_release(&b->res);
+        else /* nobody wants it: freed where it costs the loop nothing */
+            syntax_glue_free_background(req->loop, b->res.syn, b->res.defs, b->res.n_defs);
     }
     build_free(b);
 }

@@ -57,5 +57,9 @@ bool syntax_glue_build_take(struct syntax_glue_build *b, uint64_t wait_us, bool 
 void syntax_glue_build_forget(struct syntax_glue_build *b);
 /* Frees a result (NULL members allowed). */
 void syntax_glue_result_release(struct syntax_glue_result *r);
+/* Frees a document (no background reparse of it may be out) and definitions on a worker:
+ * deleting a big tree takes milliseconds. In place when there is no loop or worker. */
+void syntax_glue_free_background(uv_loop_t *loop, struct syn_doc *syn, struct syn_def *defs,
+                                 size_t n_defs);
 
 #endif
