@@ -25,6 +25,7 @@ struct words_caps {
     size_t max_words;       /* WORDS_DEFAULT_MAX_WORDS distinct words in the index */
     size_t max_index_bytes; /* WORDS_DEFAULT_MAX_BYTES of index (table, arena, lists) */
     size_t hook_max_bytes;  /* the file hook sees this many bytes of files at most (0: all) */
+    bool hook_code_only;    /* the file hook sees source files only (see words_set_file_hook) */
     /* privacy.exclude + .understudyignore patterns (gitignore semantics relative to the root,
      * borrowed for words_index_start, which copies them): such files are never read, nor
      * .env files, keys and credential files (privacy_secret_file_name) whatever they say. */
@@ -51,8 +52,11 @@ size_t words_doc_distinct(struct words *w, const char *uri);
 
 /* ---------------------------------------------------------------- workspace */
 
-/* Called for each workspace file the scan reads (text borrowed for the call), so other models
- * (lines.c) can learn from the same files without walking the tree again. */
+/* Called for each file the scan reads (with words_caps.hook_code_only, each source file, by
+ * extension: .c, .py, .ts, .go, .rs, .sh, ...), up to words_caps.hook_max_bytes in all (text
+ * borrowed for the call, masked), so other models (lines.c) can learn from the same files
+ * without walking the tree again. Called on the thread that merges the scan's batches (the
+ * loop, for words_index_start_async). */
 typedef void (*words_file_fn)(void *ud, const char *path, const char *text, size_t len);
 void words_set_file_hook(struct words *w, words_file_fn fn, void *ud);
 

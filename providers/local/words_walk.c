@@ -224,6 +224,26 @@ static bool read_capped(const char *path, size_t cap, struct strbuf *out)
     return ok;
 }
 
+/* Source code, by extension: what the file hook (the line model, which learns lines of code
+ * and costs 6 to 20 times the text it learns) is shown. Data, prose and configuration files
+ * only feed the word counts. */
+static bool is_code_file(const char *name)
+{
+    static const char *const exts[] = {
+        ".c", ".h", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx", ".py", ".pyi", ".js",
+        ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".java", ".kt", ".go", ".rs", ".rb", ".lua",
+        ".sh", ".bash", ".zsh", ".php", ".cs", ".swift", ".scala", ".pl", ".pm", ".m", ".mm",
+        ".hs", ".ml", ".ex", ".exs", ".erl", ".clj", ".el", ".vim", ".r", ".jl", ".dart",
+        ".zig", ".nim", ".sql", ".vue", ".svelte"};
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return false;
+    for (size_t i = 0; i < US_ARRAY_LEN(exts); i++)
+        if (!strcasecmp(dot, exts[i]))
+            return true;
+    return false;
+}
+
 static bool over_caps(const struct walk *wk)
 {
     return wk->files >= wk->caps.max_files || wk->bytes >= wk->caps.max_total_bytes;
@@ -249,7 +269,9 @@ static void walk_file(struct walk *wk, struct batch *b, const char *rel, struct 
         b->files++;
         b->bytes += buf->len;
         size_t cap = wk->caps.hook_max_bytes;
-        if (wk->want_hook && (!cap || wk->hook_bytes + m.len <= cap)) {
+        const char *base = strrchr(rel, '/');
+        if (wk->want_hook && (!wk->caps.hook_code_only || is_code_file(base ? base + 1 : rel)) &&
+            (!cap || wk->hook_bytes + m.len <= cap)) {
             b->texts = xrealloc(b->texts, (b->n_texts + 1) * sizeof(*b->texts));
             b->texts[b->n_texts++] = (struct hook_text){path, xstrndup(m.text, m.len), m.len};
             wk->hook_bytes += m.len;
