@@ -17,6 +17,7 @@ struct docstore {
     size_t max_bytes;
     uint64_t tick;    /* advances on every doc_syntax(): the trees' LRU clock */
     uv_loop_t *loop;  /* for background reparses; NULL parses everything in place */
+    uint64_t builds_installed;
     struct doc *builds[DOC_OPEN_BUILDS]; /* documents with a first_build out, oldest first */
     size_t n_builds;
 };
@@ -85,6 +86,7 @@ static void release_syntax(struct doc *d)
 {
     forget_build(d);
     d->tree_from_worker = false;
+    d->built_unused = 0;
     if (d->syntax && !d->reparse_job && d->store && d->store->loop) {
         /* A big tree takes milliseconds to delete: a worker does it. */
         syntax_glue_free_background(d->store->loop, d->syntax, NULL, 0);
@@ -308,14 +310,10 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     return 0;
 }
 
-static int cmp_def_name(const void *a, const void *b)
-{
-    return strcmp(((const struct syn_def *)a)->name, ((const struct syn_def *)b)->name);
-}
-
 const struct syn_def *doc_definitions(struct doc *d, size_t *n)
 {
     if (!d->defs || d->defs_seen != d->edit_count) {
+        bool held = d->syntax != NULL || d->first_build; /* a just-opened one is wanted */
         struct syn_doc *syn = doc_syntax(d); /* may install a first build and its definitions */
         if (d->defs && d->defs_seen == d->edit_count) {
             *n = d->n_defs;
@@ -326,12 +324,17 @@ const struct syn_def *doc_definitions(struct doc *d, size_t *n)
             return NULL;
         }
         drop_definitions(d);
-        if (syn) {
-            syn_doc_definitions(syn, &d->defs, &d->n_defs);
-            if (d->n_defs > 1)
-                qsort(d->defs, d->n_defs, sizeof(*d->defs), cmp_def_name);
-        }
+        if (syn)
+            syntax_glue_definitions(syn, &d->defs, &d->n_defs);
         d->defs_seen = d->edit_count;
+        /* Parsed here only for its definitions (another document's completion reads them):
+         * the tree goes again at once instead of taking a place among the DOC_MAX_TREES kept
+         * for the documents being worked in. */
+        if (!held && syn && !d->tree_from_worker) {
+            release_syntax(d);
+            d->syntax_evicted = true;
+            d->syntax_stale = false;
+        }
     }
     *n = d->n_defs;
     return d->defs;
@@ -372,6 +375,29 @@ static struct syn_doc *syntax_open(const struct doc *d)
     return syn;
 }
 
+/* Trees first builds installed that nobody asked for since: only the DOC_OPEN_BUILDS newest
+ * stay (an editor restoring a session opens dozens of files; the last ones are looked at). */
+static void drop_unused_builds(struct docstore *ds, struct doc *keep)
+{
+    for (;;) {
+        size_t n = 0;
+        struct doc *oldest = NULL;
+        for (size_t i = 0; i < ds->cap; i++) {
+            struct doc *o = ds->slots[i];
+            if (!o || o == TOMB || !o->syntax || !o->built_unused)
+                continue;
+            n++;
+            if (o != keep && (!oldest || o->built_unused < oldest->built_unused))
+                oldest = o;
+        }
+        if (n <= DOC_OPEN_BUILDS || !oldest)
+            return;
+        release_syntax(oldest); /* its definitions stay */
+        oldest->syntax_evicted = true;
+        oldest->syntax_stale = false;
+    }
+}
+
 /* A first build is back (done callback) or taken early (take_first_build): make its tree the
  * document's, with the edits made meanwhile applied (the next question reparses). */
 static void install_first_build(struct doc *d, struct syntax_glue_result *r)
@@ -402,6 +428,8 @@ static void install_first_build(struct doc *d, struct syntax_glue_result *r)
     d->n_build_edits = 0;
     memset(r, 0, sizeof(*r));
     d->syntax_used = ++d->store->tick;
+    d->built_unused = ++d->store->builds_installed;
+    drop_unused_builds(d->store, d);
     evict_trees(d->store, d);
     LOG_D("syntax", "%s: first tree built on a worker", d->uri);
 }
@@ -441,6 +469,7 @@ static void start_first_build(struct doc *d)
 
 static struct syn_doc *reopen_evicted(struct doc *d)
 {
+    d->built_unused = 0; /* asked for */
     if (d->syntax_evicted) {
         d->syntax = syntax_open(d);
         d->tree_from_worker = false;

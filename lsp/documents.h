@@ -57,7 +57,7 @@ struct doc {
     bool syntax_evicted;    /* no tree held (not built since didOpen, or dropped to bound
                              * memory) though the language has a grammar; built on demand */
     uint64_t syntax_used;   /* docstore tick of the last doc_syntax() */
-    struct syn_def *defs;   /* definitions sorted by name, cached for other documents' */
+    struct syn_def *defs;   /* shared definitions sorted by name, cached for other documents' */
     size_t n_defs;          /* completions (excerpts); valid while defs_seen == edit_count */
     uint64_t defs_seen;
     uint64_t last_edit_ms;  /* monotonic time of the latest change */
@@ -68,6 +68,8 @@ struct doc {
     struct syn_edit *build_edits; /* edits since the build left, applied to its tree */
     size_t n_build_edits;   /* SIZE_MAX: too many, the build's tree is dropped */
     bool tree_from_worker;  /* the tree held was built by a first_build (not on the loop) */
+    uint64_t built_unused;  /* nonzero: order in which a first build installed a tree nobody
+                             * has asked for since (a burst of didOpens keeps only the newest) */
 };
 
 struct docstore *docstore_new(size_t max_doc_bytes);
@@ -104,8 +106,11 @@ struct syn_doc *doc_syntax_current(struct doc *d);
 /* Let the store reparse big documents and build first trees on the loop's worker threads. */
 void docstore_set_loop(struct docstore *ds, uv_loop_t *loop);
 
-/* The document's definitions sorted by name (borrowed; valid until the next change), computed
- * once per version: other documents are read on every completion, edited rarely. */
+/* The document's definitions that other documents' completions read (functions, methods,
+ * classes, types, fields; syntax_glue_definitions), sorted by name (borrowed; valid until the
+ * next change), computed once per version: other documents are read on every completion,
+ * edited rarely. A tree
+ * parsed only for them is dropped again at once (it does not count among DOC_MAX_TREES). */
 const struct syn_def *doc_definitions(struct doc *d, size_t *n);
 
 #endif

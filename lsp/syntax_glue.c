@@ -160,14 +160,49 @@ static int cmp_def_name(const void *a, const void *b)
     return strcmp(((const struct syn_def *)a)->name, ((const struct syn_def *)b)->name);
 }
 
+static bool shared_kind(enum syn_kind k)
+{
+    return k != SYN_KIND_VAR && k != SYN_KIND_PARAMETER && k != SYN_KIND_IMPORT &&
+           k != SYN_KIND_BLOCK;
+}
+
+void syntax_glue_definitions(struct syn_doc *syn, struct syn_def **out, size_t *n)
+{
+    struct syn_def *all;
+    size_t na, keep = 0, bytes = 0;
+    syn_doc_definitions(syn, &all, &na);
+    for (size_t i = 0; i < na; i++)
+        if (shared_kind(all[i].kind)) {
+            keep++;
+            bytes += strlen(all[i].name) + 1;
+        }
+    /* One block again, array then names, as syn_defs_free expects. */
+    char *block = xmalloc(keep * sizeof(struct syn_def) + bytes + 1);
+    struct syn_def *v = (struct syn_def *)(void *)block;
+    char *names = block + keep * sizeof(struct syn_def);
+    size_t k = 0;
+    for (size_t i = 0; i < na; i++) {
+        if (!shared_kind(all[i].kind))
+            continue;
+        size_t len = strlen(all[i].name);
+        v[k] = all[i];
+        memcpy(names, all[i].name, len + 1);
+        v[k++].name = names;
+        names += len + 1;
+    }
+    syn_defs_free(all, na);
+    if (keep > 1)
+        qsort(v, keep, sizeof(*v), cmp_def_name);
+    *out = v;
+    *n = keep;
+}
+
 /* The work itself, on whichever thread claimed the job. */
 static void build_run(struct syntax_glue_build *b)
 {
     uint64_t t0 = us_now_us();
     b->res.syn = syn_doc_new(b->lang, b->text, b->len);
-    syn_doc_definitions(b->res.syn, &b->res.defs, &b->res.n_defs);
-    if (b->res.n_defs > 1)
-        qsort(b->res.defs, b->res.n_defs, sizeof(*b->res.defs), cmp_def_name);
+    syntax_glue_definitions(b->res.syn, &b->res.defs, &b->res.n_defs);
     free(b->text);
     b->text = NULL;
     b->res.took_us = us_now_us() - t0;

@@ -38,9 +38,14 @@ void syntax_glue_job_forget(struct syntax_glue_job *job);
  * or by done(ud, result) when the job is back. text is copied. NULL when no worker could be
  * asked (build on demand then). */
 struct syntax_glue_build;
+/* The definitions a document shares with other documents' completions (functions, methods,
+ * classes, types, fields: not variables, parameters or imports), sorted by name, one block
+ * freed with syn_defs_free. Any thread (the document must be its alone). */
+struct syn_def;
+void syntax_glue_definitions(struct syn_doc *syn, struct syn_def **out, size_t *n);
 struct syntax_glue_result {
     struct syn_doc *syn;
-    struct syn_def *defs; /* sorted by name; freed with syn_defs_free */
+    struct syn_def *defs; /* syntax_glue_definitions; freed with syn_defs_free */
     size_t n_defs;
     uint64_t took_us;     /* the worker's time for all of it */
 };
