@@ -405,7 +405,8 @@ static void install_first_build(struct doc *d, struct syntax_glue_result *r)
     if (!d->syntax_evicted || d->n_build_edits == SIZE_MAX || !r->syn) {
         /* Built on demand meanwhile, or typed in too much: the result is no use. */
         bool again = d->syntax_evicted && d->n_build_edits == SIZE_MAX;
-        syntax_glue_result_release(r);
+        syntax_glue_free_background(d->store->loop, r->syn, r->defs, r->n_defs);
+        memset(r, 0, sizeof(*r));
         free(d->build_edits);
         d->build_edits = NULL;
         d->n_build_edits = 0;
