@@ -220,14 +220,23 @@ static bool regex_match(struct cquery *cq, uint32_t sid, const struct syn_doc *d
 {
     if (sid >= cq->n_strings)
         return false;
-    if (!cq->re_state[sid]) {
-        uint32_t len;
-        const char *pat = ts_query_string_value_for_id(cq->q, sid, &len);
-        char *z = xstrndup(pat, len);
-        cq->re_state[sid] = regcomp(&cq->re[sid], z, REG_EXTENDED | REG_NOSUB) == 0 ? 1 : -1;
-        free(z);
+    /* Compiled on first use; queries also run on workers (first builds, background
+     * reparses), so the first use is serialized and published with release/acquire. */
+    signed char state = __atomic_load_n(&cq->re_state[sid], __ATOMIC_ACQUIRE);
+    if (!state) {
+        pthread_mutex_lock(&query_lock);
+        state = cq->re_state[sid];
+        if (!state) {
+            uint32_t len;
+            const char *pat = ts_query_string_value_for_id(cq->q, sid, &len);
+            char *z = xstrndup(pat, len);
+            state = regcomp(&cq->re[sid], z, REG_EXTENDED | REG_NOSUB) == 0 ? 1 : -1;
+            free(z);
+            __atomic_store_n(&cq->re_state[sid], state, __ATOMIC_RELEASE);
+        }
+        pthread_mutex_unlock(&query_lock);
     }
-    if (cq->re_state[sid] < 0)
+    if (state < 0)
         return false;
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
     char *z = xstrndup(doc->text + a, b > a && b <= doc->len ? b - a : 0);

@@ -601,6 +601,20 @@ void lsp_on_execute_command(struct lsp_server *s, struct lsp_request *req, json_
     }
 }
 
+/* understudy/localStats: the local engine's workspace index (tests, benchmarks). */
+void lsp_on_local_stats(struct lsp_server *s, struct lsp_request *req, json_t *params)
+{
+    (void)params;
+    struct local_stats st;
+    chain_local_stats(s->engine->chain, &st);
+    outbox_reply(req, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "files",
+                                (json_int_t)st.files, "bytes", (json_int_t)st.bytes, "skipped",
+                                (json_int_t)st.skipped, "distinct", (json_int_t)st.distinct,
+                                "dropped", (json_int_t)st.dropped, "memory",
+                                (json_int_t)st.memory, "docs", (json_int_t)st.docs,
+                                "scanning", st.scanning));
+}
+
 /* ------------------------------------------------------------------ one-shot */
 
 int completion_run_once(struct completion_engine *e, struct doc *d, struct lsp_pos pos,

@@ -17,6 +17,9 @@ struct docstore {
     size_t max_bytes;
     uint64_t tick;    /* advances on every doc_syntax(): the trees' LRU clock */
     uv_loop_t *loop;  /* for background reparses; NULL parses everything in place */
+    uint64_t builds_installed;
+    struct doc *builds[DOC_OPEN_BUILDS]; /* documents with a first_build out, oldest first */
+    size_t n_builds;
 };
 
 static struct doc tomb_marker;
@@ -54,12 +57,44 @@ static void drop_definitions(struct doc *d)
     d->n_defs = 0;
 }
 
+static void builds_remove(struct docstore *ds, struct doc *d)
+{
+    for (size_t i = 0; i < ds->n_builds; i++)
+        if (ds->builds[i] == d) {
+            memmove(&ds->builds[i], &ds->builds[i + 1],
+                    (ds->n_builds - i - 1) * sizeof(*ds->builds));
+            ds->n_builds--;
+            return;
+        }
+}
+
+/* Stop waiting for the document's first build (its result is freed when it is back). */
+static void forget_build(struct doc *d)
+{
+    if (d->first_build) {
+        syntax_glue_build_forget(d->first_build);
+        d->first_build = NULL;
+        builds_remove(d->store, d);
+    }
+    free(d->build_edits);
+    d->build_edits = NULL;
+    d->n_build_edits = 0;
+}
+
 /* Free the tree; a background reparse still out finishes on its own and reports to nobody. */
 static void release_syntax(struct doc *d)
 {
-    syntax_glue_job_forget(d->reparse_job);
+    forget_build(d);
+    d->tree_from_worker = false;
+    d->built_unused = 0;
+    if (d->syntax && !d->reparse_job && d->store && d->store->loop) {
+        /* A big tree takes milliseconds to delete: a worker does it. */
+        syntax_glue_free_background(d->store->loop, d->syntax, NULL, 0);
+    } else {
+        syntax_glue_job_forget(d->reparse_job);
+        syn_doc_free(d->syntax);
+    }
     d->reparse_job = NULL;
-    syn_doc_free(d->syntax);
     d->syntax = NULL;
 }
 
@@ -100,6 +135,7 @@ void docstore_free(struct docstore *ds)
 {
     if (!ds)
         return;
+    ds->loop = NULL; /* the loop may not run again: free everything here */
     for (size_t i = 0; i < ds->cap; i++)
         if (ds->slots[i] && ds->slots[i] != TOMB)
             doc_free(ds->slots[i]);
@@ -143,6 +179,8 @@ struct doc *docstore_get(struct docstore *ds, const char *uri)
     return (d && d != TOMB) ? d : NULL;
 }
 
+static void start_first_build(struct doc *d);
+
 int docstore_open(struct docstore *ds, const char *uri, const char *language_id, int64_t version,
                   const char *text, size_t len)
 {
@@ -182,6 +220,8 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
     d->last_edit_ms = us_now_ms();
     d->last_edit_offset = 0;
     d->edit_count++;
+    if (ds->loop && d->syntax_evicted && len <= DOC_BUILD_MAX_BYTES)
+        start_first_build(d);
     return 0;
 }
 
@@ -228,7 +268,10 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     /* The edit in tree-sitter's terms: start and old end on the old text, new end below. */
     struct syn_edit edit = {.start_byte = (uint32_t)a, .old_end_byte = (uint32_t)b,
                             .new_end_byte = (uint32_t)(a + len)};
-    if (d->syntax) {
+    bool keep_edit = d->first_build && d->n_build_edits < DOC_BUILD_MAX_EDITS;
+    if (d->first_build && !keep_edit)
+        d->n_build_edits = SIZE_MAX; /* too many: the build's tree will be dropped */
+    if (d->syntax || keep_edit) {
         pos_ts_point(&d->lines, d->text.data, a, &edit.start.row, &edit.start.column);
         pos_ts_point(&d->lines, d->text.data, b, &edit.old_end.row, &edit.old_end.column);
     }
@@ -251,6 +294,11 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     d->last_edit_offset = a + len;
     d->edit_count++;
 
+    if (keep_edit) {
+        pos_ts_point(&d->lines, d->text.data, a + len, &edit.new_end.row, &edit.new_end.column);
+        d->build_edits = xrealloc(d->build_edits, (d->n_build_edits + 1) * sizeof(edit));
+        d->build_edits[d->n_build_edits++] = edit;
+    }
     if (d->syntax) {
         pos_ts_point(&d->lines, d->text.data, a + len, &edit.new_end.row, &edit.new_end.column);
         syn_doc_edit(d->syntax, &edit);
@@ -262,22 +310,31 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     return 0;
 }
 
-static int cmp_def_name(const void *a, const void *b)
-{
-    return strcmp(((const struct syn_def *)a)->name, ((const struct syn_def *)b)->name);
-}
-
 const struct syn_def *doc_definitions(struct doc *d, size_t *n)
 {
     if (!d->defs || d->defs_seen != d->edit_count) {
-        drop_definitions(d);
-        struct syn_doc *syn = doc_syntax(d);
-        if (syn) {
-            syn_doc_definitions(syn, &d->defs, &d->n_defs);
-            if (d->n_defs > 1)
-                qsort(d->defs, d->n_defs, sizeof(*d->defs), cmp_def_name);
+        bool held = d->syntax != NULL || d->first_build; /* a just-opened one is wanted */
+        struct syn_doc *syn = doc_syntax(d); /* may install a first build and its definitions */
+        if (d->defs && d->defs_seen == d->edit_count) {
+            *n = d->n_defs;
+            return d->defs;
         }
+        if (!syn && d->first_build) { /* not built yet: nothing now, nothing cached */
+            *n = 0;
+            return NULL;
+        }
+        drop_definitions(d);
+        if (syn)
+            syntax_glue_definitions(syn, &d->defs, &d->n_defs);
         d->defs_seen = d->edit_count;
+        /* Parsed here only for its definitions (another document's completion reads them):
+         * the tree goes again at once instead of taking a place among the DOC_MAX_TREES kept
+         * for the documents being worked in. */
+        if (!held && syn && !d->tree_from_worker) {
+            release_syntax(d);
+            d->syntax_evicted = true;
+            d->syntax_stale = false;
+        }
     }
     *n = d->n_defs;
     return d->defs;
@@ -318,10 +375,105 @@ static struct syn_doc *syntax_open(const struct doc *d)
     return syn;
 }
 
+/* Trees first builds installed that nobody asked for since: only the DOC_OPEN_BUILDS newest
+ * stay (an editor restoring a session opens dozens of files; the last ones are looked at). */
+static void drop_unused_builds(struct docstore *ds, struct doc *keep)
+{
+    for (;;) {
+        size_t n = 0;
+        struct doc *oldest = NULL;
+        for (size_t i = 0; i < ds->cap; i++) {
+            struct doc *o = ds->slots[i];
+            if (!o || o == TOMB || !o->syntax || !o->built_unused)
+                continue;
+            n++;
+            if (o != keep && (!oldest || o->built_unused < oldest->built_unused))
+                oldest = o;
+        }
+        if (n <= DOC_OPEN_BUILDS || !oldest)
+            return;
+        release_syntax(oldest); /* its definitions stay */
+        oldest->syntax_evicted = true;
+        oldest->syntax_stale = false;
+    }
+}
+
+/* A first build is back (done callback) or taken early (take_first_build): make its tree the
+ * document's, with the edits made meanwhile applied (the next question reparses). */
+static void install_first_build(struct doc *d, struct syntax_glue_result *r)
+{
+    if (!d->syntax_evicted || d->n_build_edits == SIZE_MAX || !r->syn) {
+        /* Built on demand meanwhile, or typed in too much: the result is no use. */
+        bool again = d->syntax_evicted && d->n_build_edits == SIZE_MAX;
+        syntax_glue_free_background(d->store->loop, r->syn, r->defs, r->n_defs);
+        memset(r, 0, sizeof(*r));
+        free(d->build_edits);
+        d->build_edits = NULL;
+        d->n_build_edits = 0;
+        if (again && d->text.len <= DOC_BUILD_MAX_BYTES)
+            start_first_build(d);
+        return;
+    }
+    d->syntax = r->syn;
+    d->syntax_evicted = false;
+    d->tree_from_worker = true;
+    drop_definitions(d);
+    d->defs = r->defs;
+    d->n_defs = r->n_defs;
+    d->defs_seen = d->edit_count - d->n_build_edits; /* the opened version's definitions */
+    for (size_t i = 0; i < d->n_build_edits; i++)
+        syn_doc_edit(d->syntax, &d->build_edits[i]);
+    d->syntax_stale = d->n_build_edits > 0;
+    free(d->build_edits);
+    d->build_edits = NULL;
+    d->n_build_edits = 0;
+    memset(r, 0, sizeof(*r));
+    d->syntax_used = ++d->store->tick;
+    d->built_unused = ++d->store->builds_installed;
+    drop_unused_builds(d->store, d);
+    evict_trees(d->store, d);
+    LOG_D("syntax", "%s: first tree built on a worker", d->uri);
+}
+
+static void first_build_done(void *ud, struct syntax_glue_result *r)
+{
+    struct doc *d = ud;
+    d->first_build = NULL;
+    builds_remove(d->store, d);
+    install_first_build(d, r);
+}
+
+/* Take the first build if it is done within wait_us. Returns false while it is still out. */
+static bool take_first_build(struct doc *d, uint64_t wait_us, bool run_if_queued)
+{
+    struct syntax_glue_result r;
+    if (!syntax_glue_build_take(d->first_build, wait_us, run_if_queued, &r))
+        return false;
+    d->first_build = NULL; /* the job frees itself when the worker is done with it */
+    builds_remove(d->store, d);
+    install_first_build(d, &r);
+    return d->first_build == NULL;
+}
+
+static void start_first_build(struct doc *d)
+{
+    struct docstore *ds = d->store;
+    forget_build(d);
+    if (ds->n_builds == DOC_OPEN_BUILDS)
+        forget_build(ds->builds[0]);
+    const struct lang_info *lang = lang_for_document(d->language_id, d->uri);
+    d->first_build = syntax_glue_build_background(ds->loop, lang, d->text.data, d->text.len,
+                                                  first_build_done, d);
+    if (d->first_build)
+        ds->builds[ds->n_builds++] = d;
+}
+
 static struct syn_doc *reopen_evicted(struct doc *d)
 {
+    d->built_unused = 0; /* asked for */
     if (d->syntax_evicted) {
         d->syntax = syntax_open(d);
+        d->tree_from_worker = false;
         d->syntax_evicted = false;
         d->syntax_stale = false;
         evict_trees(d->store, d);
@@ -332,6 +484,17 @@ static struct syn_doc *reopen_evicted(struct doc *d)
 
 struct syn_doc *doc_syntax(struct doc *d)
 {
+    /* The first tree is being built on a worker: the newest build is waited for a little,
+     * others only taken when ready; without it the caller answers from the text. */
+    struct docstore *ds = d->store;
+    if (d->first_build) {
+        bool newest = ds->n_builds && ds->builds[ds->n_builds - 1] == d;
+        if (!take_first_build(d, newest ? DOC_FIRST_TREE_WAIT_US : 0, false)) {
+            if (d->text.len > DOC_INLINE_PARSE_BYTES)
+                return NULL;
+            forget_build(d); /* small: parsing it here costs less than going without */
+        }
+    }
     /* Current, or its reparse is out: then the edited tree answers (the job starts again when
      * it is back). */
     if (!reopen_evicted(d) || !d->syntax_stale || d->reparse_job)
@@ -348,6 +511,11 @@ struct syn_doc *doc_syntax(struct doc *d)
 
 struct syn_doc *doc_syntax_current(struct doc *d)
 {
+    /* Whatever the build's state, the answer is the current text's tree: claim the job if no
+     * worker has it yet, else wait for it. */
+    if (d->first_build)
+        take_first_build(d, 10u * 1000 * 1000, true);
+    forget_build(d); /* still out after 10 s: parse here */
     if (reopen_evicted(d) && (d->syntax_stale || d->reparse_job)) {
         /* With a job out this parses with a parser of its own and voids the job's result. */
         syn_doc_reparse(d->syntax, d->text.data, d->text.len);

@@ -18,9 +18,25 @@
  * about 100 MB; the least recently used ones are dropped and rebuilt (one full parse, a few ms
  * per 1,000 lines) when someone needs them again. */
 #define DOC_MAX_TREES 8
+/* The first tree of a freshly opened document of at most DOC_BUILD_MAX_BYTES is built on a
+ * worker right after didOpen (with its query records and definitions), so the first
+ * completion does not pay the parse. At most DOC_OPEN_BUILDS such builds are out at once: a
+ * newer didOpen drops the oldest (an editor restoring a session opens dozens of buffers; the
+ * last ones opened are the ones looked at). A completion arriving before the build is back
+ * waits at most DOC_FIRST_TREE_WAIT_US for the newest one, then parses a small document
+ * (DOC_INLINE_PARSE_BYTES, a few ms at most) itself and answers a bigger one without a tree
+ * (words, snippets, the text around the cursor) until the tree is back; edits meanwhile are kept and applied to the
+ * tree when it comes (more than DOC_BUILD_MAX_EDITS and the build starts over). */
+#define DOC_BUILD_MAX_BYTES (200u * 1024)
+#define DOC_OPEN_BUILDS 2
+#define DOC_FIRST_TREE_WAIT_US 3000
+#define DOC_INLINE_PARSE_BYTES (24u * 1024)
+#define DOC_BUILD_MAX_EDITS 64
 
 struct syn_doc;
+struct syn_edit;
 struct syntax_glue_job;
+struct syntax_glue_build;
 
 struct docstore;
 
@@ -41,13 +57,19 @@ struct doc {
     bool syntax_evicted;    /* no tree held (not built since didOpen, or dropped to bound
                              * memory) though the language has a grammar; built on demand */
     uint64_t syntax_used;   /* docstore tick of the last doc_syntax() */
-    struct syn_def *defs;   /* definitions sorted by name, cached for other documents' */
+    struct syn_def *defs;   /* shared definitions sorted by name, cached for other documents' */
     size_t n_defs;          /* completions (excerpts); valid while defs_seen == edit_count */
     uint64_t defs_seen;
     uint64_t last_edit_ms;  /* monotonic time of the latest change */
     size_t last_edit_offset;
     uint64_t edit_count;    /* bumped by every open and change (the local engine keys what it
                              * has read of a document on it: local_engine_doc_sync) */
+    struct syntax_glue_build *first_build; /* the tree being built on a worker after didOpen */
+    struct syn_edit *build_edits; /* edits since the build left, applied to its tree */
+    size_t n_build_edits;   /* SIZE_MAX: too many, the build's tree is dropped */
+    bool tree_from_worker;  /* the tree held was built by a first_build (not on the loop) */
+    uint64_t built_unused;  /* nonzero: order in which a first build installed a tree nobody
+                             * has asked for since (a burst of didOpens keeps only the newest) */
 };
 
 struct docstore *docstore_new(size_t max_doc_bytes);
@@ -81,11 +103,14 @@ struct syn_doc *doc_syntax(struct doc *d);
 /* The same, but always the tree of the current text (parsed in place if need be): for the
  * syntaxTree request, whose callers compare trees. */
 struct syn_doc *doc_syntax_current(struct doc *d);
-/* Let the store reparse big documents on the loop's worker threads. */
+/* Let the store reparse big documents and build first trees on the loop's worker threads. */
 void docstore_set_loop(struct docstore *ds, uv_loop_t *loop);
 
-/* The document's definitions sorted by name (borrowed; valid until the next change), computed
- * once per version: other documents are read on every completion, edited rarely. */
+/* The document's definitions that other documents' completions read (functions, methods,
+ * classes, types, fields; syntax_glue_definitions), sorted by name (borrowed; valid until the
+ * next change), computed once per version: other documents are read on every completion,
+ * edited rarely. A tree
+ * parsed only for them is dropped again at once (it does not count among DOC_MAX_TREES). */
 const struct syn_def *doc_definitions(struct doc *d, size_t *n);
 
 #endif

@@ -224,12 +224,16 @@ void lsp_on_syntax_tree(struct lsp_server *s, struct lsp_request *req, json_t *p
     struct doc *d = lsp_request_doc(s->docs, req, params);
     if (!d)
         return;
+    /* Where the tree held before this request came from: built by a worker after didOpen,
+     * or on the loop (on demand, or by this request). */
+    bool from_worker = d->syntax && d->tree_from_worker;
     struct syn_doc *syn = doc_syntax_current(d);
     char *sexp = syn_doc_sexp(syn);
     struct syn_stats st;
     syn_doc_stats(syn, &st);
-    json_t *res = json_pack("{s:s, s:s?, s:I}", "language", d->language_id, "tree", sexp,
-                            "background_reparses", (json_int_t)st.background_reparses);
+    json_t *res = json_pack("{s:s, s:s?, s:I, s:b}", "language", d->language_id, "tree", sexp,
+                            "background_reparses", (json_int_t)st.background_reparses,
+                            "built_on_worker", from_worker);
     free(sexp);
     outbox_reply(req, res);
 }

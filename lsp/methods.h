@@ -29,6 +29,7 @@ enum lsp_when { LSP_WHEN_BEFORE_INIT, LSP_WHEN_RUNNING, LSP_WHEN_ALWAYS };
     X("workspace/executeCommand", lsp_on_execute_command, LSP_KIND_REQUEST,              \
       LSP_WHEN_RUNNING)                                                                  \
     X("understudy/documentText", lsp_on_document_text, LSP_KIND_REQUEST, LSP_WHEN_RUNNING) \
-    X("understudy/syntaxTree", lsp_on_syntax_tree, LSP_KIND_REQUEST, LSP_WHEN_RUNNING)
+    X("understudy/syntaxTree", lsp_on_syntax_tree, LSP_KIND_REQUEST, LSP_WHEN_RUNNING)   \
+    X("understudy/localStats", lsp_on_local_stats, LSP_KIND_REQUEST, LSP_WHEN_RUNNING)
 
 #endif

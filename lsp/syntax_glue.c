@@ -1,11 +1,30 @@
 /* syntax_glue: grammars/syntax work on libuv worker threads. */
 #include "syntax_glue.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base.h"
 #include "languages.h"
 #include "syntax.h"
+
+/* Work on libuv's threads is background work (first trees, reparses, the workspace index):
+ * each worker thread lowers its own priority once (nice 10; it cannot be raised back without
+ * privileges, and every job of the pool is background work), so on a busy machine the loop
+ * thread, which answers the editor, gets the CPU first. */
+static void background_priority(void)
+{
+    static __thread bool done;
+    if (!done) {
+        done = true;
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+    }
+}
 
 struct warm_job {
     uv_work_t req;
@@ -15,6 +34,7 @@ struct warm_job {
 static void warm_work(uv_work_t *req)
 {
     struct warm_job *job = req->data;
+    background_priority();
     syn_lang_warm(job->lang);
 }
 
@@ -52,6 +72,7 @@ struct syntax_glue_job {
 static void reparse_work(uv_work_t *req)
 {
     struct syntax_glue_job *g = req->data;
+    background_priority();
     syn_parse_job_run(g->job);
 }
 
@@ -114,4 +135,226 @@ void syntax_glue_job_forget(struct syntax_glue_job *job)
         job->done = NULL;
         job->ud = NULL;
     }
+}
+
+/* ---------------------------------------------------------------- first tree after didOpen */
+
+enum { BUILD_QUEUED, BUILD_RUNNING, BUILD_DONE, BUILD_TAKEN };
+
+struct syntax_glue_build {
+    uv_work_t req;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;   /* signalled when state becomes BUILD_DONE */
+    int state;           /* under mu */
+    bool forgotten;      /* loop thread only */
+    const struct lang_info *lang;
+    char *text;
+    size_t len;
+    struct syntax_glue_result res;
+    void (*done)(void *ud, struct syntax_glue_result *result);
+    void *ud;
+};
+
+static int cmp_def_name(const void *a, const void *b)
+{
+    return strcmp(((const struct syn_def *)a)->name, ((const struct syn_def *)b)->name);
+}
+
+static bool shared_kind(enum syn_kind k)
+{
+    return k != SYN_KIND_VAR && k != SYN_KIND_PARAMETER && k != SYN_KIND_IMPORT &&
+           k != SYN_KIND_BLOCK;
+}
+
+void syntax_glue_definitions(struct syn_doc *syn, struct syn_def **out, size_t *n)
+{
+    struct syn_def *all;
+    size_t na, keep = 0, bytes = 0;
+    syn_doc_definitions(syn, &all, &na);
+    for (size_t i = 0; i < na; i++)
+        if (shared_kind(all[i].kind)) {
+            keep++;
+            bytes += strlen(all[i].name) + 1;
+        }
+    /* One block again, array then names, as syn_defs_free expects. */
+    char *block = xmalloc(keep * sizeof(struct syn_def) + bytes + 1);
+    struct syn_def *v = (struct syn_def *)(void *)block;
+    char *names = block + keep * sizeof(struct syn_def);
+    size_t k = 0;
+    for (size_t i = 0; i < na; i++) {
+        if (!shared_kind(all[i].kind))
+            continue;
+        size_t len = strlen(all[i].name);
+        v[k] = all[i];
+        memcpy(names, all[i].name, len + 1);
+        v[k++].name = names;
+        names += len + 1;
+    }
+    syn_defs_free(all, na);
+    if (keep > 1)
+        qsort(v, keep, sizeof(*v), cmp_def_name);
+    *out = v;
+    *n = keep;
+}
+
+/* The work itself, on whichever thread claimed the job. */
+static void build_run(struct syntax_glue_build *b)
+{
+    uint64_t t0 = us_now_us();
+    b->res.syn = syn_doc_new(b->lang, b->text, b->len);
+    syntax_glue_definitions(b->res.syn, &b->res.defs, &b->res.n_defs);
+    free(b->text);
+    b->text = NULL;
+    b->res.took_us = us_now_us() - t0;
+}
+
+static void build_work(uv_work_t *req)
+{
+    struct syntax_glue_build *b = req->data;
+    background_priority();
+    pthread_mutex_lock(&b->mu);
+    bool mine = b->state == BUILD_QUEUED;
+    if (mine)
+        b->state = BUILD_RUNNING;
+    pthread_mutex_unlock(&b->mu);
+    if (!mine)
+        return; /* the loop ran it itself (syntax_glue_build_take) */
+    build_run(b);
+    pthread_mutex_lock(&b->mu);
+    b->state = BUILD_DONE;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+void syntax_glue_result_release(struct syntax_glue_result *r)
+{
+    if (!r)
+        return;
+    if (r->defs)
+        syn_defs_free(r->defs, r->n_defs);
+    syn_doc_free(r->syn);
+    memset(r, 0, sizeof(*r));
+}
+
+static void build_free(struct syntax_glue_build *b)
+{
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->cv);
+    free(b->text);
+    free(b);
+}
+
+struct free_job {
+    uv_work_t req;
+    struct syntax_glue_result res;
+};
+
+static void release_work(uv_work_t *req)
+{
+    struct free_job *f = req->data;
+    syntax_glue_result_release(&f->res);
+}
+
+static void release_done(uv_work_t *req, int status)
+{
+    (void)status;
+    free(req->data);
+}
+
+void syntax_glue_free_background(uv_loop_t *loop, struct syn_doc *syn, struct syn_def *defs,
+                                 size_t n_defs)
+{
+    if (!syn && !defs)
+        return;
+    struct free_job *f = xcalloc(1, sizeof(*f));
+    f->res.syn = syn;
+    f->res.defs = defs;
+    f->res.n_defs = n_defs;
+    f->req.data = f;
+    if (!loop || uv_queue_work(loop, &f->req, release_work, release_done) < 0) {
+        syntax_glue_result_release(&f->res);
+        free(f);
+    }
+}
+
+static void build_back(uv_work_t *req, int status)
+{
+    (void)status; /* cancelled: still BUILD_QUEUED, nothing was built */
+    struct syntax_glue_build *b = req->data;
+    if (b->state == BUILD_DONE) {
+        if (!b->forgotten && b->done)
+            b->done(b->ud, &b->res); /* the result is the callee's now */
+        else /* nobody wants it: freed where it costs the loop nothing */
+            syntax_glue_free_background(req->loop, b->res.syn, b->res.defs, b->res.n_defs);
+    }
+    build_free(b);
+}
+
+struct syntax_glue_build *syntax_glue_build_background(
+    uv_loop_t *loop, const struct lang_info *lang, const char *text, size_t len,
+    void (*done)(void *ud, struct syntax_glue_result *result), void *ud)
+{
+    if (!loop || !lang)
+        return NULL;
+    struct syntax_glue_build *b = xcalloc(1, sizeof(*b));
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    b->lang = lang;
+    b->text = xstrndup(text, len);
+    b->len = len;
+    b->done = done;
+    b->ud = ud;
+    b->req.data = b;
+    if (uv_queue_work(loop, &b->req, build_work, build_back) < 0) {
+        build_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+bool syntax_glue_build_take(struct syntax_glue_build *b, uint64_t wait_us, bool run_if_queued,
+                            struct syntax_glue_result *out)
+{
+    if (!b || b->forgotten)
+        return false;
+    pthread_mutex_lock(&b->mu);
+    if (b->state == BUILD_QUEUED && run_if_queued) {
+        b->state = BUILD_RUNNING; /* claimed: the worker will skip it */
+        pthread_mutex_unlock(&b->mu);
+        build_run(b);
+        pthread_mutex_lock(&b->mu);
+        b->state = BUILD_DONE;
+    }
+    if (b->state != BUILD_DONE && wait_us) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        uint64_t ns = (uint64_t)until.tv_nsec + wait_us * 1000u;
+        until.tv_sec += (time_t)(ns / 1000000000u);
+        until.tv_nsec = (long)(ns % 1000000000u);
+        while (b->state != BUILD_DONE)
+            if (pthread_cond_timedwait(&b->cv, &b->mu, &until) != 0)
+                break;
+    }
+    bool took = b->state == BUILD_DONE;
+    if (took) {
+        *out = b->res;
+        memset(&b->res, 0, sizeof(b->res));
+        b->state = BUILD_TAKEN;
+    }
+    pthread_mutex_unlock(&b->mu);
+    return took;
+}
+
+void syntax_glue_build_forget(struct syntax_glue_build *b)
+{
+    if (!b)
+        return;
+    b->forgotten = true;
+    b->done = NULL;
+    b->ud = NULL;
+    uv_cancel((uv_req_t *)&b->req); /* fails harmlessly once a worker has it */
 }

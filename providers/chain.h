@@ -57,6 +57,9 @@ void chain_doc_closed(struct chain *c, const char *uri);
 /* Borrowed, for status and commands. */
 struct router *chain_router(struct chain *c);
 struct local_accept;
+struct local_stats;
+/* The local engine's index figures (local.h). */
+void chain_local_stats(struct chain *c, struct local_stats *out);
 /* understudy.accepted: the local engine learns an accepted AI suggestion (local.h). */
 int chain_local_learn(struct chain *c, const struct local_accept *a);
 

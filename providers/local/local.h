@@ -83,8 +83,17 @@ struct local_doc {
  * a big document again at most once a second while it is being typed in. Forgotten at
  * local_engine_doc_close. */
 void local_engine_doc_sync(struct local_engine *e, const struct local_doc *d);
-/* Index the workspace's files in the background (bounded steps on the loop). */
+/* Index the workspace's files in the background (on libuv's workers, merged on the loop). */
 void local_engine_index_workspace(struct local_engine *e, const char *root);
+/* The workspace index's figures (understudy/localStats, benchmarks). */
+struct local_stats {
+    size_t files, bytes, skipped; /* workspace files indexed, their bytes, files skipped */
+    size_t distinct, dropped;     /* distinct words known; workspace words left out (bounds) */
+    size_t memory;                /* bytes the word index holds */
+    size_t docs;                  /* open documents counted */
+    bool scanning;
+};
+void local_engine_stats(struct local_engine *e, struct local_stats *out);
 /* Learn from one workspace file's text read by the caller (text borrowed), as the background
  * scan would: words and lines. For benchmarks and callers that choose the files themselves. */
 void local_engine_add_workspace_text(struct local_engine *e, const char *text, size_t len);

@@ -1,82 +1,24 @@
-/* words: see words.h. One interned table of distinct words with counts per origin; open
- * documents keep their (word, count) lists so an update can subtract the old version; the
- * workspace scan is an explicit state machine stepped by the caller under a time budget. */
-#include "words.h"
+/* words: see words.h. One interned table of distinct words (24 bytes each, characters once in
+ * a chunked arena) with counts per origin; open documents keep their (word, count) lists sorted
+ * by id, and the document updated last keeps its text, so its next version is counted by
+ * difference (the changed lines' words out, the new ones in). The workspace walk is in
+ * words_walk.c. */
+#include "words_int.h"
 
 #include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base.h"
 #include "fuzzy.h"
-#include "ignore.h"
-#include "privacy.h"
 
-#define MIN_WORD 3
-#define MAX_WORD 64
 #define WINDOW_BEFORE (64u << 10)
 #define WINDOW_AFTER (32u << 10)
-#define ARENA_CHUNK (64u << 10)
-
-struct word {
-    const char *s; /* in the arena: stable for the index's lifetime */
-    uint32_t len;
-    uint32_t hash;
-    uint32_t ws;     /* occurrences in workspace files */
-    uint32_t docs;   /* occurrences in open documents (all of them) */
-    uint32_t recent; /* tick of the last edit that added an occurrence; 0 = never */
-    /* scratch, valid while mark fields equal the current epoch */
-    uint32_t mark, tmp, oldmark, old;
-    uint32_t qmark, here, dist;
-};
-
-struct doc {
-    char *uri;
-    uint32_t *ids, *counts;
-    size_t n;
-};
-
-struct arena_chunk {
-    struct arena_chunk *next;
-    size_t used;
-    char data[];
-};
-
-struct walk {
-    char *root;
-    char **stack; /* folders still to read, relative to root ("" = root) */
-    size_t n_stack, cap_stack;
-    DIR *dir;     /* folder being read */
-    char *dir_rel;
-    struct ign_list *ign;
-    struct ign_list *priv; /* privacy: never read, whatever .gitignore says */
-    struct words_caps caps;
-    bool active;
-};
-
-struct words {
-    struct word *v;
-    size_t n, cap;
-    uint32_t *table; /* open addressing: id + 1, 0 = empty */
-    size_t table_cap;
-    uint32_t *bucket[256]; /* ids by lower-cased first byte */
-    size_t bucket_n[256], bucket_cap[256];
-    struct arena_chunk *arena;
-    struct doc *docs;
-    size_t n_docs;
-    uint32_t epoch, tick;
-    struct walk walk;
-    words_file_fn hook;
-    void *hook_ud;
-    size_t files, bytes, skipped;
-};
+/* Documents whose text is kept for counting by difference, and the biggest text kept. */
+#define KEEP_TEXTS 2
+#define KEEP_TEXT_MAX (4u << 20)
 
 /* ---------------------------------------------------------------- interning */
 
@@ -88,19 +30,19 @@ static uint32_t hash_bytes(const char *s, size_t n)
     return h;
 }
 
-static const char *arena_copy(struct words *w, const char *s, size_t n)
+static uint32_t arena_copy(struct words *w, const char *s, size_t n)
 {
-    if (!w->arena || w->arena->used + n + 1 > ARENA_CHUNK) {
-        struct arena_chunk *c = xmalloc(sizeof *c + ARENA_CHUNK);
-        c->next = w->arena;
-        c->used = 0;
-        w->arena = c;
+    if (!w->n_chunks || w->chunk_used + n + 1 > ARENA_CHUNK) {
+        w->chunks = xrealloc(w->chunks, (w->n_chunks + 1) * sizeof *w->chunks);
+        w->chunks[w->n_chunks++] = xmalloc(ARENA_CHUNK);
+        w->chunk_used = 0;
     }
-    char *d = w->arena->data + w->arena->used;
+    char *d = w->chunks[w->n_chunks - 1] + w->chunk_used;
     memcpy(d, s, n);
     d[n] = 0;
-    w->arena->used += n + 1;
-    return d;
+    uint32_t off = (uint32_t)((w->n_chunks - 1) << ARENA_CHUNK_BITS | w->chunk_used);
+    w->chunk_used += n + 1;
+    return off;
 }
 
 static void table_grow(struct words *w)
@@ -118,17 +60,17 @@ static void table_grow(struct words *w)
     w->table_cap = cap;
 }
 
-/* Id of s, or -1 when unknown and !create. */
-static long intern(struct words *w, const char *s, size_t n, bool create)
+long words__intern(struct words *w, const char *s, size_t n, bool create)
 {
     if (!w->table_cap || (create && w->n * 2 >= w->table_cap))
         table_grow(w); /* lookups never rehash: queries stay cheap */
     uint32_t h = hash_bytes(s, n);
     size_t j = h & (w->table_cap - 1);
     while (w->table[j]) {
-        struct word *x = &w->v[w->table[j] - 1];
-        if (x->hash == h && x->len == n && !memcmp(x->s, s, n))
-            return w->table[j] - 1;
+        uint32_t id = w->table[j] - 1;
+        struct word *x = &w->v[id];
+        if (x->hash == h && x->len == n && !memcmp(words__str(w, id), s, n))
+            return id;
         j = (j + 1) & (w->table_cap - 1);
     }
     if (!create)
@@ -140,21 +82,22 @@ static long intern(struct words *w, const char *s, size_t n, bool create)
     uint32_t id = (uint32_t)w->n++;
     struct word *x = &w->v[id];
     memset(x, 0, sizeof *x);
-    x->s = arena_copy(w, s, n);
-    x->len = (uint32_t)n;
+    x->off = arena_copy(w, s, n);
+    x->len = (uint8_t)n;
     x->hash = h;
     w->table[j] = id + 1;
     unsigned char b = (unsigned char)tolower((unsigned char)s[0]);
     if (w->bucket_n[b] == w->bucket_cap[b]) {
-        w->bucket_cap[b] = w->bucket_cap[b] ? w->bucket_cap[b] * 2 : 64;
-        w->bucket[b] = xrealloc(w->bucket[b], w->bucket_cap[b] * sizeof **w->bucket);
+        size_t nc = w->bucket_cap[b] ? w->bucket_cap[b] * 2 : 64;
+        w->bucket_bytes += (nc - w->bucket_cap[b]) * sizeof **w->bucket;
+        w->bucket_cap[b] = nc;
+        w->bucket[b] = xrealloc(w->bucket[b], nc * sizeof **w->bucket);
     }
     w->bucket[b][w->bucket_n[b]++] = id;
     return id;
 }
 
-/* Next identifier at or after *pos (numbers skipped); returns false at the end. */
-static bool next_word(const char *t, size_t len, size_t *pos, size_t *start, size_t *wlen)
+bool words__next(const char *t, size_t len, size_t *pos, size_t *start, size_t *wlen)
 {
     size_t i = *pos;
     while (i < len) {
@@ -177,59 +120,100 @@ static bool next_word(const char *t, size_t len, size_t *pos, size_t *start, siz
     return false;
 }
 
-/* ---------------------------------------------------------------- documents */
-
-struct words *words_new(void) { return xcalloc(1, sizeof(struct words)); }
-
-static void walk_reset(struct walk *wk)
+size_t words__memory(const struct words *w)
 {
-    if (wk->dir)
-        closedir(wk->dir);
-    wk->dir = NULL;
-    free(wk->dir_rel);
-    wk->dir_rel = NULL;
-    for (size_t i = 0; i < wk->n_stack; i++)
-        free(wk->stack[i]);
-    free(wk->stack);
-    wk->stack = NULL;
-    wk->n_stack = wk->cap_stack = 0;
-    ign_free(wk->ign);
-    wk->ign = NULL;
-    ign_free(wk->priv);
-    wk->priv = NULL;
-    free(wk->root);
-    wk->root = NULL;
-    wk->active = false;
+    return w->cap * sizeof *w->v + w->table_cap * sizeof *w->table + w->bucket_bytes +
+           w->n_chunks * (size_t)ARENA_CHUNK; /* the scratch table is transient: not counted */
 }
 
-static void doc_release(struct doc *d)
+/* May the workspace add one more distinct word? What the index would hold after it, growth
+ * of the arrays and the arena included, must stay within the bound. */
+static bool admit(const struct words *w)
+{
+    if (w->n >= w->max_words)
+        return false;
+    size_t after = words__memory(w) + 256; /* a bucket's growth, roughly */
+    if (w->n == w->cap)
+        after += (w->cap ? w->cap : 4096) * sizeof *w->v;
+    if (!w->table_cap || (w->n + 1) * 2 >= w->table_cap)
+        after += (w->table_cap ? w->table_cap : 4096) * sizeof *w->table;
+    if (!w->n_chunks || w->chunk_used + MAX_WORD + 1 > ARENA_CHUNK)
+        after += ARENA_CHUNK;
+    return after <= w->max_bytes;
+}
+
+void words__merge_ws(struct words *w, const struct words *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        const struct word *s = &src->v[i];
+        long id = words__intern(w, words__str(src, (uint32_t)i), s->len, false);
+        if (id < 0) {
+            if (!admit(w)) {
+                w->dropped++;
+                continue;
+            }
+            id = words__intern(w, words__str(src, (uint32_t)i), s->len, true);
+        }
+        w->v[id].ws += s->ws;
+    }
+}
+
+void words_add_workspace_text(struct words *w, const char *text, size_t len)
+{
+    size_t pos = 0, s, wl;
+    while (words__next(text, len, &pos, &s, &wl)) {
+        long id = words__intern(w, text + s, wl, false);
+        if (id < 0) {
+            if (!admit(w)) {
+                w->dropped++;
+                continue;
+            }
+            id = words__intern(w, text + s, wl, true);
+        }
+        w->v[id].ws++;
+    }
+}
+
+/* ---------------------------------------------------------------- documents */
+
+struct words *words_new(void)
+{
+    struct words *w = xcalloc(1, sizeof(struct words));
+    w->max_words = WORDS_DEFAULT_MAX_WORDS;
+    w->max_bytes = WORDS_DEFAULT_MAX_BYTES;
+    return w;
+}
+
+static void doc_release(struct wdoc *d)
 {
     free(d->uri);
     free(d->ids);
     free(d->counts);
+    free(d->prev);
 }
 
 void words_free(struct words *w)
 {
     if (!w)
         return;
-    walk_reset(&w->walk);
+    words__walk_release(w);
     for (size_t i = 0; i < w->n_docs; i++)
         doc_release(&w->docs[i]);
     free(w->docs);
     for (int b = 0; b < 256; b++)
         free(w->bucket[b]);
-    while (w->arena) {
-        struct arena_chunk *next = w->arena->next;
-        free(w->arena);
-        w->arena = next;
-    }
+    for (size_t i = 0; i < w->n_chunks; i++)
+        free(w->chunks[i]);
+    free(w->chunks);
     free(w->table);
     free(w->v);
+    free(w->qkeys);
+    free(w->qhere);
+    free(w->qdist);
     free(w);
 }
 
-static struct doc *doc_find(struct words *w, const char *uri)
+static struct wdoc *doc_find(struct words *w, const char *uri)
 {
     for (size_t i = 0; uri && i < w->n_docs; i++)
         if (!strcmp(w->docs[i].uri, uri))
@@ -237,53 +221,135 @@ static struct doc *doc_find(struct words *w, const char *uri)
     return NULL;
 }
 
-void words_doc_set(struct words *w, const char *uri, const char *text, size_t len)
+/* Scratch table: word id -> two counters (a query: count here, nearest distance; a whole
+ * count: new count, old count), open addressing, reused between calls, grown as needed. */
+static void q_alloc(struct words *w, size_t cap)
 {
-    struct doc *d = doc_find(w, uri);
-    bool known = d != NULL;
-    if (!d) {
-        w->docs = xrealloc(w->docs, (w->n_docs + 1) * sizeof *w->docs);
-        d = &w->docs[w->n_docs++];
-        memset(d, 0, sizeof *d);
-        d->uri = xstrdup(uri);
-    }
-    uint32_t ep = ++w->epoch;
-    for (size_t i = 0; i < d->n; i++) {
-        struct word *x = &w->v[d->ids[i]];
-        x->oldmark = ep;
-        x->old = d->counts[i];
-        x->docs -= d->counts[i];
-    }
-    uint32_t *ids = NULL;
-    size_t n = 0, cap = 0;
-    size_t pos = 0, s, wl;
-    while (next_word(text, len, &pos, &s, &wl)) {
-        uint32_t id = (uint32_t)intern(w, text + s, wl, true);
-        struct word *x = &w->v[id];
-        if (x->mark != ep) {
-            x->mark = ep;
-            x->tmp = 0;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 256;
-                ids = xrealloc(ids, cap * sizeof *ids);
-            }
-            ids[n++] = id;
+    w->qkeys = xrealloc(w->qkeys, cap * sizeof *w->qkeys);
+    w->qhere = xrealloc(w->qhere, cap * sizeof *w->qhere);
+    w->qdist = xrealloc(w->qdist, cap * sizeof *w->qdist);
+    w->qcap = cap;
+}
+
+static void q_clear(struct words *w, size_t need)
+{
+    size_t cap = 1024;
+    while (cap < 2 * need)
+        cap *= 2;
+    if (cap > w->qcap || w->qcap > 4 * cap + 65536)
+        q_alloc(w, cap); /* shrinks after an unusually big document */
+    w->qused = 0;
+    memset(w->qkeys, 0, w->qcap * sizeof *w->qkeys);
+}
+
+static size_t q_slot(struct words *w, uint32_t id, bool create);
+
+static void q_grow(struct words *w)
+{
+    size_t old = w->qcap;
+    uint32_t *k = w->qkeys, *h = w->qhere, *d = w->qdist;
+    w->qkeys = w->qhere = w->qdist = NULL;
+    q_alloc(w, old * 2);
+    memset(w->qkeys, 0, w->qcap * sizeof *w->qkeys);
+    w->qused = 0;
+    for (size_t i = 0; i < old; i++)
+        if (k[i]) {
+            size_t j = q_slot(w, k[i] - 1, true);
+            w->qhere[j] = h[i];
+            w->qdist[j] = d[i];
         }
-        x->tmp++;
+    free(k);
+    free(h);
+    free(d);
+}
+
+/* Slot of id, or SIZE_MAX when absent and !create. */
+static size_t q_slot(struct words *w, uint32_t id, bool create)
+{
+    if (create && 2 * (w->qused + 1) > w->qcap)
+        q_grow(w);
+    size_t mask = w->qcap - 1, j = (id * 2654435761u) & mask;
+    for (;; j = (j + 1) & mask) {
+        if (w->qkeys[j] == id + 1)
+            return j;
+        if (!w->qkeys[j]) {
+            if (!create)
+                return SIZE_MAX;
+            w->qkeys[j] = id + 1;
+            w->qhere[j] = 0;
+            w->qdist[j] = UINT32_MAX;
+            w->qused++;
+            return j;
+        }
     }
-    uint32_t *counts = xmalloc((n ? n : 1) * sizeof *counts);
+}
+
+/* An (id, count change) of one update; sorted by id and combined. */
+struct delta {
+    uint32_t id;
+    int32_t d;
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_delta(const void *a, const void *b)
+{
+    return cmp_u32(&((const struct delta *)a)->id, &((const struct delta *)b)->id);
+}
+
+/* Append the words of t[from, to) to *ds with change d each. */
+static void collect(struct words *w, const char *t, size_t from, size_t to, int32_t d,
+                    struct delta **ds, size_t *n, size_t *cap)
+{
+    size_t pos = from, s, wl;
+    while (words__next(t, to, &pos, &s, &wl)) {
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 256;
+            *ds = xrealloc(*ds, *cap * sizeof **ds);
+        }
+        (*ds)[(*n)++] = (struct delta){(uint32_t)words__intern(w, t + s, wl, true), d};
+    }
+}
+
+/* Apply sorted, combined changes to the document's lists and the words' counts; words whose
+ * count grew become recent when bump. */
+static void apply(struct words *w, struct wdoc *d, const struct delta *ds, size_t nd, bool bump)
+{
+    uint32_t *ids = xmalloc((d->n + nd + 1) * sizeof *ids);
+    uint32_t *counts = xmalloc((d->n + nd + 1) * sizeof *counts);
+    size_t i = 0, k = 0, n = 0;
     bool bumped = false;
-    for (size_t i = 0; i < n; i++) {
-        struct word *x = &w->v[ids[i]];
-        counts[i] = x->tmp;
-        x->docs += x->tmp;
-        uint32_t old = x->oldmark == ep ? x->old : 0;
-        if (known && x->tmp > old) {
-            if (!bumped) {
-                w->tick++;
-                bumped = true;
+    while (i < d->n || k < nd) {
+        uint32_t id;
+        int64_t c;
+        if (k == nd || (i < d->n && d->ids[i] < ds[k].id)) {
+            id = d->ids[i];
+            c = d->counts[i++];
+        } else {
+            id = ds[k].id;
+            int32_t ch = ds[k++].d;
+            int64_t old = 0;
+            if (i < d->n && d->ids[i] == id)
+                old = d->counts[i++];
+            c = old + ch;
+            if (c < 0)
+                c = 0; /* cannot happen: a word leaves only where it was counted */
+            w->v[id].docs = (uint32_t)((int64_t)w->v[id].docs + (c - old));
+            if (bump && ch > 0) {
+                if (!bumped) {
+                    w->tick++;
+                    bumped = true;
+                }
+                w->v[id].recent = w->tick;
             }
-            x->recent = w->tick;
+        }
+        if (c > 0) {
+            ids[n] = id;
+            counts[n++] = (uint32_t)c;
         }
     }
     free(d->ids);
@@ -293,9 +359,129 @@ void words_doc_set(struct words *w, const char *uri, const char *text, size_t le
     d->n = n;
 }
 
+/* Combine a sorted delta array in place (same ids summed, zeros dropped). */
+static size_t combine(struct delta *ds, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        struct delta c = ds[i++];
+        while (i < n && ds[i].id == c.id)
+            c.d += ds[i++].d;
+        if (c.d)
+            ds[o++] = c;
+    }
+    return o;
+}
+
+/* The changed lines of the new version against the kept text: [*a, *old_end) of the old
+ * text became [*a, *new_end) of the new one. Whole lines, so no word straddles an edge.
+ * False when nothing changed. */
+static bool changed_lines(const char *old, size_t ol, const char *t, size_t len, size_t *a,
+                          size_t *old_end, size_t *new_end)
+{
+    size_t m = US_MIN(ol, len), p = 0;
+    while (p < m && old[p] == t[p])
+        p++;
+    if (p == ol && p == len)
+        return false;
+    size_t q = 0;
+    while (q < m - p && old[ol - 1 - q] == t[len - 1 - q])
+        q++;
+    size_t s = p;
+    while (s > 0 && t[s - 1] != '\n')
+        s--;
+    size_t eo = ol - q, en = len - q;
+    while (eo < ol && old[eo] != '\n') { /* the tails are equal: both move together */
+        eo++;
+        en++;
+    }
+    *a = s;
+    *old_end = eo;
+    *new_end = en;
+    return true;
+}
+
+/* Keep the document's text for its next update; at most KEEP_TEXTS documents keep theirs. */
+static void keep_text(struct words *w, struct wdoc *d, const char *text, size_t len)
+{
+    d->stamp = ++w->stamps;
+    if (len > KEEP_TEXT_MAX) {
+        free(d->prev);
+        d->prev = NULL;
+        return;
+    }
+    if (!d->prev || d->prev_len < len || d->prev_len > 2 * len + 4096) {
+        free(d->prev);
+        d->prev = xmalloc(len + 1);
+    }
+    memcpy(d->prev, text, len);
+    d->prev_len = len;
+    size_t kept = 0;
+    struct wdoc *oldest = NULL;
+    for (size_t i = 0; i < w->n_docs; i++)
+        if (w->docs[i].prev) {
+            kept++;
+            if (!oldest || w->docs[i].stamp < oldest->stamp)
+                oldest = &w->docs[i];
+        }
+    if (kept > KEEP_TEXTS) {
+        free(oldest->prev);
+        oldest->prev = NULL;
+    }
+}
+
+void words_doc_set(struct words *w, const char *uri, const char *text, size_t len)
+{
+    struct wdoc *d = doc_find(w, uri);
+    bool known = d != NULL;
+    if (!d) {
+        w->docs = xrealloc(w->docs, (w->n_docs + 1) * sizeof *w->docs);
+        d = &w->docs[w->n_docs++];
+        memset(d, 0, sizeof *d);
+        d->uri = xstrdup(uri);
+    }
+    struct delta *ds = NULL;
+    size_t nd = 0, cap = 0;
+    if (d->prev) {
+        size_t a, eo, en;
+        if (changed_lines(d->prev, d->prev_len, text, len, &a, &eo, &en)) {
+            collect(w, d->prev, a, eo, -1, &ds, &nd, &cap);
+            collect(w, text, a, en, +1, &ds, &nd, &cap);
+        }
+    } else {
+        /* Counted whole, in the scratch table (new count, old count), then the differences. */
+        q_clear(w, d->n + 1024);
+        for (size_t i = 0; i < d->n; i++) {
+            size_t j = q_slot(w, d->ids[i], true);
+            w->qdist[j] = d->counts[i];
+        }
+        size_t pos = 0, st, wl;
+        while (words__next(text, len, &pos, &st, &wl)) {
+            size_t j = q_slot(w, (uint32_t)words__intern(w, text + st, wl, true), true);
+            w->qhere[j]++;
+        }
+        cap = w->qused;
+        ds = xmalloc((cap ? cap : 1) * sizeof *ds);
+        for (size_t j = 0; j < w->qcap; j++) {
+            if (!w->qkeys[j])
+                continue;
+            int64_t was = w->qdist[j] == UINT32_MAX ? 0 : w->qdist[j];
+            if ((int64_t)w->qhere[j] != was)
+                ds[nd++] = (struct delta){w->qkeys[j] - 1, (int32_t)(w->qhere[j] - was)};
+        }
+    }
+    if (nd > 1)
+        qsort(ds, nd, sizeof *ds, cmp_delta);
+    nd = combine(ds, nd);
+    if (nd)
+        apply(w, d, ds, nd, known);
+    free(ds);
+    keep_text(w, d, text, len);
+}
+
 void words_doc_remove(struct words *w, const char *uri)
 {
-    struct doc *d = doc_find(w, uri);
+    struct wdoc *d = doc_find(w, uri);
     if (!d)
         return;
     for (size_t i = 0; i < d->n; i++)
@@ -304,262 +490,38 @@ void words_doc_remove(struct words *w, const char *uri)
     *d = w->docs[--w->n_docs];
 }
 
-/* ---------------------------------------------------------------- workspace scan */
-
-void words_set_file_hook(struct words *w, words_file_fn fn, void *ud)
+uint32_t words_doc_count(struct words *w, const char *uri, const char *word)
 {
-    w->hook = fn;
-    w->hook_ud = ud;
-}
-
-static void push_dir(struct walk *wk, const char *rel)
-{
-    if (wk->n_stack == wk->cap_stack) {
-        wk->cap_stack = wk->cap_stack ? wk->cap_stack * 2 : 32;
-        wk->stack = xrealloc(wk->stack, wk->cap_stack * sizeof *wk->stack);
-    }
-    wk->stack[wk->n_stack++] = xstrdup(rel);
-}
-
-int words_index_start(struct words *w, const char *root, const struct words_caps *caps)
-{
-    struct stat st;
-    if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
-        return US_ENOENT;
-    struct walk *wk = &w->walk;
-    walk_reset(wk);
-    wk->root = xstrdup(root);
-    size_t rl = strlen(wk->root);
-    while (rl > 1 && wk->root[rl - 1] == '/')
-        wk->root[--rl] = 0;
-    wk->ign = ign_new();
-    struct words_caps c = caps ? *caps : (struct words_caps){0};
-    if (!c.max_files)
-        c.max_files = 5000;
-    if (!c.max_file_bytes)
-        c.max_file_bytes = 512u << 10;
-    if (!c.max_total_bytes)
-        c.max_total_bytes = 64u << 20;
-    if (!c.max_depth)
-        c.max_depth = 24;
-    wk->priv = ign_new();
-    for (const char *const *p = c.privacy_exclude; p && *p; p++)
-        ign_add_pattern(wk->priv, *p);
-    c.privacy_exclude = NULL; /* copied */
-    wk->caps = c;
-    push_dir(wk, "");
-    wk->active = true;
-    return 0;
-}
-
-static char *join_rel(const char *rel, const char *name)
-{
-    return rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
-}
-
-/* Vendored and generated folders: what is in them is not the user's code, and a big tree
- * (a home folder, /usr) spends the index's budget there. build* covers build, build-release,
- * builddir. */
-bool words_skip_dir(const char *name)
-{
-    static const char *const dirs[] = {".git", ".hg", ".svn", "node_modules", "__pycache__",
-                                       "dist", "target", "vendor", ".venv", "venv",
-                                       ".tox", ".mypy_cache", ".cache"};
-    for (size_t i = 0; i < US_ARRAY_LEN(dirs); i++)
-        if (!strcmp(name, dirs[i]))
-            return true;
-    return !strncmp(name, "build", 5);
-}
-
-static bool skip_name(const char *name, bool is_dir)
-{
-    if (is_dir)
-        return words_skip_dir(name);
-    static const char *const exts[] = {
-        ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".pdf", ".zip", ".gz", ".tgz",
-        ".xz", ".bz2", ".zst", ".7z", ".jar", ".class", ".o", ".a", ".so", ".dylib", ".dll",
-        ".exe", ".bin", ".pyc", ".woff", ".woff2", ".ttf", ".otf", ".mp3", ".mp4", ".wasm",
-        ".min.js", ".map", ".lock", ".sqlite", ".db"};
-    size_t nl = strlen(name);
-    for (size_t i = 0; i < US_ARRAY_LEN(exts); i++) {
-        size_t el = strlen(exts[i]);
-        if (nl > el && !strcasecmp(name + nl - el, exts[i]))
-            return true;
-    }
-    return false;
-}
-
-static int depth_of(const char *rel)
-{
-    int d = rel[0] ? 1 : 0;
-    for (; *rel; rel++)
-        d += *rel == '/';
-    return d;
-}
-
-/* Read a file within the caps; false when it should be skipped. */
-static bool read_capped(const char *path, size_t cap, struct strbuf *out)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0)
-        return false;
-    struct stat st;
-    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= cap;
-    if (ok) {
-        sb_clear(out);
-        char buf[65536];
-        ssize_t r;
-        while ((r = read(fd, buf, sizeof buf)) > 0) {
-            sb_add(out, buf, (size_t)r);
-            if (out->len > cap) {
-                ok = false;
-                break;
-            }
-        }
-        if (r < 0)
-            ok = false;
-    }
-    close(fd);
-    if (ok && memchr(out->data, 0, US_MIN(out->len, 8192)))
-        ok = false; /* binary */
-    return ok;
-}
-
-static void index_text(struct words *w, const char *text, size_t len)
-{
-    size_t pos = 0, s, wl;
-    while (next_word(text, len, &pos, &s, &wl)) {
-        long id = intern(w, text + s, wl, true); /* may move w->v: index after the call */
-        w->v[id].ws++;
-    }
-}
-
-void words_add_workspace_text(struct words *w, const char *text, size_t len)
-{
-    index_text(w, text, len);
-}
-
-static void walk_file(struct words *w, const char *rel, struct strbuf *buf)
-{
-    struct walk *wk = &w->walk;
-    if (w->files >= wk->caps.max_files || w->bytes >= wk->caps.max_total_bytes) {
-        w->skipped++;
-        return;
-    }
-    char *path = xasprintf("%s/%s", wk->root, rel);
-    size_t room = wk->caps.max_total_bytes - w->bytes;
-    if (read_capped(path, US_MIN(wk->caps.max_file_bytes, room), buf)) {
-        /* Secrets in ordinary files (a key in settings.py) never become items either. */
-        struct mask_result m;
-        privacy_mask(buf->data, buf->len, &m);
-        index_text(w, m.text, m.len);
-        w->files++;
-        w->bytes += buf->len;
-        if (w->hook)
-            w->hook(w->hook_ud, path, m.text, m.len);
-        privacy_result_release(&m);
-    } else {
-        w->skipped++;
-    }
-    free(path);
-}
-
-/* One unit of work: open the next folder, or handle one entry. Returns false when done. */
-static bool walk_one(struct words *w, struct strbuf *buf)
-{
-    struct walk *wk = &w->walk;
-    if (!wk->dir) {
-        if (!wk->n_stack)
-            return false;
-        char *rel = wk->stack[--wk->n_stack];
-        char *full = rel[0] ? xasprintf("%s/%s", wk->root, rel) : xstrdup(wk->root);
-        wk->dir = opendir(full);
-        if (wk->dir) {
-            char *gi = xasprintf("%s/.gitignore", full);
-            struct strbuf t;
-            sb_init(&t);
-            if (read_capped(gi, 1u << 20, &t))
-                ign_add(wk->ign, t.data, t.len, rel);
-            sb_release(&t);
-            free(gi);
-            wk->dir_rel = rel;
-        } else {
-            free(rel);
-        }
-        free(full);
-        return true;
-    }
-    struct dirent *de = readdir(wk->dir);
-    if (!de) {
-        closedir(wk->dir);
-        wk->dir = NULL;
-        free(wk->dir_rel);
-        wk->dir_rel = NULL;
-        return true;
-    }
-    const char *name = de->d_name;
-    if (!strcmp(name, ".") || !strcmp(name, ".."))
-        return true;
-    bool is_dir = de->d_type == DT_DIR, is_reg = de->d_type == DT_REG;
-    if (de->d_type == DT_UNKNOWN) {
-        char *full = xasprintf("%s/%s/%s", wk->root, wk->dir_rel, name);
-        struct stat st;
-        if (lstat(full, &st) == 0) {
-            is_dir = S_ISDIR(st.st_mode);
-            is_reg = S_ISREG(st.st_mode);
-        }
-        free(full);
-    }
-    if (!is_dir && !is_reg) /* symlinks, devices, sockets */
-        return true;
-    char *rel = join_rel(wk->dir_rel, name);
-    /* The admission check: privacy first (never read), then the walk's own skips. */
-    if ((!is_dir && privacy_secret_file_name(name)) || ign_match_entry(wk->priv, rel, is_dir) ||
-        skip_name(name, is_dir) || ign_match_entry(wk->ign, rel, is_dir)) {
-        if (!is_dir)
-            w->skipped++;
-    } else if (is_dir) {
-        if (depth_of(rel) <= wk->caps.max_depth)
-            push_dir(wk, rel);
-    } else {
-        walk_file(w, rel, buf);
-    }
-    free(rel);
-    return true;
-}
-
-int words_index_step(struct words *w, uint64_t budget_us)
-{
-    struct walk *wk = &w->walk;
-    if (!wk->active)
+    long id = words__intern(w, word, strlen(word), false);
+    if (id < 0)
         return 0;
-    uint64_t start = us_now_us();
-    struct strbuf buf;
-    sb_init(&buf);
-    bool more = true;
-    do {
-        more = walk_one(w, &buf);
-        if (w->files >= wk->caps.max_files || w->bytes >= wk->caps.max_total_bytes)
-            more = false;
-    } while (more && us_now_us() - start < budget_us);
-    sb_release(&buf);
-    if (!more) {
-        LOG_D("words", "workspace indexed: %zu files, %zu bytes, %zu skipped, %zu words",
-              w->files, w->bytes, w->skipped, w->n);
-        walk_reset(wk);
+    if (!uri)
+        return w->v[id].docs;
+    struct wdoc *d = doc_find(w, uri);
+    if (!d)
         return 0;
-    }
-    return 1;
+    uint32_t key = (uint32_t)id;
+    const uint32_t *hit = bsearch(&key, d->ids, d->n, sizeof *d->ids, cmp_u32);
+    return hit ? d->counts[hit - d->ids] : 0;
+}
+
+size_t words_doc_distinct(struct words *w, const char *uri)
+{
+    struct wdoc *d = doc_find(w, uri);
+    return d ? d->n : 0;
 }
 
 void words_stats(const struct words *w, struct words_stats *out)
 {
+    memset(out, 0, sizeof *out);
     out->files = w->files;
     out->bytes = w->bytes;
     out->skipped = w->skipped;
     out->distinct = w->n;
     out->docs = w->n_docs;
-    out->scanning = w->walk.active;
+    out->scanning = w->scanning;
+    out->dropped_words = w->dropped;
+    out->memory = words__memory(w);
 }
 
 /* ---------------------------------------------------------------- queries */
@@ -580,16 +542,18 @@ size_t words_query(struct words *w, const struct words_query *q, struct words_it
     const char *typed = q->typed;
     size_t tl = q->typed_len;
     unsigned char c0 = (unsigned char)tolower((unsigned char)typed[0]);
-    uint32_t ep = ++w->epoch;
 
     /* counts in the current document */
-    struct doc *d = doc_find(w, q->uri);
+    struct wdoc *d = doc_find(w, q->uri);
+    size_t window = q->text && q->cursor <= q->len
+                        ? US_MIN(q->len, q->cursor + WINDOW_AFTER) -
+                              (q->cursor > WINDOW_BEFORE ? q->cursor - WINDOW_BEFORE : 0)
+                        : 0;
+    q_clear(w, (d ? d->n : 0) + window / 16);
     if (d)
         for (size_t i = 0; i < d->n; i++) {
-            struct word *x = &w->v[d->ids[i]];
-            x->qmark = ep;
-            x->here = d->counts[i];
-            x->dist = UINT32_MAX;
+            size_t j = q_slot(w, d->ids[i], true); /* may grow the table: index after */
+            w->qhere[j] = d->counts[i];
         }
 
     /* nearest occurrence around the cursor; after the cursor counts as twice as far */
@@ -600,23 +564,18 @@ size_t words_query(struct words *w, const struct words_query *q, struct words_it
         while (from > 0 && from < to && fuzzy_is_word((unsigned char)q->text[from - 1]))
             from++;
         size_t pos = from, s, wl;
-        while (next_word(q->text, to, &pos, &s, &wl)) {
+        while (words__next(q->text, to, &pos, &s, &wl)) {
             if (tolower((unsigned char)q->text[s]) != c0 || wl <= tl)
                 continue;
             if (s <= q->cursor && s + wl >= q->cursor)
                 continue; /* the word being typed */
-            long id = intern(w, q->text + s, wl, false);
+            long id = words__intern(w, q->text + s, wl, false);
             if (id < 0)
                 continue;
-            struct word *x = &w->v[id];
-            if (x->qmark != ep) {
-                x->qmark = ep;
-                x->here = 0;
-                x->dist = UINT32_MAX;
-            }
+            size_t j = q_slot(w, (uint32_t)id, true);
             size_t dd = s + wl <= q->cursor ? q->cursor - (s + wl) : 2 * (s - q->cursor);
-            if (dd < x->dist)
-                x->dist = (uint32_t)US_MIN(dd, UINT32_MAX - 1);
+            if (dd < w->qdist[j])
+                w->qdist[j] = (uint32_t)US_MIN(dd, UINT32_MAX - 1);
         }
     }
 
@@ -624,28 +583,31 @@ size_t words_query(struct words *w, const struct words_query *q, struct words_it
     for (size_t bi = 0; bi < w->bucket_n[c0]; bi++) {
         uint32_t id = w->bucket[c0][bi];
         struct word *x = &w->v[id];
-        bool mine = x->qmark == ep;
-        uint32_t here = mine ? x->here : 0;
+        const char *xs = words__str(w, id);
+        size_t j = q_slot(w, id, false);
+        bool mine = j != SIZE_MAX;
+        uint32_t here = mine ? w->qhere[j] : 0;
+        uint32_t dist = mine ? w->qdist[j] : UINT32_MAX;
         uint32_t other = x->docs - here;
-        if (!x->ws && !other && !(mine && (here || x->dist != UINT32_MAX)))
+        if (!x->ws && !other && !(mine && (here || dist != UINT32_MAX)))
             continue;
-        if (x->len == tl && !memcmp(x->s, typed, tl))
+        if (x->len == tl && !memcmp(xs, typed, tl))
             continue;
-        int fs = fuzzy_score(typed, tl, x->s, x->len);
+        int fs = fuzzy_score(typed, tl, xs, x->len);
         if (!fs)
             continue;
         enum fuzzy_class cls = fuzzy_class_of(fs);
         double score = cls >= FUZZY_PREFIX_CI ? 100.0 : cls * 20.0;
         if (cls == FUZZY_PREFIX)
             score += 4.0;
-        if (mine && x->dist != UINT32_MAX)
-            score += 2.2 * (22.0 - log2(2.0 + x->dist));
+        if (mine && dist != UINT32_MAX)
+            score += 2.2 * (22.0 - log2(2.0 + dist));
         score += 2.0 * log2(1.0 + here) + 1.0 * log2(1.0 + other) + 0.5 * log2(1.0 + x->ws);
         if (x->recent && w->tick - x->recent < 64)
             score += 3.0 * (1.0 - (w->tick - x->recent) / 64.0);
         score += (fs % 1000) / 1000.0; /* shorter first among equals */
-        struct words_item it = {x->s, score,
-                                mine && (here || x->dist != UINT32_MAX) ? WORDS_HERE
+        struct words_item it = {xs, score,
+                                mine && (here || dist != UINT32_MAX) ? WORDS_HERE
                                 : other                                  ? WORDS_OPEN_DOC
                                                                          : WORDS_WORKSPACE};
         if (n < max) {

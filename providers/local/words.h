@@ -7,15 +7,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 struct words;
 
-/* Limits of the workspace scan; zero fields take the defaults shown. Memory is bounded by
- * max_total_bytes of text read (the index keeps only distinct words and counts). */
+/* Limits of the workspace scan; zero fields take the defaults shown. Memory is bounded by the
+ * distinct words the workspace may add and the bytes the index may hold, besides the bytes of
+ * text read: past either bound, files are still counted for the words already known, and new
+ * words are dropped (open documents' words are always counted). */
+#define WORDS_DEFAULT_MAX_WORDS 150000
+#define WORDS_DEFAULT_MAX_BYTES (8u << 20)
 struct words_caps {
     size_t max_files;       /* 5000 files indexed at most */
     size_t max_file_bytes;  /* 512 KiB: bigger files are skipped (generated, minified, data) */
     size_t max_total_bytes; /* 64 MiB of text in total */
     int max_depth;          /* 24 folder levels */
+    size_t max_words;       /* WORDS_DEFAULT_MAX_WORDS distinct words in the index */
+    size_t max_index_bytes; /* WORDS_DEFAULT_MAX_BYTES of index (table, arena, lists) */
+    size_t hook_max_bytes;  /* the file hook sees this many bytes of files at most (0: all) */
+    bool hook_code_only;    /* the file hook sees source files only (see words_set_file_hook) */
     /* privacy.exclude + .understudyignore patterns (gitignore semantics relative to the root,
      * borrowed for words_index_start, which copies them): such files are never read, nor
      * .env files, keys and credential files (privacy_secret_file_name) whatever they say. */
@@ -28,15 +38,25 @@ void words_free(struct words *w);
 
 /* ---------------------------------------------------------------- open documents */
 
-/* Replace what the index knows of one document (uri and text borrowed, copied as needed).
- * O(text length); words whose count grew since the previous version become "recent". */
+/* Replace what the index knows of one document (uri and text borrowed, copied as needed);
+ * words whose count grew since the previous version become "recent". The two documents updated
+ * last keep their text (up to 4 MiB each), and their next version is counted by difference:
+ * the words of the changed lines out, the new lines' in (a compare of the two texts, then work
+ * in proportion to the change); others are counted whole. */
 void words_doc_set(struct words *w, const char *uri, const char *text, size_t len);
 void words_doc_remove(struct words *w, const char *uri);
+/* Occurrences of word in the document (uri NULL: in all open documents); for tests. */
+uint32_t words_doc_count(struct words *w, const char *uri, const char *word);
+/* Distinct words counted for the document; for tests. */
+size_t words_doc_distinct(struct words *w, const char *uri);
 
 /* ---------------------------------------------------------------- workspace */
 
-/* Called for each workspace file the scan reads (text borrowed for the call), so other models
- * (lines.c) can learn from the same files without walking the tree again. */
+/* Called for each file the scan reads (with words_caps.hook_code_only, each source file, by
+ * extension: .c, .py, .ts, .go, .rs, .sh, ...), up to words_caps.hook_max_bytes in all (text
+ * borrowed for the call, masked), so other models (lines.c) can learn from the same files
+ * without walking the tree again. Called on the thread that merges the scan's batches (the
+ * loop, for words_index_start_async). */
 typedef void (*words_file_fn)(void *ud, const char *path, const char *text, size_t len);
 void words_set_file_hook(struct words *w, words_file_fn fn, void *ud);
 
@@ -47,6 +67,15 @@ void words_set_file_hook(struct words *w, words_file_fn fn, void *ud);
  * Returns 0, or US_ENOENT when root is not a readable folder. */
 int words_index_start(struct words *w, const char *root, const struct words_caps *caps);
 
+/* The same scan off the loop: the walk, reading, masking and counting of files run on libuv's
+ * worker threads in batches (about INDEX_BATCH_BYTES of text or a few ms each), each merged
+ * into the index on the loop when it is back (within the bounds above; the file hook is called
+ * there, on the loop), then the next batch goes out. done(ud) runs on the loop when the scan
+ * is complete (not when words_free or a new start cut it short). Returns 0 or US_ENOENT. */
+#define WORDS_INDEX_BATCH_BYTES (256u << 10)
+int words_index_start_async(struct words *w, uv_loop_t *loop, const char *root,
+                            const struct words_caps *caps, void (*done)(void *ud), void *ud);
+
 /* Folders the scan never enters (besides .gitignore's): .git, .hg, .svn, node_modules,
  * __pycache__, dist, target, vendor, .venv, venv, .tox, .mypy_cache, .cache, build*. */
 bool words_skip_dir(const char *name);
@@ -56,7 +85,8 @@ bool words_skip_dir(const char *name);
 int words_index_step(struct words *w, uint64_t budget_us);
 
 /* Add a file's text to the workspace counts directly (text borrowed), for callers that read
- * files themselves (benchmarks, a background reader). Counts against no cap. */
+ * files themselves (benchmarks, a background reader). Counts against no file cap, only the
+ * bounds of distinct words and memory. */
 void words_add_workspace_text(struct words *w, const char *text, size_t len);
 
 struct words_stats {
@@ -66,6 +96,8 @@ struct words_stats {
     size_t distinct;      /* distinct words known */
     size_t docs;          /* open documents */
     bool scanning;
+    size_t dropped_words; /* workspace words left out: over max_words or max_index_bytes */
+    size_t memory;        /* bytes the index holds */
 };
 void words_stats(const struct words *w, struct words_stats *out);
 

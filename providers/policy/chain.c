@@ -81,6 +81,11 @@ struct router *chain_router(struct chain *c)
     return c->router;
 }
 
+void chain_local_stats(struct chain *c, struct local_stats *out)
+{
+    local_engine_stats(local_of(c), out);
+}
+
 int chain_local_learn(struct chain *c, const struct local_accept *a)
 {
     return local_engine_learn(local_of(c), a);

@@ -4,7 +4,7 @@ request from libcurl) and against GitHub's Copilot language server, start-up and
 failover costs, the local engine, and the outage drill. Prints a table, writes JSON.
 
     python3 tests/bench/run.py [BUILD] [--smoke] [--json PATH] [--runs N] [--no-copilot]
-                               [--only roundtrip,startup,memory,failover,local,quality,privacy,drill,recovery,tls]
+                               [--only roundtrip,startup,memory,failover,local,quality,localperf,privacy,drill,recovery,tls]
 
 Every latency row is measured in several runs; the figure shown is the median over runs of
 each run's percentile. --smoke runs a few iterations of everything except Copilot (for
@@ -31,8 +31,8 @@ from benchlib import Lsp, LspError, summarize_runs, percentile, median  # noqa: 
 from fakeclient import FakeProvider  # noqa: E402
 
 SUGGESTION = "return a + b\n"
-SECTIONS = ["roundtrip", "startup", "memory", "failover", "local", "quality", "privacy", "drill",
-            "recovery", "tls"]
+SECTIONS = ["roundtrip", "startup", "memory", "failover", "local", "quality", "localperf",
+            "privacy", "drill", "recovery", "tls"]
 
 
 def log(*a):
@@ -490,7 +490,7 @@ class Bench:
                  (ndocs, nlines, text_mb), "%.1f MB (opened in %.0f ms)" % (with_docs, open_ms) +
                  self.fmt_split(docs_split), "< 20 MB", with_docs < 20)
         self.row(S, "  after completions read them (definitions, word index)",
-                 "%.1f MB" % after_use)
+                 "%.1f MB" % after_use, "<= 20 MB", after_use <= 20)
         self.row(S, "  the same texts as plain text (no grammar: no trees)", "%.1f MB" % plain_rss)
         self.row(S, "  all of them closed again", "%.1f MB" % closed)
         self.row(S, "inlineCompletion round trip with those documents open",
@@ -709,6 +709,11 @@ class Bench:
                                   v["ghost_shown"]),
                      "learning: exact %.1f -> %.1f %% of all" % (v["learn_exact_without"],
                                                                 v["learn_exact_with"]))
+
+    def localperf(self):
+        """First completion after didOpen, RSS with a large workspace root (localperf.py)."""
+        import localperf
+        localperf.run(self, Understudy, python_source)
 
     def privacy(self):
         """Masking cost per completion (issue 15): a 10,000-line file with 50 secrets, masked

@@ -1,4 +1,5 @@
-/* Documents and their trees: a tree is built when first needed (not at didOpen), at most
+/* Documents and their trees: a tree is built when first needed (or on a worker right after
+ * didOpen when a loop is set: first_tree_built_on_a_worker), at most
  * DOC_MAX_TREES are held, edits keep text and tree in step, and a big file's reparse goes to a
  * libuv worker while the edited tree answers. */
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "check.h"
 #include "documents.h"
 #include "syntax.h"
+#include "syntax_glue.h"
 
 static const char small_py[] = "def area(w, h):\n    return w * h\n";
 
@@ -119,5 +121,98 @@ static void big_file_reparsed_on_a_worker(void)
     CHECK_EQ_INT(uv_loop_close(&loop), 0);
 }
 
-#define TESTS(X) X(trees_built_on_demand) X(big_file_reparsed_on_a_worker)
+/* issue 17: a freshly opened document's first tree, records and definitions are built on a
+ * worker; edits made meanwhile reach the tree; the number of builds out is bounded. */
+static void first_tree_built_on_a_worker(void)
+{
+    syn_set_parse_budget_us(20u * 1000 * 1000);
+    uv_loop_t loop;
+    CHECK_EQ_INT(uv_loop_init(&loop), 0);
+    struct docstore *ds = docstore_new(0);
+    docstore_set_loop(ds, &loop);
+    struct strbuf mid;
+    sb_init(&mid);
+    for (int i = 0; mid.len < 3 * DOC_INLINE_PARSE_BYTES; i++)
+        sb_addf(&mid, "def f%d(a, b):\n    total = a * b + %d\n    return total\n\n", i, i);
+
+    /* Opened: a build is out, no tree on the loop yet. Back: tree and definitions ready. */
+    CHECK_EQ_INT(docstore_open(ds, "file:///w/a.py", "python", 1, mid.data, mid.len), 0);
+    struct doc *d = docstore_get(ds, "file:///w/a.py");
+    CHECK(d->first_build != NULL);
+    CHECK(d->syntax == NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(d->first_build == NULL);
+    CHECK(d->syntax != NULL && d->tree_from_worker);
+    CHECK(d->defs != NULL && d->defs_seen == d->edit_count); /* nothing left to compute */
+    size_t nd = 0;
+    const struct syn_def *defs = doc_definitions(d, &nd);
+    CHECK(defs == d->defs && nd > 100);
+    char *want = tree_of(d->text.data, d->text.len), *got = syn_doc_sexp(doc_syntax(d));
+    CHECK(want && got && strcmp(want, got) == 0);
+    free(want);
+    free(got);
+
+    /* Edits while the build is out are applied to its tree; the next question reparses. */
+    CHECK_EQ_INT(docstore_open(ds, "file:///w/b.py", "python", 1, mid.data, mid.len), 0);
+    struct doc *b = docstore_get(ds, "file:///w/b.py");
+    CHECK(b->first_build != NULL);
+    edit(ds, b, 1, 4, 9, "sum_");
+    edit(ds, b, 0, 0, 0, "import os\n");
+    edit(ds, b, 3, 0, 0, "# note\n");
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(b->syntax != NULL && b->tree_from_worker);
+    CHECK(b->syntax_stale);
+    want = tree_of(b->text.data, b->text.len);
+    got = syn_doc_sexp(doc_syntax(b));
+    CHECK(want && got && strcmp(want, got) == 0);
+    free(want);
+    free(got);
+    nd = 0;
+    doc_definitions(b, &nd);
+    CHECK(nd > 100 && b->defs_seen == b->edit_count);
+
+    /* Too many edits meanwhile: the build starts over on the current text. */
+    CHECK_EQ_INT(docstore_open(ds, "file:///w/c.py", "python", 1, mid.data, mid.len), 0);
+    struct doc *c = docstore_get(ds, "file:///w/c.py");
+    for (int i = 0; i <= DOC_BUILD_MAX_EDITS; i++)
+        edit(ds, c, 0, 0, 0, "#");
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(c->syntax != NULL);
+    want = tree_of(c->text.data, c->text.len);
+    got = syn_doc_sexp(doc_syntax(c));
+    CHECK(want && got && strcmp(want, got) == 0);
+    free(want);
+    free(got);
+
+    /* At most DOC_OPEN_BUILDS out; a document closed with its build out is no trouble; the
+     * syntaxTree path gets the current tree whatever the build's state. */
+    size_t out = 0;
+    for (int i = 0; i < 6; i++) {
+        char uri[64];
+        snprintf(uri, sizeof uri, "file:///w/r%d.py", i);
+        CHECK_EQ_INT(docstore_open(ds, uri, "python", 1, mid.data, mid.len), 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        char uri[64];
+        snprintf(uri, sizeof uri, "file:///w/r%d.py", i);
+        out += docstore_get(ds, uri)->first_build != NULL;
+    }
+    CHECK(out <= DOC_OPEN_BUILDS);
+    CHECK_EQ_INT(docstore_close(ds, "file:///w/r5.py"), 0);
+    struct doc *r4 = docstore_get(ds, "file:///w/r4.py");
+    CHECK(doc_syntax_current(r4) != NULL);
+    CHECK(r4->first_build == NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+
+    /* A small document asked at once gets its tree at once (taken or parsed here). */
+    CHECK_EQ_INT(docstore_open(ds, "file:///w/s.py", "python", 1, small_py, strlen(small_py)), 0);
+    CHECK(doc_syntax(docstore_get(ds, "file:///w/s.py")) != NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    docstore_free(ds);
+    sb_release(&mid);
+    CHECK_EQ_INT(uv_loop_close(&loop), 0);
+}
+
+#define TESTS(X) X(trees_built_on_demand) X(big_file_reparsed_on_a_worker) \
+    X(first_tree_built_on_a_worker)
 CHECK_MAIN(TESTS)
