@@ -50,7 +50,7 @@ static void union_member(json_t *obj, json_t *other, const char *key)
 
 json_t *wrap_merge_init(json_t *child, json_t *local)
 {
-    json_t *res = json_deep_copy(json_is_object(child) ? child : json_object());
+    json_t *res = json_is_object(child) ? json_deep_copy(child) : json_object();
     json_t *caps = json_object_get(res, "capabilities");
     if (!json_is_object(caps)) {
         json_object_set_new(res, "capabilities", json_object());

@@ -480,8 +480,8 @@ static void after_action(struct http_engine *eng)
 {
     if (eng->in_curl)
         return;
+    struct us_list *l, *tmp; /* before the label: a declaration may not follow one in C11 */
 again:
-    struct us_list *l, *tmp;
     US_LIST_FOREACH_SAFE(l, tmp, &eng->live) {
         struct http_transfer *t = US_LIST_ENTRY(l, struct http_transfer, link);
         if (t->aborted) {

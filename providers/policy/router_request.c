@@ -301,23 +301,30 @@ static bool start_next_provider(struct router_request *rq, bool extra);
 /* Is this attempt far slower than its provider's own normal (latency.h)? No text long past
  * its usual time to a first text, or text that trickles at a fraction of its usual rate.
  * why gets the reason for the status. */
+/* ms from then to now, 0 when then is later: a caller's `now` can predate an attempt it
+ * started itself (watch_cb starts the next provider mid-pass; us_now_ms moves on). */
+static uint64_t ms_since(uint64_t now, uint64_t then)
+{
+    return now > then ? now - then : 0;
+}
+
 static bool slot_too_slow(const struct attempt_slot *s, uint64_t now, char *why, size_t n)
 {
     const struct latency *m = &s->p->lat;
     int limit = lat_ttft_limit_ms(m);
-    uint64_t elapsed = now - s->started_ms;
+    uint64_t elapsed = ms_since(now, s->started_ms);
     if (!s->has_text) {
         if (elapsed <= (uint64_t)limit)
             return false;
         snprintf(why, n, "too slow: no text after %d ms (its limit %d ms)", (int)elapsed, limit);
         return true;
     }
-    uint64_t ttft = s->first_text_ms - s->started_ms;
+    uint64_t ttft = ms_since(s->first_text_ms, s->started_ms);
     if (ttft > (uint64_t)limit) {
         snprintf(why, n, "too slow: first text after %d ms (its limit %d ms)", (int)ttft, limit);
         return true;
     }
-    uint64_t stream_ms = now - s->first_text_ms;
+    uint64_t stream_ms = ms_since(now, s->first_text_ms);
     if (s->deltas < TRICKLE_MIN_DELTAS || stream_ms < TRICKLE_MIN_MS)
         return false;
     double bps = (double)s->text.len * 1000.0 / (double)stream_ms;
@@ -334,7 +341,7 @@ static void count_too_slow(struct router_request *rq, struct attempt_slot *s, ui
 {
     struct provider *p = s->p;
     p->failures++;
-    lat_note_too_slow(&p->lat, (uint32_t)(now - s->started_ms));
+    lat_note_too_slow(&p->lat, (uint32_t)ms_since(now, s->started_ms));
     breaker_failure(&p->breaker, now, -1, why);
     LOG_I("router", "%s: %s", p->cfg.name, why);
     snprintf(rq->why, sizeof(rq->why), "%.40s: %.110s", p->cfg.name, why);
@@ -432,7 +439,8 @@ static void watch_cb(uv_timer_t *t)
             }
             continue;
         }
-        if (s->late || s->deltas < TRICKLE_MIN_DELTAS || now - s->first_text_ms < TRICKLE_MIN_MS)
+        if (s->late || s->deltas < TRICKLE_MIN_DELTAS ||
+            ms_since(now, s->first_text_ms) < TRICKLE_MIN_MS)
             continue;
         uint64_t end = lat_project_end_ms(&s->p->lat, s->first_text_ms, now, s->text.len,
                                           s->lines, rq->ctx->max_lines);

@@ -568,6 +568,42 @@ static void trickle_next_provider_serves(void)
     teardown(r);
 }
 
+/* Hedging off, so only the trickle's projection starts the next provider, 2 ms after the
+ * watch pass read the clock (a loaded machine; here a slow log line): the watch pass that started it must not judge the new attempt
+ * against the `now` it read before (the difference wrapped: "no text after -1 ms", dropped at
+ * once, counted against it, and the trickle's lines served at the deadline). */
+static bool slow_log_line(enum log_level level, const char *line, size_t len, void *ud)
+{
+    (void)level, (void)len, (void)ud;
+    /* logged by watch_cb after it read `now`, before it starts the next provider */
+    if (strstr(line, "asking the next provider too"))
+        for (uint64_t until = us_now_us() + 2000; us_now_us() < until;)
+            ;
+    return false;
+}
+
+static void next_provider_started_mid_watch_is_kept(void)
+{
+    struct router *r = setup(2, "0", 1000);
+    F.script[0][0] = (struct step){50, PROV_OUT_OK, TRICKLE, 100, 4};
+    F.script[1][0] = (struct step){30, PROV_OUT_OK, "fast"};
+    log_set_sink(slow_log_line, NULL);
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(800);
+    log_set_sink(NULL, NULL);
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_STR(a.source, "b");
+    CHECK(!a.partial);
+    json_int_t failures = -1;
+    provider_state(r, 1, &failures);
+    CHECK_EQ_INT((int)failures, 0);
+    provider_state(r, 0, &failures);
+    CHECK_EQ_INT((int)failures, 1);
+    teardown(r);
+}
+
 /* Too slow again and again is a failure like any other: the breaker opens (3 in a row) and
  * the provider is skipped for the cooldown. One provider, so every call runs to the deadline
  * and serves its lines. */
@@ -664,6 +700,7 @@ static void no_text_far_past_own_normal_fails_over(void)
     X(retry_once_on_transient_failure) X(no_retry_on_rejection) X(stale_if_error)            \
     X(answer_never_inside_the_call)                                                        \
     X(one_second_provider_is_served) X(trickle_partial_lines_at_deadline)                  \
-    X(trickle_next_provider_serves) X(repeated_too_slow_opens_breaker)                     \
+    X(trickle_next_provider_serves) X(next_provider_started_mid_watch_is_kept)             \
+    X(repeated_too_slow_opens_breaker)                                                     \
     X(slow_state_against_own_normal) X(no_text_far_past_own_normal_fails_over)
 CHECK_MAIN(TESTS)
