@@ -444,7 +444,8 @@ static int cmp_items(const void *a, const void *b)
  * thousands, so a prefix match always beats a scattered one, plus bonuses below 1000: where a
  * symbol is defined relative to the cursor (scope), and how near, frequent and recent the word is
  * (the rank words_query gives it). Chosen by coordinate search on the benchmark's tuning split
- * (tests/bench/local, --split tune); the numbers we report come from the held-out test split.
+ * (tests/bench/local, --split tune; since localq3 on its feature dump, US_LOCAL_FEATURES, re-scored
+ * offline); the numbers we report come from the held-out test split.
  * The result is flat around these values: what matters is that the bonuses stay below one
  * match class and that word nearness and scope both count. */
 struct popup_weights {
@@ -564,6 +565,16 @@ static bool hash_comments(const char *lang)
     return false;
 }
 
+/* For tuning runs of the benchmark only: US_LOCAL_FEATURES set writes every popup item's
+ * evidence to stderr (tests/bench/README.md). */
+static bool features_dump(void)
+{
+    static int dump = -1;
+    if (dump < 0)
+        dump = getenv("US_LOCAL_FEATURES") != NULL;
+    return dump;
+}
+
 /* What the code around the cursor says (near.h), added to every identifier item: the same
  * tokens before it, the same character after it, nearness and frequency. */
 static void add_near(struct local_engine *e, const struct local_request *req, struct item_list *l,
@@ -577,9 +588,7 @@ static void add_near(struct local_engine *e, const struct local_request *req, st
               hash_comments(req->ctx->language), &ns);
     enum syn_situation sit = req->ctx->situation;
     bool prose = sit == SYN_SIT_COMMENT || sit == SYN_SIT_STRING;
-    static int dump = -1;
-    if (dump < 0)
-        dump = getenv("US_LOCAL_FEATURES") != NULL;
+    bool dump = features_dump();
     /* Identifiers of the window the other sources missed (the word index answers at most 64)
      * join as words: a name the file uses is a candidate however many others look alike. */
     if (e->use_words) {
@@ -824,7 +833,7 @@ size_t local_engine_complete(struct local_engine *e, const struct local_request 
         req = &unsigiled;
     bool member = req->ctx->situation == SYN_SIT_MEMBER;
     local_tune_from_env();
-    if (getenv("US_LOCAL_FEATURES"))
+    if (features_dump())
         fprintf(stderr, "Q %s %zu\n", typed ? typed : "", sigil);
     add_symbols(e, req, &l);
     size_t symbols = l.n;
