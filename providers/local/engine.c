@@ -397,8 +397,13 @@ void local_engine_index_workspace(struct local_engine *e, const char *root)
 
 /* ------------------------------------------------------------------ popup */
 
+struct item_meta {
+    signed char scope; /* enum sym_scope of a symbol, -1 for words and snippets */
+};
+
 struct item_list {
     struct local_item *items;
+    struct item_meta *meta;
     size_t n, cap;
 };
 
@@ -415,7 +420,9 @@ static struct local_item *push(struct item_list *l)
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 32;
         l->items = xrealloc(l->items, l->cap * sizeof(*l->items));
+        l->meta = xrealloc(l->meta, l->cap * sizeof(*l->meta));
     }
+    l->meta[l->n].scope = -1;
     struct local_item *it = &l->items[l->n++];
     memset(it, 0, sizeof(*it));
     return it;
@@ -446,7 +453,8 @@ static int cmp_items(const void *a, const void *b)
  * thousands, so a prefix match always beats a scattered one, plus bonuses below 1000: where a
  * symbol is defined relative to the cursor (scope), and how near, frequent and recent the word is
  * (the rank words_query gives it). Chosen by coordinate search on the benchmark's tuning split
- * (tests/bench/local, --split tune); the numbers we report come from the held-out test split.
+ * (tests/bench/local, --split tune; since localq3 on its feature dump, US_LOCAL_FEATURES, re-scored
+ * offline); the numbers we report come from the held-out test split.
  * The result is flat around these values: what matters is that the bonuses stay below one
  * match class and that word nearness and scope both count. */
 struct popup_weights {
@@ -462,6 +470,14 @@ struct popup_weights {
     double sigil_var;            /* shell: a variable the script defines, after `$` */
     double short_pen;            /* a name one character longer than what is typed saves
                                     nothing: typing it is as quick as choosing it */
+    double recency;              /* the latest occurrence before the cursor, on a log scale */
+    double cooc;                 /* share of occurrences on a line sharing a name with the
+                                    cursor's line */
+    double prose;                /* in a comment or string: a lowercase word up, a code name down */
+    double absent;               /* a candidate that does not occur around the cursor */
+    double comment_in, comment_out; /* share of occurrences in comments, in a comment / in code */
+    double member_word;          /* a word after `x.` when members of x are known */
+    double kw_prose;             /* a keyword in a comment or string */
 };
 
 static struct popup_weights W = {
@@ -481,12 +497,20 @@ static struct popup_weights W = {
     .snippet = 0,
     .near_top = 75,
     .near_decay = 0.25,
-    .prev1 = 150,
+    .prev1 = 75,
     .prev2 = 150,
-    .next = 100,
+    .next = 200,
     .count = 20,
     .sigil_var = 300,
-    .short_pen = 200,
+    .short_pen = 250,
+    .recency = 225,
+    .cooc = 100,
+    .prose = 0,
+    .absent = 0,
+    .member_word = 400,
+    .kw_prose = 0,
+    .comment_in = 40,
+    .comment_out = 0,
 };
 /* For tuning runs of the benchmark only: US_LOCAL_TUNE="name=value,..." overrides weights. */
 void local_tune_from_env(void)
@@ -504,7 +528,11 @@ void local_tune_from_env(void)
         {"keyword", &W.scope[SYM_SCOPE_KEYWORD]}, {"near_top", &W.near_top},
         {"near_decay", &W.near_decay}, {"prev1", &W.prev1}, {"prev2", &W.prev2},
         {"next", &W.next}, {"count", &W.count}, {"sigil_var", &W.sigil_var}, {"snippet", &W.snippet},
-        {"short", &W.short_pen}, {"ghost_conf", &local_ghost_tune.ghost},
+        {"short", &W.short_pen}, {"recency", &W.recency}, {"cooc", &W.cooc},
+        {"prose", &W.prose}, {"absent", &W.absent},
+        {"member_word", &W.member_word}, {"comment_in", &W.comment_in},
+        {"kw_prose", &W.kw_prose},
+        {"comment_out", &W.comment_out}, {"ghost_conf", &local_ghost_tune.ghost},
         {"comment_conf", &local_ghost_tune.comment}, {"min_ngram", &local_ghost_tune.ngram},
         {"min_copy", &local_ghost_tune.copy}, {"min_analogy", &local_ghost_tune.analogy},
         {"min_start", &local_ghost_tune.start}, {"min_follow", &local_ghost_tune.follow},
@@ -524,35 +552,107 @@ void local_tune_from_env(void)
     }
 }
 
+/* A word of prose: lowercase letters only (what comments and strings are written in), as
+ * opposed to a code name with `_`, digits or capitals inside. */
+static bool prose_word(const char *w)
+{
+    for (const char *p = w; *p; p++)
+        if (*p < 'a' || *p > 'z')
+            return false;
+    return true;
+}
+
+static double class_base(int match) { return fuzzy_class_of(match) * 1000.0; }
+
+static bool hash_comments(const char *lang)
+{
+    static const char *const hash[] = {"python", "shellscript", "bash", "sh", "ruby", "perl",
+                                       "yaml", "toml", "makefile", "r", "cmake", "dockerfile"};
+    for (size_t i = 0; lang && i < US_ARRAY_LEN(hash); i++)
+        if (!strcmp(lang, hash[i]))
+            return true;
+    return false;
+}
+
+/* For tuning runs of the benchmark only: US_LOCAL_FEATURES set writes every popup item's
+ * evidence to stderr (tests/bench/README.md). */
+static bool features_dump(void)
+{
+    static int dump = -1;
+    if (dump < 0)
+        dump = getenv("US_LOCAL_FEATURES") != NULL;
+    return dump;
+}
+
 /* What the code around the cursor says (near.h), added to every identifier item: the same
- * tokens before it, the same character after it, nearness and frequency. Identifiers of the
- * window the other sources missed join as words. */
-static void add_near(struct local_engine *e, const struct local_request *req, struct item_list *l)
+ * tokens before it, the same character after it, nearness and frequency. */
+static void add_near(struct local_engine *e, const struct local_request *req, struct item_list *l,
+                     bool member)
 {
     if (!req->partial || !*req->partial || !req->text)
         return;
     struct near_set ns;
     size_t plen = strlen(req->partial);
-    near_scan(req->text, req->text_len, req->offset, req->partial, plen, &ns);
+    near_scan(req->text, req->text_len, req->offset, req->partial, plen,
+              hash_comments(req->ctx->language), &ns);
+    enum syn_situation sit = req->ctx->situation;
+    bool prose = sit == SYN_SIT_COMMENT || sit == SYN_SIT_STRING;
+    bool dump = features_dump();
+    /* Identifiers of the window the other sources missed (the word index answers at most 64)
+     * join as words: a name the file uses is a candidate however many others look alike. */
+    if (e->use_words) {
+        bool *had = xcalloc(ns.n + 1, sizeof *had);
+        for (size_t i = 0; i < l->n; i++) {
+            const struct near_word *w = near_find(&ns, l->items[i].label);
+            if (w)
+                had[w - ns.w] = true;
+        }
+        for (size_t k = 0; k < ns.n; k++) {
+            if (had[k])
+                continue;
+            struct local_item *it = push(l);
+            it->label = xstrndup(ns.w[k].s, ns.w[k].n);
+            it->insert_text = xstrdup(it->label);
+            it->source = PROV_SOURCE_WORD;
+            it->kind = LOCAL_KIND_TEXT;
+            it->detail = xstrdup("word in this file");
+            int fs = fuzzy_score(req->partial, plen, it->label, ns.w[k].n);
+            it->score = class_base(fs) + (fs % 1000) * 0.01 - (member ? W.member_word : 0);
+        }
+        free(had);
+    }
     for (size_t i = 0; i < l->n; i++) {
         struct local_item *it = &l->items[i];
         if (it->kind == LOCAL_KIND_SNIPPET)
             continue;
-        if (strlen(it->label) <= plen + 1)
+        size_t n = strlen(it->label);
+        bool shrt = n <= plen + 1, pw = prose_word(it->label);
+        if (shrt)
             it->score -= W.short_pen;
+        if (prose)
+            it->score += (pw ? W.prose : -W.prose) -
+                         (l->meta[i].scope == SYM_SCOPE_KEYWORD ? W.kw_prose : 0);
         const struct near_word *w = near_find(&ns, it->label);
-        if (!w)
+        if (dump)
+            fprintf(stderr, "F %s %.3f %d %d %d %d %d %d %u %u %u %u %u %u %u %u %zu %u\n", it->label,
+                    it->score, l->meta[i].scope, !strcmp(it->source, PROV_SOURCE_WORD),
+                    (int)sit, pw, shrt, w != NULL, w ? w->rank : 0, w ? w->dist : 0,
+                    w ? w->before : 0, w ? w->count : 0, w ? w->prev1 : 0, w ? w->prev2 : 0,
+                    w ? w->next : 0, w ? w->cooc : 0, n, w ? w->comment : 0);
+        if (!w) {
+            it->score -= W.absent;
             continue;
+        }
         double c = w->count + 1.0;
+        double rec = w->before == UINT32_MAX ? 0 : 1.0 - log2(1.0 + w->before) / 20.0;
         it->score += W.near_top / (1.0 + w->rank * W.near_decay) + W.prev1 * w->prev1 / c +
                      W.prev2 * w->prev2 / c + W.next * w->next / c +
-                     W.count * log2(1.0 + w->count);
+                     W.count * log2(1.0 + w->count) + W.recency * US_MAX(rec, 0.0) +
+                     W.cooc * w->cooc / c +
+                     (prose ? W.comment_in : -W.comment_out) * w->comment / c;
     }
-    (void)e;
     near_release(&ns);
 }
-
-static double class_base(int match) { return fuzzy_class_of(match) * 1000.0; }
 
 static void add_snippets(struct local_engine *e, const struct local_request *req,
                          struct item_list *l)
@@ -640,6 +740,7 @@ static void add_symbols(struct local_engine *e, const struct local_request *req,
         it->detail = xstrdup(c[i].what == SYM_KEYWORD ? "keyword" : syn_kind_name(c[i].kind));
         /* a tiny share of the fuzzy tie-break keeps tighter matches first among equals */
         it->score = class_base(c[i].match) + W.scope[c[i].scope] + (c[i].match % 1000) * 0.01;
+        l->meta[l->n - 1].scope = (signed char)c[i].scope;
     }
     sym_candidates_free(c, n);
     if (analysed)
@@ -671,7 +772,7 @@ static void add_words(struct local_engine *e, const struct local_request *req,
             l->items[k].score += near;
             break;
         }
-        if (found || member)
+        if (found)
             continue;
         struct local_item *it = push(l);
         it->label = xstrdup(w[i].word);
@@ -682,6 +783,9 @@ static void add_words(struct local_engine *e, const struct local_request *req,
                              : w[i].origin == WORDS_OPEN_DOC ? "word in an open file"
                                                              : "word in the workspace");
         it->score = class_base(fs) + near + (fs % 1000) * 0.01;
+        /* after `x.` with members known, a word is a fallback (a member set elsewhere) */
+        if (member)
+            it->score -= W.member_word;
     }
 }
 
@@ -695,26 +799,31 @@ static void release_items(struct local_item *items, size_t n)
 }
 
 /* In shell scripts `$name` reads the variable defined as `name=`: complete the name after the
- * sigil and put the sigil back in front, so the item still replaces the typed `$na`. */
-static bool sigil_request(const struct local_request *req, struct local_request *out)
+ * sigil and put the sigil back in front, so the item still replaces the typed `$na` (or the
+ * whole `-I$na` when the server's partial word takes text glued before the `$` along).
+ * Returns the length of what goes back in front (0: no sigil). */
+static size_t sigil_request(const struct local_request *req, struct local_request *out)
 {
     const char *lang = req->ctx->language ? req->ctx->language : "";
-    if (!req->partial || req->partial[0] != '$' || !req->partial[1] ||
+    const char *d = req->partial ? strrchr(req->partial, '$') : NULL;
+    if (!d || !d[1] ||
         (strcmp(lang, "shellscript") != 0 && strcmp(lang, "bash") != 0 && strcmp(lang, "sh") != 0))
-        return false;
+        return 0;
     *out = *req;
-    out->partial = req->partial + 1;
-    return true;
+    out->partial = d + 1;
+    return (size_t)(d + 1 - req->partial);
 }
 
-static void add_sigil(struct item_list *l)
+static void add_sigil(struct item_list *l, const char *pre, size_t pn)
 {
     for (size_t i = 0; i < l->n; i++) {
         struct local_item *it = &l->items[i];
-        char *label = xmalloc(strlen(it->label) + 2), *ins = xmalloc(strlen(it->insert_text) + 2);
-        label[0] = ins[0] = '$';
-        strcpy(label + 1, it->label);
-        strcpy(ins + 1, it->insert_text);
+        size_t ln = strlen(it->label), in = strlen(it->insert_text);
+        char *label = xmalloc(ln + pn + 1), *ins = xmalloc(in + pn + 1);
+        memcpy(label, pre, pn);
+        memcpy(ins, pre, pn);
+        memcpy(label + pn, it->label, ln + 1);
+        memcpy(ins + pn, it->insert_text, in + 1);
         free(it->label);
         free(it->insert_text);
         it->label = label;
@@ -727,16 +836,19 @@ size_t local_engine_complete(struct local_engine *e, const struct local_request 
 {
     struct item_list l = {0};
     struct local_request unsigiled;
-    bool sigil = sigil_request(req, &unsigiled);
+    const char *typed = req->partial;
+    size_t sigil = sigil_request(req, &unsigiled);
     if (sigil)
         req = &unsigiled;
     bool member = req->ctx->situation == SYN_SIT_MEMBER;
     local_tune_from_env();
+    if (features_dump())
+        fprintf(stderr, "Q %s %zu\n", typed ? typed : "", sigil);
     add_symbols(e, req, &l);
     size_t symbols = l.n;
     /* After `x.` words are a fallback for receivers we know nothing about. */
     add_words(e, req, &l, member && symbols > 0);
-    add_near(e, req, &l);
+    add_near(e, req, &l, member && symbols > 0);
     if (sigil) {
         /* keywords and snippets do not follow a `$` */
         size_t k = 0;
@@ -751,10 +863,22 @@ size_t local_engine_complete(struct local_engine *e, const struct local_request 
         for (size_t i = 0; i < l.n; i++)
             if (!strcmp(l.items[i].source, PROV_SOURCE_SYMBOL))
                 l.items[i].score += W.sigil_var;
-        add_sigil(&l);
+        add_sigil(&l, typed, sigil);
     } else {
         add_snippets(e, req, &l);
     }
+    /* the fragment being typed is no completion of itself (the tree sees it as a name) */
+    {
+        size_t k = 0;
+        for (size_t i = 0; i < l.n; i++) {
+            if (typed && !strcmp(l.items[i].label, typed) && l.items[i].kind != LOCAL_KIND_SNIPPET)
+                release_items(&l.items[i], 1);
+            else
+                l.items[k++] = l.items[i];
+        }
+        l.n = k;
+    }
+    free(l.meta);
     if (l.n > 1) /* qsort(NULL, 0) is undefined */
         qsort(l.items, l.n, sizeof(*l.items), cmp_items);
     if (l.n > max) {

@@ -121,8 +121,10 @@ static int label_rank(const char *const *labels, size_t n, const char *want, con
 {
     int r = 0;
     for (size_t i = 0; i < n; i++) {
-        /* after a shell `$` the items carry the sigil the user typed before the two letters */
-        const char *l = labels[i][0] == '$' && typed[0] != '$' ? labels[i] + 1 : labels[i];
+        /* after a shell `$` the items carry the sigil the user typed before the two letters
+         * (and what the partial word glued before it: `-I$in` -> `-I$includedir`) */
+        const char *d = typed[0] != '$' ? strrchr(labels[i], '$') : NULL;
+        const char *l = d ? d + 1 : labels[i];
         if (strncmp(l, typed, 2) != 0)
             continue;
         if (!strcmp(l, want))
@@ -161,6 +163,8 @@ void lq_popup(const struct corpus *c, struct local_engine *e, struct words *ws,
         local_engine_doc_update(e, uri, c->name, doc, len);
         struct syn_doc *sd = syn_doc_new(lang, doc, len);
         struct req_buf rb;
+        if (getenv("US_LOCAL_FEATURES"))
+            fprintf(stderr, "S %s %s\n", s[i].want, typed);
         uint64_t t0 = us_now_us();
         lq_build_request(&rb, c->name, uri, sd, doc, len, cursor);
         struct local_item *items;

@@ -194,6 +194,120 @@ static void rank_javascript(void)
     engine_free(e);
 }
 
+/* Is want among the popup's labels at '|'? */
+static bool offers(struct local_engine *e, const char *language, const char *src, const char *want)
+{
+    struct probe p;
+    probe_init(&p, language, src);
+    local_engine_doc_update(e, "file:///ws/t", language, p.text, p.len);
+    struct local_item *items;
+    size_t n = local_engine_complete(e, &p.lr, &items, 200);
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        found |= strcmp(items[i].label, want) == 0;
+    local_items_free(items, n);
+    probe_release(&p);
+    return found;
+}
+
+/* Recency: the name used last before the cursor beats an older, more frequent one (the
+ * naive baseline's strongest signal, on a log scale of the bytes back). */
+static void rank_recency(void)
+{
+    struct local_engine *e = engine(false);
+    FIRST_IS(e, "python",
+             "stream_total = 0\nstream_total += 1\nstream_total += 2\n"
+             "print('--------------------------------------------------------------')\n"
+             "stream_count = 3\nprint(st|)\n",
+             "stream_count");
+    FIRST_IS(e, "c",
+             "int stream_total = 0;\nint f(void) { stream_total++; stream_total++; return 0; }\n"
+             "/* ------------------------------------------------------------------ */\n"
+             "int stream_count = 3;\nint g(void) { return st|; }\n",
+             "stream_count");
+    FIRST_IS(e, "javascript",
+             "let streamTotal = 0;\nstreamTotal += 1;\nstreamTotal += 2;\n"
+             "// ------------------------------------------------------------------\n"
+             "let streamCount = 3;\nconsole.log(st|);\n",
+             "streamCount");
+    FIRST_IS(e, "shellscript",
+             "stream_total=0\necho $stream_total $stream_total\n"
+             "# ------------------------------------------------------------------\n"
+             "# ------------------------------------------------------------------\n"
+             "stream_count=3\necho \"$st|\"\n",
+             "$stream_count");
+    engine_free(e);
+}
+
+/* Co-occurrence: a name that stood on lines with the cursor line's other names. */
+static void rank_cooccurrence(void)
+{
+    struct local_engine *e = engine(false);
+    FIRST_IS(e, "python",
+             "a = open_link(host_name)\n"
+             "print(1)\nb = bind(host_port)\n"
+             "d = open_link(timeout_value, ho|)\n",
+             "host_name");
+    FIRST_IS(e, "c",
+             "int a = open_link(host_name);\n"
+             "int x = 1;\nint b = bind(host_port);\n"
+             "int d = open_link(timeout_value, ho|);\n",
+             "host_name");
+    FIRST_IS(e, "javascript",
+             "const a = openLink(hostName);\n"
+             "let x = 1;\nconst b = bind(hostPort);\n"
+             "const d = openLink(timeoutValue, ho|);\n",
+             "hostName");
+    engine_free(e);
+}
+
+/* In a comment, a word the file's comments use beats a code name that only code uses. */
+static void rank_comment_words(void)
+{
+    struct local_engine *e = engine(false);
+    FIRST_IS(e, "python",
+             "# retries are counted per request\n# the retries stop after a while\n"
+             "result_set = fetch()\n# too many re|\n",
+             "retries");
+    FIRST_IS(e, "c",
+             "// retries are counted per request\n// the retries stop after a while\n"
+             "int result_set = fetch();\n// too many re|\n",
+             "retries");
+    FIRST_IS(e, "shellscript",
+             "# retries are counted per request\n# the retries stop after a while\n"
+             "result_set=$(fetch)\n# too many re|\n",
+             "retries");
+    engine_free(e);
+}
+
+/* The candidate set: every name of the file that starts like the fragment is offered, however
+ * many look alike (the word index answers at most 64); the fragment itself is not. */
+static void candidates_complete(void)
+{
+    struct local_engine *e = engine(false);
+    struct strbuf sb;
+    sb_init(&sb);
+    sb_adds(&sb, "int nss_wanted_one(void);\n");
+    for (int i = 0; i < 120; i++)
+        sb_addf(&sb, "int nss_filler_%03d(void);\n", i);
+    sb_adds(&sb, "int use(void) { return ns|; }\n");
+    CHECK(offers(e, "c", sb.data, "nss_wanted_one"));
+    sb_release(&sb);
+    CHECK(!offers(e, "python",
+                  "class Reader:\n    def __init__(self):\n        self.lineno = 0\n"
+                  "    def next(self):\n        self.li|\n",
+                  "li"));
+    CHECK(offers(e, "python",
+                 "class Reader:\n    def __init__(self):\n        self.lineno = 0\n"
+                 "    def next(self):\n        self.li|\n",
+                 "lineno"));
+    /* shell: text glued before the `$` is kept in front of the variable */
+    FIRST_IS(e, "shellscript",
+             "includedir=/usr/include\ncflags=\"-I$includedir\"\ntest \"x$in|\" = x && exit\n",
+             "x$includedir");
+    engine_free(e);
+}
+
 static void finish_identifier(void)
 {
     struct local_engine *e = engine(false);
@@ -303,7 +417,8 @@ static void learn_persisted_and_masked(void)
     CHECK(system(cmd) == 0);
 }
 
-#define TESTS(X) X(rank_python) X(rank_c) X(rank_shell) X(rank_javascript) \
+#define TESTS(X) X(rank_python) X(rank_c) X(rank_shell) X(rank_javascript) X(rank_recency) \
+    X(rank_cooccurrence) X(rank_comment_words) X(candidates_complete) \
     X(finish_identifier) X(learn_accepted) X(learn_keyed_by_shape) X(learn_refused) X(learn_persisted_and_masked)
 CHECK_MAIN(TESTS)
 
