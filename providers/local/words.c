@@ -498,7 +498,7 @@ uint32_t words_doc_count(struct words *w, const char *uri, const char *word)
     if (!uri)
         return w->v[id].docs;
     struct wdoc *d = doc_find(w, uri);
-    if (!d)
+    if (!d || d->n == 0) /* bsearch on an empty (NULL) array is undefined */
         return 0;
     uint32_t key = (uint32_t)id;
     const uint32_t *hit = bsearch(&key, d->ids, d->n, sizeof *d->ids, cmp_u32);

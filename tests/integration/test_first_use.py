@@ -55,7 +55,8 @@ class FirstUse(TestCase):
         eq(s.shutdown_and_exit(), 0)
 
     def test_big_file_first_completion_does_not_wait_for_parse(self):
-        s = self.server()
+        # This test compares trees: a busy machine (or ASan) must not make a parse give up.
+        s = self.server(env={"UNDERSTUDY_PARSE_BUDGET_US": "20000000"})
         s.initialize()
         uri = "file:///w/big.py"
         text = python_source(8000, 2)  # ~180 KB: built on a worker, not parsed in place
@@ -75,7 +76,10 @@ class FirstUse(TestCase):
         lines[line] = "    form = Shape2_300(width, height)"
         s.open(ref, "\n".join(lines))
         want = s.request("understudy/syntaxTree", {"textDocument": {"uri": ref}})["result"]
-        eq(tree["tree"], want["tree"], "tree after edits during the build")
+        check(tree["tree"] is not None and tree["tree"] == want["tree"],
+              "tree after edits during the build differs from a fresh parse (%s)"
+              % ("no tree" if tree["tree"] is None else "%d vs %d bytes"
+                 % (len(tree["tree"]), len(want["tree"] or ""))))
         eq(s.shutdown_and_exit(), 0)
 
     def test_loop_responsive_while_indexing_large_tree(self):
