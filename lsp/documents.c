@@ -6,14 +6,12 @@
 #include <string.h>
 
 #include "languages.h"
+#include "map.h"
 #include "syntax.h"
 #include "syntax_glue.h"
 
 struct docstore {
-    struct doc **slots; /* open addressing by URI hash; NULL = empty, TOMB = deleted */
-    size_t cap;
-    size_t count;
-    size_t used; /* count + tombstones */
+    struct us_map *by_uri; /* uri (the doc's own string) -> struct doc */
     size_t max_bytes;
     uint64_t tick;    /* advances on every doc_syntax(): the trees' LRU clock */
     uv_loop_t *loop;  /* for background reparses; NULL parses everything in place */
@@ -22,24 +20,17 @@ struct docstore {
     size_t n_builds;
 };
 
-static struct doc tomb_marker;
-#define TOMB (&tomb_marker)
-
-static uint64_t hash_str(const char *s)
+/* Walk the open documents: for (size_t it = 0; (d = next_doc(ds, &it));) */
+static struct doc *next_doc(const struct docstore *ds, size_t *it)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
+    void *v;
+    return us_map_next(ds->by_uri, it, NULL, &v) ? v : NULL;
 }
 
 struct docstore *docstore_new(size_t max_doc_bytes)
 {
     struct docstore *ds = xcalloc(1, sizeof(*ds));
-    ds->cap = 64;
-    ds->slots = xcalloc(ds->cap, sizeof(*ds->slots));
+    ds->by_uri = us_map_new(false);
     ds->max_bytes = max_doc_bytes ? max_doc_bytes : DOC_DEFAULT_MAX_BYTES;
     return ds;
 }
@@ -104,9 +95,9 @@ static void evict_trees(struct docstore *ds, struct doc *keep)
     for (;;) {
         size_t live = 0;
         struct doc *oldest = NULL;
-        for (size_t i = 0; i < ds->cap; i++) {
-            struct doc *o = ds->slots[i];
-            if (!o || o == TOMB || !o->syntax)
+        struct doc *o;
+        for (size_t it = 0; (o = next_doc(ds, &it));) {
+            if (!o->syntax)
                 continue;
             live++;
             if (o != keep && (!oldest || o->syntax_used < oldest->syntax_used))
@@ -136,47 +127,16 @@ void docstore_free(struct docstore *ds)
     if (!ds)
         return;
     ds->loop = NULL; /* the loop may not run again: free everything here */
-    for (size_t i = 0; i < ds->cap; i++)
-        if (ds->slots[i] && ds->slots[i] != TOMB)
-            doc_free(ds->slots[i]);
-    free(ds->slots);
+    struct doc *d;
+    for (size_t it = 0; (d = next_doc(ds, &it));)
+        doc_free(d); /* the map borrows d->uri: free the map's table last, unread */
+    us_map_free(ds->by_uri);
     free(ds);
-}
-
-static size_t find_slot(const struct docstore *ds, const char *uri, bool for_insert)
-{
-    size_t mask = ds->cap - 1, i = hash_str(uri) & mask, first_tomb = SIZE_MAX;
-    for (;;) {
-        struct doc *d = ds->slots[i];
-        if (!d)
-            return (for_insert && first_tomb != SIZE_MAX) ? first_tomb : i;
-        if (d == TOMB) {
-            if (first_tomb == SIZE_MAX)
-                first_tomb = i;
-        } else if (strcmp(d->uri, uri) == 0) {
-            return i;
-        }
-        i = (i + 1) & mask;
-    }
-}
-
-static void grow(struct docstore *ds)
-{
-    struct doc **old = ds->slots;
-    size_t oldcap = ds->cap;
-    ds->cap *= 2;
-    ds->slots = xcalloc(ds->cap, sizeof(*ds->slots));
-    ds->used = ds->count;
-    for (size_t i = 0; i < oldcap; i++)
-        if (old[i] && old[i] != TOMB)
-            ds->slots[find_slot(ds, old[i]->uri, true)] = old[i];
-    free(old);
 }
 
 struct doc *docstore_get(struct docstore *ds, const char *uri)
 {
-    struct doc *d = ds->slots[find_slot(ds, uri, false)];
-    return (d && d != TOMB) ? d : NULL;
+    return us_map_get(ds->by_uri, uri);
 }
 
 static void start_first_build(struct doc *d);
@@ -193,18 +153,12 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
         d->language_id = xstrdup(language_id ? language_id : "");
         release_syntax(d);
     } else {
-        if ((ds->used + 1) * 4 > ds->cap * 3)
-            grow(ds);
         d = xcalloc(1, sizeof(*d));
         d->uri = xstrdup(uri);
         d->language_id = xstrdup(language_id ? language_id : "");
         sb_init(&d->text);
         line_index_init(&d->lines);
-        size_t slot = find_slot(ds, uri, true);
-        if (!ds->slots[slot])
-            ds->used++;
-        ds->slots[slot] = d;
-        ds->count++;
+        us_map_put(ds->by_uri, d->uri, d);
     }
     d->version = version;
     sb_clear(&d->text);
@@ -227,26 +181,23 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
 
 int docstore_close(struct docstore *ds, const char *uri)
 {
-    size_t slot = find_slot(ds, uri, false);
-    struct doc *d = ds->slots[slot];
-    if (!d || d == TOMB)
+    struct doc *d = us_map_del(ds->by_uri, uri);
+    if (!d)
         return US_ENOENT;
     doc_free(d);
-    ds->slots[slot] = TOMB;
-    ds->count--;
     return 0;
 }
 
 size_t docstore_count(const struct docstore *ds)
 {
-    return ds->count;
+    return us_map_count(ds->by_uri);
 }
 
 void docstore_each(struct docstore *ds, void (*fn)(struct doc *d, void *ud), void *ud)
 {
-    for (size_t i = 0; i < ds->cap; i++)
-        if (ds->slots[i] && ds->slots[i] != TOMB)
-            fn(ds->slots[i], ud);
+    struct doc *d;
+    for (size_t it = 0; (d = next_doc(ds, &it));)
+        fn(d, ud);
 }
 
 int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct lsp_pos start,
@@ -382,9 +333,9 @@ static void drop_unused_builds(struct docstore *ds, struct doc *keep)
     for (;;) {
         size_t n = 0;
         struct doc *oldest = NULL;
-        for (size_t i = 0; i < ds->cap; i++) {
-            struct doc *o = ds->slots[i];
-            if (!o || o == TOMB || !o->syntax || !o->built_unused)
+        struct doc *o;
+        for (size_t it = 0; (o = next_doc(ds, &it));) {
+            if (!o->syntax || !o->built_unused)
                 continue;
             n++;
             if (o != keep && (!oldest || o->built_unused < oldest->built_unused))
