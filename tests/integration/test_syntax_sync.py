@@ -101,6 +101,14 @@ class SyntaxSync(TestCase):
         complete(other, "import os\n" + text, 9)
         s.notify("textDocument/didClose", {"textDocument": {"uri": other}})
         time.sleep(0.3)
+        # One more keystroke, then a pause long enough for its reparse to come back and be
+        # installed even on a slow (sanitizer) build of a busy machine: the pauses above are
+        # short, and a job that an edit overtakes is rightly not installed.
+        s.change(uri, 122, [{"range": {"start": position(text, 0), "end": position(text, 0)},
+                             "text": "#\n"}])
+        text = "#\n" + text
+        complete(uri, text, 1)
+        time.sleep(3.0)
         eq(s.text(uri)["text"], text, "text in sync")
         final = self.tree(s, uri)
         eq(final["tree"], self.fresh_tree(s, text, "final"), "final tree")
