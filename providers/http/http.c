@@ -2,7 +2,9 @@
  * every curl_multi_socket_action (socket event or timer expiry) is followed by a full drain of
  * curl_multi_info_read; user callbacks may re-enter (start/abort), so anything that curl forbids
  * inside its own callbacks (adding or removing handles) is deferred until curl has returned;
- * libuv handles are freed only in their close callbacks. */
+ * libuv handles are freed only in their close callbacks.
+ * Boundary: this file owns the engine's lifetime, transfers, easy handles and sockets; the
+ * default CA store is http_ca.c's, warm connections http_warm.c's (shared structs: http_int.h). */
 #include "http.h"
 
 #include <stdbool.h>
@@ -12,43 +14,19 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#ifdef US_HAVE_OPENSSL
-#include <openssl/opensslv.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
-#endif
 
 #include "base.h"
+#include "http_int.h"
 #include "list.h"
 #include "loopback.h"
 
 #define HTTP_MAX_HEADER_BYTES (64 * 1024)
-/* Finished easy handles kept for the next transfers: creating and configuring one costs more
- * than the rest of a request on a warm connection. Two attempts run at once at most. */
-#define HTTP_IDLE_HANDLES 4
-/* Origins http_warm keeps track of (a configuration names a handful of providers). */
-#define HTTP_WARM_MAX 16
 /* How long curl may keep a loaded CA store (seconds): one load per process in practice. The
  * store is rebuilt when a connection asks for another CA file (curl keeps one per multi). */
 #define HTTP_CA_CACHE_S (24L * 60 * 60)
 /* libcurl closes a connection idle for longer than this (its default, said here because the
- * re-warming below depends on it). */
+ * re-warming in http_warm.c depends on it). */
 #define HTTP_CONN_MAXAGE_S 118L
-/* Warm connections are used again this long after their last use, so curl's idle limit never
- * closes them and a keystroke after a pause of a few minutes pays no handshake. Only while the
- * editor is active: a completion started within HTTP_REWARM_ACTIVE_N intervals (10 minutes);
- * an idle editor sends nothing. $UNDERSTUDY_REWARM_MS overrides it (tests). */
-#define HTTP_REWARM_MS (100 * 1000)
-#define HTTP_REWARM_ACTIVE_N 6
-
-struct http_headers {
-    char **names;
-    char **values;
-    size_t count;
-    size_t cap;
-    size_t bytes;
-};
 
 /* One socket curl opened and asked us to watch. It lives as long as the socket, not as long as
  * curl's interest: a kept-alive connection goes idle (CURL_POLL_REMOVE) after every response and
@@ -61,71 +39,6 @@ struct sock_ctx {
     int events;              /* what the poll handle watches now; 0 when stopped */
     struct http_engine *eng;
     struct sock_ctx *next;
-};
-
-enum xfer_state {
-    XF_PENDING_ADD, /* started from inside a curl callback; added after curl returns */
-    XF_WAIT_CA,     /* https with the default CA while its store loads on a worker */
-    XF_RUNNING,     /* in the multi handle */
-    XF_DONE,        /* finished, aborted or being released */
-};
-
-struct http_transfer {
-    struct http_engine *eng;
-    CURL *easy;
-    struct curl_slist *req_headers;
-    struct http_callbacks cb;
-    void *ud;
-    enum xfer_state state;
-    bool aborted;       /* http_abort was called; no callback may fire any more */
-    bool headers_done;  /* on_headers delivered for the final response */
-    bool got_first_byte;
-    bool too_large;
-    bool uncounted;     /* a warm-up transfer: not in http_engine_active */
-    int status;
-    struct http_headers headers;
-    size_t body_bytes;
-    size_t max_bytes;
-    int first_byte_ms, stall_ms, total_ms;
-    uint64_t start_loop_ms;  /* uv_now at start: the timeouts run on loop time */
-    uint64_t last_byte_ms;
-    uint64_t start_us;
-    int64_t first_byte_us;
-    uv_timer_t deadline;     /* first-byte / stall / total; lives until its close callback */
-    char errbuf[CURL_ERROR_SIZE];
-    struct us_list link;     /* in the engine's list of unreleased transfers */
-};
-
-struct http_engine {
-    uv_loop_t *loop;
-    CURLM *multi;         /* NULL until the first transfer or warm-up (engine_ready) */
-    uv_timer_t curl_timer;
-    uv_check_t warm;      /* http_engine_warm_up: ready the engine after the loop's I/O phase */
-    uv_timer_t rewarm;    /* re-warms connections before curl's idle limit (rewarm_cb) */
-    int open_handles;     /* curl_timer, warm, rewarm, a CA job: the engine is freed after */
-    uint64_t rewarm_ms;   /* HTTP_REWARM_MS, or $UNDERSTUDY_REWARM_MS */
-    uint64_t active_ms;   /* loop time of the last counted transfer's start (0: none) */
-    int in_curl;          /* > 0 while curl_multi_socket_action runs (user callbacks inside) */
-    bool closing;
-    size_t active;
-    struct us_list live;     /* unreleased transfers, newest first */
-    struct sock_ctx *socks;
-    CURL *idle[HTTP_IDLE_HANDLES];
-    size_t n_idle;
-    char *default_ca;     /* $SSL_CERT_FILE, else libcurl's built-in bundle; NULL if neither */
-    /* The default CA store, built from default_ca on a worker thread (ca_load_begin): parsing
-     * the system bundle takes 25-65 ms, which curl would spend on the loop in the first
-     * handshake. Transfers using the default CA hand it to OpenSSL from ssl_ctx_cb. */
-    enum { CA_NONE, CA_LOADING, CA_READY, CA_CURL } ca_state; /* CA_CURL: curl loads it */
-    void *ca_store;       /* X509_STORE * when CA_READY */
-    struct warm_origin {
-        char *url;        /* origin + "/" */
-        char *ca_file;    /* NULL: default_ca */
-        bool started;
-        bool in_flight;   /* a warm-up request is running */
-        uint64_t fresh_ms; /* loop time the connection was last used (0: never) */
-    } warm_list[HTTP_WARM_MAX];
-    size_t n_warm;
 };
 
 static const char *const result_names[] = {
@@ -287,10 +200,8 @@ static enum http_result map_curl_code(struct http_transfer *t, CURLcode rc)
     }
 }
 
-static void warm_note_used(struct http_engine *eng, CURL *easy);
-
 /* Deliver on_done and release. Called only outside curl callbacks. */
-static void transfer_finish(struct http_transfer *t, enum http_result result, CURLcode rc)
+void http__transfer_finish(struct http_transfer *t, enum http_result result, CURLcode rc)
 {
     struct http_engine *eng = t->eng;
     if (t->state == XF_RUNNING)
@@ -300,7 +211,7 @@ static void transfer_finish(struct http_transfer *t, enum http_result result, CU
     if (!t->uncounted) {
         eng->active--;
         if (result == HTTP_RESULT_OK)
-            warm_note_used(eng, t->easy);
+            http__warm_note_used(eng, t->easy);
     }
 
     struct http_done done;
@@ -354,16 +265,16 @@ static void deadline_cb(uv_timer_t *timer)
         return;
     uint64_t now = uv_now(t->eng->loop);
     if (t->total_ms > 0 && now >= t->start_loop_ms + (uint64_t)t->total_ms) {
-        transfer_finish(t, HTTP_RESULT_TIMEOUT_TOTAL, CURLE_OK);
+        http__transfer_finish(t, HTTP_RESULT_TIMEOUT_TOTAL, CURLE_OK);
         return;
     }
     if (!t->got_first_byte && t->first_byte_ms > 0 &&
         now >= t->start_loop_ms + (uint64_t)t->first_byte_ms) {
-        transfer_finish(t, HTTP_RESULT_TIMEOUT_FIRST_BYTE, CURLE_OK);
+        http__transfer_finish(t, HTTP_RESULT_TIMEOUT_FIRST_BYTE, CURLE_OK);
         return;
     }
     if (t->got_first_byte && t->stall_ms > 0 && now >= t->last_byte_ms + (uint64_t)t->stall_ms) {
-        transfer_finish(t, HTTP_RESULT_TIMEOUT_STALL, CURLE_OK);
+        http__transfer_finish(t, HTTP_RESULT_TIMEOUT_STALL, CURLE_OK);
         return;
     }
     deadline_arm(t);
@@ -470,7 +381,7 @@ static void drain_info(struct http_engine *eng)
             transfer_release(t);
             continue;
         }
-        transfer_finish(t, map_curl_code(t, rc), rc);
+        http__transfer_finish(t, map_curl_code(t, rc), rc);
     }
 }
 
@@ -488,7 +399,7 @@ again:
             transfer_release(t);
         } else if (t->state == XF_PENDING_ADD) {
             if (curl_multi_add_handle(eng->multi, t->easy) != CURLM_OK) {
-                transfer_finish(t, HTTP_RESULT_OTHER, CURLE_FAILED_INIT);
+                http__transfer_finish(t, HTTP_RESULT_OTHER, CURLE_FAILED_INIT);
                 goto again; /* on_done may have changed the list */
             }
             t->state = XF_RUNNING;
@@ -618,11 +529,10 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 /* ------------------------------------------------------------------ public API */
 
 static bool curl_ready;
-static void ca_load_begin(struct http_engine *eng);
 
 /* The curl side of the engine, made on first need: curl_global_init (OpenSSL's set-up) and the
  * multi handle take about 2 ms, which a server answering `initialize` should not wait for. */
-static void engine_ready(struct http_engine *eng)
+void http__engine_ready(struct http_engine *eng)
 {
     if (eng->multi)
         return;
@@ -681,23 +591,7 @@ struct http_engine *http_engine_new(uv_loop_t *loop)
     return eng;
 }
 
-static void warm_start_pending(struct http_engine *eng);
-
-static void warm_cb(uv_check_t *check)
-{
-    struct http_engine *eng = check->data;
-    uv_check_stop(check);
-    engine_ready(eng);
-    warm_start_pending(eng);
-}
-
-void http_engine_warm_up(struct http_engine *eng)
-{
-    if (eng && !eng->multi && !eng->closing)
-        uv_check_start(&eng->warm, warm_cb);
-}
-
-static void engine_unref(struct http_engine *eng)
+void http__engine_unref(struct http_engine *eng)
 {
     if (--eng->open_handles > 0)
         return;
@@ -706,124 +600,7 @@ static void engine_unref(struct http_engine *eng)
 
 static void engine_close_cb(uv_handle_t *h)
 {
-    engine_unref(h->data);
-}
-
-/* ------------------------------------------------------------------ CA store off the loop */
-
-#ifdef US_HAVE_OPENSSL
-struct ca_job {
-    uv_work_t work;
-    struct http_engine *eng;
-    char *path;
-    X509_STORE *store;
-    uint64_t took_us;
-};
-
-static void ca_work_cb(uv_work_t *w)
-{
-    struct ca_job *job = w->data;
-    uint64_t t0 = us_now_us();
-    X509_STORE *st = X509_STORE_new();
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
-    int ok = st && X509_STORE_load_file(st, job->path) == 1;
-#else
-    int ok = st && X509_STORE_load_locations(st, job->path, NULL) == 1;
-#endif
-    if (ok) {
-        /* What curl sets on the stores it builds (prefer our anchors over sent ones). */
-        X509_STORE_set_flags(st, X509_V_FLAG_TRUSTED_FIRST);
-        job->store = st;
-    } else {
-        X509_STORE_free(st);
-    }
-    job->took_us = us_now_us() - t0;
-}
-
-static void warm_start_pending(struct http_engine *eng);
-static int easy_set_ca(CURL *e, struct http_engine *eng, const char *ca_file);
-static void transfer_finish(struct http_transfer *t, enum http_result result, CURLcode rc);
-
-/* Transfers that waited for the store go to curl now (not from a curl callback). */
-static void ca_release_waiting(struct http_engine *eng)
-{
-again:
-    struct us_list *l, *tmp;
-    US_LIST_FOREACH_SAFE(l, tmp, &eng->live) {
-        struct http_transfer *t = US_LIST_ENTRY(l, struct http_transfer, link);
-        if (t->state != XF_WAIT_CA || t->aborted)
-            continue;
-        if (easy_set_ca(t->easy, eng, NULL) != 0 ||
-            curl_multi_add_handle(eng->multi, t->easy) != CURLM_OK) {
-            transfer_finish(t, HTTP_RESULT_OTHER, CURLE_FAILED_INIT);
-            goto again; /* on_done may have changed the list */
-        }
-        t->state = XF_RUNNING;
-    }
-}
-
-static void ca_done_cb(uv_work_t *w, int status)
-{
-    struct ca_job *job = w->data;
-    struct http_engine *eng = job->eng;
-    (void)status;
-    if (!eng->closing) {
-        if (job->store) {
-            eng->ca_store = job->store;
-            job->store = NULL;
-            eng->ca_state = CA_READY;
-            LOG_D("http", "CA store %s loaded on a worker in %llu us", job->path,
-                  (unsigned long long)job->took_us);
-        } else {
-            eng->ca_state = CA_CURL; /* curl loads it (and reports what is wrong) */
-            LOG_I("http", "cannot load the CA bundle %s on a worker; curl will", job->path);
-        }
-        ca_release_waiting(eng);
-        warm_start_pending(eng);
-    }
-    X509_STORE_free(job->store);
-    free(job->path);
-    free(job);
-    engine_unref(eng);
-}
-
-/* Curl's TLS set-up, per new connection of a transfer using the default CA: our store instead
- * of the one curl would load (it has no CA file to load: CURLOPT_CAINFO is NULL). */
-static CURLcode ssl_ctx_cb(CURL *curl, void *ssl_ctx, void *userp)
-{
-    struct http_engine *eng = userp;
-    (void)curl;
-    if (eng->ca_store)
-        SSL_CTX_set1_cert_store(ssl_ctx, eng->ca_store); /* takes its own reference */
-    return CURLE_OK;
-}
-#endif
-
-/* Build the default CA store on a worker (libcurl on OpenSSL only: the callback hands
- * OpenSSL the store). Until it is ready, transfers let curl load the file as before. */
-static void ca_load_begin(struct http_engine *eng)
-{
-    if (eng->ca_state != CA_NONE)
-        return;
-    eng->ca_state = CA_CURL; /* unless the worker takes it below */
-#ifdef US_HAVE_OPENSSL
-    const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
-    if (!eng->default_ca || !vi->ssl_version || strncmp(vi->ssl_version, "OpenSSL", 7) != 0)
-        return;
-    struct ca_job *job = xcalloc(1, sizeof(*job));
-    job->eng = eng;
-    job->path = xstrdup(eng->default_ca);
-    job->work.data = job;
-    if (uv_queue_work(eng->loop, &job->work, ca_work_cb, ca_done_cb) != 0) {
-        free(job->path);
-        free(job);
-        return;
-    }
-    eng->open_handles++; /* the engine outlives the job (ca_done_cb) */
-    eng->ca_state = CA_LOADING;
-#else
-    (void)eng;
-#endif
+    http__engine_unref(h->data);
 }
 
 void http_engine_free(struct http_engine *eng)
@@ -852,10 +629,7 @@ void http_engine_free(struct http_engine *eng)
     eng->closing = true;
     free(eng->default_ca);
     eng->default_ca = NULL;
-#ifdef US_HAVE_OPENSSL
-    X509_STORE_free(eng->ca_store);
-#endif
-    eng->ca_store = NULL;
+    http__ca_free(eng);
     for (size_t i = 0; i < eng->n_warm; i++) {
         free(eng->warm_list[i].url);
         free(eng->warm_list[i].ca_file);
@@ -888,7 +662,7 @@ static CURL *easy_new(struct http_engine *eng)
         LOG_D("http", "CURLOPT_PROTOCOLS_STR unsupported");
     /* HTTP/2 when the server offers it by ALPN; HTTP/1.1 otherwise and for plain http. */
     bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    /* No CA directory (see engine_ready) and a long-lived CA store cache. */
+    /* No CA directory (see http__engine_ready) and a long-lived CA store cache. */
     bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
     bad |= curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, HTTP_CA_CACHE_S);
     bad |= curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, HTTP_CONN_MAXAGE_S);
@@ -930,26 +704,6 @@ static void easy_keep(struct http_engine *eng, CURL *e)
     eng->idle[eng->n_idle++] = e;
 }
 
-/* The CA options: a provider's own ca_file, else the default CA. */
-static int easy_set_ca(CURL *e, struct http_engine *eng, const char *ca_file)
-{
-    int bad = 0;
-    const char *ca = ca_file ? ca_file : eng->default_ca;
-#ifdef US_HAVE_OPENSSL
-    /* The default CA from our store (built on a worker): curl gets no file to load. A
-     * provider's own ca_file stays curl's (usually one small file, and a different CAINFO
-     * keeps curl from sharing a connection verified against another CA). */
-    bool own_store = !ca_file && eng->ca_state == CA_READY;
-    bad |= curl_easy_setopt(e, CURLOPT_CAINFO, own_store ? NULL : ca);
-    if (curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, own_store ? ssl_ctx_cb : NULL) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, eng) != CURLE_OK)
-        bad |= own_store;
-#else
-    bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ca);
-#endif
-    return bad;
-}
-
 /* The options that differ between requests. Every one is set each time, to its default when
  * the request does not ask for it, because the handle may have served another request. */
 static int easy_configure(CURL *e, struct http_transfer *t, const struct http_request *req)
@@ -972,7 +726,7 @@ static int easy_configure(CURL *e, struct http_transfer *t, const struct http_re
      * Never for plain http: there the HTTP version is known only from the first response, and
      * a request would queue behind a hanging one on the same connection. */
     bad |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncasecmp(req->url, "https://", 8) == 0 ? 1L : 0L);
-    bad |= easy_set_ca(e, t->eng, req->ca_file);
+    bad |= http__easy_set_ca(e, t->eng, req->ca_file);
     if (req->method == HTTP_POST) {
         bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         bad |= curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
@@ -987,11 +741,9 @@ static int easy_configure(CURL *e, struct http_transfer *t, const struct http_re
     return bad;
 }
 
-static void rewarm_schedule(struct http_engine *eng);
-
-static int start_transfer(struct http_engine *eng, const struct http_request *req,
-                          const struct http_callbacks *cb, void *ud,
-                          struct http_transfer **out, bool counted)
+int http__start_transfer(struct http_engine *eng, const struct http_request *req,
+                         const struct http_callbacks *cb, void *ud,
+                         struct http_transfer **out, bool counted)
 {
     if (out)
         *out = NULL;
@@ -1001,7 +753,7 @@ static int start_transfer(struct http_engine *eng, const struct http_request *re
         return US_EINVAL;
     if (eng->closing)
         return US_ESTATE;
-    engine_ready(eng);
+    http__engine_ready(eng);
 
     struct http_transfer *t = xcalloc(1, sizeof(*t));
     us_list_init(&t->link);
@@ -1029,7 +781,7 @@ static int start_transfer(struct http_engine *eng, const struct http_request *re
 
     bool default_ca_tls = !req->ca_file && strncasecmp(req->url, "https://", 8) == 0;
     if (default_ca_tls)
-        ca_load_begin(eng); /* the first https transfer with the default CA: on a worker */
+        http__ca_load_begin(eng); /* the first https transfer with the default CA: on a worker */
     if (eng->ca_state == CA_LOADING && default_ca_tls) {
         /* Its handshake would load the CA on the loop (curl) while a worker loads it too:
          * wait for the worker (ca_release_waiting); the deadlines run meanwhile. */
@@ -1055,7 +807,7 @@ static int start_transfer(struct http_engine *eng, const struct http_request *re
         eng->active++;
         eng->active_ms = t->start_loop_ms;
         if (!uv_is_active((uv_handle_t *)&eng->rewarm))
-            rewarm_schedule(eng);
+            http__rewarm_schedule(eng);
     }
     deadline_arm(t);
     if (out)
@@ -1066,147 +818,7 @@ static int start_transfer(struct http_engine *eng, const struct http_request *re
 int http_start(struct http_engine *eng, const struct http_request *req,
                const struct http_callbacks *cb, void *ud, struct http_transfer **out)
 {
-    return start_transfer(eng, req, cb, ud, out, true);
-}
-
-/* ------------------------------------------------------------------ warm connections */
-
-static void warm_done(struct http_transfer *t, void *ud, const struct http_done *done)
-{
-    struct http_engine *eng = t->eng;
-    size_t i = (size_t)(uintptr_t)ud;
-    if (i < eng->n_warm) {
-        eng->warm_list[i].in_flight = false;
-        if (done->result == HTTP_RESULT_OK)
-            eng->warm_list[i].fresh_ms = uv_now(eng->loop);
-        rewarm_schedule(eng);
-    }
-    if (done->result != HTTP_RESULT_OK)
-        LOG_I("http", "warming a connection failed: %s (%s)", http_result_name(done->result),
-              done->error);
-    else
-        LOG_D("http", "connection warm (HTTP/%s) after %lld us",
-              done->http_version == 2 ? "2" : "1.1", (long long)done->timing.total_us);
-}
-
-static void warm_start_one(struct http_engine *eng, size_t i)
-{
-    static const struct http_callbacks cb = {NULL, NULL, warm_done};
-    eng->warm_list[i].started = true;
-    eng->warm_list[i].in_flight = true;
-    {
-        struct http_request req = {
-            .method = HTTP_GET, /* HEAD is refused (501, close) by some servers */
-            .url = eng->warm_list[i].url,
-            .ca_file = eng->warm_list[i].ca_file,
-            .connect_timeout_ms = 10000,
-            .total_timeout_ms = 15000,
-            .max_response_bytes = 64 * 1024,
-        };
-        if (start_transfer(eng, &req, &cb, (void *)(uintptr_t)i, NULL, false) != 0) {
-            eng->warm_list[i].in_flight = false;
-            LOG_I("http", "cannot warm %s", eng->warm_list[i].url);
-        }
-    }
-}
-
-/* Start the warm-ups not started yet. Called from the check handle, after engine_ready. */
-static void warm_start_pending(struct http_engine *eng)
-{
-    for (size_t i = 0; i < eng->n_warm; i++) {
-        if (eng->warm_list[i].started)
-            continue;
-        if (!eng->warm_list[i].ca_file)
-            ca_load_begin(eng);
-        if (!eng->warm_list[i].ca_file && eng->ca_state == CA_LOADING)
-            continue; /* ca_done_cb starts it: its handshake would load the CA on the loop */
-        warm_start_one(eng, i);
-    }
-}
-
-/* The warm origin a finished request went to, by its effective URL: its connection is fresh. */
-static void warm_note_used(struct http_engine *eng, CURL *easy)
-{
-    char *url = NULL;
-    if (!eng->n_warm || curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url)
-        return;
-    for (size_t i = 0; i < eng->n_warm; i++) {
-        const char *o = eng->warm_list[i].url; /* "https://host[:port]/" */
-        size_t n = strlen(o) - 1;
-        if (strncasecmp(url, o, n) == 0 && (url[n] == '/' || url[n] == '?' || !url[n]))
-            eng->warm_list[i].fresh_ms = uv_now(eng->loop);
-    }
-}
-
-static void rewarm_cb(uv_timer_t *timer)
-{
-    struct http_engine *eng = timer->data;
-    uint64_t now = uv_now(eng->loop);
-    if (eng->closing || !eng->multi)
-        return;
-    if (!eng->active_ms || now - eng->active_ms > eng->rewarm_ms * HTTP_REWARM_ACTIVE_N)
-        return; /* the editor is idle: let connections go; the next completion re-arms this */
-    for (size_t i = 0; i < eng->n_warm; i++) {
-        struct warm_origin *w = &eng->warm_list[i];
-        if (w->started && !w->in_flight && w->fresh_ms && now >= w->fresh_ms + eng->rewarm_ms &&
-            !(!w->ca_file && eng->ca_state == CA_LOADING)) {
-            LOG_D("http", "re-warming %s (idle %llu ms)", w->url,
-                  (unsigned long long)(now - w->fresh_ms));
-            warm_start_one(eng, i);
-        }
-    }
-    rewarm_schedule(eng);
-}
-
-/* Arm the timer for the warm connection that goes stale first. */
-static void rewarm_schedule(struct http_engine *eng)
-{
-    if (eng->closing)
-        return;
-    uint64_t now = uv_now(eng->loop), next = UINT64_MAX;
-    for (size_t i = 0; i < eng->n_warm; i++)
-        if (eng->warm_list[i].fresh_ms && !eng->warm_list[i].in_flight)
-            next = US_MIN(next, eng->warm_list[i].fresh_ms + eng->rewarm_ms);
-    if (next == UINT64_MAX) {
-        uv_timer_stop(&eng->rewarm);
-        return;
-    }
-    uv_timer_start(&eng->rewarm, rewarm_cb, next > now ? next - now : 0, 0);
-}
-
-void http_warm(struct http_engine *eng, const char *url, const char *ca_file)
-{
-    if (!eng || !url || eng->closing || strncasecmp(url, "https://", 8) != 0)
-        return;
-    const char *host;
-    size_t host_len;
-    if (!us_url_host(url, &host, &host_len))
-        return;
-    /* origin = scheme://[userinfo@]host[:port]; userinfo is never sent to warm */
-    const char *end = host + host_len;
-    if (*end == ':')
-        while (*end && *end != '/' && *end != '?' && *end != '#')
-            end++;
-    char *origin = xasprintf("https://%.*s/", (int)(end - host), host);
-    for (size_t i = 0; i < eng->n_warm; i++) {
-        const char *c = eng->warm_list[i].ca_file;
-        if (strcmp(eng->warm_list[i].url, origin) == 0 &&
-            ((!c && !ca_file) || (c && ca_file && strcmp(c, ca_file) == 0))) {
-            free(origin);
-            return;
-        }
-    }
-    if (eng->n_warm == HTTP_WARM_MAX) {
-        free(origin);
-        return;
-    }
-    eng->warm_list[eng->n_warm].url = origin;
-    eng->warm_list[eng->n_warm].ca_file = ca_file ? xstrdup(ca_file) : NULL;
-    eng->warm_list[eng->n_warm].started = false;
-    eng->warm_list[eng->n_warm].in_flight = false;
-    eng->warm_list[eng->n_warm].fresh_ms = 0;
-    eng->n_warm++;
-    uv_check_start(&eng->warm, warm_cb);
+    return http__start_transfer(eng, req, cb, ud, out, true);
 }
 
 void http_abort(struct http_transfer *t)
