@@ -97,7 +97,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!failed) {
         struct syn_doc *fresh = syn_doc_new(lang, text, len);
         char *a = syn_doc_sexp(doc), *b = syn_doc_sexp(fresh);
-        FZ_ASSERT((a == NULL) == (b == NULL) && (!a || strcmp(a, b) == 0),
+        /* Where the text does not parse, error recovery may settle differently after an edit
+         * than from scratch: libtree-sitter does not promise equal trees there (upstream
+         * tree-sitter issues #1645 and #4001; a 30 s CI run found a TSX input with NUL bytes
+         * whose ERROR region parsed as a declaration one way and an expression the other).
+         * Error-free text must give the same tree either way. */
+        bool broken = (a && (strstr(a, "(ERROR") || strstr(a, "(MISSING"))) ||
+                      (b && (strstr(b, "(ERROR") || strstr(b, "(MISSING")));
+        FZ_ASSERT((a == NULL) == (b == NULL) && (!a || broken || strcmp(a, b) == 0),
                   "%s: incremental tree differs from a fresh parse\nincremental: %.2000s\n"
                   "fresh:       %.2000s",
                   lang->name, a ? a : "(none)", b ? b : "(none)");
