@@ -54,5 +54,24 @@ def item_source(r):
 
 
 def model_requests(fake):
-    """Requests that reached the completion endpoints (control traffic excluded)."""
-    return [q for q in fake.requests() if not q["path"].startswith("/_")]
+    """Requests that reached the completion endpoints (control traffic and connections reset
+    before a request line are left out)."""
+    return [q for q in fake.requests() if q.get("path") and not q["path"].startswith("/_")]
+
+
+def strings_of(obj):
+    """Every string inside a parsed JSON body, joined (so escapes do not hide a secret)."""
+    out = []
+
+    def walk(o):
+        if isinstance(o, str):
+            out.append(o)
+        elif isinstance(o, dict):
+            for k, v in o.items():
+                out.append(k)
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+    walk(obj)
+    return "\n".join(out)

@@ -10,7 +10,7 @@ import sys
 import time
 
 from lspclient import Server, check, eq
-from routerlib import FakeProvider, fresh_doc, inline, item_source
+from routerlib import FakeProvider, fresh_doc, inline, item_source, model_requests
 
 ANSWER = "return a + b\n"
 DEADLINE_MS = 1500
@@ -116,12 +116,6 @@ def cases():
     add("gzip", "gzip", kinds=("openai-compatible", "anthropic", "ollama"), expect=SELF)
     add("chunked_bytes", "chunked_bytes", kinds=("openai-compatible", "gemini"), expect=SELF)
     return out
-
-
-def model_requests(fake):
-    """Requests that reached the completion endpoints (control traffic and connections reset
-    before a request line are left out)."""
-    return [q for q in fake.requests() if q.get("path") and not q["path"].startswith("/_")]
 
 
 def unused_port():

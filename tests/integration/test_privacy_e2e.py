@@ -22,28 +22,13 @@ import tempfile
 import time
 
 from lspclient import BIN, SRC, TestCase, check, eq
-from routerlib import FakeProvider, inline, item_source
+from routerlib import FakeProvider, inline, item_source, model_requests, strings_of
 import secret_corpus
 
 ANSWER = "return 1\n"
 TABLE = os.path.join(SRC, "tests", "fixtures", "ignore_table.txt")
 
 
-def strings_of(obj):
-    out = []
-
-    def walk(o):
-        if isinstance(o, str):
-            out.append(o)
-        elif isinstance(o, dict):
-            for k, v in o.items():
-                out.append(k)
-                walk(v)
-        elif isinstance(o, list):
-            for v in o:
-                walk(v)
-    walk(obj)
-    return "\n".join(out)
 
 
 def everything(*fakes):
@@ -57,10 +42,6 @@ def everything(*fakes):
             parts.append(strings_of(q.get("json")))
             parts.append("\n".join("%s: %s" % tuple(h) for h in q.get("headers") or []))
     return "\n".join(parts)
-
-
-def model_requests(fake):
-    return [q for q in fake.requests() if q.get("path") and not q["path"].startswith("/_")]
 
 
 def read_table():

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 
 from lspclient import BIN, TestCase, check, eq
-from routerlib import FakeProvider, fresh_doc, inline, item_source
+from routerlib import FakeProvider, fresh_doc, inline, item_source, model_requests, strings_of
 
 ANSWER = "return a + b\n"
 SENTINEL = "sk-ant-SENTINEL-" + secrets.token_hex(16)
@@ -47,26 +47,6 @@ def remote_url(fake, path="/v1"):
     return "http://2130706433:%d%s" % (fake.port, path)
 
 
-def model_requests(fake):
-    return [q for q in fake.requests() if q.get("path") and not q["path"].startswith("/_")]
-
-
-def strings_of(obj):
-    """Every string inside a parsed JSON body, joined (so escapes do not hide a secret)."""
-    out = []
-
-    def walk(o):
-        if isinstance(o, str):
-            out.append(o)
-        elif isinstance(o, dict):
-            for k, v in o.items():
-                out.append(k)
-                walk(v)
-        elif isinstance(o, list):
-            for v in o:
-                walk(v)
-    walk(obj)
-    return "\n".join(out)
 
 
 def sent_text(fake):
