@@ -23,6 +23,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "fake_provider.py")
 
 
+def stop_process(proc):
+    """End a helper process started with a stdout pipe: terminate, then kill after 5 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
+
+
 class FakeProvider:
     def __init__(self, mode="healthy", text=None, max_seconds=600, extra_args=None, **params):
         args = [sys.executable, SCRIPT, "--port", "0", "--mode", mode,
@@ -88,15 +101,7 @@ class FakeProvider:
 
     # -- lifetime
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        stop_process(self.proc)
 
     def __enter__(self):
         return self

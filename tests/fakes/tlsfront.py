@@ -10,6 +10,8 @@ import os
 import subprocess
 import urllib.request
 
+from fakeclient import stop_process
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -40,15 +42,7 @@ class TlsFront:
             r.read()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        stop_process(self.proc)
 
     def __enter__(self):
         return self
