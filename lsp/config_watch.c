@@ -55,7 +55,6 @@ static void reload(uv_timer_t *t)
                                   "good configuration stays in use:\n%s", err.data);
             outbox_show_message(s->out, 1, msg);
             free(msg);
-            free(w->last_error);
             w->last_error = xstrdup(err.data);
         }
     } else {

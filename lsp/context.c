@@ -86,9 +86,7 @@ static char *format_counts(const unsigned counts[PRIVACY_TYPE_COUNT])
     for (int t = 0; t < PRIVACY_TYPE_COUNT; t++)
         if (counts[t])
             sb_addf(&sb, "%s%s=%u", sb.len ? " " : "", privacy_type_name(t), counts[t]);
-    char *s = xstrndup(sb.data ? sb.data : "", sb.len);
-    sb_release(&sb);
-    return s;
+    return sb_detach(&sb, NULL);
 }
 
 /* Take the first lines of definitions in other documents whose names the cursor's

@@ -245,13 +245,13 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     d->last_edit_offset = a + len;
     d->edit_count++;
 
-    if (keep_edit) {
+    if (d->syntax || keep_edit)
         pos_ts_point(&d->lines, d->text.data, a + len, &edit.new_end.row, &edit.new_end.column);
+    if (keep_edit) {
         d->build_edits = xrealloc(d->build_edits, (d->n_build_edits + 1) * sizeof(edit));
         d->build_edits[d->n_build_edits++] = edit;
     }
     if (d->syntax) {
-        pos_ts_point(&d->lines, d->text.data, a + len, &edit.new_end.row, &edit.new_end.column);
         syn_doc_edit(d->syntax, &edit);
         d->syntax_stale = true;
         /* A reparse is out: meanwhile the edited tree is read with the text it now describes. */
