@@ -134,6 +134,7 @@ struct completion_engine *completion_engine_new(struct lsp_server *s)
     e->chain = chain_new(s->loop, &s->cfg->settings, &chain_hooks, e);
     e->router = chain_router(e->chain);
     e->masked = privacy_cache_new(0);
+    chain_share_masked(e->chain, e->masked);
     e->exclude = privacy_exclude_new((const char *const *)s->cfg->settings.privacy.exclude,
                                      s->cfg->settings.privacy.root);
     return e;
@@ -392,6 +393,7 @@ static void fill_local_request(struct pending *p, struct doc *d, struct local_re
     lr->text_len = d ? d->text.len : 0;
     lr->offset = p->cc.offset;
     lr->partial = p->partial;
+    lr->edit_count = d ? d->edit_count : 0;
     lr->workspace_folder = p->e->s->root_path;
     lr->snippet_support = p->e->s->snippet_support;
 }

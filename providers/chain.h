@@ -54,6 +54,9 @@ void chain_configure(struct chain *c, const struct us_settings *settings);
 /* The server is up: make the local engine and index root (may be NULL) in the background. */
 void chain_started(struct chain *c, const char *root);
 void chain_doc_closed(struct chain *c, const char *uri);
+/* The owner's cache of masked open documents (keyed by edit_count; borrowed, must outlive the
+ * chain): the local engine masks through it, so an edit is masked once for context and engine. */
+void chain_share_masked(struct chain *c, struct privacy_cache *cache);
 /* Borrowed, for status and commands. */
 struct router *chain_router(struct chain *c);
 struct local_accept;

@@ -37,11 +37,13 @@
 #define LOCAL_BIG_DOC_BYTES (128u * 1024)
 #define LOCAL_BIG_DOC_RESYNC_MS 1000
 
-/* text with its secrets replaced by placeholders (borrowed until the next call). */
-const char *local_masked_text(struct local_engine *e, const char *uri, const char *text,
-                               size_t len, size_t *mlen)
+/* text with its secrets replaced by placeholders (borrowed until the next call). Keyed like the
+ * lsp's context (lsp/context.c) so a shared cache masks one edit once. */
+const char *local_masked_text(struct local_engine *e, const char *uri, uint64_t edit_count,
+                              const char *text, size_t len, size_t *mlen)
 {
-    const struct mask_result *m = privacy_cache_get(e->masked, uri ? uri : "", -1, text, len);
+    int64_t version = edit_count ? (int64_t)edit_count : -1;
+    const struct mask_result *m = privacy_cache_get(e->masked, uri ? uri : "", version, text, len);
     *mlen = m->len;
     return m->text;
 }
@@ -118,6 +120,16 @@ struct local_engine *local_engine_new(uv_loop_t *loop, const struct us_settings 
     return e;
 }
 
+void local_engine_share_masked(struct local_engine *e, struct privacy_cache *cache)
+{
+    if (!cache || cache == e->masked)
+        return;
+    if (!e->masked_borrowed)
+        privacy_cache_free(e->masked);
+    e->masked = cache;
+    e->masked_borrowed = true;
+}
+
 static void indexer_closed(uv_handle_t *h)
 {
     struct local_engine *e = h->data;
@@ -138,7 +150,8 @@ void local_engine_free(struct local_engine *e)
     lines_free(e->lines);
     free_strv(e->snippet_dirs);
     free_strv(e->privacy_exclude);
-    privacy_cache_free(e->masked);
+    if (!e->masked_borrowed)
+        privacy_cache_free(e->masked);
     for (size_t i = 0; i < e->n_learned; i++)
         free(e->learned[i].uri);
     free(e->learned);
@@ -217,17 +230,24 @@ void local_note_learned(struct local_engine *e, const char *uri, size_t len)
     }
 }
 
-void local_engine_doc_update(struct local_engine *e, const char *uri, const char *language,
-                             const char *text, size_t len)
+static void doc_update(struct local_engine *e, const char *uri, uint64_t edit_count,
+                       const char *text, size_t len)
 {
     /* A disabled source costs nothing: its model never sees the text. The line model learns
      * a document when ghost text is asked for in it (local_engine_line): the files being
      * worked on, not every file an editor happens to have open. */
     if (e->use_words) {
         size_t mlen;
-        const char *m = local_masked_text(e, uri, text, len, &mlen);
+        const char *m = local_masked_text(e, uri, edit_count, text, len, &mlen);
         words_doc_set(e->words, uri, m, mlen);
     }
+}
+
+void local_engine_doc_update(struct local_engine *e, const char *uri, const char *language,
+                             const char *text, size_t len)
+{
+    (void)language;
+    doc_update(e, uri, 0, text, len);
 }
 
 void local_engine_doc_sync(struct local_engine *e, const struct local_doc *d)
@@ -249,7 +269,7 @@ void local_engine_doc_sync(struct local_engine *e, const struct local_doc *d)
     }
     s->edit_count = d->edit_count;
     s->synced_ms = now;
-    local_engine_doc_update(e, d->uri, d->language, d->text, d->len);
+    doc_update(e, d->uri, d->edit_count, d->text, d->len);
 }
 
 void local_engine_doc_close(struct local_engine *e, const char *uri)

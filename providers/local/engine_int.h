@@ -45,6 +45,7 @@ struct local_engine {
     /* Privacy: what the models learn from open documents is masked (no secret value is ever
      * offered back as an item), and the workspace walk never reads excluded files. */
     struct privacy_cache *masked;
+    bool masked_borrowed; /* the owner's (local_engine_share_masked) */
     char **privacy_exclude;
 
     /* accepted AI lines (learned.h), saved per workspace under $XDG_STATE_HOME/understudy */
@@ -65,9 +66,10 @@ struct ghost_tune {
 };
 extern struct ghost_tune local_ghost_tune;
 
-/* text with its secrets replaced by placeholders (borrowed until the next call). */
-const char *local_masked_text(struct local_engine *e, const char *uri, const char *text,
-                              size_t len, size_t *out_len);
+/* text with its secrets replaced by placeholders (borrowed until the next call). edit_count:
+ * the document's (0: unknown, cached by content). */
+const char *local_masked_text(struct local_engine *e, const char *uri, uint64_t edit_count,
+                              const char *text, size_t len, size_t *out_len);
 /* The line model learned this open document (least recently used ones are forgotten). */
 void local_note_learned(struct local_engine *e, const char *uri, size_t len);
 /* US_LOCAL_TUNE="name=value,..." (benchmark tuning runs only), read once. */

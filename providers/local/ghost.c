@@ -127,7 +127,8 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
         return false;
     if (req->uri) {
         size_t mlen;
-        const char *m = local_masked_text(e, req->uri, req->text, req->text_len, &mlen);
+        const char *m = local_masked_text(e, req->uri, req->edit_count, req->text, req->text_len,
+                                          &mlen);
         lines_doc_set(e->lines, req->uri, m, mlen);
         local_note_learned(e, req->uri, req->text_len);
     }

@@ -45,6 +45,7 @@ struct local_item {
 };
 
 struct syn_cursor;
+struct privacy_cache;
 
 struct local_request {
     const struct prov_context *ctx; /* language, prefix, suffix, situation, receiver, names */
@@ -57,6 +58,7 @@ struct local_request {
     size_t text_len;
     size_t offset;                  /* cursor byte offset in text */
     const char *partial;            /* identifier characters typed before the cursor */
+    uint64_t edit_count;            /* the document's (as struct local_doc's); 0: unknown */
     const char *workspace_folder;   /* may be NULL */
     bool snippet_support;
 };
@@ -65,6 +67,9 @@ struct local_request {
 struct local_engine *local_engine_new(uv_loop_t *loop, const struct us_settings *settings);
 void local_engine_free(struct local_engine *e);
 void local_engine_configure(struct local_engine *e, const struct us_settings *settings);
+/* Mask open documents through the owner's cache (keyed by edit_count, borrowed; it must outlive
+ * the engine) instead of the engine's own, so one edit's text is masked once for both. */
+void local_engine_share_masked(struct local_engine *e, struct privacy_cache *cache);
 
 /* Keep the word and line models in step with open documents (text borrowed). */
 void local_engine_doc_update(struct local_engine *e, const char *uri, const char *language,

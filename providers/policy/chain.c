@@ -12,6 +12,7 @@ struct chain {
     struct router *router;
     struct local_engine *local; /* made on first use: local_of */
     const struct us_settings *settings; /* borrowed: the caller's live settings */
+    struct privacy_cache *masked;       /* borrowed: the owner's, shared with the local engine */
 };
 
 struct chain_request {
@@ -41,9 +42,18 @@ struct chain *chain_new(uv_loop_t *loop, const struct us_settings *settings,
  * has answered `initialize` (chain_started) or when a request needs it first. */
 static struct local_engine *local_of(struct chain *c)
 {
-    if (!c->local)
+    if (!c->local) {
         c->local = local_engine_new(c->loop, c->settings);
+        local_engine_share_masked(c->local, c->masked);
+    }
     return c->local;
+}
+
+void chain_share_masked(struct chain *c, struct privacy_cache *cache)
+{
+    c->masked = cache;
+    if (c->local)
+        local_engine_share_masked(c->local, cache);
 }
 
 void chain_free(struct chain *c)
