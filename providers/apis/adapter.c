@@ -528,7 +528,7 @@ static const char *model_base(const char *model)
 bool prov__openai_reasoning(const char *model)
 {
     const char *m = model_base(model);
-    if (strstr(m, "-chat-latest") || strstr(m, "chat-latest"))
+    if (strstr(m, "chat-latest"))
         return false; /* the chat snapshots of gpt-5* do not reason */
     return (m[0] == 'o' && m[1] >= '1' && m[1] <= '9') || strncmp(m, "gpt-5", 5) == 0 ||
            strncmp(m, "gpt-6", 5) == 0;
