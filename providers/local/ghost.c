@@ -134,7 +134,6 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
     }
     if (learned_count(e->star) && learned_line(e, req, out))
         return true;
-    local_tune_from_env();
     struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
                            .uri = req->uri, .min_confidence = local_ghost_tune.ghost};
     struct lines_suggestion s;
