@@ -539,10 +539,12 @@ static void emit_text(struct render *r, const char *s, size_t len, bool escape)
 static bool js_to_ere(const char *js, struct strbuf *ere)
 {
     bool in_bracket = false;
+    bool quantified = false; /* the last token emitted was a quantifier */
     for (size_t i = 0; js[i]; i++) {
         char c = js[i];
         if (c == '\\' && js[i + 1]) {
             char e = js[++i];
+            quantified = false;
             if (e == 'd')
                 sb_adds(ere, in_bracket ? "0-9" : "[0-9]");
             else if (e == 'D')
@@ -567,6 +569,7 @@ static bool js_to_ere(const char *js, struct strbuf *ere)
         }
         if (c == '[') {
             in_bracket = true;
+            quantified = false;
             sb_addc(ere, c);
             if (js[i + 1] == '^')
                 sb_addc(ere, js[++i]);
@@ -582,9 +585,25 @@ static bool js_to_ere(const char *js, struct strbuf *ere)
             }
             return false;
         }
-        if (c == '?' && i > 0 && (js[i - 1] == '*' || js[i - 1] == '+' || js[i - 1] == '?' ||
-                                  js[i - 1] == '}'))
+        if (c == '?' && quantified)
             continue; /* lazy -> greedy: close enough for snippet transforms */
+        /* A quantifier on a quantifier (`a++`, `a*{2}`) is "nothing to repeat" in JavaScript;
+         * glibc's regcomp would accept it and copy the tree per level, exponentially (the
+         * snippet fuzzer ran out of memory on a run of `+`). A `{n,m}` counts as one token. */
+        size_t rep = 0;
+        if (c == '{')
+            while (js[i + 1 + rep] && strchr("0123456789,", js[i + 1 + rep]))
+                rep++;
+        bool quant = c == '*' || c == '+' || c == '?' ||
+                     (c == '{' && rep && js[i + 1 + rep] == '}');
+        if (quant && quantified)
+            return false;
+        quantified = quant;
+        if (c == '{' && quant) {
+            sb_add(ere, js + i, rep + 2);
+            i += rep + 1;
+            continue;
+        }
         sb_addc(ere, c);
     }
     return true;
