@@ -498,6 +498,11 @@ struct popup_weights {
     double comment_in, comment_out; /* share of occurrences in comments, in a comment / in code */
     double member_word;          /* a word after `x.` when members of x are known */
     double kw_prose;             /* a keyword in a comment or string */
+    double ngram1, ngram2;       /* share of the workspace's occurrences of the one / two tokens
+                                    before the cursor that this word followed (lines.h) */
+    double def_symbol;           /* after `def`, `class`, `function` a new name is written: not
+                                    one already defined (C's `#define` is left out: headers
+                                    define a macro again in each branch of an #if) */
 };
 
 static struct popup_weights W = {
@@ -531,6 +536,9 @@ static struct popup_weights W = {
     .kw_prose = 0,
     .comment_in = 40,
     .comment_out = 0,
+    .ngram1 = 100,
+    .ngram2 = 200,
+    .def_symbol = 300,
 };
 /* For tuning runs of the benchmark only: US_LOCAL_TUNE="name=value,..." overrides weights. */
 void local_tune_from_env(void)
@@ -551,7 +559,8 @@ void local_tune_from_env(void)
         {"short", &W.short_pen}, {"recency", &W.recency}, {"cooc", &W.cooc},
         {"prose", &W.prose}, {"absent", &W.absent},
         {"member_word", &W.member_word}, {"comment_in", &W.comment_in},
-        {"kw_prose", &W.kw_prose},
+        {"kw_prose", &W.kw_prose}, {"ngram1", &W.ngram1}, {"ngram2", &W.ngram2},
+        {"def_symbol", &W.def_symbol},
         {"comment_out", &W.comment_out}, {"ghost_conf", &local_ghost_tune.ghost},
         {"comment_conf", &local_ghost_tune.comment}, {"min_ngram", &local_ghost_tune.ngram},
         {"min_copy", &local_ghost_tune.copy}, {"min_analogy", &local_ghost_tune.analogy},
@@ -618,6 +627,15 @@ static void add_near(struct local_engine *e, const struct local_request *req, st
     enum syn_situation sit = req->ctx->situation;
     bool prose = sit == SYN_SIT_COMMENT || sit == SYN_SIT_STRING;
     bool dump = features_dump();
+    struct lines_follow lf;
+    lines_follow_init(e->lines, req->text, req->offset - plen, &lf);
+    bool def_slot = near_prev_is(&ns, "def") || near_prev_is(&ns, "class") ||
+                    near_prev_is(&ns, "function");
+    if (dump)
+        fprintf(stderr, "C %.*s %.*s %d %.*s %u %u\n", ns.p2 && *ns.p2 != '\n' ? (int)ns.p2n : 2,
+                ns.p2 && *ns.p2 != '\n' ? ns.p2 : "NL", ns.p1 && *ns.p1 != '\n' ? (int)ns.p1n : 2,
+                ns.p1 && *ns.p1 != '\n' ? ns.p1 : "NL", ns.next_char,
+                ns.last ? (int)ns.last->n : 1, ns.last ? ns.last->s : "-", lf.total[0], lf.total[1]);
     /* Identifiers of the window the other sources missed (the word index answers at most 64)
      * join as words: a name the file uses is a candidate however many others look alike. */
     if (e->use_words) {
@@ -653,12 +671,17 @@ static void add_near(struct local_engine *e, const struct local_request *req, st
             it->score += (pw ? W.prose : -W.prose) -
                          (l->meta[i].scope == SYM_SCOPE_KEYWORD ? W.kw_prose : 0);
         const struct near_word *w = near_find(&ns, it->label);
+        uint32_t fol[2];
+        lines_follow_count(e->lines, &lf, it->label, n, fol);
         if (dump)
-            fprintf(stderr, "F %s %.3f %d %d %d %d %d %d %u %u %u %u %u %u %u %u %zu %u\n", it->label,
+            fprintf(stderr, "F %s %.3f %d %d %d %d %d %d %u %u %u %u %u %u %u %u %zu %u %d %u %u %u\n", it->label,
                     it->score, l->meta[i].scope, !strcmp(it->source, PROV_SOURCE_WORD),
                     (int)sit, pw, shrt, w != NULL, w ? w->rank : 0, w ? w->dist : 0,
                     w ? w->before : 0, w ? w->count : 0, w ? w->prev1 : 0, w ? w->prev2 : 0,
-                    w ? w->next : 0, w ? w->cooc : 0, n, w ? w->comment : 0);
+                    w ? w->next : 0, w ? w->cooc : 0, n, w ? w->comment : 0, (int)it->kind,
+                    w ? w->succ : 0, fol[0], fol[1]);
+        if (def_slot && l->meta[i].scope >= 0)
+            it->score -= W.def_symbol;
         if (!w) {
             it->score -= W.absent;
             continue;
@@ -669,7 +692,9 @@ static void add_near(struct local_engine *e, const struct local_request *req, st
                      W.prev2 * w->prev2 / c + W.next * w->next / c +
                      W.count * log2(1.0 + w->count) + W.recency * US_MAX(rec, 0.0) +
                      W.cooc * w->cooc / c +
-                     (prose ? W.comment_in : -W.comment_out) * w->comment / c;
+                     (prose ? W.comment_in : -W.comment_out) * w->comment / c +
+                     W.ngram1 * fol[0] / (lf.total[0] + 5.0) +
+                     W.ngram2 * fol[1] / (lf.total[1] + 5.0);
     }
     near_release(&ns);
 }

@@ -462,6 +462,55 @@ void lines_doc_remove(struct lines *m, const char *uri)
     *d = m->docs[--m->n_docs];
 }
 
+/* ---------------------------------------------------------------- popup */
+
+void lines_follow_init(struct lines *m, const char *text, size_t ws, struct lines_follow *f)
+{
+    memset(f, 0, sizeof *f);
+    size_t ls = ws;
+    while (ls > 0 && text[ls - 1] != '\n')
+        ls--;
+    uint32_t ids[LINE_MAX_TOKENS + 3];
+    if (ws - ls > LINE_MAX_BYTES || !m->n_vocab)
+        return;
+    size_t k = line_ids(m, text + ls, ws - ls, false, ids);
+    if (k >= LINE_MAX_TOKENS)
+        return; /* the tokenizer stopped before the word: its context is unknown */
+    ids[0] = prev_line_last(m, text, ls, false);
+    ids[1] = ID_BOL;
+    f->gap = k && (text[ws - 1] == ' ' || text[ws - 1] == '\t');
+    for (size_t o = 1; o <= 2; o++) {
+        const struct ctx *c = ctx_find(m, ctx_key(ids + 2 + k - o, o));
+        if (c && c->total) {
+            f->key[o - 1] = c->key;
+            f->total[o - 1] = c->total;
+        }
+    }
+}
+
+void lines_follow_count(struct lines *m, const struct lines_follow *f, const char *w, size_t n,
+                        uint32_t out[2])
+{
+    out[0] = out[1] = 0;
+    if ((!f->key[0] && !f->key[1]) || !m->ptable_cap)
+        return;
+    uint32_t id = vocab_id(m, f->gap, w, n, false);
+    if (id == ID_UNK)
+        return;
+    for (int o = 0; o < 2; o++) {
+        if (!f->key[o])
+            continue;
+        size_t j = mix64(f->key[o] ^ id) & (m->ptable_cap - 1);
+        for (; m->ptable[j]; j = (j + 1) & (m->ptable_cap - 1)) {
+            const struct pair *p = &m->pairs[m->ptable[j] - 1];
+            if (p->ctx == f->key[o] && p->next == id) {
+                out[o] = p->count > 0 ? (uint32_t)p->count : 0;
+                break;
+            }
+        }
+    }
+}
+
 void lines_stats(const struct lines *m, struct lines_stats *out)
 {
     out->tokens = m->n_vocab;

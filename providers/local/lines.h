@@ -5,6 +5,7 @@
 #ifndef US_LOCAL_LINES_H
 #define US_LOCAL_LINES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,19 @@ struct lines_suggestion {
  * only closing brackets/quotes/';' (which the suggestion then does not repeat). */
 int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_suggestion *out);
 void lines_suggestion_release(struct lines_suggestion *s);
+
+/* For the popup: how often the model saw a word after the one and the two tokens that stand
+ * before the word starting at ws (on its line; at a line start, after the line above), in
+ * the workspace files and documents it learned. Filled by lines_follow_init (text borrowed
+ * for the call only), then asked per candidate. */
+struct lines_follow {
+    uint64_t key[2];   /* 0: no such context was seen */
+    uint32_t total[2]; /* occurrences of each context */
+    bool gap;          /* blanks before the word (tokens carry their leading space) */
+};
+void lines_follow_init(struct lines *m, const char *text, size_t ws, struct lines_follow *f);
+void lines_follow_count(struct lines *m, const struct lines_follow *f, const char *w, size_t n,
+                        uint32_t out[2]);
 
 struct lines_stats {
     size_t tokens;     /* distinct tokens */

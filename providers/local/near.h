@@ -23,6 +23,8 @@ struct near_word {
     uint32_t before;    /* bytes back to the latest occurrence before the cursor (UINT32_MAX:
                            none before it) */
     uint32_t rank;      /* 0 = nearest */
+    uint32_t succ;      /* times it was the next identifier starting like typed after an
+                           occurrence of `last` (near_set) */
 };
 
 struct near_set {
@@ -31,6 +33,9 @@ struct near_set {
     uint32_t *slot;     /* open addressing: index + 1 into w, 0 = empty; nslot a power of 2 */
     size_t nslot;
     int next_char;      /* the character after the cursor that was compared (-1: none) */
+    const struct near_word *last; /* the nearest one before the cursor (NULL: none) */
+    const char *p1, *p2; /* the tokens before the cursor (near.c tok_before; NULL: none) */
+    uint32_t p1n, p2n;
 };
 
 /* Scan text around cursor for identifiers starting with typed (case-sensitively; typed_len
@@ -38,6 +43,8 @@ struct near_set {
  * (Python, shell), else with `//` or `/` `*`. text borrowed: the set points into it. */
 void near_scan(const char *text, size_t len, size_t cursor, const char *typed, size_t typed_len,
                bool hash_comments, struct near_set *out);
+/* Is the token before the cursor tok (an identifier or one punctuation character)? */
+bool near_prev_is(const struct near_set *s, const char *tok);
 const struct near_word *near_find(const struct near_set *s, const char *word);
 void near_release(struct near_set *s);
 
