@@ -223,8 +223,6 @@ void near_scan(const char *text, size_t len, size_t cursor, const char *typed, s
     size_t seen_line = SIZE_MAX; /* the line start of the last occurrence looked at */
     bool share = false, cmt = false;
     size_t line = lo; /* start of the line being scanned */
-    uint32_t *seq = NULL; /* the matching occurrences in text order, as index + 1 into w */
-    size_t nseq = 0, cseq = 0, last = 0;
     for (size_t i = lo; i < hi;) {
         unsigned char c = (unsigned char)text[i];
         if (!is_w(c)) {
@@ -253,13 +251,6 @@ void near_scan(const char *text, size_t len, size_t cursor, const char *typed, s
             k = near_slot(out, text + s, i - s);
         }
         struct near_word *w = &out->w[out->slot[k] - 1];
-        if (nseq == cseq) {
-            cseq = cseq ? cseq * 2 : 64;
-            seq = xrealloc(seq, cseq * sizeof *seq);
-        }
-        if (s < ws)
-            last = nseq + 1;
-        seq[nseq++] = out->slot[k];
         w->count++;
         size_t d = s < ws ? ws - i : 2 * (s - we);
         if (d < w->dist)
@@ -286,15 +277,6 @@ void near_scan(const char *text, size_t len, size_t cursor, const char *typed, s
         if (out->next_char >= 0 && next_char(text, hi, i) == out->next_char)
             w->next++;
     }
-    /* what followed the nearest one before the cursor elsewhere */
-    if (last) {
-        uint32_t a = seq[last - 1];
-        out->last = &out->w[a - 1];
-        for (size_t k = 0; k + 1 < nseq; k++)
-            if (seq[k] == a && k != last - 1)
-                out->w[seq[k + 1] - 1].succ++;
-    }
-    free(seq);
     if (c1 != SIZE_MAX) {
         out->p1 = text + c1;
         out->p1n = (uint32_t)c1n;

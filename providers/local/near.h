@@ -23,8 +23,6 @@ struct near_word {
     uint32_t before;    /* bytes back to the latest occurrence before the cursor (UINT32_MAX:
                            none before it) */
     uint32_t rank;      /* 0 = nearest */
-    uint32_t succ;      /* times it was the next identifier starting like typed after an
-                           occurrence of `last` (near_set) */
 };
 
 struct near_set {
@@ -33,7 +31,6 @@ struct near_set {
     uint32_t *slot;     /* open addressing: index + 1 into w, 0 = empty; nslot a power of 2 */
     size_t nslot;
     int next_char;      /* the character after the cursor that was compared (-1: none) */
-    const struct near_word *last; /* the nearest one before the cursor (NULL: none) */
     const char *p1, *p2; /* the tokens before the cursor (near.c tok_before; NULL: none) */
     uint32_t p1n, p2n;
 };

@@ -1,5 +1,6 @@
 /* The local engine as the server calls it: ranking per language (scope beats distance,
- * members after `.`/`->`, shell variables after `$`), ghost text that finishes the identifier
+ * members after `.`/`->`, shell variables after `$`, no defined name after `def`, the
+ * workspace's n-gram), ghost text that finishes the identifier
  * being typed, and learning accepted AI lines (not local ones, never from excluded files, off
  * by configuration, masked, persisted per workspace). */
 #include <stdio.h>
@@ -192,6 +193,49 @@ static void rank_javascript(void)
              "console.log(bu|);\n",
              "bufferList");
     engine_free(e);
+}
+
+/* After `def`, `class`, `function` a new name is written: a name the file uses but has not
+ * defined yet beats a nearer, more recent one it already defines. */
+static void rank_def_slot(void)
+{
+    struct local_engine *e = engine(false);
+    FIRST_IS(e, "python",
+             "def parse_header(line):\n    return line\n\n"
+             "def run(x, y):\n    parse_body(x)\n    parse_header(y)\n    parse_header(x)\n\n"
+             "def pa|\n",
+             "parse_body");
+    FIRST_IS(e, "javascript",
+             "function parseHeader(line) { return line; }\n"
+             "function run(x, y) { parseBody(x); parseHeader(y); parseHeader(x); }\n"
+             "function pa|\n",
+             "parseBody");
+    engine_free(e);
+}
+
+/* The workspace's n-gram: what followed the tokens before the cursor in other files, for a
+ * name this file never put there (the nearer look-alike would win on distance alone). */
+static void rank_workspace_ngram(void)
+{
+    static const struct { const char *lang, *ws, *src, *want; } cases[] = {
+        {"python", "def g(v):\n    raise ValueError(v)\n",
+         "errors = [ValueError]\nx = Valuable()\ndef f():\n    raise Va|\n", "ValueError"},
+        {"c", "static void g(int v) {\n    perror(\"v\");\n    exit(EXIT_FAILURE);\n}\n",
+         "int codes[] = {EXIT_FAILURE};\nint EXIT_FALLBACK = 2;\nvoid f(void) {\n    exit(EX|\n}\n",
+         "EXIT_FAILURE"},
+        {"javascript", "function g(v) {\n  throw new TypeError(v);\n}\n",
+         "const kinds = [TypeError];\nconst x = new TypedThing();\nfunction f() {\n  throw new Ty|\n}\n",
+         "TypeError"},
+        {"shellscript", "g() {\n  echo \"$1\" >&2\n  exit $EXIT_USAGE\n}\n",
+         "EXIT_USAGE=2\nEXIT_UNKNOWN=3\nf() {\n  exit $EX|\n}\n", "$EXIT_USAGE"},
+    };
+    for (size_t i = 0; i < US_ARRAY_LEN(cases); i++) {
+        struct local_engine *e = engine(false);
+        for (int k = 0; k < 5; k++)
+            local_engine_add_workspace_text(e, cases[i].ws, strlen(cases[i].ws));
+        FIRST_IS(e, cases[i].lang, cases[i].src, cases[i].want);
+        engine_free(e);
+    }
 }
 
 /* Is want among the popup's labels at '|'? */
@@ -418,6 +462,7 @@ static void learn_persisted_and_masked(void)
 }
 
 #define TESTS(X) X(rank_python) X(rank_c) X(rank_shell) X(rank_javascript) X(rank_recency) \
+    X(rank_def_slot) X(rank_workspace_ngram) \
     X(rank_cooccurrence) X(rank_comment_words) X(candidates_complete) \
     X(finish_identifier) X(learn_accepted) X(learn_keyed_by_shape) X(learn_refused) X(learn_persisted_and_masked)
 CHECK_MAIN(TESTS)
