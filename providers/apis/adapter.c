@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "postprocess.h"
 #include "retry_after.h"
 
 /* ---------------------------------------------------------------- outcomes */
@@ -543,13 +544,6 @@ const char *prov__openai_effort(const char *model)
     return "low";
 }
 
-static bool is_fence_line(const char *s, size_t n)
-{
-    while (n && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    return n >= 3 && (memcmp(s, "```", 3) == 0 || memcmp(s, "~~~", 3) == 0);
-}
-
 bool prov__lines_scan(struct prov__line_scan *sc, enum syn_shape shape, int max_lines,
                       const char *text, size_t len)
 {
@@ -560,7 +554,7 @@ bool prov__lines_scan(struct prov__line_scan *sc, enum syn_shape shape, int max_
         const char *l = text + sc->pos;
         size_t n = (size_t)(nl - l);
         sc->pos += n + 1;
-        if (is_fence_line(l, n)) {
+        if (pp_is_fence(l, n)) {
             if (sc->fence_open && sc->lines)
                 return sc->enough = true; /* the closing fence: the answer is complete */
             sc->fence_open = true;

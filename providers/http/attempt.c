@@ -5,6 +5,7 @@
 
 #include "adapter_int.h"
 #include "ratelimit.h"
+#include "retry_after.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -238,9 +239,7 @@ static void on_headers(struct http_transfer *t, void *ud, int status,
     a->success_status = status >= 200 && status < 300;
     /* Read the budget now: the headers are gone once the transfer is cut short. */
     struct ratelimit rl;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t wall = (int64_t)(retry_after_now() * 1000.0); /* the clock retry-after dates use */
     a->budget_wait_ms = -1;
     a->budget_what[0] = 0;
     if (ratelimit_read(header_lookup, (void *)h, wall, 0, &rl) && rl.until_ms > wall) {

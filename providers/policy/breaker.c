@@ -141,10 +141,10 @@ static uint32_t next_rand(struct breaker *b)
     return x;
 }
 
-static void open_for(struct breaker *b, uint64_t now_ms, int64_t ms, const char *reason)
+/* Open until now + ms (ms already capped by the caller's own ceiling). */
+static void set_open(struct breaker *b, uint64_t now_ms, int64_t ms, const char *reason,
+                     const char *fallback)
 {
-    if (ms > b->policy.max_cooldown_ms)
-        ms = b->policy.max_cooldown_ms;
     if (ms < 1)
         ms = 1;
     b->state = BREAKER_OPEN;
@@ -152,17 +152,29 @@ static void open_for(struct breaker *b, uint64_t now_ms, int64_t ms, const char 
     b->probe_in_flight = false;
     b->next_probe_ms = 0;
     b->trips++;
-    snprintf(b->reason, sizeof(b->reason), "%s", reason ? reason : "failing");
+    snprintf(b->reason, sizeof(b->reason), "%s", reason ? reason : fallback);
+}
+
+static void open_for(struct breaker *b, uint64_t now_ms, int64_t ms, const char *reason)
+{
+    if (ms > b->policy.max_cooldown_ms)
+        ms = b->policy.max_cooldown_ms;
+    set_open(b, now_ms, ms, reason, "failing");
+}
+
+/* base * 2^times, capped: the one doubling rule of trips and of refused keys. */
+static int64_t doubled(int64_t base, int times, int64_t cap)
+{
+    int64_t ms = base;
+    for (int i = 0; i < times && ms < cap; i++)
+        ms *= 2;
+    return ms > cap ? cap : ms;
 }
 
 /* Cooldown for the current trip: base * 2^trips, +-20 % jitter, capped. */
 static int64_t trip_cooldown(struct breaker *b)
 {
-    int64_t ms = b->policy.cooldown_ms;
-    for (int i = 0; i < b->trips && ms < b->policy.max_cooldown_ms; i++)
-        ms *= 2;
-    if (ms > b->policy.max_cooldown_ms)
-        ms = b->policy.max_cooldown_ms;
+    int64_t ms = doubled(b->policy.cooldown_ms, b->trips, b->policy.max_cooldown_ms);
     int64_t span = ms / 5; /* 20 % */
     if (span > 0)
         ms += (int64_t)(next_rand(b) % (uint32_t)(2 * span + 1)) - span;
@@ -247,18 +259,11 @@ void breaker_auth_trouble(struct breaker *b, uint64_t now_ms, const char *reason
 {
     if (b->state == BREAKER_DISABLED)
         return;
-    int64_t ms = BREAKER_AUTH_FIRST_MS;
-    for (int i = 0; i < b->auth_trips && ms < BREAKER_AUTH_MAX_MS; i++)
-        ms *= 2;
-    if (ms > BREAKER_AUTH_MAX_MS)
-        ms = BREAKER_AUTH_MAX_MS;
+    /* Its own ceiling, longer than a failing provider's: a refused key rarely fixes itself.
+     * half_open at the end of the interval is the probe. */
+    int64_t ms = doubled(BREAKER_AUTH_FIRST_MS, b->auth_trips, BREAKER_AUTH_MAX_MS);
     b->auth_trips++;
-    b->state = BREAKER_OPEN;
-    b->open_until_ms = now_ms + (uint64_t)ms;
-    b->next_probe_ms = 0; /* half_open at the end of the interval is the probe */
-    b->probe_in_flight = false;
-    b->trips++;
-    snprintf(b->reason, sizeof(b->reason), "%s", reason ? reason : "key refused");
+    set_open(b, now_ms, ms, reason, "key refused");
 }
 
 void breaker_budget_spent(struct breaker *b, uint64_t now_ms, uint64_t until_ms,

@@ -92,7 +92,7 @@ static bool is_prose_language(const char *lang)
 
 /* ---------------------------------------------------------------- unwrap */
 
-static bool is_fence(const char *s, size_t n)
+bool pp_is_fence(const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n && i < 3 && s[i] == ' ')
@@ -106,7 +106,7 @@ static void strip_fences(struct strbuf *t)
     size_t pos = 0, open_end = SIZE_MAX;
     while (pos <= t->len) {
         size_t e = line_end(t->data, t->len, pos);
-        if (is_fence(t->data + pos, e - pos)) {
+        if (pp_is_fence(t->data + pos, e - pos)) {
             open_end = e;
             break;
         }
@@ -120,7 +120,7 @@ static void strip_fences(struct strbuf *t)
     size_t end = t->len;
     for (size_t p = start; p < t->len;) {
         size_t e = line_end(t->data, t->len, p);
-        if (is_fence(t->data + p, e - p)) {
+        if (pp_is_fence(t->data + p, e - p)) {
             end = p;
             break;
         }

@@ -16,6 +16,12 @@
  * get (a FIM model's leading spaces are real indentation). */
 bool pp_is_chat(const struct prov_config *cfg);
 
+/* Whether the line s[0..n) (borrowed, no newline) opens or closes a markdown code fence:
+ * ``` or ~~~ after at most three spaces, as CommonMark has it (four spaces make code, and a
+ * fence-like line inside an indented answer is part of the answer). The stream's early cut
+ * (adapter.c) and the clean-up here must agree on it. */
+bool pp_is_fence(const char *s, size_t n);
+
 /* Clean raw (borrowed, len bytes, any content) for insertion at ctx's cursor (borrowed).
  * chat: see pp_is_chat. Returns a new NUL-terminated string, possibly empty (caller frees);
  * stores its length in *out_len when out_len is not NULL. */

@@ -270,6 +270,9 @@ class LocalSections:
                                   v["ghost_shown"]),
                      "learning: exact %.1f -> %.1f %% of all" % (v["learn_exact_without"],
                                                                 v["learn_exact_with"]))
+            if v.get("missing_files"):
+                self.row(S, "    %s: %d corpus files not installed on this machine" %
+                         (lang, v["missing_files"]), "figures not comparable")
 
     def localperf(self):
         """First completion after didOpen, RSS with a large workspace root (localperf.py)."""

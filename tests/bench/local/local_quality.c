@@ -329,7 +329,11 @@ int main(int argc, char **argv)
         }
         const struct popup_result *p = &r->pop;
         const struct ghost_result *g = &r->ghost;
-        printf("== %s: %zu sample files, %zu workspace files\n", c->name, c->n, c->n_ws);
+        printf("== %s: %zu sample files, %zu workspace files", c->name, c->n, c->n_ws);
+        if (c->missing)
+            printf(" (%zu of the manifest's files for this half are not installed here: not "
+                   "comparable with runs that had them)", c->missing);
+        printf("\n");
         printf("  popup (%d): engine first %5.1f %%, top-5 %5.1f %% | naive first %5.1f %%, "
                "top-5 %5.1f %% | words alone first %5.1f %%; p50 %llu us, p99 %llu us\n",
                p->n, lq_pct(p->engine.top1, p->n), lq_pct(p->engine.top5, p->n),
@@ -446,12 +450,12 @@ int main(int argc, char **argv)
             const struct ghost_result *g = &r->ghost;
             fprintf(o, "%s\"%s\":{\"popup_first\":%.1f,\"popup_top5\":%.1f,\"naive_first\":%.1f,"
                        "\"ghost_shown\":%.1f,\"ghost_exact_all\":%.1f,"
-                       "\"learn_exact_without\":%.1f,\"learn_exact_with\":%.1f}",
+                       "\"learn_exact_without\":%.1f,\"learn_exact_with\":%.1f,\"missing_files\":%zu}",
                     first ? "" : ",", all_langs[k], lq_pct(r->pop.engine.top1, r->pop.n),
                     lq_pct(r->pop.engine.top5, r->pop.n), lq_pct(r->pop.base.top1, r->pop.n),
                     lq_pct(g->engine.answered, g->n), lq_pct(g->engine.exact, g->n),
                     lq_pct(r->learn.without.engine.exact, r->learn.without.n),
-                    lq_pct(r->learn.with.engine.exact, r->learn.with.n));
+                    lq_pct(r->learn.with.engine.exact, r->learn.with.n), cs[k].missing);
             first = false;
         }
         fprintf(o, "}}\n");

@@ -32,11 +32,13 @@ struct corpus {
     size_t n_ws;
     struct file *f;   /* the split's sample files */
     size_t n;
+    size_t missing;   /* files of the manifest's half not on this machine */
 };
 
 /* Load the manifest's files of one language for the split (0 = tune, 1 = held-out test). A
  * file's path hash decides: bit 0 = the half, bit 1 = workspace or sample file. Missing files
- * are skipped. Returns how many files were read. */
+ * are skipped and counted (c->missing): the figures of machines with different packages are
+ * not comparable. Returns how many files were read. */
 size_t lq_load(struct corpus *c, const char *manifest, const char *language, int split);
 void lq_corpus_release(struct corpus *c);
 

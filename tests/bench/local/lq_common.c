@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lq.h"
 #include "settings.h"
@@ -70,6 +71,8 @@ size_t lq_load(struct corpus *c, const char *manifest, const char *language, int
         if ((int)(h & 1) != split)
             continue;
         struct file f = {0};
+        if (access(path, F_OK) != 0)
+            c->missing++;
         if (!read_file(path, &f))
             continue;
         f.hash = h;

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "adapter_int.h"
+#include "postprocess.h"
 #include "base.h"
 #include "check.h"
 #include "provider.h"
@@ -160,6 +161,16 @@ static void enough_lines_rules(void)
     CHECK_EQ_INT((int)sl.pos, 3);
     CHECK(prov__lines_scan(&sl, SYN_SHAPE_LINE, 4, "  \nabc\nd", 9));
     CHECK_EQ_INT((int)sl.pos, 7);
+    /* A fence-like line indented by four spaces is code (CommonMark), for the stream's cut as
+     * for the clean-up (pp_is_fence): a docstring showing markdown does not end the answer. */
+    static const char doc[] = "```\n    \"\"\"Example:\n    ```\n    x = 1\n    ```\n    \"\"\"\n```\n";
+    struct prov__line_scan sd = {0};
+    CHECK(!prov__lines_scan(&sd, SYN_SHAPE_BLOCK, 9, doc, sizeof(doc) - 1 - 4));
+    CHECK(prov__lines_scan(&sd, SYN_SHAPE_BLOCK, 9, doc, sizeof(doc) - 1));
+    CHECK_EQ_INT((int)sd.lines, 5);
+    CHECK(pp_is_fence("   ```", 6));
+    CHECK(!pp_is_fence("    ```", 7));
+    CHECK(!pp_is_fence("\t```", 4));
 }
 
 static void reasoning_models(void)
