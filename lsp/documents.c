@@ -435,13 +435,21 @@ static struct syn_doc *reopen_evicted(struct doc *d)
 
 struct syn_doc *doc_syntax(struct doc *d)
 {
-    /* The first tree is being built on a worker: taken when it is done, else the caller
-     * answers from the text (words, snippets) until it is back. The loop neither parses the
-     * text too nor waits: even a small document's build may be a niced worker waiting for a
-     * CPU, and a loop that blocks gives its CPU away (on a busy machine a 3 ms wait cost a
-     * first completion 15 ms at the median). */
-    if (d->first_build && !take_first_build(d, 0, false))
-        return NULL;
+    /* The first tree is being built on a worker: taken when it is done. A small document
+     * (DOC_INLINE_PARSE_BYTES: well under a millisecond) is not worth going without: its job
+     * is run here if no worker has it yet, else waited for briefly, else parsed here. A bigger
+     * one is neither parsed on the loop too nor waited for (even a queued build may be a
+     * niced worker waiting for a CPU, and a loop that blocks gives its CPU away: on a busy
+     * machine a 3 ms wait cost a first completion 15 ms at the median): the caller answers
+     * from the text (words, snippets) until the tree is back. */
+    if (d->first_build) {
+        bool small = d->text.len <= DOC_INLINE_PARSE_BYTES;
+        if (!take_first_build(d, small ? DOC_INLINE_WAIT_US : 0, small)) {
+            if (!small)
+                return NULL;
+            forget_build(d);
+        }
+    }
     /* Current, or its reparse is out: then the edited tree answers (the job starts again when
      * it is back). */
     if (!reopen_evicted(d) || !d->syntax_stale || d->reparse_job)
