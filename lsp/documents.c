@@ -435,15 +435,19 @@ static struct syn_doc *reopen_evicted(struct doc *d)
 
 struct syn_doc *doc_syntax(struct doc *d)
 {
-    /* The first tree is being built on a worker: the newest build is waited for a little,
-     * others only taken when ready; without it the caller answers from the text. */
-    struct docstore *ds = d->store;
+    /* The first tree is being built on a worker: taken when it is done. A small document
+     * (DOC_INLINE_PARSE_BYTES: well under a millisecond) is not worth going without: its job
+     * is run here if no worker has it yet, else waited for briefly, else parsed here. A bigger
+     * one is neither parsed on the loop too nor waited for (even a queued build may be a
+     * niced worker waiting for a CPU, and a loop that blocks gives its CPU away: on a busy
+     * machine a 3 ms wait cost a first completion 15 ms at the median): the caller answers
+     * from the text (words, snippets) until the tree is back. */
     if (d->first_build) {
-        bool newest = ds->n_builds && ds->builds[ds->n_builds - 1] == d;
-        if (!take_first_build(d, newest ? DOC_FIRST_TREE_WAIT_US : 0, false)) {
-            if (d->text.len > DOC_INLINE_PARSE_BYTES)
+        bool small = d->text.len <= DOC_INLINE_PARSE_BYTES;
+        if (!take_first_build(d, small ? DOC_INLINE_WAIT_US : 0, small)) {
+            if (!small)
                 return NULL;
-            forget_build(d); /* small: parsing it here costs less than going without */
+            forget_build(d);
         }
     }
     /* Current, or its reparse is out: then the edited tree answers (the job starts again when

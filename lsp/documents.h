@@ -23,14 +23,16 @@
  * completion does not pay the parse. At most DOC_OPEN_BUILDS such builds are out at once: a
  * newer didOpen drops the oldest (an editor restoring a session opens dozens of buffers; the
  * last ones opened are the ones looked at). A completion arriving before the build is back
- * waits at most DOC_FIRST_TREE_WAIT_US for the newest one, then parses a small document
- * (DOC_INLINE_PARSE_BYTES, a few ms at most) itself and answers a bigger one without a tree
- * (words, snippets, the text around the cursor) until the tree is back; edits meanwhile are kept and applied to the
- * tree when it comes (more than DOC_BUILD_MAX_EDITS and the build starts over). */
+ * gets a small document's tree at once (DOC_INLINE_PARSE_BYTES: the job is run on the loop
+ * if no worker has it yet, waited for up to DOC_INLINE_WAIT_US if one has, else parsed
+ * there); for a bigger one it neither waits nor parses on the loop: it answers without a
+ * tree (words, snippets, the text around the cursor) until the tree is back. Edits meanwhile are kept and
+ * applied to the tree when it comes (more than DOC_BUILD_MAX_EDITS and the build starts
+ * over). */
 #define DOC_BUILD_MAX_BYTES (200u * 1024)
 #define DOC_OPEN_BUILDS 2
-#define DOC_FIRST_TREE_WAIT_US 3000
-#define DOC_INLINE_PARSE_BYTES (24u * 1024)
+#define DOC_INLINE_PARSE_BYTES (8u * 1024)
+#define DOC_INLINE_WAIT_US 1000
 #define DOC_BUILD_MAX_EDITS 64
 
 struct syn_doc;

@@ -16,6 +16,7 @@
 #include "loop_probe.h"
 #include "server.h"
 #include "syntax.h"
+#include "syntax_glue.h"
 
 static const char usage[] =
     "usage: understudy [--stdio] [--config PATH]\n"
@@ -112,6 +113,11 @@ int main(int argc, char **argv)
     const char *budget = getenv("UNDERSTUDY_PARSE_BUDGET_US");
     if (budget && *budget)
         syn_set_parse_budget_us(strtoull(budget, NULL, 10));
+    /* Tests that show what a completion does while a first tree is still being built slow
+     * the build down (lsp/syntax_glue.h); users never need it. */
+    const char *delay = getenv("UNDERSTUDY_TEST_BUILD_DELAY_MS");
+    if (delay && *delay)
+        syntax_glue_set_build_delay_us(strtoull(delay, NULL, 10) * 1000);
     /* curl_global_init is left to the HTTP engine, which runs it once a provider needs it and
      * after `initialize` is answered (providers/http.c): it is OpenSSL's set-up, ~2 ms. */
 

@@ -9,7 +9,7 @@ int rpc_parse(const char *body, size_t len, struct rpc_msg *msg)
 {
     memset(msg, 0, sizeof(*msg));
     json_error_t err;
-    msg->root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+    msg->root = rpc__loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
     if (!msg->root)
         return RPC_PARSE_ERROR;
     msg->kind = RPC_INVALID;

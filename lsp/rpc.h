@@ -32,6 +32,9 @@ struct rpc_msg {
  * valid message gives kind RPC_INVALID with an id when one could be read. */
 int rpc_parse(const char *body, size_t len, struct rpc_msg *msg);
 void rpc_msg_release(struct rpc_msg *msg);
+/* json_loadb with big string values decoded by rpc_lift.c's fast path (same value, same
+ * errors). Caller owns the result. */
+json_t *rpc__loadb(const char *body, size_t len, size_t flags, json_error_t *err);
 
 /* Builders return new references (caller owns). `result` and `data` are stolen. id is
  * borrowed (copied); NULL id becomes JSON null. */

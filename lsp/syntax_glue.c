@@ -197,6 +197,13 @@ void syntax_glue_definitions(struct syn_doc *syn, struct syn_def **out, size_t *
     *n = keep;
 }
 
+static uint64_t build_delay_us;
+
+void syntax_glue_set_build_delay_us(uint64_t us)
+{
+    build_delay_us = us;
+}
+
 /* The work itself, on whichever thread claimed the job. */
 static void build_run(struct syntax_glue_build *b)
 {
@@ -219,6 +226,8 @@ static void build_work(uv_work_t *req)
     pthread_mutex_unlock(&b->mu);
     if (!mine)
         return; /* the loop ran it itself (syntax_glue_build_take) */
+    if (build_delay_us)
+        usleep((useconds_t)build_delay_us);
     build_run(b);
     pthread_mutex_lock(&b->mu);
     b->state = BUILD_DONE;

@@ -83,6 +83,33 @@ class FirstUse(TestCase):
                  % (len(tree["tree"]), len(want["tree"] or ""))))
         eq(s.shutdown_and_exit(), 0)
 
+    def test_first_completion_does_not_parse_on_the_loop(self):
+        # The first build of every document sleeps 1.5 s on its worker: a completion right
+        # after didOpen of a small file (~22 KB, which the loop used to parse itself when the
+        # build was not back within 3 ms) is answered from the text meanwhile, and the tree the
+        # document ends up with is still the worker's (a parse on the loop would have replaced
+        # it: built_on_worker false).
+        s = self.server(env={"UNDERSTUDY_PARSE_BUDGET_US": "20000000",
+                             "UNDERSTUDY_TEST_BUILD_DELAY_MS": "1500"})
+        s.initialize()
+        uri = "file:///w/small.py"
+        text = python_source(1000, 3)
+        line = text.split("\n").index("    shape = Shape3_40(width, height)")
+        s.open(uri, text)
+        t0 = time.perf_counter()
+        r = s.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                                  "position": {"line": line, "character": 14}})
+        ms = (time.perf_counter() - t0) * 1000
+        items = r["result"]["items"] if isinstance(r["result"], dict) else r["result"]
+        labels = [it["label"] for it in items]
+        check(any(l.startswith("Shape3_") for l in labels), labels[:10])
+        # Generous (a busy machine, ASan), yet well under the build's 1.5 s sleep.
+        check(ms < 1000, "the completion waited for the build: %.0f ms" % ms)
+        time.sleep(2.0)
+        r = s.request("understudy/syntaxTree", {"textDocument": {"uri": uri}})["result"]
+        check(r["built_on_worker"], "the tree should be the worker's, not a parse on the loop")
+        eq(s.shutdown_and_exit(), 0)
+
     def test_loop_responsive_while_indexing_large_tree(self):
         root = "/usr"
         if not os.path.isdir(root):

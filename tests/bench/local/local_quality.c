@@ -165,10 +165,13 @@ static void latency(const struct corpus *c, uv_loop_t *loop, int keys, struct la
 
 /* ------------------------------------------------------------------ first use */
 
-/* Opening a file and completing at once, everything on the caller's thread: parse, the
- * engine's read of the document, the cursor analysis and the popup. The server does the first
- * three on a worker right after didOpen (lsp/syntax_glue.c), so its first completion pays only
- * the last two when the worker is done: both are reported. */
+/* Opening a file and completing at once, as the server's loop does it now: the tree, its query
+ * records and definitions are built on a worker after didOpen (lsp/syntax_glue.c), and a
+ * completion that comes before they are back neither waits nor parses (lsp/documents.c
+ * doc_syntax); the loop pays the engine's read of the document (masking, word counts) and a
+ * popup without a tree (first number). Once the worker's tree is back, a completion pays the
+ * cursor analysis and the popup with the tree (second number). The parse itself is the
+ * worker's and is not timed here. */
 static void first_use(const struct corpus *c, int n, uint64_t *all, uint64_t *after, int *k)
 {
     const struct lang_info *lang = lang_for_name(c->name);
@@ -180,27 +183,34 @@ static void first_use(const struct corpus *c, int n, uint64_t *all, uint64_t *af
         uv_loop_t loop;
         uv_loop_init(&loop);
         struct local_engine *e = lq_engine(&loop, c, false);
+        struct local_item *items;
+        struct req_buf rb;
         uint64_t t0 = us_now_us();
+        local_engine_doc_update(e, "file:///bench/first", c->name, f->text, f->len);
+        lq_build_request(&rb, c->name, "file:///bench/first", NULL, f->text, f->len, pos);
+        rb.lr.cursor = NULL; /* no tree: the server passes no cursor analysis either */
+        size_t ni = local_engine_complete(e, &rb.lr, &items, 50);
+        uint64_t t1 = us_now_us();
+        local_items_free(items, ni);
+        lq_release_request(&rb);
+        /* The worker's part (not timed), then the next completion with its tree. */
         struct syn_doc *sd = syn_doc_new(lang, f->text, f->len);
         struct syn_def *defs;
         size_t nd;
         syn_doc_definitions(sd, &defs, &nd);
         syn_defs_free(defs, nd);
-        local_engine_doc_update(e, "file:///bench/first", c->name, f->text, f->len);
-        uint64_t t1 = us_now_us();
-        struct req_buf rb;
-        lq_build_request(&rb, c->name, "file:///bench/first", sd, f->text, f->len, pos);
-        struct local_item *items;
-        size_t ni = local_engine_complete(e, &rb.lr, &items, 50);
         uint64_t t2 = us_now_us();
+        lq_build_request(&rb, c->name, "file:///bench/first", sd, f->text, f->len, pos);
+        ni = local_engine_complete(e, &rb.lr, &items, 50);
+        uint64_t t3 = us_now_us();
         local_items_free(items, ni);
         lq_release_request(&rb);
         syn_doc_free(sd);
         local_engine_free(e);
         uv_run(&loop, UV_RUN_NOWAIT);
         uv_loop_close(&loop);
-        all[*k] = t2 - t0;
-        after[*k] = t2 - t1;
+        all[*k] = t1 - t0;
+        after[*k] = t3 - t2;
         (*k)++;
     }
 }
@@ -404,11 +414,11 @@ int main(int argc, char **argv)
     uint64_t fa99 = lq_pctl(first_all, (size_t)n_first, .99);
     uint64_t fb99 = lq_pctl(first_after, (size_t)n_first, .99);
     if (n_first) {
-        /* The server does not yet build the tree in the background after didOpen: its first
-         * completion pays the whole (first number); the part after the parse is shown apart. */
+        /* What the loop pays for a completion right after didOpen while the worker builds the
+         * tree (first number), and for one once the tree is back (shown apart). */
         char fb[64];
-        snprintf(fb, sizeof fb, "after the parse %.1f", fb99 / 1000.0);
-        row("first completion after opening (parse on the loop), p99", fa99 / 1000.0, "ms", fb,
+        snprintf(fb, sizeof fb, "with the tree %.1f", fb99 / 1000.0);
+        row("first completion after opening (no tree yet), p99", fa99 / 1000.0, "ms", fb,
             "<= 20", fa99 <= 20000);
     }
 
@@ -436,7 +446,7 @@ int main(int argc, char **argv)
                    "\"popup_first_naive\":%.1f,\"shell_first\":%.1f,\"shell_first_naive\":%.1f,"
                    "\"ghost_shown\":%.1f,\"ghost_first_token\":%.1f,\"ghost_exact\":%.1f,"
                    "\"trigram_next_token\":%.1f,\"first_use_p99_ms\":%.2f,"
-                   "\"first_use_foreground_p99_ms\":%.2f},\"languages\":{",
+                   "\"first_use_tree_back_p99_ms\":%.2f},\"languages\":{",
                 lq_pct(eng.top5, pn), lq_pct(base.top5, pn), lq_pct(eng.top1, pn),
                 lq_pct(base.top1, pn), lq_pct(sh.top1, shn), lq_pct(shb.top1, shn),
                 lq_pct(ge.answered, gn), lq_pct(ge.next_ok, ge.answered),

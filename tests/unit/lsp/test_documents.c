@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -132,7 +133,7 @@ static void first_tree_built_on_a_worker(void)
     docstore_set_loop(ds, &loop);
     struct strbuf mid;
     sb_init(&mid);
-    for (int i = 0; mid.len < 3 * DOC_INLINE_PARSE_BYTES; i++)
+    for (int i = 0; mid.len < 72 * 1024; i++)
         sb_addf(&mid, "def f%d(a, b):\n    total = a * b + %d\n    return total\n\n", i, i);
 
     /* Opened: a build is out, no tree on the loop yet. Back: tree and definitions ready. */
@@ -204,15 +205,57 @@ static void first_tree_built_on_a_worker(void)
     CHECK(r4->first_build == NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
 
-    /* A small document asked at once gets its tree at once (taken or parsed here). */
+    /* A small document asked at once: never parsed here; once the build is back it has the
+     * worker's tree. */
     CHECK_EQ_INT(docstore_open(ds, "file:///w/s.py", "python", 1, small_py, strlen(small_py)), 0);
-    CHECK(doc_syntax(docstore_get(ds, "file:///w/s.py")) != NULL);
+    struct doc *sd = docstore_get(ds, "file:///w/s.py");
+    doc_syntax(sd);
     uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(doc_syntax(sd) != NULL && sd->tree_from_worker);
+    docstore_free(ds);
+    sb_release(&mid);
+    CHECK_EQ_INT(uv_loop_close(&loop), 0);
+}
+
+/* issue 17 item 4: a completion right after didOpen does not parse on the loop what a worker
+ * is parsing: while a (deliberately slow) build is out, doc_syntax answers NULL without
+ * waiting for it, and the tree the document gets is the worker's. */
+static void no_parse_on_the_loop_while_a_build_is_out(void)
+{
+    syn_set_parse_budget_us(20u * 1000 * 1000);
+    syntax_glue_set_build_delay_us(400 * 1000);
+    uv_loop_t loop;
+    CHECK_EQ_INT(uv_loop_init(&loop), 0);
+    struct docstore *ds = docstore_new(0);
+    docstore_set_loop(ds, &loop);
+    struct strbuf mid;
+    sb_init(&mid);
+    for (int i = 0; mid.len < 12 * 1024; i++)
+        sb_addf(&mid, "def f%d(a, b):\n    return a * b + %d\n\n", i, i);
+    CHECK_EQ_INT(docstore_open(ds, "file:///w/slow.py", "python", 1, mid.data, mid.len), 0);
+    struct doc *d = docstore_get(ds, "file:///w/slow.py");
+    CHECK(d->first_build != NULL);
+    usleep(100 * 1000); /* a worker has it by now (and sleeps) */
+    uint64_t t0 = us_now_us();
+    CHECK(doc_syntax(d) == NULL);     /* answered from the text, not parsed here */
+    CHECK(doc_definitions(d, &(size_t){0}) == NULL);
+    CHECK(us_now_us() - t0 < 250 * 1000); /* not waited out (generous: the build sleeps 400) */
+    CHECK(d->first_build != NULL && d->syntax == NULL);
+    edit(ds, d, 0, 0, 0, "import os\n"); /* typing meanwhile reaches the worker's tree */
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(d->first_build == NULL);
+    CHECK(d->syntax != NULL && d->tree_from_worker);
+    char *want = tree_of(d->text.data, d->text.len), *got = syn_doc_sexp(doc_syntax(d));
+    CHECK(want && got && strcmp(want, got) == 0);
+    CHECK(d->tree_from_worker); /* the reparse after the edit kept the worker's tree */
+    free(want);
+    free(got);
+    syntax_glue_set_build_delay_us(0);
     docstore_free(ds);
     sb_release(&mid);
     CHECK_EQ_INT(uv_loop_close(&loop), 0);
 }
 
 #define TESTS(X) X(trees_built_on_demand) X(big_file_reparsed_on_a_worker) \
-    X(first_tree_built_on_a_worker)
+    X(first_tree_built_on_a_worker) X(no_parse_on_the_loop_while_a_build_is_out)
 CHECK_MAIN(TESTS)
