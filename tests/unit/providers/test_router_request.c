@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -386,6 +388,59 @@ static void cancelled_base_keeps_running_for_its_joiner(void)
     teardown(r);
 }
 
+/* An answer callback may cancel another request (the API allows it). Two joiners wait on one
+ * transfer; the first one served cancels the other from its callback: the other gets no
+ * answer, and serving the rest must not walk a list entry that was taken out under it (it
+ * spun for ever on the cancelled joiner's self-linked node). */
+static void on_hang(int sig)
+{
+    (void)sig;
+    static const char msg[] = "joiner_cancels_other_joiner: hung serving joiners\n";
+    (void)!write(2, msg, sizeof(msg) - 1);
+    _exit(1);
+}
+
+struct cancelling_answer {
+    struct answer a;
+    struct router_request *victim;
+};
+
+static void on_answer_cancel(void *ud, const struct router_answer *a)
+{
+    struct cancelling_answer *ca = ud;
+    on_answer(&ca->a, a);
+    if (ca->victim)
+        router_cancel(ca->victim);
+    ca->victim = NULL;
+}
+
+static void joiner_cancels_other_joiner(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    F.script[0][0] = (struct step){80, PROV_OUT_OK, "42 + 1"};
+    struct prov_context c0 = context("x = ");
+    struct prov_context c1 = context("x = 4");
+    struct prov_context c2 = context("x = 42");
+    struct answer a0 = {0}, a1 = {0};
+    struct cancelling_answer a2 = {0};
+    router_complete(r, &c0, 0, on_answer, &a0);
+    run_for(10);
+    struct router_request *j1 = router_complete(r, &c1, 0, on_answer, &a1);
+    router_complete(r, &c2, 0, on_answer_cancel, &a2); /* newest: served first */
+    a2.victim = j1;
+    signal(SIGALRM, on_hang);
+    alarm(5);
+    run_for(300);
+    alarm(0);
+    signal(SIGALRM, SIG_DFL);
+    CHECK_EQ_INT(F.n_fakes, 1);
+    CHECK_EQ_INT(a0.calls, 1);
+    CHECK_EQ_INT(a2.a.calls, 1);
+    CHECK_EQ_STR(a2.a.text, " + 1");
+    CHECK_EQ_INT(a1.calls, 0); /* cancelled before its turn: no callback */
+    teardown(r);
+}
+
 static void retry_once_on_transient_failure(void)
 {
     struct router *r = setup(1, "\"auto\"", 1500);
@@ -696,7 +751,7 @@ static void no_text_far_past_own_normal_fails_over(void)
 #define TESTS(X)                                                                        \
     X(failover_on_error) X(hedge_after_delay_first_answer_wins)                          \
     X(hedged_original_still_wins) X(deadline_gives_none) X(cancel_means_no_callback)     \
-    X(joiner_gets_the_rest) X(cancelled_base_keeps_running_for_its_joiner)               \
+    X(joiner_gets_the_rest) X(cancelled_base_keeps_running_for_its_joiner) X(joiner_cancels_other_joiner) \
     X(retry_once_on_transient_failure) X(no_retry_on_rejection) X(stale_if_error)            \
     X(answer_never_inside_the_call)                                                        \
     X(one_second_provider_is_served) X(trickle_partial_lines_at_deadline)                  \
