@@ -78,6 +78,16 @@ static void provider_check_key(struct provider *p)
     free(key);
 }
 
+/* What the user is told to check when the key is refused: "$OPENAI_API_KEY" or "key file /path". */
+static void set_key_hint(struct provider *p)
+{
+    p->key_hint[0] = 0;
+    if (p->cfg.api_key_file)
+        snprintf(p->key_hint, sizeof(p->key_hint), "key file %s", p->cfg.api_key_file);
+    else if (p->cfg.api_key_env)
+        snprintf(p->key_hint, sizeof(p->key_hint), "$%s", p->cfg.api_key_env);
+}
+
 static struct provider *provider_new(const struct prov_config *cfg, const struct us_settings *st,
                                      uint32_t seed)
 {
@@ -88,10 +98,7 @@ static struct provider *provider_new(const struct prov_config *cfg, const struct
     struct breaker_policy pol = {st->breaker.failures, st->breaker.cooldown_ms,
                                  st->breaker.max_cooldown_ms, st->breaker.probe_ms};
     breaker_init(&p->breaker, &pol, seed);
-    if (cfg->api_key_file)
-        snprintf(p->key_hint, sizeof(p->key_hint), "key file %s", cfg->api_key_file);
-    else if (cfg->api_key_env)
-        snprintf(p->key_hint, sizeof(p->key_hint), "$%s", cfg->api_key_env);
+    set_key_hint(p);
     provider_check_key(p);
     return p;
 }
@@ -670,6 +677,7 @@ void router_configure(struct router *r, const struct us_settings *settings)
             prov_config_copy(&fresh, c);
             prov_config_release(&keep->cfg);
             keep->cfg = fresh;
+            set_key_hint(keep); /* the key variable or file may be another one now */
             keep->breaker.policy = r->st.breaker;
             if (keep->breaker.state == BREAKER_DISABLED ||
                 keep->breaker.state == BREAKER_REJECTED || keep->breaker.rejections) {

@@ -748,6 +748,49 @@ static void no_text_far_past_own_normal_fails_over(void)
     teardown(r);
 }
 
+/* ------------------------------------------------------------------ reconfigure */
+
+static void settings_from(struct us_settings *st, const char *json)
+{
+    settings_init(st);
+    json_error_t jerr;
+    json_t *j = json_loads(json, 0, &jerr);
+    struct strbuf w, e;
+    sb_init(&w);
+    sb_init(&e);
+    CHECK_EQ_INT(settings_apply(st, j, "test", &w, &e), 0);
+    json_decref(j);
+    sb_release(&w);
+    sb_release(&e);
+}
+
+/* The same provider with another key variable keeps its health, but what the user is told to
+ * check must name the new variable, not the one the configuration no longer has. */
+static void reconfigured_key_is_the_one_named(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    struct us_settings s2;
+    settings_from(&s2, "{\"providers\": [{\"name\": \"a\", \"kind\": \"ollama\", \"model\": "
+                       "\"m\", \"base_url\": \"http://127.0.0.1:9\", \"api_key_env\": "
+                       "\"US_TEST_NEW_KEY\"}]}");
+    router_configure(r, &s2);
+    F.script[0][0] = (struct step){10, PROV_OUT_AUTH, NULL};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(100);
+    CHECK_EQ_INT(a.calls, 1);
+    json_t *st = router_status(r);
+    const char *reason = json_string_value(
+        json_object_get(json_array_get(json_object_get(st, "providers"), 0), "reason"));
+    CHECK(reason && strstr(reason, "$US_TEST_NEW_KEY") != NULL);
+    if (reason && !strstr(reason, "$US_TEST_NEW_KEY"))
+        fprintf(stderr, "reason: %s\n", reason);
+    json_decref(st);
+    teardown(r);
+    settings_release(&s2);
+}
+
 #define TESTS(X)                                                                        \
     X(failover_on_error) X(hedge_after_delay_first_answer_wins)                          \
     X(hedged_original_still_wins) X(deadline_gives_none) X(cancel_means_no_callback)     \
@@ -757,5 +800,6 @@ static void no_text_far_past_own_normal_fails_over(void)
     X(one_second_provider_is_served) X(trickle_partial_lines_at_deadline)                  \
     X(trickle_next_provider_serves) X(next_provider_started_mid_watch_is_kept)             \
     X(repeated_too_slow_opens_breaker)                                                     \
-    X(slow_state_against_own_normal) X(no_text_far_past_own_normal_fails_over)
+    X(slow_state_against_own_normal) X(no_text_far_past_own_normal_fails_over)     \
+    X(reconfigured_key_is_the_one_named)
 CHECK_MAIN(TESTS)
