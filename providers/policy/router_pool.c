@@ -655,8 +655,30 @@ struct router *router_new(uv_loop_t *loop, const struct us_settings *settings,
     return r;
 }
 
+/* Requests in flight walk the provider list by index (next_provider). In the new list, go on
+ * after the last provider a request has already passed (0 when none of them is left), so a
+ * reconfigure makes it neither skip the providers it has not asked nor go back to one it has. */
+static void remap_live_requests(struct router *r, struct provider **old, size_t n_old)
+{
+    struct us_list *l;
+    US_LIST_FOREACH(l, &r->live) {
+        struct router_request *rq = US_LIST_ENTRY(l, struct router_request, link);
+        size_t next = 0, passed = US_MIN(rq->next_provider, n_old);
+        for (size_t j = 0; j < r->n_providers; j++)
+            for (size_t i = 0; i < passed; i++)
+                if (r->providers[j] == old[i])
+                    next = j + 1;
+        rq->next_provider = next;
+    }
+}
+
 void router_configure(struct router *r, const struct us_settings *settings)
 {
+    /* The old order, for requests in flight (kept providers are taken out of r->providers). */
+    size_t n_old = r->n_providers;
+    struct provider **old = xcalloc(n_old + 1, sizeof(*old));
+    if (n_old)
+        memcpy(old, r->providers, n_old * sizeof(*old));
     copy_settings(r, settings);
     cache_resize(r->cache, (size_t)settings->cache.entries, settings->cache.max_bytes,
                  (uint32_t)settings->cache.ttl_s);
@@ -698,6 +720,8 @@ void router_configure(struct router *r, const struct us_settings *settings)
     free(r->providers);
     r->providers = next;
     r->n_providers = settings->n_providers;
+    remap_live_requests(r, old, n_old); /* pointers compared only: dropped ones may be freed */
+    free(old);
     say_key_errors(r);
     router__schedule_wake(r);
     /* Curl's set-up waits until a provider can use it, and then for the loop to finish what it

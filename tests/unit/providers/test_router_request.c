@@ -791,6 +791,34 @@ static void reconfigured_key_is_the_one_named(void)
     settings_release(&s2);
 }
 
+/* A reconfigure that drops a provider while its attempt runs: the attempt keeps the provider
+ * alive to its end and an answer from it still serves; when it fails, the request goes on to
+ * the providers it has not asked yet (their indexes moved: it used to skip "b", now first in
+ * the list, and answer nothing), never back to the dropped one. */
+static void reconfigure_drops_provider_in_flight(void)
+{
+    for (int ok = 0; ok <= 1; ok++) {
+        struct router *r = setup(2, "0", 1500);
+        F.script[0][0] = ok ? (struct step){60, PROV_OUT_OK, "42"}
+                            : (struct step){60, PROV_OUT_TRANSPORT, NULL};
+        F.script[1][0] = (struct step){10, PROV_OUT_OK, "other"};
+        struct prov_context c = context(PREFIX);
+        struct answer a = {0};
+        router_complete(r, &c, 0, on_answer, &a);
+        run_for(20);
+        struct us_settings s2; /* only "b" is left */
+        settings_from(&s2, "{\"providers\": [{\"name\": \"b\", \"kind\": \"ollama\", \"model\": "
+                           "\"m\", \"base_url\": \"http://127.0.0.1:9\"}]}");
+        router_configure(r, &s2);
+        run_for(200);
+        CHECK_EQ_INT(a.calls, 1);
+        CHECK_EQ_INT(F.used[0], 1); /* never retried on the dropped provider */
+        CHECK_EQ_STR(a.source, ok ? "a" : "b");
+        teardown(r);
+        settings_release(&s2);
+    }
+}
+
 #define TESTS(X)                                                                        \
     X(failover_on_error) X(hedge_after_delay_first_answer_wins)                          \
     X(hedged_original_still_wins) X(deadline_gives_none) X(cancel_means_no_callback)     \
@@ -801,5 +829,5 @@ static void reconfigured_key_is_the_one_named(void)
     X(trickle_next_provider_serves) X(next_provider_started_mid_watch_is_kept)             \
     X(repeated_too_slow_opens_breaker)                                                     \
     X(slow_state_against_own_normal) X(no_text_far_past_own_normal_fails_over)     \
-    X(reconfigured_key_is_the_one_named)
+    X(reconfigured_key_is_the_one_named) X(reconfigure_drops_provider_in_flight)
 CHECK_MAIN(TESTS)
