@@ -682,8 +682,8 @@ static struct router_request *complete(struct router *r, const struct prov_conte
         return NULL;
     struct router_request *rq = xcalloc(1, sizeof(*rq));
     rq->r = r;
-    /* The one copy of the context: the request may outlive the caller's (router_detach), and
-     * background probes reuse the latest one. */
+    /* The one copy of the context: the request may outlive the caller's (router_detach).
+     * Background probes do not use it (they send the fixed router__probe_ctx). */
     rq->ctx_ref = xcalloc(1, sizeof(*rq->ctx_ref));
     rq->ctx_ref->refs = 1;
     rq->ctx_ref->ctx = prov_context_dup(ctx);
