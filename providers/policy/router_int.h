@@ -3,7 +3,7 @@
  * router_request.c runs one request (slots, hedge, deadline, retry, joiners, finish).
  * Boundary: struct router owns its providers (refcounted: attempts hold a ref), the cache, the
  * HTTP engine and the orphaned probes; a request owns its timers, its slots and one counted
- * reference to its context (shared with r->last_ctx for background probes). Not for use
+ * reference to its context (shared with r->last_ctx). Not for use
  * outside providers/policy/ except by unit tests (router__set_attempt_ops). */
 #ifndef US_ROUTER_INT_H
 #define US_ROUTER_INT_H
@@ -96,7 +96,8 @@ struct router {
     struct us_list live;          /* requests not yet answered (or detached and running) */
     struct us_list orphans;       /* probes that lost a race, running to their own end */
     uv_timer_t wake;              /* next breaker open -> half_open transition */
-    struct ctx_ref *last_ctx;     /* for background probes */
+    struct ctx_ref *last_ctx;     /* the latest request's; only read for a non-tiny orphan
+                                   * (none now: probes send router__probe_ctx) */
     bool closing;
     uint32_t seed;
 };

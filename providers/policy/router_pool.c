@@ -78,6 +78,16 @@ static void provider_check_key(struct provider *p)
     free(key);
 }
 
+/* What the user is told to check when the key is refused: "$OPENAI_API_KEY" or "key file /path". */
+static void set_key_hint(struct provider *p)
+{
+    p->key_hint[0] = 0;
+    if (p->cfg.api_key_file)
+        snprintf(p->key_hint, sizeof(p->key_hint), "key file %s", p->cfg.api_key_file);
+    else if (p->cfg.api_key_env)
+        snprintf(p->key_hint, sizeof(p->key_hint), "$%s", p->cfg.api_key_env);
+}
+
 static struct provider *provider_new(const struct prov_config *cfg, const struct us_settings *st,
                                      uint32_t seed)
 {
@@ -88,10 +98,7 @@ static struct provider *provider_new(const struct prov_config *cfg, const struct
     struct breaker_policy pol = {st->breaker.failures, st->breaker.cooldown_ms,
                                  st->breaker.max_cooldown_ms, st->breaker.probe_ms};
     breaker_init(&p->breaker, &pol, seed);
-    if (cfg->api_key_file)
-        snprintf(p->key_hint, sizeof(p->key_hint), "key file %s", cfg->api_key_file);
-    else if (cfg->api_key_env)
-        snprintf(p->key_hint, sizeof(p->key_hint), "$%s", cfg->api_key_env);
+    set_key_hint(p);
     provider_check_key(p);
     return p;
 }
@@ -648,8 +655,30 @@ struct router *router_new(uv_loop_t *loop, const struct us_settings *settings,
     return r;
 }
 
+/* Requests in flight walk the provider list by index (next_provider). In the new list, go on
+ * after the last provider a request has already passed (0 when none of them is left), so a
+ * reconfigure makes it neither skip the providers it has not asked nor go back to one it has. */
+static void remap_live_requests(struct router *r, struct provider **old, size_t n_old)
+{
+    struct us_list *l;
+    US_LIST_FOREACH(l, &r->live) {
+        struct router_request *rq = US_LIST_ENTRY(l, struct router_request, link);
+        size_t next = 0, passed = US_MIN(rq->next_provider, n_old);
+        for (size_t j = 0; j < r->n_providers; j++)
+            for (size_t i = 0; i < passed; i++)
+                if (r->providers[j] == old[i])
+                    next = j + 1;
+        rq->next_provider = next;
+    }
+}
+
 void router_configure(struct router *r, const struct us_settings *settings)
 {
+    /* The old order, for requests in flight (kept providers are taken out of r->providers). */
+    size_t n_old = r->n_providers;
+    struct provider **old = xcalloc(n_old + 1, sizeof(*old));
+    if (n_old)
+        memcpy(old, r->providers, n_old * sizeof(*old));
     copy_settings(r, settings);
     cache_resize(r->cache, (size_t)settings->cache.entries, settings->cache.max_bytes,
                  (uint32_t)settings->cache.ttl_s);
@@ -670,6 +699,7 @@ void router_configure(struct router *r, const struct us_settings *settings)
             prov_config_copy(&fresh, c);
             prov_config_release(&keep->cfg);
             keep->cfg = fresh;
+            set_key_hint(keep); /* the key variable or file may be another one now */
             keep->breaker.policy = r->st.breaker;
             if (keep->breaker.state == BREAKER_DISABLED ||
                 keep->breaker.state == BREAKER_REJECTED || keep->breaker.rejections) {
@@ -690,6 +720,8 @@ void router_configure(struct router *r, const struct us_settings *settings)
     free(r->providers);
     r->providers = next;
     r->n_providers = settings->n_providers;
+    remap_live_requests(r, old, n_old); /* pointers compared only: dropped ones may be freed */
+    free(old);
     say_key_errors(r);
     router__schedule_wake(r);
     /* Curl's set-up waits until a provider can use it, and then for the loop to finish what it

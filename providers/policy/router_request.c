@@ -262,17 +262,27 @@ static bool same_suffix_head(const struct prov_context *then, const char *suffix
     return then->suffix_len >= sl && memcmp(then->suffix, suffix, sl) == 0;
 }
 
+/* The next request still waiting for rq, or NULL. */
+static struct router_request *next_joiner(struct router_request *rq)
+{
+    struct us_list *l;
+    US_LIST_FOREACH(l, &rq->r->live) {
+        struct router_request *o = US_LIST_ENTRY(l, struct router_request, link);
+        if (o->join_of == rq)
+            return o;
+    }
+    return NULL;
+}
+
 /* Requests that waited for rq: serve them the rest of its answer when they typed its start,
- * else let them run their own chain. */
+ * else let them run their own chain. Each is looked up afresh: an answer callback may cancel
+ * another request, which takes it out of r->live (a saved next pointer would then be a
+ * self-linked node, and the walk would never end). */
 static void serve_joiners(struct router_request *rq, enum router_how how, const char *text,
                           size_t len, const char *source)
 {
-    struct router *r = rq->r;
-    struct us_list *l, *tmp;
-    US_LIST_FOREACH_SAFE(l, tmp, &r->live) {
-        struct router_request *o = US_LIST_ENTRY(l, struct router_request, link);
-        if (o->join_of != rq)
-            continue;
+    struct router_request *o;
+    while ((o = next_joiner(rq))) {
         o->join_of = NULL;
         size_t typed = o->ctx->prefix_len - rq->ctx->prefix_len;
         const char *t = o->ctx->prefix + rq->ctx->prefix_len;
@@ -672,8 +682,8 @@ static struct router_request *complete(struct router *r, const struct prov_conte
         return NULL;
     struct router_request *rq = xcalloc(1, sizeof(*rq));
     rq->r = r;
-    /* The one copy of the context: the request may outlive the caller's (router_detach), and
-     * background probes reuse the latest one. */
+    /* The one copy of the context: the request may outlive the caller's (router_detach).
+     * Background probes do not use it (they send the fixed router__probe_ctx). */
     rq->ctx_ref = xcalloc(1, sizeof(*rq->ctx_ref));
     rq->ctx_ref->refs = 1;
     rq->ctx_ref->ctx = prov_context_dup(ctx);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -386,6 +388,59 @@ static void cancelled_base_keeps_running_for_its_joiner(void)
     teardown(r);
 }
 
+/* An answer callback may cancel another request (the API allows it). Two joiners wait on one
+ * transfer; the first one served cancels the other from its callback: the other gets no
+ * answer, and serving the rest must not walk a list entry that was taken out under it (it
+ * spun for ever on the cancelled joiner's self-linked node). */
+static void on_hang(int sig)
+{
+    (void)sig;
+    static const char msg[] = "joiner_cancels_other_joiner: hung serving joiners\n";
+    (void)!write(2, msg, sizeof(msg) - 1);
+    _exit(1);
+}
+
+struct cancelling_answer {
+    struct answer a;
+    struct router_request *victim;
+};
+
+static void on_answer_cancel(void *ud, const struct router_answer *a)
+{
+    struct cancelling_answer *ca = ud;
+    on_answer(&ca->a, a);
+    if (ca->victim)
+        router_cancel(ca->victim);
+    ca->victim = NULL;
+}
+
+static void joiner_cancels_other_joiner(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    F.script[0][0] = (struct step){80, PROV_OUT_OK, "42 + 1"};
+    struct prov_context c0 = context("x = ");
+    struct prov_context c1 = context("x = 4");
+    struct prov_context c2 = context("x = 42");
+    struct answer a0 = {0}, a1 = {0};
+    struct cancelling_answer a2 = {0};
+    router_complete(r, &c0, 0, on_answer, &a0);
+    run_for(10);
+    struct router_request *j1 = router_complete(r, &c1, 0, on_answer, &a1);
+    router_complete(r, &c2, 0, on_answer_cancel, &a2); /* newest: served first */
+    a2.victim = j1;
+    signal(SIGALRM, on_hang);
+    alarm(5);
+    run_for(300);
+    alarm(0);
+    signal(SIGALRM, SIG_DFL);
+    CHECK_EQ_INT(F.n_fakes, 1);
+    CHECK_EQ_INT(a0.calls, 1);
+    CHECK_EQ_INT(a2.a.calls, 1);
+    CHECK_EQ_STR(a2.a.text, " + 1");
+    CHECK_EQ_INT(a1.calls, 0); /* cancelled before its turn: no callback */
+    teardown(r);
+}
+
 static void retry_once_on_transient_failure(void)
 {
     struct router *r = setup(1, "\"auto\"", 1500);
@@ -693,14 +748,86 @@ static void no_text_far_past_own_normal_fails_over(void)
     teardown(r);
 }
 
+/* ------------------------------------------------------------------ reconfigure */
+
+static void settings_from(struct us_settings *st, const char *json)
+{
+    settings_init(st);
+    json_error_t jerr;
+    json_t *j = json_loads(json, 0, &jerr);
+    struct strbuf w, e;
+    sb_init(&w);
+    sb_init(&e);
+    CHECK_EQ_INT(settings_apply(st, j, "test", &w, &e), 0);
+    json_decref(j);
+    sb_release(&w);
+    sb_release(&e);
+}
+
+/* The same provider with another key variable keeps its health, but what the user is told to
+ * check must name the new variable, not the one the configuration no longer has. */
+static void reconfigured_key_is_the_one_named(void)
+{
+    struct router *r = setup(1, "\"auto\"", 1500);
+    struct us_settings s2;
+    settings_from(&s2, "{\"providers\": [{\"name\": \"a\", \"kind\": \"ollama\", \"model\": "
+                       "\"m\", \"base_url\": \"http://127.0.0.1:9\", \"api_key_env\": "
+                       "\"US_TEST_NEW_KEY\"}]}");
+    router_configure(r, &s2);
+    F.script[0][0] = (struct step){10, PROV_OUT_AUTH, NULL};
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(100);
+    CHECK_EQ_INT(a.calls, 1);
+    json_t *st = router_status(r);
+    const char *reason = json_string_value(
+        json_object_get(json_array_get(json_object_get(st, "providers"), 0), "reason"));
+    CHECK(reason && strstr(reason, "$US_TEST_NEW_KEY") != NULL);
+    if (reason && !strstr(reason, "$US_TEST_NEW_KEY"))
+        fprintf(stderr, "reason: %s\n", reason);
+    json_decref(st);
+    teardown(r);
+    settings_release(&s2);
+}
+
+/* A reconfigure that drops a provider while its attempt runs: the attempt keeps the provider
+ * alive to its end and an answer from it still serves; when it fails, the request goes on to
+ * the providers it has not asked yet (their indexes moved: it used to skip "b", now first in
+ * the list, and answer nothing), never back to the dropped one. */
+static void reconfigure_drops_provider_in_flight(void)
+{
+    for (int ok = 0; ok <= 1; ok++) {
+        struct router *r = setup(2, "0", 1500);
+        F.script[0][0] = ok ? (struct step){60, PROV_OUT_OK, "42"}
+                            : (struct step){60, PROV_OUT_TRANSPORT, NULL};
+        F.script[1][0] = (struct step){10, PROV_OUT_OK, "other"};
+        struct prov_context c = context(PREFIX);
+        struct answer a = {0};
+        router_complete(r, &c, 0, on_answer, &a);
+        run_for(20);
+        struct us_settings s2; /* only "b" is left */
+        settings_from(&s2, "{\"providers\": [{\"name\": \"b\", \"kind\": \"ollama\", \"model\": "
+                           "\"m\", \"base_url\": \"http://127.0.0.1:9\"}]}");
+        router_configure(r, &s2);
+        run_for(200);
+        CHECK_EQ_INT(a.calls, 1);
+        CHECK_EQ_INT(F.used[0], 1); /* never retried on the dropped provider */
+        CHECK_EQ_STR(a.source, ok ? "a" : "b");
+        teardown(r);
+        settings_release(&s2);
+    }
+}
+
 #define TESTS(X)                                                                        \
     X(failover_on_error) X(hedge_after_delay_first_answer_wins)                          \
     X(hedged_original_still_wins) X(deadline_gives_none) X(cancel_means_no_callback)     \
-    X(joiner_gets_the_rest) X(cancelled_base_keeps_running_for_its_joiner)               \
+    X(joiner_gets_the_rest) X(cancelled_base_keeps_running_for_its_joiner) X(joiner_cancels_other_joiner) \
     X(retry_once_on_transient_failure) X(no_retry_on_rejection) X(stale_if_error)            \
     X(answer_never_inside_the_call)                                                        \
     X(one_second_provider_is_served) X(trickle_partial_lines_at_deadline)                  \
     X(trickle_next_provider_serves) X(next_provider_started_mid_watch_is_kept)             \
     X(repeated_too_slow_opens_breaker)                                                     \
-    X(slow_state_against_own_normal) X(no_text_far_past_own_normal_fails_over)
+    X(slow_state_against_own_normal) X(no_text_far_past_own_normal_fails_over)     \
+    X(reconfigured_key_is_the_one_named) X(reconfigure_drops_provider_in_flight)
 CHECK_MAIN(TESTS)
