@@ -375,7 +375,13 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
             out->names[i] = cur->names[i].name;
         c->names = out->names;
         c->n_names = cur->n_names;
-        c->unclosed = context_unclosed(d->syntax, out->language, text, len);
+        /* The scan reads the whole document: once per version, while the tree judged is the
+         * version's own (not an old one standing in while a background reparse is out). */
+        if (d->unclosed_seen != d->edit_count || d->reparse_job) {
+            d->unclosed = context_unclosed(d->syntax, out->language, text, len);
+            d->unclosed_seen = d->reparse_job ? 0 : d->edit_count;
+        }
+        c->unclosed = d->unclosed;
     } else {
         bool blank = true;
         for (size_t i = ls; i < offset; i++)

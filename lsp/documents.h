@@ -72,6 +72,8 @@ struct doc {
     bool tree_from_worker;  /* the tree held was built by a first_build (not on the loop) */
     uint64_t built_unused;  /* nonzero: order in which a first build installed a tree nobody
                              * has asked for since (a burst of didOpens keeps only the newest) */
+    unsigned unclosed;      /* context.c: brackets still to close (PROV_UNCLOSED_*), a whole- */
+    uint64_t unclosed_seen; /* document scan kept for this edit_count (0: none) */
 };
 
 struct docstore *docstore_new(size_t max_doc_bytes);

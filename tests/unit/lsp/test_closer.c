@@ -195,7 +195,32 @@ static void closer_kept_from_blank_line(void)
     free(dropped);
 }
 
+/* The whole-document count is kept per version: asked again unchanged it is the same, and an
+ * edit that closes the block is seen at once (the kept value is never an old version's). */
+static void unclosed_follows_edits(void)
+{
+    const char *uri = "file:///w/edits.c";
+    const char *text = "int f(int x) {\n    if (x) {\n        \n}\n";
+    struct docstore *ds = docstore_new(0);
+    CHECK_EQ_INT(docstore_open(ds, uri, "c", 1, text, strlen(text)), 0);
+    struct doc *d = docstore_get(ds, uri);
+    size_t at = strlen("int f(int x) {\n    if (x) {\n        ");
+    for (int round = 0; round < 2; round++) {
+        struct completion_context cc;
+        context_build(ds, d, at, 12, NULL, &cc);
+        CHECK(cc.ctx.unclosed & PROV_UNCLOSED_BRACE);
+        context_release(&cc);
+    }
+    struct lsp_pos end = {3, 0};
+    CHECK_EQ_INT(doc_apply_change(ds, d, true, end, end, "}\n", 2, POS_UTF8), 0);
+    struct completion_context cc;
+    context_build(ds, d, at, 12, NULL, &cc);
+    CHECK_EQ_INT(cc.ctx.unclosed, 0);
+    context_release(&cc);
+    docstore_free(ds);
+}
+
 #define TESTS(X)                                                                           \
     X(closer_kept_when_needed) X(closer_kept_from_blank_line) X(keyword_closer_kept_when_needed)  \
-    X(keyword_counts_skip_strings_and_modifiers)
+    X(keyword_counts_skip_strings_and_modifiers) X(unclosed_follows_edits)
 CHECK_MAIN(TESTS)
