@@ -84,7 +84,7 @@ static void big_file_reparsed_on_a_worker(void)
     /* Whether the first parse counted as slow depends on the machine: make sure it does. */
     int tries = 0;
     while (!syn_doc_reparse_is_slow(d->syntax) && tries++ < 20) {
-        edit(ds, d, (uint32_t)d->lines.count - 1, 0, 0, "#\n"); /* at the end */
+        edit(ds, d, (uint32_t)doc_lines(d)->count - 1, 0, 0, "#\n"); /* at the end */
         doc_syntax_current(d);
     }
     if (!syn_doc_reparse_is_slow(d->syntax)) {
