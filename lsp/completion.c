@@ -512,9 +512,9 @@ static struct pending *pending_new(struct completion_engine *e, struct lsp_reque
     p->inline_mode = inline_mode;
     p->uri = xstrdup(d->uri);
     p->edit_count = d->edit_count;
-    size_t offset = pos_to_offset(&d->lines, d->text.data, d->text.len, pos, e->s->enc);
+    size_t offset = pos_to_offset(doc_lines(d), d->text.data, d->text.len, pos, e->s->enc);
     /* The cursor as the client should see it: clamped like the offset. */
-    p->cursor = pos_from_offset(&d->lines, d->text.data, d->text.len, offset, e->s->enc);
+    p->cursor = pos_from_offset(doc_lines(d), d->text.data, d->text.len, offset, e->s->enc);
     const struct us_settings *st = &e->s->cfg->settings;
     /* Under loopback_raw the windows stay raw for loopback providers and the router masks
      * what goes to the others. */
@@ -523,7 +523,7 @@ static struct pending *pending_new(struct completion_engine *e, struct lsp_reque
     context_build(e->s->docs, d, offset, st->completion.max_lines, &pv, &p->cc);
     size_t ws;
     p->partial = partial_word(d->text.data, p->cc.line_start, offset, &ws);
-    p->word_start = pos_from_offset(&d->lines, d->text.data, d->text.len, ws, e->s->enc);
+    p->word_start = pos_from_offset(doc_lines(d), d->text.data, d->text.len, ws, e->s->enc);
     us_list_add_head(&e->pending, &p->link);
     return p;
 }

@@ -352,7 +352,7 @@ void context_build(struct docstore *docs, struct doc *d, size_t offset, int max_
     c->suffix_len = se - woff;
     c->indent = out->indent;
     c->max_lines = max_lines;
-    struct lsp_pos at = pos_from_offset(&d->lines, text, len, offset, POS_UTF8);
+    struct lsp_pos at = pos_from_offset(doc_lines(d), text, len, offset, POS_UTF8);
     c->line = at.line;
     c->column = at.character;
 

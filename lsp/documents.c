@@ -78,7 +78,8 @@ static void release_syntax(struct doc *d)
     forget_build(d);
     d->tree_from_worker = false;
     d->built_unused = 0;
-    if (d->syntax && !d->reparse_job && d->store && d->store->loop) {
+    if (d->syntax && !d->reparse_job && d->store && d->store->loop &&
+        d->text.len > DOC_FREE_INLINE_BYTES) {
         /* A big tree takes milliseconds to delete: a worker does it. */
         syntax_glue_free_background(d->store->loop, d->syntax, NULL, 0);
     } else {
@@ -163,7 +164,7 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
     d->version = version;
     sb_clear(&d->text);
     sb_add(&d->text, text, len);
-    line_index_build(&d->lines, d->text.data, d->text.len);
+    line_index_release(&d->lines); /* built when first needed (doc_lines) */
     d->store = ds;
     /* No tree until someone needs one: an editor restoring a session opens dozens of buffers
      * at once, and most are never asked about. */
@@ -204,9 +205,10 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
                      struct lsp_pos end, const char *text, size_t len, enum pos_encoding enc)
 {
     size_t a = 0, b = d->text.len;
+    const struct line_index *li = doc_lines(d);
     if (has_range) {
-        a = pos_to_offset(&d->lines, d->text.data, d->text.len, start, enc);
-        b = pos_to_offset(&d->lines, d->text.data, d->text.len, end, enc);
+        a = pos_to_offset(li, d->text.data, d->text.len, start, enc);
+        b = pos_to_offset(li, d->text.data, d->text.len, end, enc);
         if (b < a) { /* a reversed range is read as the same span */
             size_t t = a;
             a = b;
@@ -223,8 +225,8 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     if (d->first_build && !keep_edit)
         d->n_build_edits = SIZE_MAX; /* too many: the build's tree will be dropped */
     if (d->syntax || keep_edit) {
-        pos_ts_point(&d->lines, d->text.data, a, &edit.start.row, &edit.start.column);
-        pos_ts_point(&d->lines, d->text.data, b, &edit.old_end.row, &edit.old_end.column);
+        pos_ts_point(li, d->text.data, a, &edit.start.row, &edit.start.column);
+        pos_ts_point(li, d->text.data, b, &edit.old_end.row, &edit.old_end.column);
     }
 
     struct strbuf out;
@@ -246,7 +248,7 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     d->edit_count++;
 
     if (d->syntax || keep_edit)
-        pos_ts_point(&d->lines, d->text.data, a + len, &edit.new_end.row, &edit.new_end.column);
+        pos_ts_point(li, d->text.data, a + len, &edit.new_end.row, &edit.new_end.column);
     if (keep_edit) {
         d->build_edits = xrealloc(d->build_edits, (d->n_build_edits + 1) * sizeof(edit));
         d->build_edits[d->n_build_edits++] = edit;
@@ -261,11 +263,32 @@ int doc_apply_change(struct docstore *ds, struct doc *d, bool has_range, struct 
     return 0;
 }
 
+const struct line_index *doc_lines(struct doc *d)
+{
+    if (!d->lines.count)
+        line_index_build(&d->lines, d->text.data, d->text.len);
+    return &d->lines;
+}
+
+static void drop_unused_builds(struct docstore *ds, struct doc *keep);
+
 const struct syn_def *doc_definitions(struct doc *d, size_t *n)
 {
     if (!d->defs || d->defs_seen != d->edit_count) {
-        bool held = d->syntax != NULL || d->first_build; /* a just-opened one is wanted */
+        /* Reading a document's definitions for another one's completion is not working in
+         * it: the tree keeps its place in the LRU of DOC_MAX_TREES, and a just-opened
+         * document's tree (its first build's, or parsed here in its place) stays one of the
+         * DOC_OPEN_BUILDS unused ones instead of becoming a tree someone asked for. */
+        bool held = d->syntax != NULL;
+        bool building = d->first_build != NULL || d->built_unused != 0;
+        uint64_t used = d->syntax_used, unused = d->built_unused;
         struct syn_doc *syn = doc_syntax(d); /* may install a first build and its definitions */
+        if (held)
+            d->syntax_used = used;
+        if (building && d->syntax) {
+            d->built_unused = unused ? unused : ++d->store->builds_installed;
+            drop_unused_builds(d->store, d);
+        }
         if (d->defs && d->defs_seen == d->edit_count) {
             *n = d->n_defs;
             return d->defs;
@@ -278,10 +301,9 @@ const struct syn_def *doc_definitions(struct doc *d, size_t *n)
         if (syn)
             syntax_glue_definitions(syn, &d->defs, &d->n_defs);
         d->defs_seen = d->edit_count;
-        /* Parsed here only for its definitions (another document's completion reads them):
-         * the tree goes again at once instead of taking a place among the DOC_MAX_TREES kept
-         * for the documents being worked in. */
-        if (!held && syn && !d->tree_from_worker) {
+        /* Parsed here only for its definitions: the tree goes again at once instead of taking
+         * a place among the DOC_MAX_TREES kept for the documents being worked in. */
+        if (!held && !building && syn && !d->tree_from_worker) {
             release_syntax(d);
             d->syntax_evicted = true;
             d->syntax_stale = false;

@@ -12,8 +12,10 @@
  * the pages of the arena a libuv worker thread filled (compiling a language's queries touches
  * ~1.5 MB and keeps ~0.1 MB of it). malloc_trim returns every whole free page of every arena.
  * It runs once the loop has had nothing to do for HEAP_QUIET_MS, and only when the heap moved
- * since the last trim: it reached a new high (documents opened, a worker's arena) or what is in
- * use fell (documents closed). Free memory that stays put is working memory: a reparse of a
+ * since the last trim: it reached a new high (documents opened, a worker's arena), what is in
+ * use fell (documents closed), or what is free grew (workers deleted trees after the trim that
+ * followed a burst of didOpens: up to ~1 MB stayed resident in their arenas, under the in-use
+ * rule's threshold). Free memory that stays put is working memory: a reparse of a
  * 10,000-line file frees and takes back ~10 MB, and trimming that at every pause in typing
  * costs 15-30 ms of madvise plus the page faults of the next reparse (a first version that
  * trimmed every 250 ms of work took the bench's completion p99 from 4-8 to 12-26 ms). A loop
@@ -30,12 +32,14 @@ static void heap_trim(uv_timer_t *t)
     struct mallinfo2 mi = mallinfo2(); /* a walk of the free lists: ~0.05 ms */
     size_t change = US_MAX((size_t)HEAP_TRIM_MIN_CHANGE, h->in_use / 4);
     bool higher = mi.arena > h->high + change, fell = mi.uordblks + change < h->in_use;
-    if (mi.fordblks < HEAP_TRIM_MIN_CHANGE || (!higher && !fell))
+    bool freed = mi.fordblks > h->free + HEAP_TRIM_MIN_CHANGE / 2;
+    if (mi.fordblks < HEAP_TRIM_MIN_CHANGE || (!higher && !fell && !freed))
         return;
     uint64_t t0 = us_now_us();
     malloc_trim(0);
     h->high = US_MAX(h->high, mi.arena);
     h->in_use = mi.uordblks;
+    h->free = mi.fordblks; /* given back, still counted free: the baseline of the third rule */
     LOG_D("heap", "trim: %zu KiB free, %zu KiB in use, %.3f ms", mi.fordblks >> 10,
           mi.uordblks >> 10, (double)(us_now_us() - t0) / 1000.0);
 #endif
@@ -59,7 +63,7 @@ void heap_upkeep_start(uv_loop_t *loop, struct heap_upkeep *h)
     uv_check_init(loop, &h->woke);
     uv_timer_init(loop, &h->trim);
     h->woke.data = h->trim.data = h;
-    h->high = h->in_use = 0;
+    h->high = h->in_use = h->free = 0;
     uv_check_start(&h->woke, heap_loop_woke);
     uv_unref((uv_handle_t *)&h->woke);
     uv_unref((uv_handle_t *)&h->trim);

@@ -15,6 +15,7 @@ struct heap_upkeep {
     uv_timer_t trim;
     uint64_t busy_since;   /* loop time of the first wake-up since the last look */
     size_t high, in_use;   /* arena bytes before, and bytes in use at, the last trim */
+    size_t free;           /* bytes free at the last trim */
 };
 
 /* Neither handle keeps the loop alive. */

@@ -19,11 +19,13 @@ void line_index_release(struct line_index *li)
 
 static void push_start(struct line_index *li, size_t off)
 {
+    if (off > UINT32_MAX)
+        abort(); /* a caller broke the 4 GiB contract (position.h) */
     if (li->count == li->cap) {
         li->cap = li->cap ? li->cap * 2 : 64;
         li->starts = xrealloc(li->starts, li->cap * sizeof(*li->starts));
     }
-    li->starts[li->count++] = off;
+    li->starts[li->count++] = (uint32_t)off;
 }
 
 void line_index_build(struct line_index *li, const char *text, size_t len)

@@ -18,9 +18,11 @@ struct lsp_pos {
 };
 
 /* Start offsets of every line of a text. Owned by whoever embeds it; init with
- * line_index_init, rebuild after each change, release with line_index_release. */
+ * line_index_init, rebuild after each change, release with line_index_release. Offsets are
+ * 32-bit: every open document keeps one, and half the bytes matter with a hundred files open
+ * (documents are capped far below 4 GiB, DOC_DEFAULT_MAX_BYTES; a longer text aborts). */
 struct line_index {
-    size_t *starts; /* starts[0] == 0; one entry per line */
+    uint32_t *starts; /* starts[0] == 0; one entry per line */
     size_t count;
     size_t cap;
     bool lone_cr;   /* the text has a "\r" not followed by "\n" */

@@ -155,9 +155,18 @@ struct syntax_glue_build {
     void *ud;
 };
 
-static int cmp_def_name(const void *a, const void *b)
+/* A name and where its definition comes in text order: sorted by name, then by that place,
+ * so the first of equal names is the one the document defines first. */
+struct name_at {
+    const char *name;
+    size_t at;
+};
+
+static int cmp_name_at(const void *a, const void *b)
 {
-    return strcmp(((const struct syn_def *)a)->name, ((const struct syn_def *)b)->name);
+    const struct name_at *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->at > y->at) - (x->at < y->at);
 }
 
 static bool shared_kind(enum syn_kind k)
@@ -169,30 +178,35 @@ static bool shared_kind(enum syn_kind k)
 void syntax_glue_definitions(struct syn_doc *syn, struct syn_def **out, size_t *n)
 {
     struct syn_def *all;
-    size_t na, keep = 0, bytes = 0;
+    size_t na, kept = 0, keep = 0, bytes = 0;
     syn_doc_definitions(syn, &all, &na);
+    struct name_at *order = xmalloc((na ? na : 1) * sizeof(*order));
     for (size_t i = 0; i < na; i++)
-        if (shared_kind(all[i].kind)) {
-            keep++;
-            bytes += strlen(all[i].name) + 1;
+        if (shared_kind(all[i].kind))
+            order[kept++] = (struct name_at){all[i].name, i};
+    if (kept > 1)
+        qsort(order, kept, sizeof(*order), cmp_name_at);
+    /* Only the first definition of each name is kept: the reader (context.c's excerpts) takes
+     * the first of equal names, and a hundred open files repeat __init__, fields and
+     * overloads enough that the duplicates were over half of what every document kept. */
+    for (size_t i = 0; i < kept; i++)
+        if (i == 0 || strcmp(order[i].name, order[i - 1].name) != 0) {
+            order[keep++] = order[i];
+            bytes += strlen(order[i].name) + 1;
         }
     /* One block again, array then names, as syn_defs_free expects. */
     char *block = xmalloc(keep * sizeof(struct syn_def) + bytes + 1);
     struct syn_def *v = (struct syn_def *)(void *)block;
     char *names = block + keep * sizeof(struct syn_def);
-    size_t k = 0;
-    for (size_t i = 0; i < na; i++) {
-        if (!shared_kind(all[i].kind))
-            continue;
-        size_t len = strlen(all[i].name);
-        v[k] = all[i];
-        memcpy(names, all[i].name, len + 1);
-        v[k++].name = names;
+    for (size_t k = 0; k < keep; k++) {
+        size_t len = strlen(order[k].name);
+        v[k] = all[order[k].at];
+        memcpy(names, order[k].name, len + 1);
+        v[k].name = names;
         names += len + 1;
     }
+    free(order);
     syn_defs_free(all, na);
-    if (keep > 1)
-        qsort(v, keep, sizeof(*v), cmp_def_name);
     *out = v;
     *n = keep;
 }

@@ -40,8 +40,9 @@ void syntax_glue_job_forget(struct syntax_glue_job *job);
  * asked (build on demand then). */
 struct syntax_glue_build;
 /* The definitions a document shares with other documents' completions (functions, methods,
- * classes, types, fields: not variables, parameters or imports), sorted by name, one block
- * freed with syn_defs_free. Any thread (the document must be its alone). */
+ * classes, types, fields: not variables, parameters or imports), sorted by name, one per name
+ * (the first in text order), one block freed with syn_defs_free. Any thread (the document
+ * must be its alone). */
 struct syn_def;
 void syntax_glue_definitions(struct syn_doc *syn, struct syn_def **out, size_t *n);
 struct syntax_glue_result {

@@ -67,6 +67,12 @@ struct lines {
 };
 
 
+/* First size of each table (a power of two; they double as they fill). Small: the model often
+ * learns just the few files ghost text was asked in, and tables first sized for a workspace
+ * (8-16 K entries) took ~0.7 MB for a 4-line buffer. Nothing iterates a table in slot order, so
+ * the size never changes a suggestion. */
+#define LINES_FIRST_CAP 512
+
 /* ---------------------------------------------------------------- vocabulary */
 
 static uint32_t hash32(const char *s, size_t n)
@@ -79,7 +85,7 @@ static uint32_t hash32(const char *s, size_t n)
 
 static void vocab_grow(struct lines *m)
 {
-    size_t cap = m->vtable_cap ? m->vtable_cap * 2 : 4096;
+    size_t cap = m->vtable_cap ? m->vtable_cap * 2 : LINES_FIRST_CAP;
     uint32_t *t = xcalloc(cap, sizeof *t);
     for (size_t i = 0; i < m->n_vocab; i++) {
         size_t j = m->vocab[i].hash & (cap - 1);
@@ -116,7 +122,7 @@ static uint32_t vocab_id(struct lines *m, bool space, const char *s, size_t n, b
     if (!create)
         return ID_UNK;
     if (m->n_vocab == m->cap_vocab) {
-        m->cap_vocab = m->cap_vocab ? m->cap_vocab * 2 : 4096;
+        m->cap_vocab = m->cap_vocab ? m->cap_vocab * 2 : LINES_FIRST_CAP;
         m->vocab = xrealloc(m->vocab, m->cap_vocab * sizeof *m->vocab);
     }
     uint32_t id = (uint32_t)m->n_vocab++;
@@ -147,7 +153,7 @@ static uint64_t ctx_key(const uint32_t *ids, size_t k)
 
 static void ctx_grow(struct lines *m)
 {
-    size_t cap = m->ctx_cap ? m->ctx_cap * 2 : 8192;
+    size_t cap = m->ctx_cap ? m->ctx_cap * 2 : LINES_FIRST_CAP;
     struct ctx *t = xcalloc(cap, sizeof *t);
     for (size_t i = 0; i < m->ctx_cap; i++) {
         if (!m->ctxs[i].key)
@@ -192,7 +198,7 @@ static struct ctx *ctx_get(struct lines *m, uint64_t key)
 
 static void ptable_grow(struct lines *m)
 {
-    size_t cap = m->ptable_cap ? m->ptable_cap * 2 : 16384;
+    size_t cap = m->ptable_cap ? m->ptable_cap * 2 : LINES_FIRST_CAP;
     uint32_t *t = xcalloc(cap, sizeof *t);
     for (size_t i = 0; i < m->n_pairs; i++) {
         size_t j = mix64(m->pairs[i].ctx ^ m->pairs[i].next) & (cap - 1);
@@ -227,7 +233,7 @@ static void add_pair(struct lines *m, uint64_t key, uint32_t next, int delta)
     if (delta < 0)
         return; /* removing something never added: the counts were capped; ignore */
     if (m->n_pairs == m->cap_pairs) {
-        m->cap_pairs = m->cap_pairs ? m->cap_pairs * 2 : 16384;
+        m->cap_pairs = m->cap_pairs ? m->cap_pairs * 2 : LINES_FIRST_CAP;
         m->pairs = xrealloc(m->pairs, m->cap_pairs * sizeof *m->pairs);
     }
     uint32_t idx = (uint32_t)m->n_pairs++;

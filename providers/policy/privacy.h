@@ -112,7 +112,9 @@ void privacy_cache_free(struct privacy_cache *c);
 
 /* The masked whole document (text borrowed). The result is borrowed from the cache and stays
  * valid until the next privacy_cache_* call on c: cut what you need from it at once. A text of
- * a different length under the same (doc, version) is masked again, never served stale. */
+ * a different length under the same (doc, version) is masked again, never served stale. When
+ * nothing was masked (n_spans == 0) the result's text is text itself, not a copy: then it is
+ * also valid only while the caller's text is, and NUL-terminated only if that is. */
 const struct mask_result *privacy_cache_get(struct privacy_cache *c, const char *doc,
                                             int64_t version, const char *text, size_t len);
 

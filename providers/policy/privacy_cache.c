@@ -1,5 +1,7 @@
 /* privacy_cache: the masked form of each open document, kept while its version (or, without
- * one, its content hash) stays the same, so a completion does not mask the whole file again. */
+ * one, its content hash) stays the same, so a completion does not mask the whole file again.
+ * Most documents hold no secret: for them the entry keeps no copy of the text (16 copies of
+ * open files were the biggest thing the cache held) and lends the caller's text back. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,7 @@ struct cache_entry {
     uint64_t hash; /* of the content, for version < 0 */
     size_t len;
     uint64_t used;
+    bool plain;            /* nothing masked: r.text is the caller's, lent at each get */
     struct mask_result r;
 };
 
@@ -45,10 +48,19 @@ struct privacy_cache *privacy_cache_new(size_t max_docs)
     return c;
 }
 
+/* Forget what the entry masked (a plain entry's text is not ours to free). */
+static void entry_release_result(struct cache_entry *e)
+{
+    if (e->plain)
+        e->r.text = NULL;
+    e->plain = false;
+    privacy_result_release(&e->r);
+}
+
 static void entry_clear(struct cache_entry *e)
 {
+    entry_release_result(e);
     free(e->doc);
-    privacy_result_release(&e->r);
     memset(e, 0, sizeof *e);
 }
 
@@ -74,6 +86,8 @@ const struct mask_result *privacy_cache_get(struct privacy_cache *c, const char 
         }
     if (slot && slot->version == version && slot->len == len && slot->hash == h) {
         slot->used = ++c->tick;
+        if (slot->plain)
+            slot->r.text = (char *)text; /* the same content: lend this call's copy */
         return &slot->r;
     }
     if (!slot) {
@@ -88,13 +102,17 @@ const struct mask_result *privacy_cache_get(struct privacy_cache *c, const char 
         entry_clear(slot);
         slot->doc = xstrdup(doc);
     } else {
-        privacy_result_release(&slot->r);
+        entry_release_result(slot);
     }
     slot->version = version;
     slot->hash = h;
     slot->len = len;
     slot->used = ++c->tick;
-    privacy_mask(text, len, &slot->r);
+    if (privacy_mask(text, len, &slot->r) == 0 && slot->r.len == len) {
+        free(slot->r.text);
+        slot->r.text = (char *)text;
+        slot->plain = true;
+    }
     return &slot->r;
 }
 

@@ -690,6 +690,10 @@ static struct router_request *complete(struct router *r, const struct prov_conte
     rq->ctx = rq->ctx_ref->ctx;
     rq->key = cache_key_of(ctx->language, ctx->prefix, ctx->prefix_len, ctx->suffix,
                            ctx->suffix_len);
+    /* The loop's clock stands still while the caller works (the first completion with a
+     * hundred files open parses each for its definitions: seconds on a busy machine): timers
+     * started from it would fire that much early, and the deadline cut the answer short. */
+    uv_update_time(r->loop);
     rq->start_us = us_now_us();
     rq->deadline_ms = us_now_ms() + (uint64_t)(deadline_ms > 0 ? deadline_ms : r->st.deadline_ms);
     rq->cb = cb;

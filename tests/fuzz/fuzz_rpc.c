@@ -153,9 +153,10 @@ static void check_doc(struct doc *d, void *ud)
     struct line_index li;
     line_index_init(&li);
     line_index_build(&li, d->text.data, d->text.len);
-    FZ_ASSERT(li.count == d->lines.count, "%s: line index has %zu lines, text has %zu", d->uri,
-              d->lines.count, li.count);
-    FZ_ASSERT(memcmp(li.starts, d->lines.starts, li.count * sizeof(*li.starts)) == 0,
+    const struct line_index *held = doc_lines(d);
+    FZ_ASSERT(li.count == held->count, "%s: line index has %zu lines, text has %zu", d->uri,
+              held->count, li.count);
+    FZ_ASSERT(memcmp(li.starts, held->starts, li.count * sizeof(*li.starts)) == 0,
               "%s: line index out of step with the text", d->uri);
     line_index_release(&li);
 }

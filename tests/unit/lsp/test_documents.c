@@ -85,7 +85,7 @@ static void big_file_reparsed_on_a_worker(void)
     /* Whether the first parse counted as slow depends on the machine: make sure it does. */
     int tries = 0;
     while (!syn_doc_reparse_is_slow(d->syntax) && tries++ < 20) {
-        edit(ds, d, (uint32_t)d->lines.count - 1, 0, 0, "#\n"); /* at the end */
+        edit(ds, d, (uint32_t)doc_lines(d)->count - 1, 0, 0, "#\n"); /* at the end */
         doc_syntax_current(d);
     }
     if (!syn_doc_reparse_is_slow(d->syntax)) {
@@ -256,6 +256,59 @@ static void no_parse_on_the_loop_while_a_build_is_out(void)
     CHECK_EQ_INT(uv_loop_close(&loop), 0);
 }
 
+/* issue 17 (memory with a hundred files open): reading other documents' definitions keeps
+ * no tree and no line index, moves no held tree in the LRU, keeps one definition per name
+ * (the first in text order), and an evicted tree is rebuilt when its document is worked in. */
+static void definitions_read_compactly(void)
+{
+    struct docstore *ds = docstore_new(0);
+    const char *src = "class Shape:\n    def __init__(self, w):\n        self.w = w\n"
+                      "    def area(self):\n        return self.w\n\n"
+                      "class Square:\n    def __init__(self, s):\n        self.w = s\n\n"
+                      "def area(x):\n    return x\n";
+    char uris[2 * DOC_MAX_TREES][64];
+    size_t n = sizeof(uris) / sizeof(uris[0]);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(uris[i], sizeof(uris[i]), "file:///w/d%zu.py", i);
+        CHECK_EQ_INT(docstore_open(ds, uris[i], "python", 1, src, strlen(src)), 0);
+    }
+    struct doc *worked = docstore_get(ds, uris[0]);
+    CHECK(doc_syntax(worked) != NULL);
+    uint64_t used = worked->syntax_used;
+    for (size_t i = 0; i < n; i++) {
+        struct doc *d = docstore_get(ds, uris[i]);
+        size_t nd = 0;
+        const struct syn_def *defs = doc_definitions(d, &nd);
+        CHECK(defs != NULL && nd >= 4);
+        for (size_t k = 1; k < nd; k++)
+            CHECK(strcmp(defs[k - 1].name, defs[k].name) < 0); /* sorted, one per name */
+        for (size_t k = 0; k < nd; k++)
+            if (strcmp(defs[k].name, "area") == 0)
+                CHECK_EQ_INT(defs[k].start_byte, strstr(src, "def area") - src); /* the first */
+        CHECK(d->lines.count == 0); /* nobody converted a position in it */
+        if (d != worked)
+            CHECK(d->syntax == NULL); /* parsed for its definitions, dropped again */
+    }
+    CHECK(worked->syntax != NULL && worked->syntax_used == used);
+    CHECK_EQ_INT(trees_held(ds, uris, n), 1);
+    /* Worked in again: the tree and the line index come back, in step with edits. */
+    struct doc *d = docstore_get(ds, uris[n - 1]);
+    edit(ds, d, 10, 4, 8, "size");
+    CHECK(d->lines.count == 13);
+    char *want = tree_of(d->text.data, d->text.len), *got = syn_doc_sexp(doc_syntax(d));
+    CHECK(want && got && strcmp(want, got) == 0);
+    free(want);
+    free(got);
+    size_t nd = 0;
+    const struct syn_def *defs = doc_definitions(d, &nd);
+    bool renamed = false;
+    for (size_t k = 0; k < nd; k++)
+        renamed |= strcmp(defs[k].name, "size") == 0;
+    CHECK(renamed);
+    docstore_free(ds);
+}
+
 #define TESTS(X) X(trees_built_on_demand) X(big_file_reparsed_on_a_worker) \
-    X(first_tree_built_on_a_worker) X(no_parse_on_the_loop_while_a_build_is_out)
+    X(first_tree_built_on_a_worker) X(no_parse_on_the_loop_while_a_build_is_out) \
+    X(definitions_read_compactly)
 CHECK_MAIN(TESTS)

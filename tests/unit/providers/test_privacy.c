@@ -316,6 +316,17 @@ static void cache_serves_versions(void)
     CHECK(n1 == n2);
     n2 = privacy_cache_get(c, "cli", -1, v2, strlen(v2));
     CHECK(strstr(n2->text, "x = 1") != NULL);
+    /* nothing to mask: no copy is kept, the caller's text is lent back (issue 17); the same
+     * version read from another copy of the text lends that one */
+    const char *plain = "x = 1\ny = 2\n";
+    char copy[16];
+    memcpy(copy, plain, strlen(plain) + 1);
+    const struct mask_result *p1 = privacy_cache_get(c, "file:///p.py", 1, plain, strlen(plain));
+    CHECK(p1->text == plain && p1->len == strlen(plain) && p1->n_spans == 0);
+    p1 = privacy_cache_get(c, "file:///p.py", 1, copy, strlen(copy));
+    CHECK(p1->text == copy);
+    p1 = privacy_cache_get(c, "file:///p.py", 2, v1, strlen(v1)); /* now a secret: a copy */
+    CHECK(p1->text != v1 && strstr(p1->text, "abcd1234") == NULL);
     /* eviction of the least recently used, and drop */
     privacy_cache_get(c, "third", 1, "x", 1);
     privacy_cache_drop(c, "third");
