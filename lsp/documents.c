@@ -18,6 +18,7 @@ struct docstore {
     uint64_t builds_installed;
     struct doc *builds[DOC_OPEN_BUILDS]; /* documents with a first_build out, oldest first */
     size_t n_builds;
+    size_t n_defs_builds; /* definitions jobs out (DOC_DEFS_BUILDS at most) */
 };
 
 /* Walk the open documents: for (size_t it = 0; (d = next_doc(ds, &it));) */
@@ -72,6 +73,17 @@ static void forget_build(struct doc *d)
     d->n_build_edits = 0;
 }
 
+/* Stop waiting for the document's definitions job (the document goes or its text changed). */
+static void forget_defs_build(struct doc *d)
+{
+    if (d->defs_build) {
+        syntax_glue_build_forget(d->defs_build);
+        d->defs_build = NULL;
+        d->store->n_defs_builds--;
+    }
+    d->defs_wanted = false;
+}
+
 /* Free the tree; a background reparse still out finishes on its own and reports to nobody. */
 static void release_syntax(struct doc *d)
 {
@@ -114,6 +126,7 @@ static void evict_trees(struct docstore *ds, struct doc *keep)
 
 static void doc_free(struct doc *d)
 {
+    forget_defs_build(d);
     drop_definitions(d);
     release_syntax(d);
     free(d->uri);
@@ -171,6 +184,7 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
     d->syntax = NULL;
     d->syntax_stale = false;
     d->syntax_evicted = lang_for_document(d->language_id, d->uri) != NULL;
+    forget_defs_build(d);
     drop_definitions(d);
     d->last_edit_ms = us_now_ms();
     d->last_edit_offset = 0;
@@ -271,9 +285,58 @@ const struct line_index *doc_lines(struct doc *d)
 }
 
 static void drop_unused_builds(struct docstore *ds, struct doc *keep);
+static void start_defs_builds(struct docstore *ds);
+
+static void defs_build_done(void *ud, struct syntax_glue_result *r)
+{
+    struct doc *d = ud;
+    d->defs_build = NULL;
+    d->store->n_defs_builds--;
+    /* Typed in meanwhile: the positions are the old text's, of no use (asked again, it goes
+     * back in line). */
+    if (d->defs_build_for == d->edit_count && (!d->defs || d->defs_seen != d->edit_count)) {
+        drop_definitions(d);
+        d->defs = r->defs;
+        d->n_defs = r->n_defs;
+        d->defs_seen = d->edit_count;
+        r->defs = NULL;
+    }
+    syntax_glue_result_release(r);
+    start_defs_builds(d->store);
+}
+
+/* Start the definitions jobs of documents waiting for one, up to DOC_DEFS_BUILDS. */
+static void start_defs_builds(struct docstore *ds)
+{
+    struct doc *d;
+    for (size_t it = 0; ds->n_defs_builds < DOC_DEFS_BUILDS && (d = next_doc(ds, &it));) {
+        if (!d->defs_wanted || d->defs_build)
+            continue;
+        d->defs_wanted = false;
+        d->defs_build = syntax_glue_defs_background(ds->loop,
+                                                    lang_for_document(d->language_id, d->uri),
+                                                    d->text.data, d->text.len, defs_build_done, d);
+        if (d->defs_build) {
+            d->defs_build_for = d->edit_count;
+            ds->n_defs_builds++;
+        }
+    }
+}
 
 const struct syn_def *doc_definitions(struct doc *d, size_t *n)
 {
+    if ((!d->defs || d->defs_seen != d->edit_count) && d->syntax_evicted && !d->first_build &&
+        d->store->loop && d->text.len > DOC_INLINE_PARSE_BYTES) {
+        /* No tree held, none coming, and too big to parse here without stalling the
+         * keystroke: a worker reads it; nothing now. */
+        if (!d->defs_build || d->defs_build_for != d->edit_count) {
+            forget_defs_build(d);
+            d->defs_wanted = true;
+            start_defs_builds(d->store);
+        }
+        *n = 0;
+        return NULL;
+    }
     if (!d->defs || d->defs_seen != d->edit_count) {
         /* Reading a document's definitions for another one's completion is not working in
          * it: the tree keeps its place in the LRU of DOC_MAX_TREES, and a just-opened

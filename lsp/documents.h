@@ -37,6 +37,11 @@
  * deleting them on busy low-priority workers grew the heap and left it fragmented). */
 #define DOC_FREE_INLINE_BYTES (64u * 1024)
 #define DOC_OPEN_BUILDS 2
+/* Another document's definitions (context.c's excerpts) for a document with no tree held: at
+ * most DOC_INLINE_PARSE_BYTES is parsed on the loop, a bigger one is read on a worker,
+ * DOC_DEFS_BUILDS at a time (a hundred files opened at once took the first completion 1-3 s
+ * of parsing on the loop); until its definitions are back that document gives no excerpts. */
+#define DOC_DEFS_BUILDS 1
 #define DOC_INLINE_PARSE_BYTES (8u * 1024)
 #define DOC_INLINE_WAIT_US 1000
 #define DOC_BUILD_MAX_EDITS 64
@@ -81,6 +86,9 @@ struct doc {
     bool tree_from_worker;  /* the tree held was built by a first_build (not on the loop) */
     uint64_t built_unused;  /* nonzero: order in which a first build installed a tree nobody
                              * has asked for since (a burst of didOpens keeps only the newest) */
+    struct syntax_glue_build *defs_build; /* its definitions being read on a worker */
+    uint64_t defs_build_for; /* the edit_count that job reads */
+    bool defs_wanted;       /* asked for while no job could start: next in line */
     unsigned unclosed;      /* context.c: brackets still to close (PROV_UNCLOSED_*), a whole- */
     uint64_t unclosed_seen; /* document scan kept for this edit_count (0: none) */
 };

@@ -150,6 +150,7 @@ struct syntax_glue_build {
     const struct lang_info *lang;
     char *text;
     size_t len;
+    bool defs_only;      /* the tree is deleted on the worker: only definitions go back */
     struct syntax_glue_result res;
     void (*done)(void *ud, struct syntax_glue_result *result);
     void *ud;
@@ -224,6 +225,10 @@ static void build_run(struct syntax_glue_build *b)
     uint64_t t0 = us_now_us();
     b->res.syn = syn_doc_new(b->lang, b->text, b->len);
     syntax_glue_definitions(b->res.syn, &b->res.defs, &b->res.n_defs);
+    if (b->defs_only) {
+        syn_doc_free(b->res.syn);
+        b->res.syn = NULL;
+    }
     free(b->text);
     b->text = NULL;
     b->res.took_us = us_now_us() - t0;
@@ -313,8 +318,8 @@ static void build_back(uv_work_t *req, int status)
     build_free(b);
 }
 
-struct syntax_glue_build *syntax_glue_build_background(
-    uv_loop_t *loop, const struct lang_info *lang, const char *text, size_t len,
+static struct syntax_glue_build *build_start(
+    uv_loop_t *loop, const struct lang_info *lang, const char *text, size_t len, bool defs_only,
     void (*done)(void *ud, struct syntax_glue_result *result), void *ud)
 {
     if (!loop || !lang)
@@ -327,6 +332,7 @@ struct syntax_glue_build *syntax_glue_build_background(
     pthread_cond_init(&b->cv, &ca);
     pthread_condattr_destroy(&ca);
     b->lang = lang;
+    b->defs_only = defs_only;
     b->text = xstrndup(text, len);
     b->len = len;
     b->done = done;
@@ -337,6 +343,20 @@ struct syntax_glue_build *syntax_glue_build_background(
         return NULL;
     }
     return b;
+}
+
+struct syntax_glue_build *syntax_glue_build_background(
+    uv_loop_t *loop, const struct lang_info *lang, const char *text, size_t len,
+    void (*done)(void *ud, struct syntax_glue_result *result), void *ud)
+{
+    return build_start(loop, lang, text, len, false, done, ud);
+}
+
+struct syntax_glue_build *syntax_glue_defs_background(
+    uv_loop_t *loop, const struct lang_info *lang, const char *text, size_t len,
+    void (*done)(void *ud, struct syntax_glue_result *result), void *ud)
+{
+    return build_start(loop, lang, text, len, true, done, ud);
 }
 
 bool syntax_glue_build_take(struct syntax_glue_build *b, uint64_t wait_us, bool run_if_queued,

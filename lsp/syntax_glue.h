@@ -54,8 +54,15 @@ struct syntax_glue_result {
 struct syntax_glue_build *syntax_glue_build_background(
     uv_loop_t *loop, const struct lang_info *lang, const char *text, size_t len,
     void (*done)(void *ud, struct syntax_glue_result *result), void *ud);
-/* Tests: every first build sleeps this long on its worker before it starts (0: none), so a
- * test can show what the loop does while a build is out. Set before the loop runs. */
+/* The same job for a document read only for its definitions (another document's completion
+ * wants them, and parsing it on the loop would stall every keystroke): the tree is deleted on
+ * the worker; the result has definitions only (syn NULL). */
+struct syntax_glue_build *syntax_glue_defs_background(
+    uv_loop_t *loop, const struct lang_info *lang, const char *text, size_t len,
+    void (*done)(void *ud, struct syntax_glue_result *result), void *ud);
+/* Tests: every first build and definitions job sleeps this long on its worker before it
+ * starts (0: none), so a test can show what the loop does while one is out. Set before the
+ * loop runs. */
 void syntax_glue_set_build_delay_us(uint64_t us);
 /* Wait at most wait_us for the job (0: only look). True when it was done: *out is the result,
  * now the caller's, and done will not be called. A job a worker has not picked up yet is not

@@ -308,7 +308,67 @@ static void definitions_read_compactly(void)
     docstore_free(ds);
 }
 
+/* Twenty files opened at once, read by another file's completion for their definitions: none
+ * is parsed on the loop (no tree appears, the first answer is empty at once); a worker reads
+ * them DOC_DEFS_BUILDS at a time and they are there for the next completion. A file edited
+ * while its job is out gets no stale positions: its next question reads the new text. */
+static void other_documents_read_on_a_worker(void)
+{
+    syn_set_parse_budget_us(20u * 1000 * 1000);
+    uv_loop_t loop;
+    CHECK_EQ_INT(uv_loop_init(&loop), 0);
+    struct docstore *ds = docstore_new(0);
+    docstore_set_loop(ds, &loop);
+    struct strbuf t;
+    sb_init(&t);
+    for (int i = 0; t.len < 2 * DOC_INLINE_PARSE_BYTES; i++)
+        sb_addf(&t, "def g%d(a, b):\n    return a + b + %d\n\n", i, i);
+    enum { N = 20 };
+    struct doc *docs[N];
+    for (int i = 0; i < N; i++) {
+        char uri[64];
+        snprintf(uri, sizeof(uri), "file:///w/other%d.py", i);
+        CHECK_EQ_INT(docstore_open(ds, uri, "python", 1, t.data, t.len), 0);
+        docs[i] = docstore_get(ds, uri);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT); /* the newest files' first builds come back */
+    size_t waiting = 0;
+    for (int i = 0; i < N; i++) {
+        size_t nd = 99;
+        bool had_tree = docs[i]->syntax != NULL;
+        const struct syn_def *defs = doc_definitions(docs[i], &nd);
+        if (had_tree) {
+            CHECK(nd > 100);
+            continue;
+        }
+        CHECK(defs == NULL && nd == 0);
+        CHECK(docs[i]->syntax == NULL);
+        waiting++;
+    }
+    CHECK(waiting >= N - DOC_OPEN_BUILDS);
+    /* One of them is edited while the jobs are out. */
+    struct doc *moved = docs[0];
+    edit(ds, moved, 0, 0, 0, "import os\n");
+    uv_run(&loop, UV_RUN_DEFAULT);
+    for (int i = 1; i < N; i++) {
+        size_t nd = 0;
+        const struct syn_def *defs = doc_definitions(docs[i], &nd);
+        CHECK(defs != NULL && nd > 100);
+        CHECK(docs[i]->syntax == NULL || docs[i]->tree_from_worker);
+    }
+    size_t nd = 99;
+    CHECK(doc_definitions(moved, &nd) == NULL && nd == 0); /* asked again: back in line */
+    uv_run(&loop, UV_RUN_DEFAULT);
+    const struct syn_def *defs = doc_definitions(moved, &nd);
+    CHECK(defs != NULL && nd > 100);
+    CHECK_EQ_INT((int)defs[0].start_byte >= (int)strlen("import os\n"), 1);
+    sb_release(&t);
+    docstore_free(ds);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK_EQ_INT(uv_loop_close(&loop), 0);
+}
+
 #define TESTS(X) X(trees_built_on_demand) X(big_file_reparsed_on_a_worker) \
     X(first_tree_built_on_a_worker) X(no_parse_on_the_loop_while_a_build_is_out) \
-    X(definitions_read_compactly)
+    X(definitions_read_compactly) X(other_documents_read_on_a_worker)
 CHECK_MAIN(TESTS)
