@@ -92,6 +92,24 @@ static void ngram(void)
     lines_free(m);
 }
 
+/* A first token the statistics are sure of is shown even when the rest of the line is not:
+ * the line stops where it gets unlikely, and its confidence is the first step's, not the
+ * product over a line that was never finished (which alone would hide it). */
+static void ngram_first_step(void)
+{
+    struct lines *m = lines_new(NULL);
+    struct strbuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < 10; i++)
+        sb_addf(&sb, "queue_push(jobs, first_task, %d);\n", i);
+    for (int i = 0; i < 6; i++)
+        sb_addf(&sb, "queue_push(jobs, task_%d, %d);\n", i, i);
+    CHECK_EQ_INT(lines_add_text(m, sb.data, sb.len), 0);
+    EXPECT_SUGGEST(m, "x = 1;\nqueue_push(|\n", "jobs, first_task,", "ngram");
+    sb_release(&sb);
+    lines_free(m);
+}
+
 static void silence(void)
 {
     struct lines *m = lines_new(NULL);
@@ -228,6 +246,6 @@ static void indentation(void)
     lines_free(m);
 }
 
-#define TESTS(X) X(repetition) X(analogy) X(closers) X(ngram) X(silence) X(incremental) X(speed) \
-    X(indentation)
+#define TESTS(X) X(repetition) X(analogy) X(closers) X(ngram) X(ngram_first_step) X(silence) \
+    X(incremental) X(speed) X(indentation)
 CHECK_MAIN(TESTS)
