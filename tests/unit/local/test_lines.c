@@ -223,6 +223,17 @@ static void indentation(void)
                    "    finally:\n        lock.release()\n\n"
                    "def g():\n    lock.acquire(timeout)\n  |\n",
                    "  try:", NULL);
+    /* the file's habit: the lines after a line starting like the one above start alike, as
+     * far as they agree (the command, not its argument) */
+    EXPECT_SUGGEST(m,
+                   "    run alpha\n    expect_ok 1\n    run beta\n    expect_ok 2\n"
+                   "    run gamma\n    expect_ok 3\n    run delta\n |\n",
+                   "   expect_ok", "habit");
+    /* followers that begin differently are no habit */
+    got = suggest(m, "    alpha = 1\n    beta()\n    alpha += 2\n    gamma()\n    alpha -= 3\n"
+                     "    delta()\n    alpha *= 4\n |\n", &r);
+    CHECK(!r || strcmp(r, "habit") != 0);
+    free(got);
     lines_free(m);
 
     /* the statistics: after a signature, one level in, comes the body's usual first token */
