@@ -111,6 +111,7 @@ static bool finish_identifier(struct local_engine *e, const struct local_request
             (after >= req->text_len || req->text[after] != '('))
             sb_addc(out, '(');
         sb_release(&doc);
+        LOG_D("local", "line suggestion (finish)");
     }
     local_items_free(items, n);
     return ok;

@@ -84,7 +84,7 @@ bool line_start_geometry(const struct line_cursor *qs, struct indent_geom *g);
 /* Blanks from the cursor's column up to target, into out. */
 void line_start_pad(const struct indent_geom *g, size_t target, struct strbuf *out);
 /* self.x = x after a constructor's signature, the next elif/case arm, the line that followed
- * the same line earlier in the file. */
+ * the same line earlier in the file, the file's habit after a line starting like the one above. */
 void line_rules_start(const struct line_cursor *qs, const struct indent_geom *g,
                       struct line_cand *best);
 

@@ -1,7 +1,8 @@
 /* line_start: ghost text for a cursor inside a line's leading blanks (the editor indented,
  * nothing typed yet): where the line's code will start, and the structural rules that know a
  * whole line from the lines above: `self.x = x` after a constructor's signature, the next
- * `elif`/`case` arm of a chain, and the line that followed the same line earlier in the file.
+ * `elif`/`case` arm of a chain, the line that followed the same line earlier in the file, and
+ * the file's habit (how the lines after a line starting like the one above start).
  * The statistical half (which token starts a line) is lines.c's line-start model. Text only;
  * internal to providers/local/lines. */
 #include <ctype.h>
@@ -315,10 +316,124 @@ static void rule_follow(const struct line_cursor *qs, const struct indent_geom *
     sb_release(&out);
 }
 
+/* The first token of a trimmed line (false when it has none). */
+static bool first_tok(const char *s, size_t n, struct line_tok *t)
+{
+    return line_tokenize(s, n, t, 1) == 1;
+}
+
+/* A file's habit: the lines that followed, earlier in the file, a line beginning with the same
+ * token as the line above the cursor. When most of them begin alike (a comment block goes on
+ * with `#`, a run of `self.x = ...` or `case` arms, `#include` after `#include`), that start,
+ * at their usual level, up to where those lines stop agreeing (all of it when they are the
+ * same line). The file-local counterpart of the line-start model, which mixes the workspace
+ * in: on the tuning corpora, a start most followers share (>= 60 %, 3 or more) is right about
+ * 70-80 % of the time. */
+#define HABIT_LOOKBACK 2000 /* lines scanned upwards */
+#define HABIT_MAX 64        /* followers compared */
+#define HABIT_SHARE 0.6     /* of the followers that must begin alike */
+#define HABIT_OFFSET 0.2    /* share x evidence -> confidence */
+static void rule_habit(const struct line_cursor *qs, const struct indent_geom *g,
+                       struct line_cand *best)
+{
+    const char *t = qs->q->text;
+    size_t pn;
+    const char *ps = trimmed(t, g->prev_b, g->prev_e, &pn);
+    struct line_tok pt;
+    if (!first_tok(ps, pn, &pt))
+        return;
+    struct { const char *s; size_t n, target; struct line_tok ft; } f[HABIT_MAX];
+    size_t k = 0, b = g->prev_b, e, nb = g->prev_b, ne = g->prev_e;
+    bool have_next = false; /* the line after the cursor's line above is the cursor's own */
+    for (int guard = 0; guard < HABIT_LOOKBACK && k < HABIT_MAX && above(t, b, &b, &e); guard++) {
+        size_t n;
+        const char *s = trimmed(t, b, e, &n);
+        if (!n)
+            continue;
+        struct line_tok st;
+        if (have_next && first_tok(s, n, &st) && st.len == pt.len &&
+            !memcmp(s + st.start, ps + pt.start, pt.len)) {
+            size_t fl;
+            const char *fs = trimmed(t, nb, ne, &fl);
+            long d = (long)line_indent(t + nb, ne - nb) - (long)line_indent(t + b, e - b);
+            long tg = (long)g->prev_indent + d;
+            if (tg >= (long)g->col && first_tok(fs, fl, &f[k].ft)) {
+                f[k].s = fs;
+                f[k].n = fl;
+                f[k].target = (size_t)tg;
+                k++;
+            }
+        }
+        nb = b;
+        ne = e;
+        have_next = true;
+    }
+    if (k < 3)
+        return;
+    /* the start most followers share (a majority when there is one) */
+    size_t top = 0, top_n = 0;
+    for (size_t i = 0; i < k; i++) {
+        size_t c = 0;
+        for (size_t j = 0; j < k; j++)
+            c += f[j].ft.len == f[i].ft.len &&
+                 !memcmp(f[j].s + f[j].ft.start, f[i].s + f[i].ft.start, f[i].ft.len);
+        if (c > top_n) {
+            top_n = c;
+            top = i;
+        }
+    }
+    double share = (double)top_n / (double)k;
+    if (top_n < 3 || share < HABIT_SHARE)
+        return;
+    /* how far those agree, and their usual level (the latest one's, when levels differ) */
+    size_t lcp = f[top].n;
+    for (size_t j = 0; j < k; j++) {
+        if (f[j].ft.len != f[top].ft.len ||
+            memcmp(f[j].s + f[j].ft.start, f[top].s + f[top].ft.start, f[top].ft.len))
+            continue;
+        size_t c = 0;
+        while (c < lcp && c < f[j].n && f[j].s[c] == f[top].s[c])
+            c++;
+        lcp = c;
+    }
+    if (lcp < f[top].n) {
+        /* cut at the end of the last token all of them have whole: a name that goes on in
+         * one of them ("self" of "self_x") is not agreed on */
+        struct line_tok toks[LINE_MAX_TOKENS];
+        size_t nt = line_tokenize(f[top].s, f[top].n, toks, LINE_MAX_TOKENS);
+        size_t cut = 0;
+        for (size_t i = 0; i < nt; i++) {
+            size_t end = toks[i].start + toks[i].len;
+            if (end > lcp)
+                break;
+            bool whole = true;
+            for (size_t j = 0; j < k && whole; j++)
+                whole = end >= f[j].n || !fuzzy_is_word((unsigned char)f[top].s[end - 1]) ||
+                        !fuzzy_is_word((unsigned char)f[j].s[end]) ||
+                        memcmp(f[j].s, f[top].s, end);
+            if (!whole)
+                break;
+            cut = end;
+        }
+        lcp = cut;
+    }
+    if (!lcp)
+        return;
+    struct strbuf out;
+    sb_init(&out);
+    line_start_pad(g, f[top].target, &out);
+    sb_add(&out, f[top].s, lcp);
+    /* tuning half: shares under ~0.7 were right less than half the time */
+    double conf = share * (double)top_n / (top_n + 1.0) - HABIT_OFFSET;
+    line_offer(qs, best, out.data, out.len, conf > 0.8 ? 0.8 : conf, "habit");
+    sb_release(&out);
+}
+
 void line_rules_start(const struct line_cursor *qs, const struct indent_geom *g,
                       struct line_cand *best)
 {
     rule_self_assign(qs, g, best);
     rule_arm(qs, g, best);
     rule_follow(qs, g, best);
+    rule_habit(qs, g, best);
 }

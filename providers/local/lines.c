@@ -17,6 +17,7 @@
 #define MAX_ORDER 3         /* context tokens: a 4-gram model */
 #define MAX_OUT_TOKENS 40
 #define MIN_CONFIDENCE 0.25
+#define NGRAM_FIRST_SCALE 0.62 /* first step's score -> confidence floor (tuning half) */
 #define DOC_WEIGHT 4        /* an open document's counts weigh this much more than the workspace's */
 
 /* ID_DEDENT..ID_INDENT: how a line's indentation compares with the line above; ID_LS_*: markers
@@ -682,12 +683,14 @@ static bool pick_next(const struct lines *m, const struct line_cursor *qs, const
 
 /* Extend seq[0, n) token by token while each step stays likely; the first step completes
  * the partial token part (when part_n) if first. Appends the text to out; returns the product
- * of the steps' scores (times conf), *done when the line's end was predicted. */
+ * of the steps' scores (times conf), *done when the line's end was predicted, *first_sc the
+ * first step's score (0 when there was none). */
 static double decode(struct lines *m, const struct line_cursor *qs, uint32_t *seq, size_t n,
                      bool first, const char *part, size_t part_n, bool part_space, double conf,
-                     struct strbuf *out, bool *done)
+                     struct strbuf *out, bool *done, double *first_sc)
 {
     *done = false;
+    *first_sc = 0;
     for (int step = 0; step < MAX_OUT_TOKENS; step++) {
         struct pick pk;
         bool f = first && step == 0;
@@ -700,6 +703,8 @@ static double decode(struct lines *m, const struct line_cursor *qs, uint32_t *se
         if ((!f && sc < 0.3) || conf * sc < qs->min_conf)
             break;
         conf *= sc;
+        if (step == 0)
+            *first_sc = sc;
         if (pk.id == ID_EOL) {
             *done = true;
             break;
@@ -742,9 +747,19 @@ static void try_ngram(struct lines *m, const struct line_cursor *qs, struct line
     struct strbuf out;
     sb_init(&out);
     bool done;
-    double conf = decode(m, qs, seq, n, true, part, part_n, part_space, 1.0, &out, &done);
+    double first_sc;
+    double conf = decode(m, qs, seq, n, true, part, part_n, part_space, 1.0, &out, &done,
+                         &first_sc);
+    /* The product of the steps measures the whole line; whether the ghost text is worth
+     * showing is mostly whether its first token is right, which the first step alone measures
+     * well (tuning half: a first step >= 0.4, the floor's reach at the default 0.25, gives the
+     * first token right ~75 % of the time, even where a long line's product is low). decode
+     * already stopped where the line got unlikely. */
+    conf = done ? conf : conf * 0.8;
+    if (first_sc * NGRAM_FIRST_SCALE > conf)
+        conf = first_sc * NGRAM_FIRST_SCALE;
     if (out.len)
-        line_offer(qs, best, out.data, out.len, done ? conf : conf * 0.8, "ngram");
+        line_offer(qs, best, out.data, out.len, conf, "ngram");
     sb_release(&out);
 }
 
@@ -843,7 +858,8 @@ static void try_line_start(struct lines *m, const struct line_cursor *qs,
     sb_add(&out, tx + (tx[0] == ' '), tn - (tx[0] == ' '));
     uint32_t seq[MAX_OUT_TOKENS + 4] = {pl.last, ID_BOL, best_id};
     bool done;
-    decode(m, qs, seq, 3, false, NULL, 0, false, 1.0, &out, &done);
+    double first_sc;
+    decode(m, qs, seq, 3, false, NULL, 0, false, 1.0, &out, &done, &first_sc);
     double conf = best_sc * lines_start_scale;
     line_offer(qs, best, out.data, out.len, conf > 0.85 ? 0.85 : conf, "start");
     sb_release(&out);

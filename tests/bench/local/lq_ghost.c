@@ -191,6 +191,21 @@ static void score_answer(struct gscore *g, const char *ans, size_t an, const cha
     g->exact += an == rn && !memcmp(ans, rest, rn);
 }
 
+/* One sample for US_BENCH_DEBUG: the cursor's line and the one above (line breaks shown as
+ * '$'), what the file has after the cursor, and what the engine offered. */
+static void debug_sample(const char *verdict, const char *t, size_t cur, const char *rest,
+                         size_t rn, const char *got, size_t gn)
+{
+    size_t b = cur;
+    int nl = 0;
+    while (b > 0 && cur - b < 160 && !(t[b - 1] == '\n' && ++nl == 2))
+        b--;
+    fprintf(stderr, "GHOST %s [", verdict);
+    for (size_t i = b; i < cur; i++)
+        fputc(t[i] == '\n' ? '$' : t[i], stderr);
+    fprintf(stderr, "|%.*s] got [%.*s]\n", (int)rn, rest, (int)gn, got);
+}
+
 const char *const lq_rules[6] = {"repeat", "analogy", "copy", "ngram", "close", "?"};
 
 void lq_ghost(const struct corpus *c, struct local_engine *e, struct lines *always,
@@ -218,19 +233,21 @@ void lq_ghost(const struct corpus *c, struct local_engine *e, struct lines *alwa
         struct strbuf out;
         sb_init(&out);
         uint64_t t0 = us_now_us();
+        enum log_level lv = log_get_level();
+        if (getenv("US_BENCH_DEBUG"))
+            log_set_level(LOG_DEBUG); /* the engine says which rule answered, how confident */
         bool ok = local_engine_line(e, &rb.lr, &out);
+        log_set_level(lv);
         gr->lat[i] = us_now_us() - t0;
         if (ok) {
             int before = gr->engine.next_ok;
             score_answer(&gr->engine, out.data, out.len, rest, rn);
             if (getenv("US_BENCH_DEBUG"))
-                fprintf(stderr, "GHOST %s [%.*s|%.*s] got [%.*s]\n",
-                        gr->engine.next_ok > before ? "ok" : "bad", 40,
-                        cur > 40 ? t + cur - 40 : t, (int)rn, rest, (int)out.len, out.data);
+                debug_sample(gr->engine.next_ok > before ? "ok" : "bad", t, cur, rest, rn,
+                             out.data, out.len);
         }
         else if (getenv("US_BENCH_DEBUG"))
-            fprintf(stderr, "GHOST none [%.*s|%.*s]\n", 40, cur > 40 ? t + cur - 40 : t,
-                    (int)rn, rest);
+            debug_sample("none", t, cur, rest, rn, "", 0);
         sb_release(&out);
         lq_release_request(&rb);
         syn_doc_free(sd);
@@ -245,8 +262,11 @@ void lq_ghost(const struct corpus *c, struct local_engine *e, struct lines *alwa
         struct lines_query q = {t, cur, cur, 0.001, uri};
         struct lines_suggestion ls;
         if (lines_suggest(always, &q, &ls) == 0) {
-            int before = gr->always.exact;
+            int before = gr->always.exact, before_ok = gr->always.next_ok;
             score_answer(&gr->always, ls.text, strlen(ls.text), rest, rn);
+            if (getenv("US_BENCH_DEBUG"))
+                fprintf(stderr, "ALWAYS %s %.3f %d %d [%s]\n", ls.rule, ls.confidence,
+                        gr->always.next_ok > before_ok, gr->always.exact > before, ls.text);
             int ri = 5;
             for (int r = 0; r < 5; r++)
                 if (!strcmp(ls.rule, lq_rules[r]))

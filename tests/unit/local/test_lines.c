@@ -92,6 +92,24 @@ static void ngram(void)
     lines_free(m);
 }
 
+/* A first token the statistics are sure of is shown even when the rest of the line is not:
+ * the line stops where it gets unlikely, and its confidence is the first step's, not the
+ * product over a line that was never finished (which alone would hide it). */
+static void ngram_first_step(void)
+{
+    struct lines *m = lines_new(NULL);
+    struct strbuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < 10; i++)
+        sb_addf(&sb, "queue_push(jobs, first_task, %d);\n", i);
+    for (int i = 0; i < 6; i++)
+        sb_addf(&sb, "queue_push(jobs, task_%d, %d);\n", i, i);
+    CHECK_EQ_INT(lines_add_text(m, sb.data, sb.len), 0);
+    EXPECT_SUGGEST(m, "x = 1;\nqueue_push(|\n", "jobs, first_task,", "ngram");
+    sb_release(&sb);
+    lines_free(m);
+}
+
 static void silence(void)
 {
     struct lines *m = lines_new(NULL);
@@ -205,6 +223,17 @@ static void indentation(void)
                    "    finally:\n        lock.release()\n\n"
                    "def g():\n    lock.acquire(timeout)\n  |\n",
                    "  try:", NULL);
+    /* the file's habit: the lines after a line starting like the one above start alike, as
+     * far as they agree (the command, not its argument) */
+    EXPECT_SUGGEST(m,
+                   "    run alpha\n    expect_ok 1\n    run beta\n    expect_ok 2\n"
+                   "    run gamma\n    expect_ok 3\n    run delta\n |\n",
+                   "   expect_ok", "habit");
+    /* followers that begin differently are no habit */
+    got = suggest(m, "    alpha = 1\n    beta()\n    alpha += 2\n    gamma()\n    alpha -= 3\n"
+                     "    delta()\n    alpha *= 4\n |\n", &r);
+    CHECK(!r || strcmp(r, "habit") != 0);
+    free(got);
     lines_free(m);
 
     /* the statistics: after a signature, one level in, comes the body's usual first token */
@@ -228,6 +257,6 @@ static void indentation(void)
     lines_free(m);
 }
 
-#define TESTS(X) X(repetition) X(analogy) X(closers) X(ngram) X(silence) X(incremental) X(speed) \
-    X(indentation)
+#define TESTS(X) X(repetition) X(analogy) X(closers) X(ngram) X(ngram_first_step) X(silence) \
+    X(incremental) X(speed) X(indentation)
 CHECK_MAIN(TESTS)
