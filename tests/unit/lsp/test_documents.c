@@ -68,17 +68,31 @@ static char *tree_of(const char *text, size_t len)
     return sexp;
 }
 
-static void big_file_reparsed_on_a_worker(void)
+/* A store whose big parses go to loop's workers (the parse budget lifted: these tests compare
+ * trees, and a busy machine must not make a parse give up). */
+static struct docstore *store_on_loop(uv_loop_t *loop)
 {
     syn_set_parse_budget_us(20u * 1000 * 1000);
-    uv_loop_t loop;
-    CHECK_EQ_INT(uv_loop_init(&loop), 0);
+    CHECK_EQ_INT(uv_loop_init(loop), 0);
     struct docstore *ds = docstore_new(0);
-    docstore_set_loop(ds, &loop);
+    docstore_set_loop(ds, loop);
+    return ds;
+}
+
+/* Python functions up to at least bytes of text (sb initialised here). */
+static void py_functions(struct strbuf *sb, size_t bytes)
+{
+    sb_init(sb);
+    for (int i = 0; sb->len < bytes; i++)
+        sb_addf(sb, "def f%d(a, b):\n    total = a * b + %d\n    return total\n\n", i, i);
+}
+
+static void big_file_reparsed_on_a_worker(void)
+{
+    uv_loop_t loop;
+    struct docstore *ds = store_on_loop(&loop);
     struct strbuf big;
-    sb_init(&big);
-    for (int i = 0; big.len < 2 * SYN_BACKGROUND_MIN_BYTES; i++)
-        sb_addf(&big, "def f%d(a, b):\n    total = a * b + %d\n    return total\n\n", i, i);
+    py_functions(&big, 2 * SYN_BACKGROUND_MIN_BYTES);
     CHECK_EQ_INT(docstore_open(ds, "file:///w/big.py", "python", 1, big.data, big.len), 0);
     struct doc *d = docstore_get(ds, "file:///w/big.py");
     CHECK(doc_syntax(d) != NULL);
@@ -126,15 +140,10 @@ static void big_file_reparsed_on_a_worker(void)
  * worker; edits made meanwhile reach the tree; the number of builds out is bounded. */
 static void first_tree_built_on_a_worker(void)
 {
-    syn_set_parse_budget_us(20u * 1000 * 1000);
     uv_loop_t loop;
-    CHECK_EQ_INT(uv_loop_init(&loop), 0);
-    struct docstore *ds = docstore_new(0);
-    docstore_set_loop(ds, &loop);
+    struct docstore *ds = store_on_loop(&loop);
     struct strbuf mid;
-    sb_init(&mid);
-    for (int i = 0; mid.len < 72 * 1024; i++)
-        sb_addf(&mid, "def f%d(a, b):\n    total = a * b + %d\n    return total\n\n", i, i);
+    py_functions(&mid, 72 * 1024);
 
     /* Opened: a build is out, no tree on the loop yet. Back: tree and definitions ready. */
     CHECK_EQ_INT(docstore_open(ds, "file:///w/a.py", "python", 1, mid.data, mid.len), 0);
@@ -222,16 +231,11 @@ static void first_tree_built_on_a_worker(void)
  * waiting for it, and the tree the document gets is the worker's. */
 static void no_parse_on_the_loop_while_a_build_is_out(void)
 {
-    syn_set_parse_budget_us(20u * 1000 * 1000);
     syntax_glue_set_build_delay_us(400 * 1000);
     uv_loop_t loop;
-    CHECK_EQ_INT(uv_loop_init(&loop), 0);
-    struct docstore *ds = docstore_new(0);
-    docstore_set_loop(ds, &loop);
+    struct docstore *ds = store_on_loop(&loop);
     struct strbuf mid;
-    sb_init(&mid);
-    for (int i = 0; mid.len < 12 * 1024; i++)
-        sb_addf(&mid, "def f%d(a, b):\n    return a * b + %d\n\n", i, i);
+    py_functions(&mid, 12 * 1024);
     CHECK_EQ_INT(docstore_open(ds, "file:///w/slow.py", "python", 1, mid.data, mid.len), 0);
     struct doc *d = docstore_get(ds, "file:///w/slow.py");
     CHECK(d->first_build != NULL);
@@ -314,15 +318,10 @@ static void definitions_read_compactly(void)
  * while its job is out gets no stale positions: its next question reads the new text. */
 static void other_documents_read_on_a_worker(void)
 {
-    syn_set_parse_budget_us(20u * 1000 * 1000);
     uv_loop_t loop;
-    CHECK_EQ_INT(uv_loop_init(&loop), 0);
-    struct docstore *ds = docstore_new(0);
-    docstore_set_loop(ds, &loop);
+    struct docstore *ds = store_on_loop(&loop);
     struct strbuf t;
-    sb_init(&t);
-    for (int i = 0; t.len < 2 * DOC_INLINE_PARSE_BYTES; i++)
-        sb_addf(&t, "def g%d(a, b):\n    return a + b + %d\n\n", i, i);
+    py_functions(&t, 2 * DOC_INLINE_PARSE_BYTES);
     enum { N = 20 };
     struct doc *docs[N];
     for (int i = 0; i < N; i++) {
