@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap_upkeep.h"
 #include "languages.h"
 #include "map.h"
 #include "syntax.h"
@@ -296,13 +297,14 @@ static void defs_build_done(void *ud, struct syntax_glue_result *r)
      * back in line). */
     if (d->defs_build_for == d->edit_count && (!d->defs || d->defs_seen != d->edit_count)) {
         drop_definitions(d);
-        d->defs = r->defs;
+        d->defs = syntax_glue_definitions_copy(r->defs, r->n_defs);
         d->n_defs = r->n_defs;
         d->defs_seen = d->edit_count;
-        r->defs = NULL;
     }
     syntax_glue_result_release(r);
     start_defs_builds(d->store);
+    if (!d->store->n_defs_builds) /* the batch is done: its parses' pages can go back */
+        heap_upkeep_churned();
 }
 
 /* Start the definitions jobs of documents waiting for one, up to DOC_DEFS_BUILDS. */
@@ -454,8 +456,9 @@ static void install_first_build(struct doc *d, struct syntax_glue_result *r)
     d->syntax_evicted = false;
     d->tree_from_worker = true;
     drop_definitions(d);
-    d->defs = r->defs;
+    d->defs = syntax_glue_definitions_copy(r->defs, r->n_defs);
     d->n_defs = r->n_defs;
+    syn_defs_free(r->defs, r->n_defs);
     d->defs_seen = d->edit_count - d->n_build_edits; /* the opened version's definitions */
     for (size_t i = 0; i < d->n_build_edits; i++)
         syn_doc_edit(d->syntax, &d->build_edits[i]);

@@ -27,6 +27,13 @@
 #define HEAP_TRIM_MAX_WAIT_MS 5000
 #define HEAP_TRIM_MIN_CHANGE (1u << 20)
 
+static bool churned; /* heap_upkeep_churned: trim at the next quiet moment */
+
+void heap_upkeep_churned(void)
+{
+    churned = true;
+}
+
 static void heap_trim(uv_timer_t *t)
 {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
@@ -35,8 +42,9 @@ static void heap_trim(uv_timer_t *t)
     size_t change = US_MAX((size_t)HEAP_TRIM_MIN_CHANGE, h->in_use / 4);
     bool higher = mi.arena > h->high + change, fell = mi.uordblks + change < h->in_use;
     bool freed = mi.fordblks > h->free + HEAP_TRIM_MIN_CHANGE / 2;
-    if (mi.fordblks < HEAP_TRIM_MIN_CHANGE || (!higher && !fell && !freed))
+    if (mi.fordblks < HEAP_TRIM_MIN_CHANGE || (!higher && !fell && !freed && !churned))
         return;
+    churned = false;
     uint64_t t0 = us_now_us();
     malloc_trim(0);
     h->high = US_MAX(h->high, mi.arena);

@@ -18,6 +18,12 @@ struct heap_upkeep {
     size_t free;           /* bytes free at the last trim */
 };
 
+/* Loop thread only: worker threads allocated and freed a lot (a batch of parses read for their
+ * definitions and deleted). The in-use and free totals cannot show it (the same bytes were
+ * free before, but the pages were given back and are resident again), so the next quiet
+ * moment trims whatever they say. */
+void heap_upkeep_churned(void);
+
 /* Neither handle keeps the loop alive. */
 void heap_upkeep_start(uv_loop_t *loop, struct heap_upkeep *h);
 /* h must stay valid until the loop ran the close callbacks. */

@@ -212,6 +212,24 @@ void syntax_glue_definitions(struct syn_doc *syn, struct syn_def **out, size_t *
     *n = keep;
 }
 
+struct syn_def *syntax_glue_definitions_copy(const struct syn_def *defs, size_t n)
+{
+    size_t bytes = 0;
+    for (size_t k = 0; k < n; k++)
+        bytes += strlen(defs[k].name) + 1;
+    char *block = xmalloc(n * sizeof(struct syn_def) + bytes + 1);
+    struct syn_def *v = (struct syn_def *)(void *)block;
+    char *names = block + n * sizeof(struct syn_def);
+    for (size_t k = 0; k < n; k++) {
+        size_t len = strlen(defs[k].name);
+        v[k] = defs[k];
+        memcpy(names, defs[k].name, len + 1);
+        v[k].name = names;
+        names += len + 1;
+    }
+    return v;
+}
+
 static uint64_t build_delay_us;
 
 void syntax_glue_set_build_delay_us(uint64_t us)

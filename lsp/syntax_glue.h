@@ -45,6 +45,11 @@ struct syntax_glue_build;
  * must be its alone). */
 struct syn_def;
 void syntax_glue_definitions(struct syn_doc *syn, struct syn_def **out, size_t *n);
+/* A copy of such a block made by the calling thread (caller frees with syn_defs_free). The
+ * loop copies what a worker made: left where the worker allocated it, among the freed pages of
+ * the tree it parsed, each small block pins pages of the workers' arena that trimming could
+ * otherwise give back. */
+struct syn_def *syntax_glue_definitions_copy(const struct syn_def *defs, size_t n);
 struct syntax_glue_result {
     struct syn_doc *syn;
     struct syn_def *defs; /* syntax_glue_definitions; freed with syn_defs_free */

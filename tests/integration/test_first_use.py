@@ -7,6 +7,7 @@ import os
 import time
 
 from lspclient import TestCase, check, eq
+from routerlib import FakeProvider, inline, model_requests, strings_of
 
 
 def python_source(lines, seed=0):
@@ -109,6 +110,48 @@ class FirstUse(TestCase):
         r = s.request("understudy/syntaxTree", {"textDocument": {"uri": uri}})["result"]
         check(r["built_on_worker"], "the tree should be the worker's, not a parse on the loop")
         eq(s.shutdown_and_exit(), 0)
+
+    def test_other_files_definitions_read_on_a_worker(self):
+        # Thirty files opened at once (an editor restoring a session), each over 8 KB with a
+        # function of its own; a completion in another file that calls one of them. The
+        # first request is not held up by parsing the thirty on the loop: it goes without
+        # that excerpt (the worker is reading them, each deliberately slowed). Once the
+        # workers are through, the excerpt rides along, and the heap is trimmed after the
+        # batch (the pages the parses dirtied go back).
+        fake = FakeProvider(text="return 1\n")
+        try:
+            s = self.server(env={"UNDERSTUDY_TEST_BUILD_DELAY_MS": "20"},
+                            args=["--log-level", "debug"])
+            cfg = {"providers": [{"name": "gw", "kind": "openai-compatible", "model": "m",
+                                  "base_url": fake.base_url + "/v1"}],
+                   "completion": {"deadline_ms": 3000, "hedge_ms": 0}, "cache": {"entries": 0}}
+            s.initialize(init_options=cfg)
+            for i in range(30):
+                body = python_source(500, 100 + i)  # over 8 KB: not parsed on the loop
+                s.open("file:///w/other/lib_%d.py" % i,
+                       body + "\ndef only_in_lib_%d(x):\n    return x * %d\n" % (i, i))
+            uri = "file:///w/other/main.py"
+            s.open(uri, "def run():\n    y = only_in_lib_3(2)\n    ")
+            _, took = inline(s, uri, {"line": 2, "character": 4})
+            first = strings_of(model_requests(fake)[-1].get("json"))
+            check("def only_in_lib_3" not in first,
+                  "the first request waited for the other files' parse")
+            check(took < 2.5, "first completion took %.2f s" % took)
+            deadline = time.time() + 20
+            sent = ""
+            while time.time() < deadline and "def only_in_lib_3" not in sent:
+                time.sleep(0.5)
+                inline(s, uri, {"line": 2, "character": 4})
+                sent = strings_of(model_requests(fake)[-1].get("json"))
+            check("def only_in_lib_3" in sent, "the excerpt never came")
+            time.sleep(0.5)
+            s.text(uri)  # a round trip: every log line sent before it has arrived
+            trims = [m for m in s.notifications_of("window/logMessage")
+                     if "trim:" in m["params"]["message"]]
+            check(trims, "no trim after the batch of definitions")
+            eq(s.shutdown_and_exit(), 0)
+        finally:
+            fake.stop()
 
     def test_loop_responsive_while_indexing_large_tree(self):
         root = "/usr"
