@@ -51,6 +51,7 @@ static struct {
     int used[3];
     uint64_t t0;
     bool refuse_start; /* attempts fail to start (as when every provider is unusable) */
+    bool sync_clock;   /* attempts start from the real time, as I/O arrives */
 } F;
 
 static int provider_index(const char *name)
@@ -116,6 +117,8 @@ static int fake_start(struct http_engine *eng, const struct prov_config *cfg,
     f->started_ms = us_now_ms() - F.t0;
     uv_timer_init(&F.loop, &f->timer);
     f->timer.data = f;
+    if (F.sync_clock)
+        uv_update_time(&F.loop);
     uv_timer_start(&f->timer, fake_fire, (uint64_t)f->step.delay_ms, 0);
     *out = (struct attempt *)f;
     return 0;
@@ -324,6 +327,28 @@ static void deadline_gives_none(void)
     CHECK_EQ_STR(a.why, "deadline reached");
     CHECK(a.at_ms >= 110 && a.at_ms < 350);
     CHECK(fake_of("a", 0) && fake_of("a", 0)->aborted);
+    teardown(r);
+}
+
+/* The caller worked for a while before asking (the loop's clock stood still meanwhile: the
+ * first completion with a hundred files open parsed them all): the deadline counts from the
+ * call, not from the stale clock, and an answer in time is served. The fake reads the real
+ * clock when it starts, as a socket's data arrives in real time. */
+static void deadline_counts_from_the_call(void)
+{
+    struct router *r = setup(1, "\"auto\"", 300);
+    F.script[0][0] = (struct step){50, PROV_OUT_OK, "42"};
+    uv_run(&F.loop, UV_RUN_NOWAIT);
+    usleep(400 * 1000); /* the caller's work, the loop not running */
+    F.sync_clock = true;
+    struct prov_context c = context(PREFIX);
+    struct answer a = {0};
+    router_complete(r, &c, 0, on_answer, &a);
+    run_for(600);
+    F.sync_clock = false;
+    CHECK_EQ_INT(a.calls, 1);
+    CHECK_EQ_INT(a.how, ROUTER_PROVIDER);
+    CHECK_EQ_STR(a.text, "42");
     teardown(r);
 }
 
@@ -821,7 +846,8 @@ static void reconfigure_drops_provider_in_flight(void)
 
 #define TESTS(X)                                                                        \
     X(failover_on_error) X(hedge_after_delay_first_answer_wins)                          \
-    X(hedged_original_still_wins) X(deadline_gives_none) X(cancel_means_no_callback)     \
+    X(hedged_original_still_wins) X(deadline_gives_none) X(deadline_counts_from_the_call) \
+    X(cancel_means_no_callback)                                                            \
     X(joiner_gets_the_rest) X(cancelled_base_keeps_running_for_its_joiner) X(joiner_cancels_other_joiner) \
     X(retry_once_on_transient_failure) X(no_retry_on_rejection) X(stale_if_error)            \
     X(answer_never_inside_the_call)                                                        \
