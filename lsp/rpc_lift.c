@@ -247,7 +247,8 @@ static size_t put_back(json_t *v, struct lifted *L, size_t nl, size_t left)
 json_t *rpc__loadb(const char *body, size_t len, size_t flags, json_error_t *err)
 {
     /* Without JSON_ALLOW_NUL the placeholders could not be parsed; a body that holds the
-     * mark could fake one. Both: jansson alone. */
+     * mark could fake one. Both: jansson alone. (A fake written with escapes, the mark's
+     * letters as \u0075 and the like, is caught below: it needs a \u0000.) */
     if (len < LIFT_MIN_MESSAGE || !(flags & JSON_ALLOW_NUL) || memmem(body, len, LIFT_MARK, 8))
         return json_loadb(body, len, flags, err);
     struct lifted L[LIFT_MAX];
@@ -270,6 +271,19 @@ json_t *rpc__loadb(const char *body, size_t len, size_t flags, json_error_t *err
     }
     if (!nl)
         return json_loadb(body, len, flags, err);
+    /* A placeholder starts with NUL, which a JSON string holds only from the escape \u0000:
+     * what jansson will read besides the placeholders must have none, or it could write one. */
+    bool nul = false;
+    for (size_t k = 0, from = 0; k <= nl && !nul; k++) {
+        size_t to = k < nl ? L[k].a : len;
+        nul = memmem(body + from, to - from, "\\u0000", 6) != NULL;
+        from = k < nl ? L[k].b : len;
+    }
+    if (nul) {
+        for (size_t k = 0; k < nl; k++)
+            free(L[k].s);
+        return json_loadb(body, len, flags, err);
+    }
     struct strbuf sb;
     sb_init(&sb);
     size_t from = 0;

@@ -357,7 +357,8 @@ static void cut_at_suffix_line(struct strbuf *t, const struct prov_context *ctx)
             hit = cn + n == ln && memcmp(L, cur, cn) == 0 && memcmp(L + cn, t->data, n) == 0;
         else
             hit = n == ln && memcmp(t->data + p, L, n) == 0;
-        if (hit && n + (idx == 0 ? cn : 0) > 0) {
+        /* An empty line wrote nothing: on the first, the cursor line alone may equal L. */
+        if (hit && n > 0) {
             t->len = idx == 0 ? 0 : p;
             t->data[t->len] = 0;
             return;

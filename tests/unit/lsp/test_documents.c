@@ -367,7 +367,75 @@ static void other_documents_read_on_a_worker(void)
     CHECK_EQ_INT(uv_loop_close(&loop), 0);
 }
 
+/* Definitions jobs and the documents they read: closed, re-opened or edited while a job is
+ * out, or the whole store freed with one out, the job ends alone (ASan: nothing it reports to
+ * is freed), and the queue of documents waiting for a job goes on. */
+static void definitions_jobs_outlive_their_documents(void)
+{
+    syn_set_parse_budget_us(20u * 1000 * 1000);
+    uv_loop_t loop;
+    CHECK_EQ_INT(uv_loop_init(&loop), 0);
+    struct docstore *ds = docstore_new(0);
+    struct strbuf t;
+    py_functions(&t, 2 * DOC_INLINE_PARSE_BYTES);
+    enum { N = 5 };
+    struct doc *docs[N];
+    char uris[N][64];
+    for (int i = 0; i < N; i++) {
+        snprintf(uris[i], sizeof(uris[i]), "file:///w/j%d.py", i);
+        CHECK_EQ_INT(docstore_open(ds, uris[i], "python", 1, t.data, t.len), 0);
+        docs[i] = docstore_get(ds, uris[i]);
+    }
+    docstore_set_loop(ds, &loop); /* after the opens: no first builds, every tree evicted */
+    syntax_glue_set_build_delay_us(30000);
+    size_t nd = 99;
+    for (int i = 0; i < N; i++)
+        CHECK(doc_definitions(docs[i], &nd) == NULL && nd == 0);
+    CHECK(docs[0]->defs_build != NULL);                /* one job out, the others wait */
+    CHECK(docs[1]->defs_build == NULL && docs[1]->defs_wanted);
+    CHECK_EQ_INT(docstore_close(ds, uris[0]), 0);      /* closed with its job out */
+    CHECK(doc_definitions(docs[1], &nd) == NULL);      /* asked again: a job starts */
+    int out = -1;
+    for (int i = 1; i < N; i++)
+        if (docs[i]->defs_build)
+            out = out < 0 ? i : 99;
+    CHECK(out > 0 && out < N);
+    if (out != 1) { /* that job's document goes to the back */
+        struct doc *x = docs[1];
+        char u[64];
+        memcpy(u, uris[1], sizeof(u));
+        docs[1] = docs[out], memcpy(uris[1], uris[out], sizeof(u));
+        docs[out] = x, memcpy(uris[out], u, sizeof(u));
+    }
+    CHECK_EQ_INT(docstore_open(ds, uris[1], "python", 2, t.data, t.len), 0); /* re-opened */
+    CHECK(docs[1]->defs_build == NULL);
+    edit(ds, docs[2], 0, 0, 0, "import os\n");
+    uv_run(&loop, UV_RUN_DEFAULT);
+    for (int i = 2; i < N; i++) {
+        doc_definitions(docs[i], &nd);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        const struct syn_def *defs = doc_definitions(docs[i], &nd);
+        CHECK(defs != NULL && nd > 100 && docs[i]->defs_seen == docs[i]->edit_count);
+        CHECK(docs[i]->defs_build == NULL);
+    }
+    /* Edited while its job is out: the job's answer is the old text's, not kept. */
+    edit(ds, docs[3], 0, 0, 0, "import os\n");
+    CHECK(doc_definitions(docs[3], &nd) == NULL && docs[3]->defs_build != NULL);
+    edit(ds, docs[3], 0, 0, 0, "import re\n");
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(docs[3]->defs_seen != docs[3]->edit_count);
+    const struct syn_def *defs = doc_definitions(docs[3], &nd);
+    CHECK(defs == NULL && docs[3]->defs_build != NULL); /* not stuck: a new job starts */
+    /* The store freed with that job out. */
+    docstore_free(ds);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    syntax_glue_set_build_delay_us(0);
+    sb_release(&t);
+    CHECK_EQ_INT(uv_loop_close(&loop), 0);
+}
+
 #define TESTS(X) X(trees_built_on_demand) X(big_file_reparsed_on_a_worker) \
     X(first_tree_built_on_a_worker) X(no_parse_on_the_loop_while_a_build_is_out) \
-    X(definitions_read_compactly) X(other_documents_read_on_a_worker)
+    X(definitions_read_compactly) X(other_documents_read_on_a_worker) \
+    X(definitions_jobs_outlive_their_documents)
 CHECK_MAIN(TESTS)

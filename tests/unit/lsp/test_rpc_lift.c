@@ -98,6 +98,35 @@ static void keys_roots_and_broken_messages(void)
     sb_release(&big);
 }
 
+/* A placeholder is a string that starts with NUL and the mark: the message can write one with
+ * escapes (\u0000, \u0075 for the mark's 'u') that a search of its raw bytes for the mark
+ * does not see. */
+static void escaped_fake_placeholders(void)
+{
+    static const char *const fakes[] = {"\\u0000\\u0075s-lift-0", "\\u0000u\\u0073-lift-1",
+                                        "\\u0000\\u0075s-lift-+0", "\\u0000\\u0075s-lift- 0"};
+    struct strbuf sb, big;
+    sb_init(&sb);
+    sb_init(&big);
+    for (int i = 0; i < 5000; i++)
+        sb_adds(&big, "word\\n");
+    for (size_t i = 0; i < US_ARRAY_LEN(fakes); i++) {
+        sb_clear(&sb);
+        sb_adds(&sb, "{\"a\":[\"");
+        sb_adds(&sb, fakes[i]);
+        sb_adds(&sb, "\",\"");
+        sb_add(&sb, big.data, big.len);
+        sb_adds(&sb, "\",\"");
+        sb_add(&sb, big.data, big.len);
+        sb_adds(&sb, "\"]}");
+        if (!same(sb.data, sb.len, FLAGS))
+            fprintf(stderr, "  fake %zu differs\n", i);
+        CHECK(same(sb.data, sb.len, FLAGS));
+    }
+    sb_release(&sb);
+    sb_release(&big);
+}
+
 static uint64_t rng = 88172645463325252ull;
 static unsigned rnd(unsigned n)
 {
@@ -141,5 +170,6 @@ static void random_strings(void)
     X(agrees_with_jansson)                                                                         \
     X(the_text_comes_through)                                                                      \
     X(keys_roots_and_broken_messages)                                                              \
+    X(escaped_fake_placeholders)                                                                   \
     X(random_strings)
 CHECK_MAIN(TESTS)

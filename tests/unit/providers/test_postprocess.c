@@ -122,6 +122,11 @@ static void suffix_repeated(void)
                                    "\n    return out\n", SYN_SHAPE_BLOCK, "    ");
     EXPECT_CLEAN(p, "for i in items:\n        out.append(i * 2)\n    return out\n", false,
                  "for i in items:\n        out.append(i * 2)");
+    /* The cursor line is the same as the suffix's next one: an answer that starts on a new
+     * line has not written it (its empty first line adds nothing to the cursor line). */
+    struct prov_context r = ctx_of("python", "def f(xs):\n    n += 1",
+                                   "\n    n += 1\n    return n\n", SYN_SHAPE_BLOCK, "    ");
+    EXPECT_CLEAN(r, "\n    m += 1", false, "\n    m += 1");
 }
 
 static void block_cut_at_dedent(void)
