@@ -155,6 +155,7 @@ struct doc *docstore_get(struct docstore *ds, const char *uri)
 }
 
 static void start_first_build(struct doc *d);
+static void start_defs_builds(struct docstore *ds);
 
 int docstore_open(struct docstore *ds, const char *uri, const char *language_id, int64_t version,
                   const char *text, size_t len)
@@ -186,6 +187,7 @@ int docstore_open(struct docstore *ds, const char *uri, const char *language_id,
     d->syntax_stale = false;
     d->syntax_evicted = lang_for_document(d->language_id, d->uri) != NULL;
     forget_defs_build(d);
+    start_defs_builds(ds);
     drop_definitions(d);
     d->last_edit_ms = us_now_ms();
     d->last_edit_offset = 0;
@@ -201,6 +203,7 @@ int docstore_close(struct docstore *ds, const char *uri)
     if (!d)
         return US_ENOENT;
     doc_free(d);
+    start_defs_builds(ds); /* its job, if one was out, leaves a place */
     return 0;
 }
 
@@ -286,7 +289,6 @@ const struct line_index *doc_lines(struct doc *d)
 }
 
 static void drop_unused_builds(struct docstore *ds, struct doc *keep);
-static void start_defs_builds(struct docstore *ds);
 
 static void defs_build_done(void *ud, struct syntax_glue_result *r)
 {

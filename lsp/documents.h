@@ -88,7 +88,8 @@ struct doc {
                              * has asked for since (a burst of didOpens keeps only the newest) */
     struct syntax_glue_build *defs_build; /* its definitions being read on a worker */
     uint64_t defs_build_for; /* the edit_count that job reads */
-    bool defs_wanted;       /* asked for while no job could start: next in line */
+    bool defs_wanted;       /* asked for while no job could start: waiting (the queue takes
+                             * waiting documents in the open-document table's order) */
     unsigned unclosed;      /* context.c: brackets still to close (PROV_UNCLOSED_*), a whole- */
     uint64_t unclosed_seen; /* document scan kept for this edit_count (0: none) */
 };

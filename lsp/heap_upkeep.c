@@ -71,11 +71,12 @@ static void heap_loop_woke(uv_check_t *c)
 void heap_upkeep_start(uv_loop_t *loop, struct heap_upkeep *h)
 {
 #if defined(__GLIBC__) && defined(M_ARENA_MAX)
-    /* glibc gives each thread that allocates its own arena (up to 8 per core): every libuv
-     * worker that parsed a file keeps its arena's partly used pages, which trimming cannot
-     * return. Two arenas, the loop's and one the workers share, took RSS with 100 open files
-     * after completions read them from 21.8 to 19.5 MB (bench section 2); the workers rarely
-     * allocate at the same time, so they seldom wait for each other's lock. A user's
+    /* glibc gives threads that allocate arenas of their own, up to 8 per core: every libuv
+     * worker that parsed a file kept partly used pages that trimming cannot return. At most
+     * two arenas (the loop's, and one more that glibc hands out with it in turn, so a worker
+     * may share either) took RSS with 100 open files after completions read them from 21.8 to
+     * 19.5 MB (bench section 2); one arena saved 0.8 MB more but made the workers' parses
+     * contend with the loop (popup p99 on a 10,000-line file 3.6-3.9 -> 4.6-6.4 ms). A user's
      * MALLOC_ARENA_MAX wins. Before any worker thread exists. */
     if (!getenv("MALLOC_ARENA_MAX"))
         mallopt(M_ARENA_MAX, 2);
