@@ -269,14 +269,14 @@ static void speed(void)
     for (int r = 0; r < 50; r++) {
         static const char *const typed[] = {"va", "co", "it", "ot", "no"};
         struct words_query q = {"big", sb.data, sb.len, cursor + (size_t)r * 977, typed[r % 5], 2};
-        uint64_t t0 = us_now_us();
+        uint64_t t0 = check_thread_cpu_us();
         size_t n = words_query(w, &q, it, 20);
-        uint64_t dt = us_now_us() - t0;
+        uint64_t dt = check_thread_cpu_us() - t0;
         if (dt > worst)
             worst = dt;
         CHECK(n > 0);
     }
-    printf("words: worst query on 10k lines: %llu us\n", (unsigned long long)worst);
+    printf("words: worst query on 10k lines: %llu us of CPU\n", (unsigned long long)worst);
     CHECK(worst < 50000); /* generous: sanitizer builds are slow */
     words_free(w);
     sb_release(&sb);
