@@ -14,6 +14,20 @@ SRC = os.environ.get("UNDERSTUDY_SRC") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
+def sanitized(binary):
+    """Whether binary was built with a sanitizer (its allocator replaces glibc's: no
+    malloc_trim, RSS that grows with the quarantine)."""
+    try:
+        out = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    if "libasan" in out or "libubsan" in out or "libtsan" in out:
+        return True
+    with open(binary, "rb") as f:
+        data = f.read()
+    return b"__asan_init" in data or b"__ubsan_handle" in data
+
+
 def frame(obj_or_bytes):
     body = obj_or_bytes if isinstance(obj_or_bytes, bytes) else json.dumps(obj_or_bytes).encode()
     return b"Content-Length: %d\r\n\r\n" % len(body) + body

@@ -6,7 +6,7 @@ loop keeps answering while the workspace index of a large tree (/usr) is built o
 import os
 import time
 
-from lspclient import TestCase, check, eq
+from lspclient import BIN, TestCase, check, eq, sanitized
 from routerlib import FakeProvider, inline, model_requests, strings_of
 
 
@@ -147,6 +147,10 @@ class FirstUse(TestCase):
                 sent = strings_of(model_requests(fake)[-1].get("json"))
             check("def only_in_lib_3" in sent, "the excerpt never came")
             # The rest of the batch may still be out on a busy machine: wait for it (generous).
+            # A sanitizer's allocator replaces glibc's: nothing to trim there.
+            if sanitized(BIN):
+                eq(s.shutdown_and_exit(), 0)
+                return
             trims = []
             deadline = time.time() + 30
             while time.time() < deadline and not trims:

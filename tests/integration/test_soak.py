@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from lspclient import BIN, Server, check
+from lspclient import BIN, Server, check, sanitized
 from routerlib import FakeProvider
 
 ANSWER = "return a + b\n"
@@ -40,18 +40,6 @@ FAULTS = [
 # soak that typed endless new words would measure vocabulary, not leaks).
 TYPED = ["return ", "a ", "b ", "value ", "total ", "+ ", "= ", "(", ")", ", ", "\n    ",
          "result.", "append(", "x ", "if ", ": "]
-
-
-def sanitized(binary):
-    try:
-        out = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        out = ""
-    if "libasan" in out or "libubsan" in out or "libtsan" in out:
-        return True
-    with open(binary, "rb") as f:
-        data = f.read()
-    return b"__asan_init" in data or b"__ubsan_handle" in data
 
 
 def rss_kb(pid):
