@@ -538,6 +538,8 @@ void lines_stats(const struct lines *m, struct lines_stats *out)
     out->pairs = m->n_pairs;
     out->workspace_bytes = m->ws_bytes;
     out->docs = m->n_docs;
+    out->match_tokens = lm_ws_tokens(m->lm);
+    out->match_bytes = lm_mem_bytes(m->lm);
 }
 
 void lines_suggestion_release(struct lines_suggestion *s)

@@ -77,6 +77,8 @@ struct lines_stats {
     size_t pairs;      /* distinct (context, next) pairs */
     size_t workspace_bytes;
     size_t docs;
+    size_t match_tokens; /* the longest match's workspace stream */
+    size_t match_bytes;  /* its memory with the index (~10 bytes a token) */
 };
 void lines_stats(const struct lines *m, struct lines_stats *out);
 

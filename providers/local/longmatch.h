@@ -29,7 +29,7 @@ struct lines;
 struct line_cursor;
 struct line_cand;
 
-/* The rule: the stream before the cursor (the document's last LM_DOC_BYTES) matched, the
+/* The rule: the stream before the cursor (the document's last 64 KiB) matched, the
  * continuation offered into best as "match" when at least qs->q->min_match sure. */
 void lm_suggest(struct lines *m, struct longmatch *lm, const struct line_cursor *qs,
                 struct line_cand *best);
