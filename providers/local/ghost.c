@@ -16,6 +16,7 @@ struct ghost_tune local_ghost_tune = {
     .analogy = 0.6,
     .start = 0.5,
     .follow = 0.5,
+    .match = 0.3,
     .other = 0.5,
 };
 
@@ -36,6 +37,8 @@ static double rule_min_conf(const char *rule)
         return f * t->start;
     if (!strcmp(rule, "follow"))
         return f * t->follow;
+    if (!strcmp(rule, "match"))
+        return f * t->match;
     return f * t->other;
 }
 
@@ -96,7 +99,8 @@ static bool finish_identifier(struct local_engine *e, const struct local_request
         sb_add(&doc, rest, rn);
         size_t cur = doc.len;
         sb_add(&doc, req->text + req->offset, req->text_len - req->offset);
-        struct lines_query q = {.text = doc.data, .len = doc.len, .cursor = cur};
+        struct lines_query q = {.text = doc.data, .len = doc.len, .cursor = cur,
+                                .min_match = rule_min_conf("match")};
         struct lines_suggestion s;
         bool more = lines_suggest(e->lines, &q, &s) == 0 && s.text &&
                     s.confidence >= LINE_MIN_CONFIDENCE;
@@ -136,7 +140,8 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
     if (learned_count(e->star) && learned_line(e, req, out))
         return true;
     struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
-                           .uri = req->uri, .min_confidence = local_ghost_tune.ghost};
+                           .uri = req->uri, .min_confidence = local_ghost_tune.ghost,
+                           .min_match = rule_min_conf("match")};
     struct lines_suggestion s;
     if (finish_identifier(e, req, out))
         return true;

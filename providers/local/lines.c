@@ -13,6 +13,8 @@
 
 #include "base.h"
 #include "line_rules.h"
+#include "lines_int.h"
+#include "longmatch.h"
 
 #define MAX_ORDER 3         /* context tokens: a 4-gram model */
 #define MAX_OUT_TOKENS 40
@@ -20,10 +22,6 @@
 #define NGRAM_FIRST_SCALE 0.62 /* first step's score -> confidence floor (tuning half) */
 #define DOC_WEIGHT 4        /* an open document's counts weigh this much more than the workspace's */
 
-/* ID_DEDENT..ID_INDENT: how a line's indentation compares with the line above; ID_LS_*: markers
- * of the line-start contexts (see count_start). */
-enum { ID_UNK, ID_BOL, ID_EOL, ID_EMPTY, ID_START, ID_DEDENT, ID_SAME, ID_INDENT, ID_LS_A,
-       ID_LS_B, ID_LS_C, ID_LS_D, ID_LS_E, ID_FIRST };
 
 struct vocab_ent {
     char *s; /* with the leading space when the token had one */
@@ -65,6 +63,8 @@ struct lines {
     struct doc *docs;
     size_t n_docs;
     size_t ws_bytes;
+    struct longmatch *lm; /* the workspace's token stream, for the longest match */
+    bool feeding;         /* count_region is learning workspace text: stream it to lm too */
 };
 
 
@@ -130,6 +130,11 @@ static uint32_t vocab_id(struct lines *m, bool space, const char *s, size_t n, b
     m->vocab[id] = (struct vocab_ent){xstrndup(buf, bl), (uint32_t)bl, h};
     m->vtable[j] = id + 1;
     return id;
+}
+
+uint32_t lines__token_id(struct lines *m, bool space, const char *s, size_t n)
+{
+    return vocab_id(m, space, s, n, false);
 }
 
 /* ---------------------------------------------------------------- counts */
@@ -341,6 +346,10 @@ static void count_region(struct lines *m, const char *text, size_t start, size_t
             ids[1] = ID_BOL;
             ids[2 + k] = ID_EOL;
             count_seq(m, ids, k + 3, delta);
+            if (m->feeding) {
+                ids[1] = indent_rel(&prev, ind);
+                lm_ws_append(m->lm, ids + 1, k + 2);
+            }
             prev = (struct prev_line){ids[2], ids[1 + k], ind, false};
         } else {
             prev = (struct prev_line){ID_EMPTY, ID_EMPTY, 0, true};
@@ -365,6 +374,7 @@ struct lines *lines_new(const struct lines_caps *caps)
         "\001INDENT", "\001LSA", "\001LSB", "\001LSC", "\001LSD", "\001LSE"};
     for (size_t i = 0; i < US_ARRAY_LEN(specials); i++)
         vocab_id(m, false, specials[i], strlen(specials[i]), true);
+    m->lm = lm_new(ID_EOL, ID_UNK, m->caps.max_workspace_bytes / 3);
     return m;
 }
 
@@ -384,6 +394,7 @@ void lines_free(struct lines *m)
         free(m->docs[i].text);
     }
     free(m->docs);
+    lm_free(m->lm);
     free(m);
 }
 
@@ -392,7 +403,9 @@ int lines_add_text(struct lines *m, const char *text, size_t len)
     if (m->ws_bytes + len > m->caps.max_workspace_bytes)
         return US_ETOOBIG;
     m->ws_bytes += len;
+    m->feeding = true;
     count_region(m, text, 0, len, +1);
+    m->feeding = false;
     return 0;
 }
 
@@ -525,6 +538,8 @@ void lines_stats(const struct lines *m, struct lines_stats *out)
     out->pairs = m->n_pairs;
     out->workspace_bytes = m->ws_bytes;
     out->docs = m->n_docs;
+    out->match_tokens = lm_ws_tokens(m->lm);
+    out->match_bytes = lm_mem_bytes(m->lm);
 }
 
 void lines_suggestion_release(struct lines_suggestion *s)
@@ -542,14 +557,14 @@ struct pick {
 };
 
 /* Text of a vocabulary entry, with its leading space. */
-static const char *vtext(const struct lines *m, uint32_t id, size_t *n)
+const char *lines__token_text(const struct lines *m, uint32_t id, size_t *n)
 {
     *n = m->vocab[id].len;
     return m->vocab[id].s;
 }
 
 /* Does candidate id pass the first-step filter? */
-static bool first_ok(const struct lines *m, const struct line_cursor *qs, uint32_t id,
+bool lines__first_ok(const struct lines *m, const struct line_cursor *qs, uint32_t id,
                      const char *part, size_t part_n, bool part_space)
 {
     /* Never end the line at once: an empty suggestion is no suggestion, and the line being
@@ -557,7 +572,7 @@ static bool first_ok(const struct lines *m, const struct line_cursor *qs, uint32
     if (id < ID_FIRST)
         return false;
     size_t n;
-    const char *s = vtext(m, id, &n);
+    const char *s = lines__token_text(m, id, &n);
     bool space = s[0] == ' ';
     if (part_n) {
         if (space != part_space)
@@ -612,7 +627,7 @@ static bool pick_next(const struct lines *m, const struct line_cursor *qs, const
             uint32_t seen = 0;
             for (uint32_t pi = c->head; pi && seen < 20000; pi = m->pairs[pi - 1].link, seen++) {
                 const struct pair *p = &m->pairs[pi - 1];
-                if (p->count <= 0 || !first_ok(m, qs, p->next, part, part_n, part_space))
+                if (p->count <= 0 || !lines__first_ok(m, qs, p->next, part, part_n, part_space))
                     continue;
                 t += p->count;
                 d += 1;
@@ -639,7 +654,7 @@ static bool pick_next(const struct lines *m, const struct line_cursor *qs, const
     uint32_t seen = 0;
     for (uint32_t pi = cs[from]->head; pi && seen < 4096; pi = m->pairs[pi - 1].link, seen++) {
         const struct pair *p = &m->pairs[pi - 1];
-        if (p->count <= 0 || (first && !first_ok(m, qs, p->next, part, part_n, part_space)))
+        if (p->count <= 0 || (first && !lines__first_ok(m, qs, p->next, part, part_n, part_space)))
             continue;
         int32_t c1n = from == 1 ? p->count : pair_count(m, keys[1], p->next);
         double pr = (c1n > 0 ? c1n : 0) / tot[1];
@@ -657,7 +672,8 @@ static bool pick_next(const struct lines *m, const struct line_cursor *qs, const
     if (best_p <= 0 && from > 1) {
         for (uint32_t pi = c1->head; pi && seen < 8192; pi = m->pairs[pi - 1].link, seen++) {
             const struct pair *p = &m->pairs[pi - 1];
-            if (p->count <= 0 || (first && !first_ok(m, qs, p->next, part, part_n, part_space)))
+            if (p->count <= 0 ||
+                (first && !lines__first_ok(m, qs, p->next, part, part_n, part_space)))
                 continue;
             double pr = p->count / tot[1];
             for (size_t k = 2; k <= kmax; k++) {
@@ -710,7 +726,7 @@ static double decode(struct lines *m, const struct line_cursor *qs, uint32_t *se
             break;
         }
         size_t tn;
-        const char *t = vtext(m, pk.id, &tn);
+        const char *t = lines__token_text(m, pk.id, &tn);
         if (f && part_n) {
             size_t skip = part_n + (t[0] == ' ');
             sb_add(out, t + skip, tn - skip);
@@ -854,7 +870,7 @@ static void try_line_start(struct lines *m, const struct line_cursor *qs,
     sb_init(&out);
     line_start_pad(g, g->target[best_r], &out);
     size_t tn;
-    const char *tx = vtext(m, best_id, &tn);
+    const char *tx = lines__token_text(m, best_id, &tn);
     sb_add(&out, tx + (tx[0] == ' '), tn - (tx[0] == ' '));
     uint32_t seq[MAX_OUT_TOKENS + 4] = {pl.last, ID_BOL, best_id};
     bool done;
@@ -938,6 +954,7 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
         best.rule = structural_rule;
     }
     sb_release(&structural);
+    lm_suggest(m, m->lm, &qs, &best);
     line_rules_close(&qs, &best);
 done:;
     int rc = US_ENOENT;

@@ -41,12 +41,15 @@ struct lines_query {
     double min_confidence; /* 0 = the default (0.25); lower answers more often, less precisely */
     const char *uri;  /* the document as given to lines_doc_set, or NULL: its cursor line (a
                          half-typed line) is then left out of the statistics for this query */
+    double min_match; /* the longest-match rule abstains below this (so it does not displace
+                         another rule's answer only to be dropped by the caller); 0: never */
 };
 
 struct lines_suggestion {
     char *text;        /* what to insert at the cursor (caller frees via lines_suggestion_release) */
     double confidence; /* 0..1 */
-    const char *rule;  /* static: "repeat", "analogy", "copy", "ngram", "close" */
+    const char *rule;  /* static: "repeat", "analogy", "copy", "ngram", "close",
+                          "match" (the longest earlier match of the text before the cursor) */
 };
 
 /* Propose the rest of the cursor's line. Returns 0 and fills out, or US_ENOENT when nothing is
@@ -74,6 +77,8 @@ struct lines_stats {
     size_t pairs;      /* distinct (context, next) pairs */
     size_t workspace_bytes;
     size_t docs;
+    size_t match_tokens; /* the longest match's workspace stream */
+    size_t match_bytes;  /* its memory with the index (~10 bytes a token) */
 };
 void lines_stats(const struct lines *m, struct lines_stats *out);
 

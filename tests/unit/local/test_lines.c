@@ -6,6 +6,7 @@
 #include "base.h"
 #include "check.h"
 #include "local/lines.h"
+#include "local/longmatch.h"
 
 /* Suggest at the "|" marker of text (the marker is removed). */
 static char *suggest(struct lines *m, const char *marked, const char **rule)
@@ -257,6 +258,62 @@ static void indentation(void)
     lines_free(m);
 }
 
+/* The longest match: what followed the longest earlier occurrence of the stream before the
+ * cursor, where the occurrences agree; silent on a short or a disputed match. */
+static void longest_match(void)
+{
+    /* the stream itself (ids: 2 ends a line, 0 is unknown) */
+    struct longmatch *lm = lm_new(2, 0, 1000);
+    uint32_t ws[] = {10, 11, 12, 13, 14, 15, 16, 17, 2, 30, 31, 32, 2};
+    lm_ws_append(lm, ws, US_ARRAY_LEN(ws));
+    CHECK(lm_ws_tokens(lm) == US_ARRAY_LEN(ws));
+    struct lm_answer a;
+    uint32_t q1[] = {9, 10, 11, 12, 13, 14};
+    CHECK(lm_predict(lm, q1, 6, 0, 4, NULL, NULL, &a));
+    CHECK(a.len == 5 && a.n == 3 && a.done && a.agree == 1.0);
+    CHECK(a.ids[0] == 15 && a.ids[1] == 16 && a.ids[2] == 17);
+    /* three tokens in common: shorter than asked */
+    CHECK(!lm_predict(lm, q1 + 3, 3, 0, 4, NULL, NULL, &a));
+    /* the document's earlier text, twice, going two ways after the same five tokens: no side
+     * wins the first token outright (agree 0.5); the workspace's shorter match has no say */
+    uint32_t q2[] = {2, 40, 11, 12, 13, 14, 50, 2, 40, 11, 12, 13, 14, 51, 2, 40, 11, 12, 13, 14};
+    CHECK(lm_predict(lm, q2, US_ARRAY_LEN(q2), 15, 4, NULL, NULL, &a));
+    CHECK(a.len == 6 && a.agree == 0.5);
+    /* an unknown token never matches */
+    uint32_t q3[] = {10, 11, 0, 13, 14};
+    CHECK(!lm_predict(lm, q3, 5, 0, 3, NULL, NULL, &a));
+    lm_free(lm);
+
+    /* through lines_suggest: a block repeated earlier in the file goes on as it went, where the
+     * last three tokens ("return x +") alone could not tell which of the two lines follows */
+    struct lines *m = lines_new(NULL);
+    const char *doc = "def f(a):\n    x = g(a, 1)\n    return x + 10 * a\n"
+                      "def h(b):\n    x = g(b, 2)\n    return x + 20 * b\n"
+                      "def f2(a):\n    x = g(a, 1)\n    return x + |\n";
+    const char *r;
+    char *got = suggest(m, doc, &r);
+    if (!got || strcmp(got, "10 * a") || !r || strcmp(r, "match"))
+        printf("match: got [%s] from %s\n", got ? got : "(none)", r ? r : "-");
+    CHECK_EQ_STR(got, "10 * a");
+    CHECK_EQ_STR(r, "match");
+    free(got);
+    /* and abstains below the caller's minimum */
+    lines_doc_set(m, "doc", "x", 1);
+    char text[256];
+    const char *bar = strchr(doc, '|');
+    size_t cur = (size_t)(bar - doc);
+    memcpy(text, doc, cur);
+    text[cur] = 0;
+    lines_doc_set(m, "doc", text, cur);
+    struct lines_query q = {.text = text, .len = cur, .cursor = cur, .uri = "doc",
+                            .min_match = 0.99};
+    struct lines_suggestion s;
+    if (lines_suggest(m, &q, &s) == 0)
+        CHECK(strcmp(s.rule, "match") != 0);
+    lines_suggestion_release(&s);
+    lines_free(m);
+}
+
 #define TESTS(X) X(repetition) X(analogy) X(closers) X(ngram) X(ngram_first_step) X(silence) \
-    X(incremental) X(speed) X(indentation)
+    X(incremental) X(speed) X(indentation) X(longest_match)
 CHECK_MAIN(TESTS)
