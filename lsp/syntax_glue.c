@@ -176,10 +176,31 @@ static bool shared_kind(enum syn_kind k)
            k != SYN_KIND_BLOCK;
 }
 
+/* One block, array then names, as syn_defs_free expects: defs[pick[k]] for k < n (pick NULL:
+ * defs[k]). */
+static struct syn_def *pack_definitions(const struct syn_def *defs, const size_t *pick, size_t n)
+{
+    size_t bytes = 0;
+    for (size_t k = 0; k < n; k++)
+        bytes += strlen(defs[pick ? pick[k] : k].name) + 1;
+    char *block = xmalloc(n * sizeof(struct syn_def) + bytes + 1);
+    struct syn_def *v = (struct syn_def *)(void *)block;
+    char *names = block + n * sizeof(struct syn_def);
+    for (size_t k = 0; k < n; k++) {
+        const struct syn_def *d = &defs[pick ? pick[k] : k];
+        size_t len = strlen(d->name);
+        v[k] = *d;
+        memcpy(names, d->name, len + 1);
+        v[k].name = names;
+        names += len + 1;
+    }
+    return v;
+}
+
 void syntax_glue_definitions(struct syn_doc *syn, struct syn_def **out, size_t *n)
 {
     struct syn_def *all;
-    size_t na, kept = 0, keep = 0, bytes = 0;
+    size_t na, kept = 0, keep = 0;
     syn_doc_definitions(syn, &all, &na);
     struct name_at *order = xmalloc((na ? na : 1) * sizeof(*order));
     for (size_t i = 0; i < na; i++)
@@ -190,44 +211,20 @@ void syntax_glue_definitions(struct syn_doc *syn, struct syn_def **out, size_t *
     /* Only the first definition of each name is kept: the reader (context.c's excerpts) takes
      * the first of equal names, and a hundred open files repeat __init__, fields and
      * overloads enough that the duplicates were over half of what every document kept. */
+    size_t *pick = xmalloc((kept ? kept : 1) * sizeof(*pick));
     for (size_t i = 0; i < kept; i++)
-        if (i == 0 || strcmp(order[i].name, order[i - 1].name) != 0) {
-            order[keep++] = order[i];
-            bytes += strlen(order[i].name) + 1;
-        }
-    /* One block again, array then names, as syn_defs_free expects. */
-    char *block = xmalloc(keep * sizeof(struct syn_def) + bytes + 1);
-    struct syn_def *v = (struct syn_def *)(void *)block;
-    char *names = block + keep * sizeof(struct syn_def);
-    for (size_t k = 0; k < keep; k++) {
-        size_t len = strlen(order[k].name);
-        v[k] = all[order[k].at];
-        memcpy(names, order[k].name, len + 1);
-        v[k].name = names;
-        names += len + 1;
-    }
+        if (i == 0 || strcmp(order[i].name, order[i - 1].name) != 0)
+            pick[keep++] = order[i].at;
+    *out = pack_definitions(all, pick, keep);
+    *n = keep;
+    free(pick);
     free(order);
     syn_defs_free(all, na);
-    *out = v;
-    *n = keep;
 }
 
 struct syn_def *syntax_glue_definitions_copy(const struct syn_def *defs, size_t n)
 {
-    size_t bytes = 0;
-    for (size_t k = 0; k < n; k++)
-        bytes += strlen(defs[k].name) + 1;
-    char *block = xmalloc(n * sizeof(struct syn_def) + bytes + 1);
-    struct syn_def *v = (struct syn_def *)(void *)block;
-    char *names = block + n * sizeof(struct syn_def);
-    for (size_t k = 0; k < n; k++) {
-        size_t len = strlen(defs[k].name);
-        v[k] = defs[k];
-        memcpy(names, defs[k].name, len + 1);
-        v[k].name = names;
-        names += len + 1;
-    }
-    return v;
+    return pack_definitions(defs, NULL, n);
 }
 
 static uint64_t build_delay_us;
