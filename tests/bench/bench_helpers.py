@@ -4,12 +4,12 @@ configuration entries for the fakes, generated Python source, and the latency fo
 table. No section logic here. Standard library only (plus benchlib, beside this file).
 """
 import os
-import socket
 import sys
 import time
 
 import benchlib
 from benchlib import Lsp
+from fakeclient import unused_port  # noqa: F401 (the sections import it from here)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -113,15 +113,6 @@ def config(providers, breaker=None, **completion):
 def model_requests(fake):
     """Requests that reached a fake's model endpoints (its request log left out)."""
     return fake._call("/_stats?log=0")["requests_total"]
-
-
-def unused_port():
-    """A port nobody listens on: bind, read the number, close (connect() then gets refused)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Doc:

@@ -39,17 +39,7 @@ class NetSections:
             for _ in range(warm):
                 doc.fresh_inline()
             # The exact request Understudy sends, replayed by the floor client.
-            req = [q for q in fake.requests() if not q["path"].startswith("/_")][-1]
-            body_path = os.path.join(self.tmp, "floor-body.json")
-            with open(body_path, "w") as f:
-                f.write(req["body"])
-            skip = {"host", "content-length", "expect", "transfer-encoding", "connection"}
-            hdrs = []
-            for k, v in req["headers"]:
-                if k.lower() not in skip:
-                    hdrs += ["--header", "%s: %s" % (k, v)]
-            floor_cmd = [self.floor, "--url", fake.base_url + req["path"], "--body", body_path,
-                         "--iterations", str(n), "--warmup", str(warm)] + hdrs
+            floor_cmd = self.floor_replay(fake, fake.base_url, "floor-body.json", n, warm)
             us_runs, echo_runs, floor_runs = [], [], []
             bad = 0
             connects = 0
@@ -118,6 +108,21 @@ class NetSections:
                      ("--smoke" if self.smoke else "--no-copilot"))
             return
         self.copilot_rows(S, res, u, rss)
+
+    def floor_replay(self, fake, base_url, body_name, n, warm, *extra):
+        """The floor client's command replaying the last model request the fake received
+        (body and headers, minus those the client sets itself and HTTP/2 pseudo-headers)."""
+        req = [q for q in fake.requests() if not q["path"].startswith("/_")][-1]
+        body_path = os.path.join(self.tmp, body_name)
+        with open(body_path, "w") as f:
+            f.write(req["body"])
+        skip = {"host", "content-length", "expect", "transfer-encoding", "connection"}
+        hdrs = []
+        for k, v in req["headers"]:
+            if k.lower() not in skip and not k.startswith(":"):
+                hdrs += ["--header", "%s: %s" % (k, v)]
+        return [self.floor, "--url", base_url + req["path"], "--body", body_path,
+                "--iterations", str(n), "--warmup", str(warm)] + list(extra) + hdrs
 
     def copilot_rows(self, S, res, u, us_rss):
         import copilot
@@ -318,18 +323,8 @@ class NetSections:
             doc = Doc(us)
             for _ in range(warm):
                 doc.fresh_inline()
-            req = [q for q in fake.requests() if not q["path"].startswith("/_")][-1]
-            body_path = os.path.join(self.tmp, "floor-tls-body.json")
-            with open(body_path, "w") as f:
-                f.write(req["body"])
-            skip = {"host", "content-length", "expect", "transfer-encoding", "connection"}
-            hdrs = []
-            for k, v in req["headers"]:
-                if k.lower() not in skip and not k.startswith(":"):
-                    hdrs += ["--header", "%s: %s" % (k, v)]
-            floor_cmd = [self.floor, "--url", front.base_url + req["path"], "--body", body_path,
-                         "--iterations", str(n), "--warmup", str(warm), "--cacert", bundle,
-                         "--http2"] + hdrs
+            floor_cmd = self.floor_replay(fake, front.base_url, "floor-tls-body.json", n, warm,
+                                          "--cacert", bundle, "--http2")
             front.reset()
             us_runs, floor_runs, bad, floor_version = [], [], 0, None
             for _ in range(self.runs):

@@ -14,6 +14,7 @@ Standard library only.
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +22,15 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "fake_provider.py")
+
+
+def unused_port():
+    """A port nobody listens on: bind, read the number, close (connect() then gets refused)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def stop_process(proc):

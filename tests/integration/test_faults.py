@@ -5,12 +5,12 @@ provider's state afterwards follows the outcome table in reference/resilience.md
 
 Run all cases: python3 test_faults.py; one case: python3 test_faults.py status_503-gemini"""
 import os
-import socket
 import sys
 import time
 
 from lspclient import Server, check, eq
 from routerlib import FakeProvider, fresh_doc, inline, item_source, model_requests
+from fakeclient import unused_port  # noqa: E402 (routerlib put tests/fakes on the path)
 
 ANSWER = "return a + b\n"
 DEADLINE_MS = 1500
@@ -116,14 +116,6 @@ def cases():
     add("gzip", "gzip", kinds=("openai-compatible", "anthropic", "ollama"), expect=SELF)
     add("chunked_bytes", "chunked_bytes", kinds=("openai-compatible", "gemini"), expect=SELF)
     return out
-
-
-def unused_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def status(server):
