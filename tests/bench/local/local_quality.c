@@ -17,7 +17,7 @@
  * Learning: see lq_learn.
  *
  * Usage: local_quality [--manifest F] [--samples N] [--seed S] [--split test|tune] [--keys K]
- *                      [--langs a,b] [--popup-only] [--json FILE]
+ *                      [--langs a,b] [--popup-only] [--check] [--json FILE]
  * Exit status 77 (skipped) when the corpus is missing. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,7 +253,7 @@ int main(int argc, char **argv)
     uint64_t seed = 20240601;
     const char *json_path = NULL, *split = "test", *langs = "python,c,javascript,shellscript";
     const char *manifest = MANIFEST_DEFAULT;
-    bool popup_only = false, ghost_only = false, learn_only = false;
+    bool popup_only = false, ghost_only = false, learn_only = false, check = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--samples") && i + 1 < argc)
             samples = atoi(argv[++i]);
@@ -265,6 +265,8 @@ int main(int argc, char **argv)
             learn_only = ghost_only = true;
         else if (!strcmp(argv[i], "--ghost-only"))
             ghost_only = true;
+        else if (!strcmp(argv[i], "--check"))
+            check = true;
         else if (!strcmp(argv[i], "--popup-only"))
             popup_only = true; /* for tuning runs: no ghost text, no latency */
         else if (!strcmp(argv[i], "--split") && i + 1 < argc)
@@ -278,7 +280,7 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr, "usage: local_quality [--manifest F] [--samples N] [--seed S] "
                             "[--split test|tune] [--keys K] [--langs a,b] [--popup-only] [--ghost-only] [--learn-only] "
-                            "[--json FILE]\n");
+                            "[--check] [--json FILE]\n");
             return 2;
         }
     }
@@ -483,5 +485,19 @@ int main(int argc, char **argv)
     free(first_all);
     free(first_after);
     uv_loop_close(&loop);
+    /* --check (the suite's smoke run): on real code nobody here wrote, the engine must beat
+     * the naive baseline at putting the identifier first, and its ghost text must give more
+     * exact lines than copying the rest of the latest line that began the same way. Margins
+     * on the full held-out run are 14 points and 4x; a smoke run's few samples keep most of it. */
+    if (check && !ghost_only && !learn_only && eng.top1 <= base.top1) {
+        fprintf(stderr, "check failed: popup first %d of %d, naive baseline %d\n", eng.top1, pn,
+                base.top1);
+        return 1;
+    }
+    if (check && !popup_only && !learn_only && ge.exact <= gc.exact) {
+        fprintf(stderr, "check failed: ghost text exact %d of %d, copy baseline %d\n", ge.exact,
+                gn, gc.exact);
+        return 1;
+    }
     return 0;
 }
