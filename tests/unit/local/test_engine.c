@@ -366,6 +366,34 @@ static void finish_identifier(void)
     engine_free(e);
 }
 
+/* In a comment only the longest match speaks: the workspace's licence header is continued
+ * as it was written, but prose the n-gram model could only guess at gets nothing. */
+static void comment_ghost_long_match_only(void)
+{
+    struct local_engine *e = engine(false);
+    static const char *const header =
+        "# This program is free software: you can redistribute it and/or modify\n"
+        "# it under the terms of the GNU General Public License as published by\n"
+        "# the Free Software Foundation, either version 3 of the License, or\n"
+        "# (at your option) any later version.\n";
+    for (int i = 0; i < 3; i++) {
+        char text[600];
+        snprintf(text, sizeof text, "#!/bin/sh\n%secho tool %d\n", header, i);
+        local_engine_add_workspace_text(e, text, strlen(text));
+    }
+    char *g = ghost(e, "shellscript",
+                    "#!/bin/sh\n# This program is free software: you can redistribute it and/or "
+                    "modify\n# it under the terms of the |\n");
+    CHECK_EQ_STR(g, "GNU General Public License as published by");
+    free(g);
+    /* the line above is a pattern the copy rule would follow (0.5 sure: enough in code) */
+    g = ghost(e, "shellscript",
+              "#!/bin/sh\n# the file is read first\n# the file is written next\n# the |\n");
+    CHECK_EQ_STR(g, "");
+    free(g);
+    engine_free(e);
+}
+
 static const char *const PLACE = "def handler(event):\n    payload = |";
 static const char *const SUGG = "json.loads(event[\"body\"])";
 
@@ -464,7 +492,7 @@ static void learn_persisted_and_masked(void)
 #define TESTS(X) X(rank_python) X(rank_c) X(rank_shell) X(rank_javascript) X(rank_recency) \
     X(rank_def_slot) X(rank_workspace_ngram) \
     X(rank_cooccurrence) X(rank_comment_words) X(candidates_complete) \
-    X(finish_identifier) X(learn_accepted) X(learn_keyed_by_shape) X(learn_refused) X(learn_persisted_and_masked)
+    X(finish_identifier) X(comment_ghost_long_match_only) X(learn_accepted) X(learn_keyed_by_shape) X(learn_refused) X(learn_persisted_and_masked)
 CHECK_MAIN(TESTS)
 
 __attribute__((constructor)) static void init_loop(void) { uv_loop_init(&loop); }
