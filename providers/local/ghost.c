@@ -145,16 +145,16 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
         return true;
     struct lines_query q = {.text = req->text, .len = req->text_len, .cursor = req->offset,
                            .uri = req->uri, .min_confidence = local_ghost_tune.ghost,
-                           .min_match = rule_min_conf("match")};
+                           .min_match = comment ? local_ghost_tune.comment
+                                                : rule_min_conf("match"),
+                           .match_only = comment};
     struct lines_suggestion s;
     if (!comment && finish_identifier(e, req, out))
         return true;
     if (lines_suggest(e->lines, &q, &s) < 0 || !s.text)
         return false;
-    bool sure = comment ? s.rule && !strcmp(s.rule, "match") &&
-                              s.confidence >= local_ghost_tune.comment
-                        : s.confidence >= rule_min_conf(s.rule);
-    bool ok = sure && s.text[0];
+    bool ok = s.confidence >= (comment ? local_ghost_tune.comment : rule_min_conf(s.rule)) &&
+              s.text[0];
     if (ok)
         sb_adds(out, s.text);
     LOG_D("local", "line suggestion (%s, %.2f)%s", s.rule, s.confidence, ok ? "" : " dropped");

@@ -929,6 +929,10 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
     best.conf = 0;
     best.rule = NULL;
     struct indent_geom g;
+    if (q->match_only) {
+        lm_suggest(m, m->lm, &qs, &best);
+        goto done;
+    }
     if (line_start_geometry(&qs, &g)) {
         /* nothing typed on the line yet: where its code starts and what it is */
         line_rules_repeat(&qs, &best);

@@ -43,6 +43,7 @@ struct lines_query {
                          half-typed line) is then left out of the statistics for this query */
     double min_match; /* the longest-match rule abstains below this (so it does not displace
                          another rule's answer only to be dropped by the caller); 0: never */
+    bool match_only;  /* only the longest match answers (prose, where the other rules guess) */
 };
 
 struct lines_suggestion {

@@ -308,8 +308,16 @@ static void longest_match(void)
     struct lines_query q = {.text = text, .len = cur, .cursor = cur, .uri = "doc",
                             .min_match = 0.99};
     struct lines_suggestion s;
-    if (lines_suggest(m, &q, &s) == 0)
-        CHECK(strcmp(s.rule, "match") != 0);
+    CHECK_EQ_INT(lines_suggest(m, &q, &s), 0); /* another rule answers */
+    CHECK(strcmp(s.rule, "match") != 0);
+    lines_suggestion_release(&s);
+    /* asked for the longest match only (ghost text in a comment): that or nothing */
+    q.match_only = true;
+    CHECK(lines_suggest(m, &q, &s) != 0);
+    q.min_match = 0.01;
+    CHECK_EQ_INT(lines_suggest(m, &q, &s), 0);
+    CHECK_EQ_STR(s.rule, "match");
+    CHECK_EQ_STR(s.text, "10 * a");
     lines_suggestion_release(&s);
     lines_free(m);
 }
