@@ -101,6 +101,8 @@ static void complete_done(void *ud, const struct router_answer *a, const char *l
     }
 }
 
+#define CLI_INDEX_WAIT_MS 5000
+
 /* The workspace a file belongs to: the nearest folder above it holding a .understudyignore or
  * a .git (file or folder), as an editor would open it. NULL when none. Caller frees. */
 static char *workspace_root_of(const char *abs_path)
@@ -167,6 +169,11 @@ int cli_complete(struct lsp_config *cfg, int argc, char **argv, bool json_out)
         s->root_path = root;
         root = NULL;
     }
+    /* What the local engine knows in an editor: the workspace's words and lines too (the
+     * index is bounded; a huge tree is cut off after a few seconds, and said so). */
+    if (completion_index_workspace_now(s->engine, CLI_INDEX_WAIT_MS) == US_ETIMEDOUT)
+        fprintf(stderr, "understudy complete: the workspace index took over %d s; answering "
+                        "with what it had read\n", CLI_INDEX_WAIT_MS / 1000);
     const struct lang_info *lang = lang_for_path(path);
     if (docstore_open(s->docs, uri, lang ? lang->name : "", 1, text.data, text.len) < 0) {
         fprintf(stderr, "understudy complete: %s is too large\n", path);

@@ -634,3 +634,27 @@ int completion_run_once(struct completion_engine *e, struct doc *d, struct lsp_p
     }
     return 0;
 }
+
+static void index_wait_over(uv_timer_t *t)
+{
+    *(bool *)t->data = true;
+}
+
+int completion_index_workspace_now(struct completion_engine *e, uint64_t wait_ms)
+{
+    if (!e->s->root_path)
+        return 0;
+    chain_started(e->chain, e->s->root_path);
+    bool over = false;
+    uv_timer_t timer;
+    uv_timer_init(e->s->loop, &timer);
+    timer.data = &over;
+    uv_timer_start(&timer, index_wait_over, wait_ms, 0);
+    struct local_stats st;
+    chain_local_stats(e->chain, &st);
+    while (st.scanning && !over && uv_run(e->s->loop, UV_RUN_ONCE))
+        chain_local_stats(e->chain, &st);
+    uv_close((uv_handle_t *)&timer, NULL);
+    uv_run(e->s->loop, UV_RUN_NOWAIT); /* the timer's close */
+    return st.scanning ? US_ETIMEDOUT : 0;
+}

@@ -19,6 +19,10 @@ void completion_engine_free(struct completion_engine *e);
 void completion_engine_reconfigure(struct completion_engine *e);
 /* After `initialized`: first status notification, workspace indexing. */
 void completion_engine_started(struct completion_engine *e);
+/* The `complete` command: index the workspace as a session does after `initialized` and run
+ * the loop until the index is in (at most wait_ms), so the one-shot answer is the one an
+ * editor shows once its index is built. 0, or US_ETIMEDOUT (answers without the rest). */
+int completion_index_workspace_now(struct completion_engine *e, uint64_t wait_ms);
 /* A document was closed. */
 void completion_doc_closed(struct completion_engine *e, const char *uri);
 

@@ -730,6 +730,30 @@ class Local(TestCase):
         check('TypeError("unknown shape")' in p.stdout, "suggestion: %r" % p.stdout)
         check("local:line" in p.stdout, "source: %r" % p.stdout)
 
+    def test_cli_reads_the_workspace(self):
+        """`complete` answers as an editor does once the workspace is indexed: here a licence
+        header the workspace's scripts share, continued in a comment (longest match only)."""
+        import tempfile
+        header = ("# This program is free software: you can redistribute it and/or modify\n"
+                  "# it under the terms of the GNU General Public License as published by\n"
+                  "# the Free Software Foundation, either version 3 of the License, or\n")
+        with tempfile.TemporaryDirectory() as ws:
+            os.mkdir(os.path.join(ws, ".git"))
+            for i in range(3):
+                with open(os.path.join(ws, "tool%d.sh" % i), "w") as f:
+                    f.write("#!/bin/sh\n%secho %d\n" % (header, i))
+            with open(os.path.join(ws, "new.sh"), "w") as f:
+                f.write("#!/bin/sh\n" + header.splitlines()[0] + "\n# it under the terms of the \n")
+            env = dict(os.environ, XDG_CONFIG_HOME="/nonexistent-understudy-test",
+                       XDG_STATE_HOME=ws)
+            env.pop("UNDERSTUDY_CONFIG", None)
+            p = subprocess.run([BIN, "complete", os.path.join(ws, "new.sh:3:29")],
+                               capture_output=True, text=True, timeout=60, env=env)
+            eq(p.returncode, 0, "exit status (stdout %r, stderr %s)" % (p.stdout, p.stderr))
+            check(p.stdout.startswith("GNU General Public License as published by\n"),
+                  "suggestion: %r" % p.stdout)
+            check("local:line" in p.stdout, "source: %r" % p.stdout)
+
 
 if __name__ == "__main__":
     Local().run()
