@@ -1,8 +1,8 @@
 /* The local engine as the server calls it: ranking per language (scope beats distance,
  * members after `.`/`->`, shell variables after `$`, no defined name after `def`, the
- * workspace's n-gram), ghost text that finishes the identifier
- * being typed, and learning accepted AI lines (not local ones, never from excluded files, off
- * by configuration, masked, persisted per workspace). */
+ * workspace's n-gram), ghost text that finishes the identifier being typed and, in comments,
+ * only continues a long match, and learning accepted AI lines (not local ones, never from
+ * excluded files, off by configuration, masked, persisted per workspace). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,7 +367,7 @@ static void finish_identifier(void)
 }
 
 /* In a comment only the longest match speaks: the workspace's licence header is continued
- * as it was written, but prose the n-gram model could only guess at gets nothing. */
+ * as it was written, but prose the other rules could only guess at gets nothing. */
 static void comment_ghost_long_match_only(void)
 {
     struct local_engine *e = engine(false);
@@ -492,7 +492,8 @@ static void learn_persisted_and_masked(void)
 #define TESTS(X) X(rank_python) X(rank_c) X(rank_shell) X(rank_javascript) X(rank_recency) \
     X(rank_def_slot) X(rank_workspace_ngram) \
     X(rank_cooccurrence) X(rank_comment_words) X(candidates_complete) \
-    X(finish_identifier) X(comment_ghost_long_match_only) X(learn_accepted) X(learn_keyed_by_shape) X(learn_refused) X(learn_persisted_and_masked)
+    X(finish_identifier) X(comment_ghost_long_match_only) X(learn_accepted) \
+    X(learn_keyed_by_shape) X(learn_refused) X(learn_persisted_and_masked)
 CHECK_MAIN(TESTS)
 
 __attribute__((constructor)) static void init_loop(void) { uv_loop_init(&loop); }
