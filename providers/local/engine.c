@@ -571,6 +571,7 @@ void local_tune_from_env(void)
         {"min_copy", &local_ghost_tune.copy}, {"min_analogy", &local_ghost_tune.analogy},
         {"min_start", &local_ghost_tune.start}, {"min_follow", &local_ghost_tune.follow},
         {"min_match", &local_ghost_tune.match},
+        {"min_match_start", &local_ghost_tune.match_start},
         {"min_other", &local_ghost_tune.other},
     };
     while (*t) {

@@ -62,7 +62,7 @@ struct local_engine {
  * comments (> 1: never); the rest: each rule's least confidence that was right (first token) at
  * least 70 % of the time on the tuning half. */
 struct ghost_tune {
-    double ghost, comment, ngram, copy, analogy, start, follow, match, other;
+    double ghost, comment, ngram, copy, analogy, start, follow, match, match_start, other;
 };
 extern struct ghost_tune local_ghost_tune;
 

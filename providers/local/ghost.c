@@ -21,6 +21,7 @@ struct ghost_tune local_ghost_tune = {
     .start = 0.5,
     .follow = 0.5,
     .match = 0.3,
+    .match_start = 0.55,
     .other = 0.5,
 };
 
@@ -43,6 +44,8 @@ static double rule_min_conf(const char *rule)
         return f * t->follow;
     if (!strcmp(rule, "match"))
         return f * t->match;
+    if (!strcmp(rule, "match-start"))
+        return f * t->match_start;
     return f * t->other;
 }
 
@@ -147,6 +150,7 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
                            .uri = req->uri, .min_confidence = local_ghost_tune.ghost,
                            .min_match = comment ? local_ghost_tune.comment
                                                 : rule_min_conf("match"),
+                           .min_start_match = rule_min_conf("match-start"),
                            .match_only = comment};
     struct lines_suggestion s;
     if (!comment && finish_identifier(e, req, out))

@@ -938,6 +938,7 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
         line_rules_repeat(&qs, &best);
         line_rules_start(&qs, &g, &best);
         try_line_start(m, &qs, &g, &best);
+        lm_suggest_line_start(m, m->lm, &qs, &g, &best);
         goto done;
     }
     line_rules_repeat(&qs, &best);

@@ -43,6 +43,8 @@ struct lines_query {
                          half-typed line) is then left out of the statistics for this query */
     double min_match; /* the longest-match rule abstains below this (so it does not displace
                          another rule's answer only to be dropped by the caller); 0: never */
+    double min_start_match; /* the same at a line start (nothing typed on the cursor's line),
+                               where the next line's level is guessed too; 0: not tried */
     bool match_only;  /* only the longest match answers (prose, where the other rules guess) */
 };
 

@@ -281,8 +281,10 @@ static bool first_ok(void *ud, uint32_t id)
     return lines__first_ok(f->m, f->qs, id, f->part, f->part_n, f->part_space);
 }
 
-void lm_suggest(struct lines *m, struct longmatch *lm, const struct line_cursor *qs,
-                struct line_cand *best)
+/* The document's lines above the cursor's into lm->q (kept from the last query while they hash
+ * the same); returns their length, with the last line's blank/indentation state. */
+static size_t stream_above(struct lines *m, struct longmatch *lm, const struct line_cursor *qs,
+                           bool *blank_out, size_t *indent_out)
 {
     const char *t = qs->q->text;
     size_t pos = qs->ls > LM_DOC_BYTES ? qs->ls - LM_DOC_BYTES : 0;
@@ -322,10 +324,27 @@ void lm_suggest(struct lines *m, struct longmatch *lm, const struct line_cursor 
         prev_indent = ind;
         pos = e + 1;
     }
-    size_t doc_n = lm->doc_n = lm->qn;
+    lm->doc_n = lm->qn;
     lm->doc_key = key;
-    lm->prev_blank = prev_blank;
-    lm->prev_indent = prev_indent;
+    lm->prev_blank = *blank_out = prev_blank;
+    lm->prev_indent = *indent_out = prev_indent;
+    return lm->qn;
+}
+
+/* How sure a continuation is: longer and more often seen is surer (the document's own
+ * occurrences weigh four): on the tuning half the first token was right 85-100 % of the time
+ * from 0.45 up, ~55 % below. */
+static double answer_conf(const struct lm_answer *a)
+{
+    return a->agree * a->len / (a->len + LM_HALF) * (a->weight / (a->weight + 1.0));
+}
+
+void lm_suggest(struct lines *m, struct longmatch *lm, const struct line_cursor *qs,
+                struct line_cand *best)
+{
+    bool prev_blank;
+    size_t prev_indent;
+    size_t doc_n = stream_above(m, lm, qs, &prev_blank, &prev_indent);
     const struct line_view *v = &qs->pre;
     q_push(lm, indent_rel(prev_blank, prev_indent, qs->indent));
     q_push_tokens(lm, m, v->s, v->toks, qs->partial ? v->k - 1 : v->k);
@@ -346,10 +365,58 @@ void lm_suggest(struct lines *m, struct longmatch *lm, const struct line_cursor 
         size_t skip = i ? 0 : f.part_n ? f.part_n + (tx[0] == ' ') : qs->ends_space && tx[0] == ' ';
         sb_add(&out, tx + skip, tn - skip);
     }
-    /* longer and more often seen is surer (the document's own occurrences weigh four): on the
-     * tuning half the first token was right 85-100 % of the time from 0.45 up, ~55 % below */
-    double conf = a.agree * a.len / (a.len + LM_HALF) * (a.weight / (a.weight + 1.0));
+    double conf = answer_conf(&a);
     if (out.len && conf >= qs->q->min_match)
         line_offer(qs, best, out.data, out.len, conf, "match");
+    sb_release(&out);
+}
+
+/* At a line start the next line's indentation change comes first: after a blank line that
+ * is the blank itself, else the same level, one in or one out. */
+static bool start_ok(void *ud, uint32_t id)
+{
+    const struct indent_geom *g = ud;
+    return g->prev_blank ? id == ID_EMPTY : id == ID_SAME || id == ID_INDENT || id == ID_DEDENT;
+}
+
+void lm_suggest_line_start(struct lines *m, struct longmatch *lm, const struct line_cursor *qs,
+                           const struct indent_geom *g, struct line_cand *best)
+{
+    bool prev_blank;
+    size_t prev_indent;
+    if (qs->q->min_start_match <= 0)
+        return;
+    size_t doc_n = stream_above(m, lm, qs, &prev_blank, &prev_indent);
+    /* the stream ends with the line above's end: occurrences are looked for before it */
+    struct lm_answer a;
+    if (!doc_n || !lm_predict(lm, lm->q, doc_n, doc_n - 1, LM_MIN_LEN, start_ok, (void *)g, &a) ||
+        a.n < 2)
+        return;
+    size_t target = a.ids[0] == ID_EMPTY  ? g->target[3]
+                    : a.ids[0] == ID_SAME ? g->target[1]
+                    : a.ids[0] == ID_INDENT ? g->target[2]
+                                            : g->target[0];
+    if (target == SIZE_MAX)
+        return; /* the cursor is past that level, or no enclosing level is known */
+    struct strbuf out;
+    sb_init(&out);
+    line_start_pad(g, target, &out);
+    for (size_t i = 1; i < a.n; i++) {
+        size_t tn;
+        const char *tx = lines__token_text(m, a.ids[i], &tn);
+        size_t skip = i == 1 && tx[0] == ' '; /* the indentation stands for its gap */
+        sb_add(&out, tx + skip, tn - skip);
+    }
+    /* It answers when it is surer than the line-start rules, and finishes a shorter answer
+     * of theirs that it agrees with (the line-start model stops where its statistics do). */
+    double conf = answer_conf(&a);
+    bool sure = conf >= qs->q->min_start_match;
+    if (sure && conf > best->conf) {
+        line_offer(qs, best, out.data, out.len, conf, "match-start");
+    } else if (sure && best->rule && out.len > best->text.len &&
+               !memcmp(out.data, best->text.data, best->text.len)) {
+        sb_clear(&best->text);
+        sb_add(&best->text, out.data, out.len);
+    }
     sb_release(&out);
 }

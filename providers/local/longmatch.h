@@ -34,6 +34,14 @@ struct line_cand;
 void lm_suggest(struct lines *m, struct longmatch *lm, const struct line_cursor *qs,
                 struct line_cand *best);
 
+/* The same at a line start (nothing typed on the cursor's line, geometry g): the next line as
+ * it went after the longest match of the lines above, at the level the match says, as
+ * "match-start" when surer than best, else finishing best's answer when it begins with it;
+ * at least qs->q->min_start_match sure (0: not tried). */
+struct indent_geom;
+void lm_suggest_line_start(struct lines *m, struct longmatch *lm, const struct line_cursor *qs,
+                           const struct indent_geom *g, struct line_cand *best);
+
 /* first_ok: may the continuation start with this id (the partial token being typed). */
 typedef bool (*lm_first_fn)(void *ud, uint32_t id);
 

@@ -259,7 +259,7 @@ void lq_ghost(const struct corpus *c, struct local_engine *e, struct lines *alwa
             continue;
         }
         lines_doc_set(always, uri, t, cur);
-        struct lines_query q = {t, cur, cur, 0.001, uri, 0, false};
+        struct lines_query q = {t, cur, cur, 0.001, uri, 0, 0, false};
         struct lines_suggestion ls;
         if (lines_suggest(always, &q, &ls) == 0) {
             int before = gr->always.exact, before_ok = gr->always.next_ok;

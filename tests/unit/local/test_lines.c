@@ -322,6 +322,68 @@ static void longest_match(void)
     lines_free(m);
 }
 
+/* At a line start the longest match of the lines above gives the next line, at the level the
+ * match says (padded from the cursor's column); off unless the caller sets a floor. */
+static char *suggest_start(struct lines *m, const char *marked, double floor, const char **rule)
+{
+    const char *bar = strchr(marked, '|');
+    size_t cursor = (size_t)(bar - marked);
+    char *text = xstrdup(marked);
+    memmove(text + cursor, text + cursor + 1, strlen(text + cursor + 1) + 1);
+    lines_doc_set(m, "doc", text, strlen(text));
+    struct lines_query q = {.text = text, .len = strlen(text), .cursor = cursor, .uri = "doc",
+                            .min_start_match = floor};
+    struct lines_suggestion s;
+    int rc = lines_suggest(m, &q, &s);
+    free(text);
+    *rule = rc == 0 ? s.rule : NULL;
+    return rc == 0 ? s.text : NULL;
+}
+
+static void longest_match_line_start(void)
+{
+    struct lines *m = lines_new(NULL);
+    const char *fns = "def f(a):\n    x = g(a, 1)\n    return x + 10 * a\n\n"
+                      "def h(b):\n    x = g(b, 2)\n    return x + 20 * b\n\n"
+                      "def k(a):\n    x = g(a, 1)\n";
+    const char *whole = "return x + 10 * a";
+    char doc[512];
+    const char *r;
+    /* at the level already typed (the line-start model alone stops at "return x + 10": the
+     * match finishes what it agrees with), and from column 0, the indentation written too */
+    snprintf(doc, sizeof doc, "%s    |", fns);
+    char *got = suggest_start(m, doc, 0.3, &r);
+    CHECK_EQ_STR(got, whole);
+    free(got);
+    snprintf(doc, sizeof doc, "%s|", fns);
+    got = suggest_start(m, doc, 0.3, &r);
+    CHECK_EQ_STR(got, "    return x + 10 * a");
+    free(got);
+    /* a cursor already past that level: no guess at another one */
+    snprintf(doc, sizeof doc, "%s        |", fns);
+    got = suggest_start(m, doc, 0.3, &r);
+    CHECK(!got || !strstr(got, whole));
+    free(got);
+    /* below the caller's floor, or without one: not offered */
+    snprintf(doc, sizeof doc, "%s    |", fns);
+    got = suggest_start(m, doc, 0.99, &r);
+    CHECK(!got || strcmp(got, whole) != 0);
+    free(got);
+    got = suggest_start(m, doc, 0, &r);
+    CHECK(!got || strcmp(got, whole) != 0);
+    free(got);
+    /* the match alone, where no line-start rule answers: two blocks alike, the third begun */
+    lines_free(m);
+    m = lines_new(NULL);
+    snprintf(doc, sizeof doc, "if (ok) {\n    run_a(state, 1);\n    log_done(state);\n}\n"
+                              "if (ok) {\n    run_a(state, 1);\n    |");
+    got = suggest_start(m, doc, 0.3, &r);
+    CHECK_EQ_STR(got, "log_done(state);");
+    CHECK_EQ_STR(r, "match-start");
+    free(got);
+    lines_free(m);
+}
+
 #define TESTS(X) X(repetition) X(analogy) X(closers) X(ngram) X(ngram_first_step) X(silence) \
-    X(incremental) X(speed) X(indentation) X(longest_match)
+    X(incremental) X(speed) X(indentation) X(longest_match) X(longest_match_line_start)
 CHECK_MAIN(TESTS)
