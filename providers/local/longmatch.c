@@ -339,6 +339,29 @@ static double answer_conf(const struct lm_answer *a)
     return a->agree * a->len / (a->len + LM_HALF) * (a->weight / (a->weight + 1.0));
 }
 
+/* A match at least floor sure answers when it is surer than the other rules, and finishes a
+ * shorter answer of theirs that it agrees with: they stop where their statistics do, the
+ * match knows how the line went on. */
+static void offer_or_finish(const struct line_cursor *qs, struct line_cand *best,
+                            const struct strbuf *out, double conf, double floor, const char *rule)
+{
+    if (conf < floor)
+        return;
+    if (conf > best->conf) {
+        line_offer(qs, best, out->data, out->len, conf, rule);
+        return;
+    }
+    struct line_cand mine = {.conf = 0, .rule = NULL};
+    sb_init(&mine.text);
+    line_offer(qs, &mine, out->data, out->len, conf, rule); /* trimmed as any offer is */
+    if (mine.rule && best->rule && mine.text.len > best->text.len &&
+        !memcmp(mine.text.data, best->text.data, best->text.len)) {
+        sb_clear(&best->text);
+        sb_add(&best->text, mine.text.data, mine.text.len);
+    }
+    sb_release(&mine.text);
+}
+
 void lm_suggest(struct lines *m, struct longmatch *lm, const struct line_cursor *qs,
                 struct line_cand *best)
 {
@@ -365,9 +388,8 @@ void lm_suggest(struct lines *m, struct longmatch *lm, const struct line_cursor 
         size_t skip = i ? 0 : f.part_n ? f.part_n + (tx[0] == ' ') : qs->ends_space && tx[0] == ' ';
         sb_add(&out, tx + skip, tn - skip);
     }
-    double conf = answer_conf(&a);
-    if (out.len && conf >= qs->q->min_match)
-        line_offer(qs, best, out.data, out.len, conf, "match");
+    if (out.len)
+        offer_or_finish(qs, best, &out, answer_conf(&a), qs->q->min_match, "match");
     sb_release(&out);
 }
 
@@ -407,16 +429,6 @@ void lm_suggest_line_start(struct lines *m, struct longmatch *lm, const struct l
         size_t skip = i == 1 && tx[0] == ' '; /* the indentation stands for its gap */
         sb_add(&out, tx + skip, tn - skip);
     }
-    /* It answers when it is surer than the line-start rules, and finishes a shorter answer
-     * of theirs that it agrees with (the line-start model stops where its statistics do). */
-    double conf = answer_conf(&a);
-    bool sure = conf >= qs->q->min_start_match;
-    if (sure && conf > best->conf) {
-        line_offer(qs, best, out.data, out.len, conf, "match-start");
-    } else if (sure && best->rule && out.len > best->text.len &&
-               !memcmp(out.data, best->text.data, best->text.len)) {
-        sb_clear(&best->text);
-        sb_add(&best->text, out.data, out.len);
-    }
+    offer_or_finish(qs, best, &out, answer_conf(&a), qs->q->min_start_match, "match-start");
     sb_release(&out);
 }
