@@ -438,6 +438,30 @@ static void learn_keyed_by_shape(void)
     engine_free(e);
 }
 
+/* Accepted at a line start: the line comes back at its own level wherever the cursor is in
+ * the indentation, and not at a deeper one. */
+static void learn_at_line_start(void)
+{
+    struct local_engine *e = engine(true);
+    const char *before = "def handler(event):\n    ";
+    struct local_accept a = {"claude", "/ws/app.py", before, strlen(before), "return event", 12};
+    CHECK_EQ_INT(local_engine_learn(e, &a), 0);
+    struct { const char *src, *want; } cases[] = {
+        {"import os\n\ndef handler(event):\n    |", "return event"},
+        {"import os\n\ndef handler(event):\n  |", "  return event"},
+        {"import os\n\ndef handler(event):\n|", "    return event"},
+    };
+    for (size_t i = 0; i < US_ARRAY_LEN(cases); i++) {
+        char *g = ghost(e, "python", cases[i].src);
+        CHECK_EQ_STR(g, cases[i].want);
+        free(g);
+    }
+    char *g = ghost(e, "python", "import os\n\ndef handler(event):\n        |");
+    CHECK(strstr(g, "return event") == NULL);
+    free(g);
+    engine_free(e);
+}
+
 static void learn_refused(void)
 {
     /* the understudy's own lines (a rejected AI suggestion never reaches the engine: only
@@ -493,7 +517,7 @@ static void learn_persisted_and_masked(void)
     X(rank_def_slot) X(rank_workspace_ngram) \
     X(rank_cooccurrence) X(rank_comment_words) X(candidates_complete) \
     X(finish_identifier) X(comment_ghost_long_match_only) X(learn_accepted) \
-    X(learn_keyed_by_shape) X(learn_refused) X(learn_persisted_and_masked)
+    X(learn_keyed_by_shape) X(learn_at_line_start) X(learn_refused) X(learn_persisted_and_masked)
 CHECK_MAIN(TESTS)
 
 __attribute__((constructor)) static void init_loop(void) { uv_loop_init(&loop); }
