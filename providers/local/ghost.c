@@ -153,7 +153,9 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
     bool comment = req->ctx->situation == SYN_SIT_COMMENT;
     if (comment && local_ghost_tune.comment > 1)
         return false;
-    if (req->uri) {
+    /* The longest match reads the text itself: a comment does not pay for the line model's
+     * update (re-reading the document), which code positions need for their statistics. */
+    if (req->uri && !comment) {
         size_t mlen;
         const char *m = local_masked_text(e, req->uri, req->edit_count, req->text, req->text_len,
                                           &mlen);
