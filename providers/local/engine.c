@@ -381,20 +381,9 @@ int local_engine_learn(struct local_engine *e, const struct local_accept *a)
     size_t kn = learned_key(a->before, a->before_len, key, sizeof key);
     if (!kn)
         return US_EINVAL;
-    /* At a line start the key leaves the blanks out: the line is kept with the blanks that
-     * stood before the cursor, so it comes back at its own level wherever the cursor is in
-     * the indentation (ghost.c learned_line). */
-    size_t ls = a->before_len;
-    while (ls > 0 && a->before[ls - 1] != '\n')
-        ls--;
-    size_t blanks = ls;
-    while (blanks < a->before_len && (a->before[blanks] == ' ' || a->before[blanks] == '\t'))
-        blanks++;
     struct strbuf line;
     sb_init(&line);
-    if (blanks == a->before_len)
-        sb_add(&line, a->before + ls, blanks - ls);
-    sb_add(&line, a->suggestion, a->suggestion_len);
+    learned_text_of(a->before, a->before_len, a->suggestion, a->suggestion_len, &line);
     struct mask_result mk = {0}, mt = {0};
     privacy_mask(key, kn, &mk);
     privacy_mask(line.data, line.len, &mt);

@@ -58,9 +58,10 @@ struct local_engine {
 };
 
 /* The ghost text's thresholds (ghost.c), tunable with US_LOCAL_TUNE. ghost: the line model's
- * own minimum, and the scale of the per-rule minimums (ghost / LINE_MIN_CONFIDENCE); comment: in
- * comments (> 1: never); the rest: each rule's least confidence that was right (first token) at
- * least 70 % of the time on the tuning half. */
+ * own minimum, and the scale of the per-rule minimums (ghost / LINE_MIN_CONFIDENCE); comment:
+ * the longest match's minimum in comments, where no other rule answers (> 1: never); the
+ * rest: each rule's minimum (match_start: the longest match at a line start), chosen on the
+ * tuning half (ghost.c says how). */
 struct ghost_tune {
     double ghost, comment, ngram, copy, analogy, start, follow, match, match_start, other;
 };

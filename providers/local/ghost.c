@@ -65,24 +65,10 @@ static bool learned_line(struct local_engine *e, const struct local_request *req
     size_t kn = learned_key(req->text + from, req->offset - from, key, sizeof key);
     size_t tn;
     const char *t = kn ? learned_find(e->star, key, kn, &tn) : NULL;
+    if (t)
+        t = learned_text_at(req->text, req->offset, t, tn, &tn);
     if (!t)
         return false;
-    /* Nothing but blanks before the cursor: the line was kept with its own (engine.c
-     * local_engine_learn); what is typed of them already is not offered again, and a cursor
-     * past them is at another level. */
-    size_t ls = req->offset;
-    while (ls > 0 && req->text[ls - 1] != '\n')
-        ls--;
-    size_t col = req->offset - ls;
-    bool at_start = true;
-    for (size_t i = ls; i < req->offset && at_start; i++)
-        at_start = req->text[i] == ' ' || req->text[i] == '\t';
-    if (at_start && col) {
-        if (tn <= col || memcmp(t, req->text + ls, col) != 0)
-            return false;
-        t += col;
-        tn -= col;
-    }
     sb_add(out, t, tn);
     LOG_D("local", "line suggestion (learned)");
     return true;

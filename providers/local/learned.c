@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,6 +83,41 @@ static size_t trim(const char *s, size_t n, const char **out)
         n--;
     *out = s;
     return n;
+}
+
+/* The cursor's column when only blanks stand before it on its line, else SIZE_MAX. */
+static size_t blank_col(const char *before, size_t n)
+{
+    size_t ls = n;
+    while (ls > 0 && before[ls - 1] != '\n')
+        ls--;
+    for (size_t i = ls; i < n; i++)
+        if (before[i] != ' ' && before[i] != '\t')
+            return SIZE_MAX;
+    return n - ls;
+}
+
+void learned_text_of(const char *before, size_t n, const char *suggestion, size_t sn,
+                     struct strbuf *out)
+{
+    size_t col = blank_col(before, n);
+    if (col != SIZE_MAX)
+        sb_add(out, before + n - col, col);
+    sb_add(out, suggestion, sn);
+}
+
+const char *learned_text_at(const char *before, size_t n, const char *t, size_t tn,
+                            size_t *out_n)
+{
+    size_t col = blank_col(before, n);
+    if (col == SIZE_MAX || !col) {
+        *out_n = tn;
+        return t;
+    }
+    if (tn <= col || memcmp(t, before + n - col, col) != 0)
+        return NULL;
+    *out_n = tn - col;
+    return t + col;
 }
 
 size_t learned_key(const char *before, size_t n, char *out, size_t cap)

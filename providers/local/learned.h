@@ -24,6 +24,18 @@ void learned_set_hook(struct learned *l, learned_fn fn, void *ud);
 /* The key of a cursor: from the text before it (borrowed; only its last lines are read). */
 size_t learned_key(const char *before, size_t n, char *out, size_t cap);
 
+/* What an accepted suggestion is kept as, into out: the suggestion, after the blanks that
+ * stood before the cursor when only blanks did (the key leaves them out, so the line keeps
+ * its own level). */
+struct strbuf;
+void learned_text_of(const char *before, size_t n, const char *suggestion, size_t sn,
+                     struct strbuf *out);
+/* The part of a kept text t to offer at the cursor ending before[0, n): past the blanks
+ * already typed at a line start; NULL when the cursor stands past them or beside other
+ * blanks (another level). */
+const char *learned_text_at(const char *before, size_t n, const char *t, size_t tn,
+                            size_t *out_n);
+
 /* Remember text (its first line at most 400 bytes; further lines up to 1 KiB) under key.
  * Replaces an entry with the same key and text (it becomes the most recent). */
 void learned_add(struct learned *l, const char *key, size_t kn, const char *text, size_t tn);

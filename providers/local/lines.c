@@ -305,13 +305,6 @@ static uint32_t prev_line_last(struct lines *m, const char *text, size_t start, 
     return pl.last;
 }
 
-static uint32_t indent_rel(const struct prev_line *pl, size_t indent)
-{
-    if (pl->blank)
-        return ID_EMPTY;
-    return indent > pl->indent ? ID_INDENT : indent < pl->indent ? ID_DEDENT : ID_SAME;
-}
-
 /* The line-start model: a line's first token given the line above (its first and last
  * tokens) and whether the indentation went in, stayed or went out (A, backing off to B and C),
  * and that indentation change given the line above (D, backing off to E). */
@@ -341,13 +334,14 @@ static void count_region(struct lines *m, const char *text, size_t start, size_t
         size_t k = line_ids(m, text + pos, e - pos, delta > 0, ids);
         if (k) {
             size_t ind = line_indent(text + pos, e - pos);
-            count_start(m, &prev, indent_rel(&prev, ind), ids[2], delta);
+            uint32_t rel = lines__indent_rel(prev.blank, prev.indent, ind);
+            count_start(m, &prev, rel, ids[2], delta);
             ids[0] = prev.last;
             ids[1] = ID_BOL;
             ids[2 + k] = ID_EOL;
             count_seq(m, ids, k + 3, delta);
             if (m->feeding) {
-                ids[1] = indent_rel(&prev, ind);
+                ids[1] = rel;
                 lm_ws_append(m->lm, ids + 1, k + 2);
             }
             prev = (struct prev_line){ids[2], ids[1 + k], ind, false};

@@ -51,8 +51,10 @@ struct lines_query {
 struct lines_suggestion {
     char *text;        /* what to insert at the cursor (caller frees via lines_suggestion_release) */
     double confidence; /* 0..1 */
-    const char *rule;  /* static: "repeat", "analogy", "copy", "ngram", "close",
-                          "match" (the longest earlier match of the text before the cursor) */
+    const char *rule;  /* static: "repeat", "analogy", "copy", "ngram", "close", the
+                          line-start rules ("self", "arm", "follow", "habit", "start"),
+                          "match" (the longest earlier match of the text before the cursor),
+                          "match-start" (the same at a line start) */
 };
 
 /* Propose the rest of the cursor's line. Returns 0 and fills out, or US_ENOENT when nothing is

@@ -14,6 +14,15 @@
 enum { ID_UNK, ID_BOL, ID_EOL, ID_EMPTY, ID_START, ID_DEDENT, ID_SAME, ID_INDENT, ID_LS_A,
        ID_LS_B, ID_LS_C, ID_LS_D, ID_LS_E, ID_FIRST };
 
+/* How a line's indentation compares with the nearest line above (prev_blank: a blank line
+ * came between, which the stream marks instead). */
+static inline uint32_t lines__indent_rel(bool prev_blank, size_t prev_indent, size_t indent)
+{
+    if (prev_blank)
+        return ID_EMPTY;
+    return indent > prev_indent ? ID_INDENT : indent < prev_indent ? ID_DEDENT : ID_SAME;
+}
+
 /* Id of a token (space: it had blanks before it); ID_UNK when never learned. s borrowed. */
 uint32_t lines__token_id(struct lines *m, bool space, const char *s, size_t n);
 /* Text of a token, with its leading space (borrowed from the model). */

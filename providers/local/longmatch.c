@@ -252,14 +252,8 @@ static void q_push(struct longmatch *lm, uint32_t id)
     lm->q[lm->qn++] = id;
 }
 
-/* As lines.c streams the workspace: the indentation change, the tokens, the end of line. */
-static uint32_t indent_rel(bool prev_blank, size_t prev_indent, size_t indent)
-{
-    if (prev_blank)
-        return ID_EMPTY;
-    return indent > prev_indent ? ID_INDENT : indent < prev_indent ? ID_DEDENT : ID_SAME;
-}
-
+/* A line's tokens as lines.c streams the workspace: after the line's indentation change,
+ * before its end. */
 static void q_push_tokens(struct longmatch *lm, struct lines *m, const char *s,
                           const struct line_tok *t, size_t k)
 {
@@ -316,7 +310,7 @@ static size_t stream_above(struct lines *m, struct longmatch *lm, const struct l
                        : line_tokenize(t + pos, e - pos, toks, LINE_MAX_TOKENS);
         size_t ind = line_indent(t + pos, e - pos);
         if (k) {
-            q_push(lm, indent_rel(prev_blank, prev_indent, ind));
+            q_push(lm, lines__indent_rel(prev_blank, prev_indent, ind));
             q_push_tokens(lm, m, t + pos, toks, k);
             q_push(lm, ID_EOL);
         }
@@ -369,7 +363,7 @@ void lm_suggest(struct lines *m, struct longmatch *lm, const struct line_cursor 
     size_t prev_indent;
     size_t doc_n = stream_above(m, lm, qs, &prev_blank, &prev_indent);
     const struct line_view *v = &qs->pre;
-    q_push(lm, indent_rel(prev_blank, prev_indent, qs->indent));
+    q_push(lm, lines__indent_rel(prev_blank, prev_indent, qs->indent));
     q_push_tokens(lm, m, v->s, v->toks, qs->partial ? v->k - 1 : v->k);
     struct first f = {m, qs, NULL, 0, false};
     if (qs->partial) {
