@@ -923,8 +923,12 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
     best.conf = 0;
     best.rule = NULL;
     struct indent_geom g;
-    if (q->match_only) {
-        lm_suggest(m, m->lm, &qs, &best);
+    if (q->prose) {
+        if (line_start_geometry(&qs, &g)) {
+            try_line_start(m, &qs, &g, &best);
+            lm_suggest_line_start(m, m->lm, &qs, &g, &best);
+        } else
+            lm_suggest(m, m->lm, &qs, &best);
         goto done;
     }
     if (line_start_geometry(&qs, &g)) {

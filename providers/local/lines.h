@@ -45,7 +45,9 @@ struct lines_query {
                          another rule's answer only to be dropped by the caller); 0: never */
     double min_start_match; /* the same at a line start (nothing typed on the cursor's line),
                                where the next line's level is guessed too; 0: not tried */
-    bool match_only;  /* only the longest match answers (prose, where the other rules guess) */
+    bool prose;       /* in a comment, where the other rules guess words: only the longest
+                         match answers, and at a line start the line-start model (licence
+                         text and ` * ` margins) */
 };
 
 struct lines_suggestion {

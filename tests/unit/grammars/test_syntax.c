@@ -397,5 +397,37 @@ static void test_situation_and_shape(void)
     }
 }
 
-#define TESTS(X) X(test_table) X(test_samples) X(test_situation_and_shape)
+/* A block comment being written has no end yet: the grammars see errors or code, the user a
+ * comment. Its opening inside a string or a line comment, or one already closed, opens
+ * nothing. */
+static void test_comment_being_written(void)
+{
+    static const struct {
+        const char *lang, *text;
+        enum syn_situation want;
+    } cases[] = {
+        {"c", "int x;\n/* Read NBYTES into BUF from FD ", SYN_SIT_COMMENT},
+        {"c", "int x;\n/*\n * Copyright 2024 someone\n * ", SYN_SIT_COMMENT},
+        {"c", "#define F_ULOCK 0\t/* Unlock a locked region. *", SYN_SIT_COMMENT},
+        {"javascript", "const a = 1;\n/**\n * Adds two numbers ", SYN_SIT_COMMENT},
+        {"c", "/* done */\nint x = f(", SYN_SIT_CODE},
+        {"c", "const char *s = \"/* not a comment\";\nint y = g(", SYN_SIT_CODE},
+        {"c", "// a /* in a line comment\nint y = g(", SYN_SIT_CODE},
+        {"javascript", "const re = '/*';\nlet y = f(", SYN_SIT_CODE},
+        {"python", "x = 1\ny = x /* ", SYN_SIT_CODE}, /* no block comments in Python */
+    };
+    for (size_t i = 0; i < US_LEN(cases); i++) {
+        struct syn_doc *doc = doc_of(cases[i].lang, cases[i].text);
+        struct syn_cursor cur;
+        syn_doc_analyze(doc, (uint32_t)strlen(cases[i].text), &cur);
+        if (cur.situation != cases[i].want)
+            fprintf(stderr, "  case %zu (%s): situation %d\n", i, cases[i].lang, cur.situation);
+        CHECK_EQ_INT(cur.situation, cases[i].want);
+        syn_cursor_release(&cur);
+        syn_doc_free(doc);
+    }
+}
+
+#define TESTS(X) X(test_table) X(test_samples) X(test_situation_and_shape) \
+    X(test_comment_being_written)
 CHECK_MAIN(TESTS)

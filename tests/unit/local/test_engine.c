@@ -386,11 +386,69 @@ static void comment_ghost_long_match_only(void)
                     "modify\n# it under the terms of the |\n");
     CHECK_EQ_STR(g, "GNU General Public License as published by");
     free(g);
+    /* a block comment's next line, nothing typed on it yet: the header's next line */
+    static const char *const c_header =
+        "/* This program is free software: you can redistribute it and/or modify\n"
+        "   it under the terms of the GNU General Public License as published by\n"
+        "   the Free Software Foundation, either version 3 of the License, or\n"
+        "   (at your option) any later version.  */\n";
+    for (int i = 0; i < 8; i++) {
+        char text[600];
+        snprintf(text, sizeof text, "%sint tool_%d;\n", c_header, i);
+        local_engine_add_workspace_text(e, text, strlen(text));
+    }
+    g = ghost(e, "c",
+              "/* This program is free software: you can redistribute it and/or modify\n"
+              "   it under the terms of the GNU General Public License as published by\n |");
+    CHECK_EQ_STR(g, "  the Free Software Foundation, either version 3 of the License, or");
+    free(g);
     /* the line above is a pattern the copy rule would follow (0.5 sure: enough in code) */
     g = ghost(e, "shellscript",
               "#!/bin/sh\n# the file is read first\n# the file is written next\n# the |\n");
     CHECK_EQ_STR(g, "");
     free(g);
+    engine_free(e);
+}
+
+/* A comment being written at the end of a file is a comment (no end yet: the tree has errors).
+ * The n-gram's prose is not offered there, but the end of a one-line block comment is, as the
+ * file writes them; a line comment has no end to offer. */
+static void comment_ghost_closes_block_comment(void)
+{
+    struct local_engine *e = engine(false);
+    struct strbuf sb;
+    sb_init(&sb);
+    static const char *const words[] = {"Read", "Write", "Open", "Close", "Seek", "Flush"};
+    for (int i = 0; i < 24; i++)
+        sb_addf(&sb, "#define F_OP_%02d %d\t/* %s the region.  */\n", i, i, words[i % 6]);
+    size_t base = sb.len;
+    sb_adds(&sb, "#define F_UNLOCK 99\t/* Unlock a locked region.  |");
+    char *g = ghost(e, "c", sb.data);
+    CHECK_EQ_STR(g, "*/");
+    free(g);
+    sb.len = base;
+    sb_adds(&sb, "#define F_UNLOCK 99\t/* Unlock a locked region.  *|");
+    g = ghost(e, "c", sb.data);
+    CHECK_EQ_STR(g, "/");
+    free(g);
+    /* the comment already ends further down: the user writes inside it */
+    sb.len = base;
+    sb_adds(&sb, "#define F_UNLOCK 99\t/* Unlock a locked region.  |\n   (and more)  */\n");
+    g = ghost(e, "c", sb.data);
+    CHECK(!strstr(g, "*/"));
+    free(g);
+    /* prose in the same comment: the n-gram would go on with "region" (every line has it) */
+    sb.len = base;
+    sb_adds(&sb, "#define F_UNLOCK 99\t/* Unlock the |");
+    g = ghost(e, "c", sb.data);
+    CHECK_EQ_STR(g, "");
+    free(g);
+    sb.len = base;
+    sb_adds(&sb, "int f_unlock = 99;\t// Unlock it all.  |");
+    g = ghost(e, "c", sb.data);
+    CHECK(!strstr(g, "*/"));
+    free(g);
+    sb_release(&sb);
     engine_free(e);
 }
 
@@ -516,7 +574,7 @@ static void learn_persisted_and_masked(void)
 #define TESTS(X) X(rank_python) X(rank_c) X(rank_shell) X(rank_javascript) X(rank_recency) \
     X(rank_def_slot) X(rank_workspace_ngram) \
     X(rank_cooccurrence) X(rank_comment_words) X(candidates_complete) \
-    X(finish_identifier) X(comment_ghost_long_match_only) X(learn_accepted) \
+    X(finish_identifier) X(comment_ghost_long_match_only) X(comment_ghost_closes_block_comment) X(learn_accepted) \
     X(learn_keyed_by_shape) X(learn_at_line_start) X(learn_refused) X(learn_persisted_and_masked)
 CHECK_MAIN(TESTS)
 

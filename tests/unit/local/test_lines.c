@@ -312,7 +312,7 @@ static void longest_match(void)
     CHECK(strcmp(s.rule, "match") != 0);
     lines_suggestion_release(&s);
     /* asked for the longest match only (ghost text in a comment): that or nothing */
-    q.match_only = true;
+    q.prose = true;
     CHECK(lines_suggest(m, &q, &s) != 0);
     q.min_match = 0.01;
     CHECK_EQ_INT(lines_suggest(m, &q, &s), 0);
