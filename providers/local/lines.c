@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "line_diff.h"
 #include "line_rules.h"
 #include "lines_int.h"
 #include "longmatch.h"
@@ -416,16 +417,18 @@ static struct doc *doc_find(struct lines *m, const char *uri)
     return NULL;
 }
 
-/* End (exclusive, past the '\n') of the line after the one containing pos. */
-static size_t end_plus_one_line(const char *t, size_t len, size_t pos)
+/* An edit re-counts the lines it changed and the line after each run of them (whose start
+ * is predicted from the line above). */
+struct recount {
+    struct lines *m;
+    const char *old, *new_text;
+};
+
+static void recount_change(const struct line_change *c, void *ud)
 {
-    for (int lines = 0; lines < 2 && pos < len; lines++) {
-        while (pos < len && t[pos] != '\n')
-            pos++;
-        if (pos < len)
-            pos++;
-    }
-    return pos;
+    struct recount *r = ud;
+    count_region(r->m, r->old, c->old_start, c->old_end, -DOC_WEIGHT);
+    count_region(r->m, r->new_text, c->new_start, c->new_end, +DOC_WEIGHT);
 }
 
 void lines_doc_set(struct lines *m, const char *uri, const char *text, size_t len)
@@ -444,24 +447,11 @@ void lines_doc_set(struct lines *m, const char *uri, const char *text, size_t le
         count_region(m, d->text, 0, len, +DOC_WEIGHT);
         return;
     }
-    size_t p = 0, maxp = US_MIN(len, d->len);
-    while (p < maxp && d->text[p] == text[p])
-        p++;
-    size_t s = 0;
-    while (s < maxp - p && d->text[d->len - 1 - s] == text[len - 1 - s])
-        s++;
-    if (p == len && p == d->len)
+    struct recount r = {m, d->text, text};
+    if (!line_diff(d->text, d->len, text, len, 1, recount_change, &r))
         return; /* unchanged */
-    size_t start = p;
-    while (start > 0 && text[start - 1] != '\n')
-        start--;
-    size_t old_end = end_plus_one_line(d->text, d->len, d->len - s);
-    size_t new_end = end_plus_one_line(text, len, len - s);
-    count_region(m, d->text, start, old_end, -DOC_WEIGHT);
-    char *copy = xstrndup(text, len);
-    count_region(m, copy, start, new_end, +DOC_WEIGHT);
     free(d->text);
-    d->text = copy;
+    d->text = xstrndup(text, len);
     d->len = len;
 }
 
@@ -534,6 +524,12 @@ void lines_stats(const struct lines *m, struct lines_stats *out)
     out->docs = m->n_docs;
     out->match_tokens = lm_ws_tokens(m->lm);
     out->match_bytes = lm_mem_bytes(m->lm);
+    out->counts_hash = 0;
+    for (size_t i = 0; i < m->n_pairs; i++) {
+        const struct pair *p = &m->pairs[i];
+        if (p->count)
+            out->counts_hash += mix64(p->ctx ^ ((uint64_t)p->next << 32) ^ (uint32_t)p->count);
+    }
 }
 
 void lines_suggestion_release(struct lines_suggestion *s)

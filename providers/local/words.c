@@ -13,6 +13,7 @@
 
 #include "base.h"
 #include "fuzzy.h"
+#include "line_diff.h"
 
 #define WINDOW_BEFORE (64u << 10)
 #define WINDOW_AFTER (32u << 10)
@@ -373,32 +374,19 @@ static size_t combine(struct delta *ds, size_t n)
     return o;
 }
 
-/* The changed lines of the new version against the kept text: [*a, *old_end) of the old
- * text became [*a, *new_end) of the new one. Whole lines, so no word straddles an edge.
- * False when nothing changed. */
-static bool changed_lines(const char *old, size_t ol, const char *t, size_t len, size_t *a,
-                          size_t *old_end, size_t *new_end)
+/* Word deltas of the changed lines (whole lines, so no word straddles an edge). */
+struct collect_changes {
+    struct words *w;
+    const char *old, *new_text;
+    struct delta **ds;
+    size_t *n, *cap;
+};
+
+static void collect_change(const struct line_change *c, void *ud)
 {
-    size_t m = US_MIN(ol, len), p = 0;
-    while (p < m && old[p] == t[p])
-        p++;
-    if (p == ol && p == len)
-        return false;
-    size_t q = 0;
-    while (q < m - p && old[ol - 1 - q] == t[len - 1 - q])
-        q++;
-    size_t s = p;
-    while (s > 0 && t[s - 1] != '\n')
-        s--;
-    size_t eo = ol - q, en = len - q;
-    while (eo < ol && old[eo] != '\n') { /* the tails are equal: both move together */
-        eo++;
-        en++;
-    }
-    *a = s;
-    *old_end = eo;
-    *new_end = en;
-    return true;
+    struct collect_changes *cc = ud;
+    collect(cc->w, cc->old, c->old_start, c->old_end, -1, cc->ds, cc->n, cc->cap);
+    collect(cc->w, cc->new_text, c->new_start, c->new_end, +1, cc->ds, cc->n, cc->cap);
 }
 
 /* Keep the document's text for its next update; at most KEEP_TEXTS documents keep theirs. */
@@ -443,11 +431,8 @@ void words_doc_set(struct words *w, const char *uri, const char *text, size_t le
     struct delta *ds = NULL;
     size_t nd = 0, cap = 0;
     if (d->prev) {
-        size_t a, eo, en;
-        if (changed_lines(d->prev, d->prev_len, text, len, &a, &eo, &en)) {
-            collect(w, d->prev, a, eo, -1, &ds, &nd, &cap);
-            collect(w, text, a, en, +1, &ds, &nd, &cap);
-        }
+        struct collect_changes cc = {w, d->prev, text, &ds, &nd, &cap};
+        line_diff(d->prev, d->prev_len, text, len, 0, collect_change, &cc);
     } else {
         /* Counted whole, in the scratch table (new count, old count), then the differences. */
         q_clear(w, d->n + 1024);

@@ -146,6 +146,48 @@ static void incremental(void)
         lines_suggestion_release(&sa);
         lines_suggestion_release(&sb);
     }
+    /* the counts themselves, after random edits in one to three places per update (as
+     * between two ghost-text requests): equal to counting each version whole, with the
+     * tokens first seen in the same order */
+    srand(7);
+    static const char *const bits[] = {"x", " = ", "f(", ")", "\n", "  ", "if y:\n", "\n\n",
+                                       "return z", "#", "a.b", ", "};
+    struct lines *inc = lines_new(NULL), *whole = lines_new(NULL);
+    struct strbuf t;
+    sb_init(&t);
+    for (int i = 0; i < 200; i++)
+        sb_adds(&t, bits[(size_t)rand() % US_ARRAY_LEN(bits)]);
+    lines_doc_set(inc, "d", t.data, t.len);
+    lines_doc_set(whole, "d", t.data, t.len);
+    int differ = 0;
+    for (int round = 0; round < 400; round++) {
+        int edits = 1 + rand() % 3;
+        for (int k = 0; k < edits; k++) {
+            size_t at = t.len ? (size_t)rand() % (t.len + 1) : 0;
+            size_t del = rand() % 2 ? (size_t)rand() % 4 : 0;
+            if (at + del > t.len)
+                del = t.len - at;
+            const char *ins = bits[(size_t)rand() % US_ARRAY_LEN(bits)];
+            struct strbuf n;
+            sb_init(&n);
+            sb_add(&n, t.data, at);
+            sb_adds(&n, ins);
+            sb_add(&n, t.data + at + del, t.len - at - del);
+            sb_release(&t);
+            t = n;
+        }
+        lines_doc_set(inc, "d", t.data, t.len);
+        lines_doc_remove(whole, "d");
+        lines_doc_set(whole, "d", t.data, t.len);
+        struct lines_stats si, sw;
+        lines_stats(inc, &si);
+        lines_stats(whole, &sw);
+        differ += si.counts_hash != sw.counts_hash;
+    }
+    CHECK_EQ_INT(differ, 0);
+    sb_release(&t);
+    lines_free(inc);
+    lines_free(whole);
     /* removal of the document empties the counts of "zeta" contexts */
     lines_doc_remove(a, "d");
     struct lines_stats st;

@@ -100,19 +100,22 @@ static void incremental_equals_recount(void)
         int k = rand() % 10 < 8 ? 0 : 1 + rand() % 2;
         sb_clear(&old[k]);
         sb_add(&old[k], text[k].data, text[k].len);
-        size_t a = text[k].len ? (size_t)rand() % (text[k].len + 1) : 0;
-        size_t b = a + (size_t)(rand() % 4 == 0 ? rand() % 60 : rand() % 3);
-        if (b > text[k].len)
-            b = text[k].len;
-        char ins[256] = "";
-        int n = rand() % 4;
-        for (int i = 0; i < n; i++)
-            strcat(ins, pieces[(size_t)rand() % US_ARRAY_LEN(pieces)]);
-        if (rand() % 500 == 0) { /* a whole replacement now and then */
-            a = 0;
-            b = text[k].len;
+        /* one to three places edited before the update (a keystroke here, another there) */
+        for (int places = rand() % 4 == 0 ? 2 + rand() % 2 : 1; places > 0; places--) {
+            size_t a = text[k].len ? (size_t)rand() % (text[k].len + 1) : 0;
+            size_t b = a + (size_t)(rand() % 4 == 0 ? rand() % 60 : rand() % 3);
+            if (b > text[k].len)
+                b = text[k].len;
+            char ins[256] = "";
+            int n = rand() % 4;
+            for (int i = 0; i < n; i++)
+                strcat(ins, pieces[(size_t)rand() % US_ARRAY_LEN(pieces)]);
+            if (rand() % 500 == 0) { /* a whole replacement now and then */
+                a = 0;
+                b = text[k].len;
+            }
+            splice_text(&text[k], a, b, ins);
         }
-        splice_text(&text[k], a, b, ins);
         words_doc_set(inc, uris[k], text[k].data, text[k].len);
         if (e % 7 == 0 || e > 5900) {
             struct words *ref = words_new();
