@@ -23,6 +23,10 @@ struct lang_info {
      * comments.scm query captures, for callers that only hold a node (word collectors). */
     const char *const *comment_types;
     const char *const *string_types;
+    /* Quote characters of string literals, for finding one still being typed on the cursor's
+     * line (syntax_open.c); Rust's apostrophe is left out (lifetimes, `'a`). */
+    const char *quotes;
+    bool triple_quotes;             /* Python: a string may open with three quotes, over lines */
     bool indent_scopes;             /* scopes end by dedent (Python): a cursor on an indented
                                        line after a body's last statement is still inside */
     const TSLanguage *(*grammar)(void); /* NULL when built with -Dgrammars=false */

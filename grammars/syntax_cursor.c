@@ -54,68 +54,19 @@ static char *scope_header(const struct syn_doc *doc, const struct scope_rec *s)
 
 /* ---------------------------------------------------------------- cursor analysis */
 
-static bool in_list(const char *const *list, const char *s)
-{
-    for (; list && *list; list++)
-        if (strcmp(*list, s) == 0)
-            return true;
-    return false;
-}
-
-/* How far back the opening of a block comment left open is looked for: a comment longer than
- * this is rare, and the scan runs on every request in a file that does not parse. */
-#define OPEN_COMMENT_SCAN (64u * 1024u)
-
-/* Whether the byte at `at` lies inside a comment or string that began before it. (One that
- * begins right there is a misreading of the unclosed comment: JavaScript's grammar takes it
- * for a regex.) */
-static bool inside_comment_or_string(struct syn_doc *doc, TSNode root, uint32_t at)
-{
-    TSNode n = ts_node_descendant_for_byte_range(root, at, at + 1);
-    for (int guard = 0; !ts_node_is_null(n) && guard < 64; guard++, n = ts_node_parent(n)) {
-        const char *type = ts_node_type(n);
-        if ((in_list(doc->lang->comment_types, type) || in_list(doc->lang->string_types, type)) &&
-            ts_node_start_byte(n) < at)
-            return true;
-    }
-    return false;
-}
-
-/* A block comment still being written: its opening (slash, star) before the cursor and no end
- * (star, slash) after it. The grammars have no node for it (their comment token needs the
- * end), so the tree shows errors or code where the user sees a comment; someone typing a new
- * comment at the end of a file is in this state on every keystroke. Only the C family (line
- * comment "//") has block comments; valid code never holds an unclosed one outside a string or
- * comment, so a tree without errors is not scanned. */
-static bool in_open_block_comment(struct syn_doc *doc, TSNode root, uint32_t b)
-{
-    const char *lc = doc->lang->line_comment;
-    if (!lc || strcmp(lc, "//") != 0 || !ts_node_has_error(root))
-        return false;
-    uint32_t stop = b > OPEN_COMMENT_SCAN ? b - OPEN_COMMENT_SCAN : 0;
-    for (uint32_t i = b; i >= stop + 2; i--) {
-        const char *t = doc->text + i - 2;
-        if (t[0] == '*' && t[1] == '/')
-            return false;
-        if (t[0] == '/' && t[1] == '*')
-            return !inside_comment_or_string(doc, root, i - 2);
-    }
-    return false;
-}
-
 static enum syn_situation tree_situation(struct syn_doc *doc, uint32_t b)
 {
     if (!doc->tree || b == 0)
         return SYN_SIT_CODE;
     TSNode root = ts_tree_root_node(doc->tree);
-    if (in_open_block_comment(doc, root, b))
+    if (syn__open_comment(doc, root, b))
         return SYN_SIT_COMMENT;
     TSNode n = ts_node_descendant_for_byte_range(root, b - 1, b);
     for (int guard = 0; !ts_node_is_null(n) && guard < 64; guard++, n = ts_node_parent(n)) {
         const char *type = ts_node_type(n);
         uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
-        bool comment = in_list(doc->lang->comment_types, type);
-        bool string = !comment && in_list(doc->lang->string_types, type);
+        bool comment = syn__in_list(doc->lang->comment_types, type);
+        bool string = !comment && syn__in_list(doc->lang->string_types, type);
         if (!comment && !string)
             continue;
         if (s < b && b < e)
@@ -131,7 +82,7 @@ static enum syn_situation tree_situation(struct syn_doc *doc, uint32_t b)
         if (string && b == e && s < b && e - s == 1)
             return SYN_SIT_STRING; /* a lone opening quote */
     }
-    return SYN_SIT_CODE;
+    return syn__open_string(doc, root, b) ? SYN_SIT_STRING : SYN_SIT_CODE;
 }
 
 /* Text left of a member operator: identifier chains with `.`, `->`, `::` and balanced

@@ -151,6 +151,22 @@ void syn__apply_requery(struct index *raw, const struct range *all, size_t n,
 /* Does the scope hold byte b (a Python body also holds the indented blank space after it)? */
 bool syn__scope_contains(const struct syn_doc *doc, const struct scope_rec *s, uint32_t b);
 
+/* What the user is in the middle of writing (syntax_open.c): the grammars need a comment's or
+ * a string's end to see one, so one still being typed reads as errors or code. Each is
+ * checked only where the tree has errors. A block comment opened before b and not closed: */
+bool syn__open_comment(struct syn_doc *doc, TSNode root, uint32_t b);
+/* A string opened before b and not closed: on b's line, or a Python triple-quoted one. */
+bool syn__open_string(struct syn_doc *doc, TSNode root, uint32_t b);
+
+/* Is s one of the NULL-terminated list's strings (node types of a language)? */
+static inline bool syn__in_list(const char *const *list, const char *s)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, s) == 0)
+            return true;
+    return false;
+}
+
 static inline bool syn__is_ident(unsigned char c)
 {
     return isalnum(c) || c == '_' || c == '$' || c >= 0x80;

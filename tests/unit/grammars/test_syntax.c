@@ -397,10 +397,10 @@ static void test_situation_and_shape(void)
     }
 }
 
-/* A block comment being written has no end yet: the grammars see errors or code, the user a
- * comment. Its opening inside a string or a line comment, or one already closed, opens
- * nothing. */
-static void test_comment_being_written(void)
+/* A comment or string being written has no end yet: the grammars see errors or code, the
+ * user a comment or a string (Neovim and Emacs do not close them as they open). An opening
+ * inside a string or a line comment, or one already closed, opens nothing. */
+static void test_text_being_written(void)
 {
     static const struct {
         const char *lang, *text;
@@ -415,6 +415,23 @@ static void test_comment_being_written(void)
         {"c", "// a /* in a line comment\nint y = g(", SYN_SIT_CODE},
         {"javascript", "const re = '/*';\nlet y = f(", SYN_SIT_CODE},
         {"python", "x = 1\ny = x /* ", SYN_SIT_CODE}, /* no block comments in Python */
+        /* strings */
+        {"python", "x = 1\ny = \"hello wor", SYN_SIT_STRING},
+        {"python", "def f():\n    \"\"\"Return the sum of", SYN_SIT_STRING},
+        {"python", "def f():\n    \"\"\"Return the sum\n    of \"a\" and ", SYN_SIT_STRING},
+        {"javascript", "const a = 1;\nconst s = 'abc de", SYN_SIT_STRING},
+        {"javascript", "const a = 1;\nconst s = `abc de", SYN_SIT_STRING},
+        {"c", "int main(void) {\n    printf(\"hello wor", SYN_SIT_STRING},
+        {"shellscript", "x=1\necho 'hello wor", SYN_SIT_STRING},
+        {"python", "print(\"a\", b", SYN_SIT_CODE},
+        {"python", "def f():\n    \"\"\"Doc.\"\"\"\n    return g(", SYN_SIT_CODE},
+        {"c", "char c = '\"'; int y = f(", SYN_SIT_CODE},
+        {"c", "/* it's */ int y = f(", SYN_SIT_CODE},
+        {"rust", "fn f<'a>(x: &'a str) -> &'a str { g(", SYN_SIT_CODE}, /* lifetimes */
+        {"shellscript", "echo $# \"a\" b && f(", SYN_SIT_CODE},
+        {"shellscript", "echo a # it's here", SYN_SIT_COMMENT},
+        {"javascript", "if (/\"/.test(s)) f(", SYN_SIT_CODE}, /* a quote in a regex */
+        {"javascript", "x = y // it's", SYN_SIT_COMMENT},
     };
     for (size_t i = 0; i < US_LEN(cases); i++) {
         struct syn_doc *doc = doc_of(cases[i].lang, cases[i].text);
@@ -429,5 +446,5 @@ static void test_comment_being_written(void)
 }
 
 #define TESTS(X) X(test_table) X(test_samples) X(test_situation_and_shape) \
-    X(test_comment_being_written)
+    X(test_text_being_written)
 CHECK_MAIN(TESTS)
