@@ -398,7 +398,9 @@ int main(int argc, char **argv)
     snprintf(b3, sizeof b3, "%.1f %%", lq_pct(shb.top1, shn));
     snprintf(b4, sizeof b4, "%.1f %% (trigram)", lq_pct(gt.next_ok, gn));
     snprintf(b5, sizeof b5, "%.1f %% (copy, shown)", lq_pct(gc.exact, gc.answered));
-    printf("| %-52s | %-10s | %-22s | %-9s\n", "figure (held-out split, all languages pooled)",
+    printf("| %-52s | %-10s | %-22s | %-9s\n",
+           sp ? "figure (held-out split, all languages pooled)"
+              : "figure (tuning split, all languages pooled)",
            "Understudy", "naive, same samples", "target");
     row("popup: identifier in the top 5", lq_pct(eng.top5, pn), "%", b1, ">= 98.5", 
         lq_pct(eng.top5, pn) >= 98.5);
