@@ -223,7 +223,8 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
     /* In a comment, every rule is asked again for one answer only: the comment's end. */
     q.prose = false;
     if (lines_suggest(e->lines, &q, &s) == 0 && s.text) {
-        ok = closes_block_comment(req->text, req->text_len, req->offset, s.text) && offer_line(&s, false, out);
+        ok = closes_block_comment(req->text, req->text_len, req->offset, s.text) &&
+             offer_line(&s, false, out);
         lines_suggestion_release(&s);
     }
     return ok;

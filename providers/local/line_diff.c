@@ -59,7 +59,8 @@ size_t line_diff(const char *old, size_t old_len, const char *new_text, size_t n
     bool in_run = false;
     int unchanged = 0; /* unchanged lines since the run's last changed one */
     for (;;) {
-        const char *ko = memchr(old + po, '\n', eo - po), *kn = memchr(new_text + pn, '\n', en - pn);
+        const char *ko = memchr(old + po, '\n', eo - po);
+        const char *kn = memchr(new_text + pn, '\n', en - pn);
         size_t lo = ko ? (size_t)(ko - old) : eo, ln = kn ? (size_t)(kn - new_text) : en;
         bool changed = lo - po != ln - pn || memcmp(old + po, new_text + pn, lo - po) != 0;
         if (changed && !in_run) {

@@ -366,9 +366,20 @@ static void finish_identifier(void)
     engine_free(e);
 }
 
-/* In a comment only the longest match speaks: the workspace's licence header is continued
- * as it was written, but prose the other rules could only guess at gets nothing. */
-static void comment_ghost_long_match_only(void)
+/* n files of the workspace, each fmt filled with the text and the file's number */
+static void add_copies(struct local_engine *e, const char *fmt, const char *text, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char buf[600];
+        snprintf(buf, sizeof buf, fmt, text, i);
+        local_engine_add_workspace_text(e, buf, strlen(buf));
+    }
+}
+
+/* In a comment the longest match speaks, and at a line start the line-start model: the
+ * workspace's licence header is continued as it was written, at its margin, but prose the
+ * other rules could only guess at gets nothing. */
+static void comment_ghost_continues_known_text(void)
 {
     struct local_engine *e = engine(false);
     static const char *const header =
@@ -376,11 +387,7 @@ static void comment_ghost_long_match_only(void)
         "# it under the terms of the GNU General Public License as published by\n"
         "# the Free Software Foundation, either version 3 of the License, or\n"
         "# (at your option) any later version.\n";
-    for (int i = 0; i < 3; i++) {
-        char text[600];
-        snprintf(text, sizeof text, "#!/bin/sh\n%secho tool %d\n", header, i);
-        local_engine_add_workspace_text(e, text, strlen(text));
-    }
+    add_copies(e, "#!/bin/sh\n%secho tool %d\n", header, 3);
     char *g = ghost(e, "shellscript",
                     "#!/bin/sh\n# This program is free software: you can redistribute it and/or "
                     "modify\n# it under the terms of the |\n");
@@ -392,11 +399,7 @@ static void comment_ghost_long_match_only(void)
         "   it under the terms of the GNU General Public License as published by\n"
         "   the Free Software Foundation, either version 3 of the License, or\n"
         "   (at your option) any later version.  */\n";
-    for (int i = 0; i < 8; i++) {
-        char text[600];
-        snprintf(text, sizeof text, "%sint tool_%d;\n", c_header, i);
-        local_engine_add_workspace_text(e, text, strlen(text));
-    }
+    add_copies(e, "%sint tool_%d;\n", c_header, 8);
     g = ghost(e, "c",
               "/* This program is free software: you can redistribute it and/or modify\n"
               "   it under the terms of the GNU General Public License as published by\n |");
@@ -421,33 +424,29 @@ static void comment_ghost_closes_block_comment(void)
     static const char *const words[] = {"Read", "Write", "Open", "Close", "Seek", "Flush"};
     for (int i = 0; i < 24; i++)
         sb_addf(&sb, "#define F_OP_%02d %d\t/* %s the region.  */\n", i, i, words[i % 6]);
+    /* want NULL: anything but the comment's end */
+    static const struct {
+        const char *last, *want;
+    } cases[] = {
+        {"#define F_UNLOCK 99\t/* Unlock a locked region.  |", "*/"},
+        {"#define F_UNLOCK 99\t/* Unlock a locked region.  *|", "/"},
+        /* the comment already ends further down: the user writes inside it */
+        {"#define F_UNLOCK 99\t/* Unlock a locked region.  |\n   (and more)  */\n", NULL},
+        /* prose in the same comment: the n-gram would go on with "region" (every line has it) */
+        {"#define F_UNLOCK 99\t/* Unlock the |", ""},
+        {"int f_unlock = 99;\t// Unlock it all.  |", NULL},
+    };
     size_t base = sb.len;
-    sb_adds(&sb, "#define F_UNLOCK 99\t/* Unlock a locked region.  |");
-    char *g = ghost(e, "c", sb.data);
-    CHECK_EQ_STR(g, "*/");
-    free(g);
-    sb.len = base;
-    sb_adds(&sb, "#define F_UNLOCK 99\t/* Unlock a locked region.  *|");
-    g = ghost(e, "c", sb.data);
-    CHECK_EQ_STR(g, "/");
-    free(g);
-    /* the comment already ends further down: the user writes inside it */
-    sb.len = base;
-    sb_adds(&sb, "#define F_UNLOCK 99\t/* Unlock a locked region.  |\n   (and more)  */\n");
-    g = ghost(e, "c", sb.data);
-    CHECK(!strstr(g, "*/"));
-    free(g);
-    /* prose in the same comment: the n-gram would go on with "region" (every line has it) */
-    sb.len = base;
-    sb_adds(&sb, "#define F_UNLOCK 99\t/* Unlock the |");
-    g = ghost(e, "c", sb.data);
-    CHECK_EQ_STR(g, "");
-    free(g);
-    sb.len = base;
-    sb_adds(&sb, "int f_unlock = 99;\t// Unlock it all.  |");
-    g = ghost(e, "c", sb.data);
-    CHECK(!strstr(g, "*/"));
-    free(g);
+    for (size_t i = 0; i < US_ARRAY_LEN(cases); i++) {
+        sb.len = base;
+        sb_adds(&sb, cases[i].last);
+        char *g = ghost(e, "c", sb.data);
+        if (cases[i].want)
+            CHECK_EQ_STR(g, cases[i].want);
+        else
+            CHECK(!strstr(g, "*/"));
+        free(g);
+    }
     sb_release(&sb);
     engine_free(e);
 }
@@ -574,7 +573,8 @@ static void learn_persisted_and_masked(void)
 #define TESTS(X) X(rank_python) X(rank_c) X(rank_shell) X(rank_javascript) X(rank_recency) \
     X(rank_def_slot) X(rank_workspace_ngram) \
     X(rank_cooccurrence) X(rank_comment_words) X(candidates_complete) \
-    X(finish_identifier) X(comment_ghost_long_match_only) X(comment_ghost_closes_block_comment) X(learn_accepted) \
+    X(finish_identifier) X(comment_ghost_continues_known_text) \
+    X(comment_ghost_closes_block_comment) X(learn_accepted) \
     X(learn_keyed_by_shape) X(learn_at_line_start) X(learn_refused) X(learn_persisted_and_masked)
 CHECK_MAIN(TESTS)
 
