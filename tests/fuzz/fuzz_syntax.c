@@ -112,10 +112,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(b);
         syn_doc_free(fresh);
     }
-    /* The analysis runs on whatever tree the edits left. */
-    struct syn_cursor cur;
-    syn_doc_analyze(doc, (uint32_t)(len / 2), &cur);
-    syn_cursor_release(&cur);
+    /* The analysis runs on whatever tree the edits left: in the middle, where the input says,
+     * and at the end (where a comment or string still being typed is looked for). */
+    uint32_t at[3] = {(uint32_t)(len / 2), (uint32_t)(data[0] * 7919u % (len + 1)),
+                      (uint32_t)len};
+    for (int i = 0; i < 3; i++) {
+        struct syn_cursor cur;
+        syn_doc_analyze(doc, at[i], &cur);
+        syn_cursor_release(&cur);
+    }
     syn_doc_free(doc);
     free(text);
     return 0;
