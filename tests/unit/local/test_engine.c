@@ -321,6 +321,15 @@ static void rank_comment_words(void)
              "# retries are counted per request\n# the retries stop after a while\n"
              "result_set=$(fetch)\n# too many re|\n",
              "retries");
+    /* in a docstring, a parameter's name gets no scope bonus: the prose word said just before
+     * comes first (the scope bonus alone would put `server_name` there) */
+    FIRST_IS(e, "python",
+             "def send(server_name, payload):\n"
+             "    \"\"\"Send the payload; the server answers with a code.\n"
+             "    Retry when the serv|\n"
+             "    \"\"\"\n"
+             "    return server_name\n",
+             "server");
     engine_free(e);
 }
 
