@@ -67,6 +67,16 @@ local function fake_control(obj)
   return vim.v.shell_error == 0
 end
 
+-- The body of the newest completion request the fake received, as JSON text ('' if none).
+local function last_request_body()
+  local code = 'import json,sys,urllib.request as u;' ..
+      'r=[q for q in json.load(u.urlopen(sys.argv[1]+"/_stats",timeout=10))["requests"]' ..
+      ' if q.get("path") and not q["path"].startswith("/_")];' ..
+      'print(json.dumps(r[-1].get("json")) if r else "")'
+  local out = vim.fn.system({ 'python3', '-c', code, env('US_FAKE_URL') })
+  return vim.v.shell_error == 0 and out or ''
+end
+
 local function lines(a, b)
   return vim.api.nvim_buf_get_lines(0, a, b, false)
 end
@@ -338,6 +348,24 @@ local function main()
     end
   end
   fake_control({ mode = 'healthy', text = ai })
+  vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
+  vim.cmd('silent write')
+
+  -- 3d. A string being typed: with Neovim's defaults no quote is closed as it opens, so the
+  --     line holds an unclosed one; the request the provider gets says the cursor is inside a
+  --     string literal (the server found the string the grammar cannot see yet).
+  keys('Goprint("Hello, wor')
+  sleep(50)
+  eq('Neovim left the quote open', lines(-2, -1), { '    print("Hello, wor' })
+  keys('<M-\\>')
+  local body = pcall(wait_for, 'a request for the string', function()
+    local b = last_request_body()
+    return b:find('Hello, wor', 1, true) and b
+  end, 10000) and last_request_body() or ''
+  check('the prompt says the cursor is inside a string literal',
+    body:find('inside a string literal', 1, true) ~= nil, body)
+  keys('<Esc>')
+  sleep(50)
   vim.api.nvim_buf_set_lines(0, 1, -1, false, {})
   vim.cmd('silent write')
 
