@@ -154,6 +154,8 @@ struct syn_name {
  * struct and released by syn_cursor_release. */
 struct syn_cursor {
     enum syn_situation situation;
+    bool unclosed;             /* the comment or string the cursor is in has no end yet: it is
+                                  being typed (the tree shows errors there, syntax_open.c) */
     char *receiver;            /* SYN_SIT_MEMBER: text left of the operator ("self.pos"); else NULL */
     char *partial;             /* identifier characters typed right before the cursor ("" if none) */
     enum syn_shape shape;

@@ -54,13 +54,15 @@ static char *scope_header(const struct syn_doc *doc, const struct scope_rec *s)
 
 /* ---------------------------------------------------------------- cursor analysis */
 
-static enum syn_situation tree_situation(struct syn_doc *doc, uint32_t b)
+static enum syn_situation tree_situation(struct syn_doc *doc, uint32_t b, bool *unclosed)
 {
     if (!doc->tree || b == 0)
         return SYN_SIT_CODE;
     TSNode root = ts_tree_root_node(doc->tree);
-    if (syn__open_comment(doc, root, b))
+    if (syn__open_comment(doc, root, b)) {
+        *unclosed = true;
         return SYN_SIT_COMMENT;
+    }
     TSNode n = ts_node_descendant_for_byte_range(root, b - 1, b);
     for (int guard = 0; !ts_node_is_null(n) && guard < 64; guard++, n = ts_node_parent(n)) {
         const char *type = ts_node_type(n);
@@ -82,7 +84,8 @@ static enum syn_situation tree_situation(struct syn_doc *doc, uint32_t b)
         if (string && b == e && s < b && e - s == 1)
             return SYN_SIT_STRING; /* a lone opening quote */
     }
-    return syn__open_string(doc, root, b) ? SYN_SIT_STRING : SYN_SIT_CODE;
+    *unclosed = syn__open_string(doc, root, b);
+    return *unclosed ? SYN_SIT_STRING : SYN_SIT_CODE;
 }
 
 /* Text left of a member operator: identifier chains with `.`, `->`, `::` and balanced
@@ -260,7 +263,7 @@ int syn_doc_analyze(struct syn_doc *doc, uint32_t byte, struct syn_cursor *out)
     out->partial = xstrndup(doc->text + p, b - p);
 
     /* Situation. */
-    out->situation = doc->lang ? tree_situation(doc, b) : SYN_SIT_CODE;
+    out->situation = doc->lang ? tree_situation(doc, b, &out->unclosed) : SYN_SIT_CODE;
     if (out->situation == SYN_SIT_CODE) {
         uint32_t ls = syn__line_start(doc, b), i = ls;
         while (i < b && (doc->text[i] == ' ' || doc->text[i] == '\t'))

@@ -28,6 +28,17 @@ static bool inside_comment_or_string(struct syn_doc *doc, TSNode root, uint32_t 
     return false;
 }
 
+/* A comment the tree holds starts at `at`: the opening has its end further down (an edit
+ * elsewhere left the errors), so the cursor is in a comment the tree already sees. */
+static bool comment_starts_at(struct syn_doc *doc, TSNode root, uint32_t at)
+{
+    TSNode n = ts_node_descendant_for_byte_range(root, at, at + 1);
+    for (int guard = 0; !ts_node_is_null(n) && guard < 64; guard++, n = ts_node_parent(n))
+        if (syn__in_list(doc->lang->comment_types, ts_node_type(n)))
+            return ts_node_start_byte(n) == at;
+    return false;
+}
+
 static bool block_comments(const struct syn_doc *doc)
 {
     const char *lc = doc->lang->line_comment;
@@ -44,7 +55,8 @@ bool syn__open_comment(struct syn_doc *doc, TSNode root, uint32_t b)
         if (t[0] == '*' && t[1] == '/')
             return false;
         if (t[0] == '/' && t[1] == '*')
-            return !inside_comment_or_string(doc, root, i - 2);
+            return !inside_comment_or_string(doc, root, i - 2) &&
+                   !comment_starts_at(doc, root, i - 2);
     }
     return false;
 }

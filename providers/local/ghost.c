@@ -132,15 +132,12 @@ static bool finish_identifier(struct local_engine *e, const struct local_request
     return ok;
 }
 
-/* How far the ends of the cursor's block comment are looked for, each way. */
-#define BLOCK_COMMENT_SCAN (64u * 1024u)
-
-/* The answer closes the block comment the cursor is in: star and slash alone, or the slash
- * after a typed star. In a comment the n-gram mostly guesses prose (tuning half: under half of
- * its first words right), but where a file writes one-line comments it knows where they end
- * (14 of 16 right). A line comment has no end to offer, and a comment that ends further down
- * (the user writes inside it) needs none. */
-static bool closes_block_comment(const char *text, size_t len, size_t cursor, const char *t)
+/* The answer ends the block comment being typed: star and slash alone, or the slash after a
+ * typed star. In a comment the n-gram mostly guesses prose (tuning half: under half of its
+ * first words right), but where a file writes one-line comments it knows where they end (14 of
+ * 16 right). Only a comment with no end yet gets one (the syntax layer tells: a line comment,
+ * or one that ends further down, is not `unclosed`). */
+static bool closes_comment(const char *text, size_t cursor, const char *t)
 {
     while (*t == ' ' || *t == '\t')
         t++;
@@ -153,23 +150,7 @@ static bool closes_block_comment(const char *text, size_t len, size_t cursor, co
         return false;
     while (*t == ' ' || *t == '\t')
         t++;
-    if (*t)
-        return false;
-    size_t end = len - cursor > BLOCK_COMMENT_SCAN ? cursor + BLOCK_COMMENT_SCAN : len;
-    for (size_t i = cursor; i + 1 < end; i++) {
-        if (text[i] == '*' && text[i + 1] == '/')
-            return false;
-        if (text[i] == '/' && text[i + 1] == '*')
-            break;
-    }
-    size_t stop = cursor > BLOCK_COMMENT_SCAN ? cursor - BLOCK_COMMENT_SCAN : 0;
-    for (size_t i = cursor - star_typed; i >= stop + 2; i--) {
-        if (text[i - 2] == '*' && text[i - 1] == '/')
-            return false;
-        if (text[i - 2] == '/' && text[i - 1] == '*')
-            return true;
-    }
-    return false;
+    return !*t;
 }
 
 /* The line model's answer if it clears its rule's floor (in a comment: the comment's floor
@@ -218,13 +199,12 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
         ok = offer_line(&s, comment, out);
         lines_suggestion_release(&s);
     }
-    if (ok || !comment)
+    if (ok || !comment || !req->cursor || !req->cursor->unclosed)
         return ok;
-    /* In a comment, every rule is asked again for one answer only: the comment's end. */
+    /* In a comment being typed, every rule is asked again for one answer only: its end. */
     q.prose = false;
     if (lines_suggest(e->lines, &q, &s) == 0 && s.text) {
-        ok = closes_block_comment(req->text, req->text_len, req->offset, s.text) &&
-             offer_line(&s, false, out);
+        ok = closes_comment(req->text, req->offset, s.text) && offer_line(&s, false, out);
         lines_suggestion_release(&s);
     }
     return ok;

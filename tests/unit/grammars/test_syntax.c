@@ -405,41 +405,53 @@ static void test_text_being_written(void)
     static const struct {
         const char *lang, *text;
         enum syn_situation want;
+        bool unclosed; /* no end yet (a line comment, or one closed further down, has one) */
     } cases[] = {
-        {"c", "int x;\n/* Read NBYTES into BUF from FD ", SYN_SIT_COMMENT},
-        {"c", "int x;\n/*\n * Copyright 2024 someone\n * ", SYN_SIT_COMMENT},
-        {"c", "#define F_ULOCK 0\t/* Unlock a locked region. *", SYN_SIT_COMMENT},
-        {"javascript", "const a = 1;\n/**\n * Adds two numbers ", SYN_SIT_COMMENT},
-        {"c", "/* done */\nint x = f(", SYN_SIT_CODE},
-        {"c", "const char *s = \"/* not a comment\";\nint y = g(", SYN_SIT_CODE},
-        {"c", "// a /* in a line comment\nint y = g(", SYN_SIT_CODE},
-        {"javascript", "const re = '/*';\nlet y = f(", SYN_SIT_CODE},
-        {"python", "x = 1\ny = x /* ", SYN_SIT_CODE}, /* no block comments in Python */
+        {"c", "int x;\n/* Read NBYTES into BUF from FD ", SYN_SIT_COMMENT, true},
+        {"c", "int x;\n/*\n * Copyright 2024 someone\n * ", SYN_SIT_COMMENT, true},
+        {"c", "#define F_ULOCK 0\t/* Unlock a locked region. *", SYN_SIT_COMMENT, true},
+        {"javascript", "const a = 1;\n/**\n * Adds two numbers ", SYN_SIT_COMMENT, true},
+        {"c", "/* done */\nint x = f(", SYN_SIT_CODE, false},
+        {"c", "const char *s = \"/* not a comment\";\nint y = g(", SYN_SIT_CODE, false},
+        {"c", "// a /* in a line comment\nint y = g(", SYN_SIT_CODE, false},
+        {"javascript", "const re = '/*';\nlet y = f(", SYN_SIT_CODE, false},
+        {"python", "x = 1\ny = x /* ", SYN_SIT_CODE, false}, /* no block comments in Python */
+        /* a comment the tree sees, closed further down, in a file with errors elsewhere
+         * (`|` marks the cursor where the text goes on) */
+        {"c", "int x;\n/* Read the bytes |of it */\nint y = g(", SYN_SIT_COMMENT, false},
         /* strings */
-        {"python", "x = 1\ny = \"hello wor", SYN_SIT_STRING},
-        {"python", "def f():\n    \"\"\"Return the sum of", SYN_SIT_STRING},
-        {"python", "def f():\n    \"\"\"Return the sum\n    of \"a\" and ", SYN_SIT_STRING},
-        {"javascript", "const a = 1;\nconst s = 'abc de", SYN_SIT_STRING},
-        {"javascript", "const a = 1;\nconst s = `abc de", SYN_SIT_STRING},
-        {"c", "int main(void) {\n    printf(\"hello wor", SYN_SIT_STRING},
-        {"shellscript", "x=1\necho 'hello wor", SYN_SIT_STRING},
-        {"python", "print(\"a\", b", SYN_SIT_CODE},
-        {"python", "def f():\n    \"\"\"Doc.\"\"\"\n    return g(", SYN_SIT_CODE},
-        {"c", "char c = '\"'; int y = f(", SYN_SIT_CODE},
-        {"c", "/* it's */ int y = f(", SYN_SIT_CODE},
-        {"rust", "fn f<'a>(x: &'a str) -> &'a str { g(", SYN_SIT_CODE}, /* lifetimes */
-        {"shellscript", "echo $# \"a\" b && f(", SYN_SIT_CODE},
-        {"shellscript", "echo a # it's here", SYN_SIT_COMMENT},
-        {"javascript", "if (/\"/.test(s)) f(", SYN_SIT_CODE}, /* a quote in a regex */
-        {"javascript", "x = y // it's", SYN_SIT_COMMENT},
+        {"python", "x = 1\ny = \"hello wor", SYN_SIT_STRING, true},
+        {"python", "def f():\n    \"\"\"Return the sum of", SYN_SIT_STRING, true},
+        {"python", "def f():\n    \"\"\"Return the sum\n    of \"a\" and ", SYN_SIT_STRING, true},
+        {"javascript", "const a = 1;\nconst s = 'abc de", SYN_SIT_STRING, true},
+        {"javascript", "const a = 1;\nconst s = `abc de", SYN_SIT_STRING, true},
+        {"c", "int main(void) {\n    printf(\"hello wor", SYN_SIT_STRING, true},
+        {"shellscript", "x=1\necho 'hello wor", SYN_SIT_STRING, true},
+        {"python", "print(\"a\", b", SYN_SIT_CODE, false},
+        {"python", "def f():\n    \"\"\"Doc.\"\"\"\n    return g(", SYN_SIT_CODE, false},
+        {"c", "char c = '\"'; int y = f(", SYN_SIT_CODE, false},
+        {"c", "/* it's */ int y = f(", SYN_SIT_CODE, false},
+        {"rust", "fn f<'a>(x: &'a str) -> &'a str { g(", SYN_SIT_CODE, false}, /* lifetimes */
+        {"shellscript", "echo $# \"a\" b && f(", SYN_SIT_CODE, false},
+        {"shellscript", "echo a # it's here", SYN_SIT_COMMENT, false},
+        {"javascript", "if (/\"/.test(s)) f(", SYN_SIT_CODE, false}, /* a quote in a regex */
+        {"javascript", "x = y // it's", SYN_SIT_COMMENT, false},
     };
     for (size_t i = 0; i < US_LEN(cases); i++) {
-        struct syn_doc *doc = doc_of(cases[i].lang, cases[i].text);
+        char text[256];
+        snprintf(text, sizeof text, "%s", cases[i].text);
+        char *bar = strchr(text, '|');
+        size_t at = bar ? (size_t)(bar - text) : strlen(text);
+        if (bar)
+            memmove(bar, bar + 1, strlen(bar));
+        struct syn_doc *doc = doc_of(cases[i].lang, text);
         struct syn_cursor cur;
-        syn_doc_analyze(doc, (uint32_t)strlen(cases[i].text), &cur);
-        if (cur.situation != cases[i].want)
-            fprintf(stderr, "  case %zu (%s): situation %d\n", i, cases[i].lang, cur.situation);
+        syn_doc_analyze(doc, (uint32_t)at, &cur);
+        if (cur.situation != cases[i].want || cur.unclosed != cases[i].unclosed)
+            fprintf(stderr, "  case %zu (%s): situation %d, unclosed %d\n", i, cases[i].lang,
+                    cur.situation, cur.unclosed);
         CHECK_EQ_INT(cur.situation, cases[i].want);
+        CHECK_EQ_INT(cur.unclosed, cases[i].unclosed);
         syn_cursor_release(&cur);
         syn_doc_free(doc);
     }
