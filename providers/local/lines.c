@@ -524,12 +524,17 @@ void lines_stats(const struct lines *m, struct lines_stats *out)
     out->docs = m->n_docs;
     out->match_tokens = lm_ws_tokens(m->lm);
     out->match_bytes = lm_mem_bytes(m->lm);
-    out->counts_hash = 0;
+}
+
+uint64_t lines_counts_hash(const struct lines *m)
+{
+    uint64_t h = 0;
     for (size_t i = 0; i < m->n_pairs; i++) {
         const struct pair *p = &m->pairs[i];
         if (p->count)
-            out->counts_hash += mix64(p->ctx ^ ((uint64_t)p->next << 32) ^ (uint32_t)p->count);
+            h += mix64(p->ctx ^ ((uint64_t)p->next << 32) ^ (uint32_t)p->count);
     }
+    return h;
 }
 
 void lines_suggestion_release(struct lines_suggestion *s)

@@ -86,10 +86,11 @@ struct lines_stats {
     size_t docs;
     size_t match_tokens; /* the longest match's workspace stream */
     size_t match_bytes;  /* its memory with the index (~10 bytes a token) */
-    uint64_t counts_hash; /* of every nonzero (context, next token, count): two models that
-                             saw the same tokens in the same order and hold the same counts
-                             agree (tests of incremental updates) */
 };
 void lines_stats(const struct lines *m, struct lines_stats *out);
+/* A hash of every nonzero (context, next token, count): two models that saw the same tokens in
+ * the same order and hold the same counts agree. For tests of incremental updates; it walks
+ * every pair. */
+uint64_t lines_counts_hash(const struct lines *m);
 
 #endif
