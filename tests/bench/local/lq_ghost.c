@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "local/engine_int.h"
 #include "lq.h"
 
 size_t lq_first_token(const char *s, size_t n, const char **start)
@@ -206,15 +207,37 @@ static void debug_sample(const char *verdict, const char *t, size_t cur, const c
     fprintf(stderr, "|%.*s] got [%.*s]\n", (int)rn, rest, (int)gn, got);
 }
 
-const char *const lq_rules[6] = {"repeat", "analogy", "copy", "ngram", "close", "?"};
+/* The engine's ghost text for the sample, scored into g; false when it offered nothing. */
+static bool engine_answer(struct local_engine *e, const struct req_buf *rb, const char *rest,
+                          size_t rn, struct gscore *g, struct strbuf *out)
+{
+    enum log_level lv = log_get_level();
+    if (getenv("US_BENCH_DEBUG"))
+        log_set_level(LOG_DEBUG); /* the engine says which rule answered, how confident */
+    bool ok = local_engine_line(e, &rb->lr, out);
+    log_set_level(lv);
+    if (ok)
+        score_answer(g, out->data, out->len, rest, rn);
+    return ok;
+}
 
-void lq_ghost(const struct corpus *c, struct local_engine *e, struct lines *always,
-                  const struct gsample *s, size_t n, struct ghost_result *gr)
+/* Every floor of ghost.c (engine_int.h) at its lowest: the mid-identifier finish keeps its
+ * own, fixed one. */
+static void floors_off(void)
+{
+    struct ghost_tune *t = &local_ghost_tune;
+    t->ghost = t->comment = t->ngram = t->copy = t->analogy = t->start = t->follow = t->match =
+        t->match_start = t->other = 0.001;
+}
+
+void lq_ghost(const struct corpus *c, struct local_engine *e, bool floorless,
+              const struct gsample *s, size_t n, struct ghost_result *gr)
 {
     memset(gr, 0, sizeof *gr);
     gr->lat = xcalloc(n + 1, sizeof *gr->lat);
     const struct lang_info *lang = lang_for_name(c->name);
     const char *uri = "file:///bench/current";
+    bool debug = getenv("US_BENCH_DEBUG") != NULL;
     for (size_t i = 0; i < n; i++) {
         const char *t = s[i].f->text;
         size_t cur = s[i].cursor;
@@ -232,50 +255,24 @@ void lq_ghost(const struct corpus *c, struct local_engine *e, struct lines *alwa
         lq_build_request(&rb, c->name, uri, sd, t, cur, cur);
         struct strbuf out;
         sb_init(&out);
+        int before = gr->engine.next_ok;
         uint64_t t0 = us_now_us();
-        enum log_level lv = log_get_level();
-        if (getenv("US_BENCH_DEBUG"))
-            log_set_level(LOG_DEBUG); /* the engine says which rule answered, how confident */
-        bool ok = local_engine_line(e, &rb.lr, &out);
-        log_set_level(lv);
+        bool ok = engine_answer(e, &rb, rest, rn, &gr->engine, &out);
         gr->lat[i] = us_now_us() - t0;
-        if (ok) {
-            int before = gr->engine.next_ok;
-            score_answer(&gr->engine, out.data, out.len, rest, rn);
-            if (getenv("US_BENCH_DEBUG"))
-                debug_sample(gr->engine.next_ok > before ? "ok" : "bad", t, cur, rest, rn,
-                             out.data, out.len);
+        if (debug)
+            debug_sample(!ok ? "none" : gr->engine.next_ok > before ? "ok" : "bad", t, cur, rest,
+                         rn, out.data ? out.data : "", out.len);
+        if (floorless) {
+            struct ghost_tune saved = local_ghost_tune;
+            floors_off();
+            sb_clear(&out);
+            engine_answer(e, &rb, rest, rn, &gr->floorless, &out);
+            local_ghost_tune = saved;
         }
-        else if (getenv("US_BENCH_DEBUG"))
-            debug_sample("none", t, cur, rest, rn, "", 0);
         sb_release(&out);
         lq_release_request(&rb);
         syn_doc_free(sd);
         local_engine_doc_close(e, uri);
-
-        /* the line model answering whenever it has anything, for the next-token comparison */
-        if (!always) {
-            gr->n++;
-            continue;
-        }
-        lines_doc_set(always, uri, t, cur);
-        struct lines_query q = {t, cur, cur, 0.001, uri, 0, 0, false};
-        struct lines_suggestion ls;
-        if (lines_suggest(always, &q, &ls) == 0) {
-            int before = gr->always.exact, before_ok = gr->always.next_ok;
-            score_answer(&gr->always, ls.text, strlen(ls.text), rest, rn);
-            if (getenv("US_BENCH_DEBUG"))
-                fprintf(stderr, "ALWAYS %s %.3f %d %d [%s]\n", ls.rule, ls.confidence,
-                        gr->always.next_ok > before_ok, gr->always.exact > before, ls.text);
-            int ri = 5;
-            for (int r = 0; r < 5; r++)
-                if (!strcmp(ls.rule, lq_rules[r]))
-                    ri = r;
-            gr->rule_n[ri]++;
-            gr->rule_exact[ri] += gr->always.exact > before;
-            lines_suggestion_release(&ls);
-        }
-        lines_doc_remove(always, uri);
         gr->n++;
     }
 }
@@ -328,8 +325,8 @@ void lq_learn(const struct corpus *c, uv_loop_t *loop, int samples, struct learn
     /* then the providers are cut: ghost text on the other half, with and without learning */
     struct gsample *gs = xcalloc((size_t)samples, sizeof *gs);
     size_t ng = draw_half(c, 1, samples, gs);
-    lq_ghost(c, with, NULL, gs, ng, &lr->with);
-    lq_ghost(c, without, NULL, gs, ng, &lr->without);
+    lq_ghost(c, with, false, gs, ng, &lr->with);
+    lq_ghost(c, without, false, gs, ng, &lr->without);
     free(gs);
     local_engine_free(with);
     local_engine_free(without);
