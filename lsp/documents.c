@@ -69,6 +69,7 @@ static void forget_build(struct doc *d)
         d->first_build = NULL;
         builds_remove(d->store, d);
     }
+    d->build_asked = false;
     free(d->build_edits);
     d->build_edits = NULL;
     d->n_build_edits = 0;
@@ -470,7 +471,8 @@ static void install_first_build(struct doc *d, struct syntax_glue_result *r)
     d->n_build_edits = 0;
     memset(r, 0, sizeof(*r));
     d->syntax_used = ++d->store->tick;
-    d->built_unused = ++d->store->builds_installed;
+    d->built_unused = d->build_asked ? 0 : ++d->store->builds_installed;
+    d->build_asked = false;
     drop_unused_builds(d->store, d);
     evict_trees(d->store, d);
     LOG_D("syntax", "%s: first tree built on a worker", d->uri);
@@ -535,9 +537,20 @@ struct syn_doc *doc_syntax(struct doc *d)
     if (d->first_build) {
         bool small = d->text.len <= DOC_INLINE_PARSE_BYTES;
         if (!take_first_build(d, small ? DOC_INLINE_WAIT_US : 0, small)) {
-            if (!small)
+            if (!small) {
+                d->build_asked = true;
                 return NULL;
+            }
             forget_build(d);
+        }
+    }
+    /* No tree held and not a small document: built on a worker like a first build. */
+    if (d->syntax_evicted && !d->first_build && d->store->loop &&
+        d->text.len > DOC_INLINE_PARSE_BYTES) {
+        start_first_build(d);
+        if (d->first_build) {
+            d->build_asked = true;
+            return NULL;
         }
     }
     /* Current, or its reparse is out: then the edited tree answers (the job starts again when

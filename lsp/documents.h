@@ -28,7 +28,10 @@
  * there); for a bigger one it neither waits nor parses on the loop: it answers without a
  * tree (words, snippets, the text around the cursor) until the tree is back. Edits meanwhile are kept and
  * applied to the tree when it comes (more than DOC_BUILD_MAX_EDITS and the build starts
- * over). */
+ * over). A document with no tree held when one is asked for (bigger than DOC_BUILD_MAX_BYTES,
+ * or its tree dropped to bound memory) gets the same: a build on a worker, and answers from
+ * the text until it is back, unless it is small (DOC_INLINE_PARSE_BYTES); parsing and indexing
+ * a 435 KB Python file on the loop held a first completion 260-300 ms. */
 #define DOC_BUILD_MAX_BYTES (200u * 1024)
 /* A tree dropped to bound memory is deleted on a worker when its document is bigger than this
  * (deleting a 10,000-line file's takes milliseconds), in place otherwise: ~0.3 ms for 1,000
@@ -80,7 +83,9 @@ struct doc {
     size_t last_edit_offset;
     uint64_t edit_count;    /* bumped by every open and change (the local engine keys what it
                              * has read of a document on it: local_engine_doc_sync) */
-    struct syntax_glue_build *first_build; /* the tree being built on a worker after didOpen */
+    struct syntax_glue_build *first_build; /* the tree being built on a worker after didOpen,
+                                            * or asked for with none held (doc_syntax) */
+    bool build_asked;       /* that build was asked for: its tree is not an unused one */
     struct syn_edit *build_edits; /* edits since the build left, applied to its tree */
     size_t n_build_edits;   /* SIZE_MAX: too many, the build's tree is dropped */
     bool tree_from_worker;  /* the tree held was built by a first_build (not on the loop) */

@@ -111,6 +111,48 @@ class FirstUse(TestCase):
         check(r["built_on_worker"], "the tree should be the worker's, not a parse on the loop")
         eq(s.shutdown_and_exit(), 0)
 
+    def test_tree_asked_for_with_none_held_is_built_on_a_worker(self):
+        # Two documents with no tree when a completion asks for one: a 300 KB file (over the
+        # size that gets a build at didOpen) and a small file whose tree was dropped to bound
+        # memory (ten files asked about, eight trees held). The loop parsed both in place (a
+        # 435 KB file held its first completion ~280 ms with the index); each is now built on
+        # a worker (slowed here by 0.3 s), and the completion answers from the text meanwhile.
+        # A parse on the loop would replace the worker's tree: built_on_worker false.
+        s = self.server(env={"UNDERSTUDY_PARSE_BUDGET_US": "20000000",
+                             "UNDERSTUDY_TEST_BUILD_DELAY_MS": "300"})
+        s.initialize()
+
+        def complete(uri, text, k):
+            line = text.split("\n").index("    shape = Shape%d_40(width, height)" % k)
+            r = s.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                                      "position": {"line": line, "character": 14}})
+            items = r["result"]["items"] if isinstance(r["result"], dict) else r["result"]
+            labels = [it["label"] for it in items]
+            check(any(l.startswith("Shape%d_" % k) for l in labels), labels[:10])
+
+        def built_on_worker(uri):
+            return s.request("understudy/syntaxTree", {"textDocument": {"uri": uri}})[
+                "result"]["built_on_worker"]
+
+        big, big_text = "file:///w/huge.py", python_source(14000, 50)
+        check(len(big_text) > 250 * 1024, "the big file should be over 250 KB")
+        s.open(big, big_text)
+        complete(big, big_text, 50)
+        time.sleep(1.5)
+        check(built_on_worker(big), "the big file's tree should be the worker's")
+        small = [("file:///w/small_%d.py" % k, python_source(1000, 60 + k)) for k in range(10)]
+        for uri, text in small:
+            s.open(uri, text)
+        for k, (uri, text) in enumerate(small):
+            complete(uri, text, 60 + k)
+        time.sleep(1.5)
+        # The first small file's tree was dropped (the least recently used of nine or more).
+        uri, text = small[0]
+        complete(uri, text, 60)
+        time.sleep(1.5)
+        check(built_on_worker(uri), "a dropped tree asked for again should be built on a worker")
+        eq(s.shutdown_and_exit(), 0)
+
     def test_other_files_definitions_read_on_a_worker(self):
         # Thirty files opened at once (an editor restoring a session), each over 8 KB with a
         # function of its own; a completion in another file that calls one of them. The

@@ -95,7 +95,12 @@ static void big_file_reparsed_on_a_worker(void)
     py_functions(&big, 2 * SYN_BACKGROUND_MIN_BYTES);
     CHECK_EQ_INT(docstore_open(ds, "file:///w/big.py", "python", 1, big.data, big.len), 0);
     struct doc *d = docstore_get(ds, "file:///w/big.py");
+    /* No tree yet: the first one is built on a worker, never parsed on the loop. */
+    CHECK(doc_syntax(d) == NULL);
+    CHECK(d->first_build != NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(doc_syntax(d) != NULL);
+    CHECK(d->tree_from_worker);
     /* Whether the first parse counted as slow depends on the machine: make sure it does. */
     int tries = 0;
     while (!syn_doc_reparse_is_slow(d->syntax) && tries++ < 20) {
