@@ -609,12 +609,13 @@ void lsp_on_local_stats(struct lsp_server *s, struct lsp_request *req, json_t *p
     (void)params;
     struct local_stats st;
     chain_local_stats(s->engine->chain, &st);
-    outbox_reply(req, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "files",
+    outbox_reply(req, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "files",
                                 (json_int_t)st.files, "bytes", (json_int_t)st.bytes, "skipped",
                                 (json_int_t)st.skipped, "distinct", (json_int_t)st.distinct,
                                 "dropped", (json_int_t)st.dropped, "memory",
                                 (json_int_t)st.memory, "docs", (json_int_t)st.docs,
-                                "scanning", st.scanning));
+                                "line_doc_bytes", (json_int_t)st.line_doc_bytes, "scanning",
+                                st.scanning));
 }
 
 /* ------------------------------------------------------------------ one-shot */

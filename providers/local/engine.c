@@ -203,17 +203,29 @@ static void forget_learned(struct local_engine *e, size_t i)
     e->learned[i] = e->learned[--e->n_learned];
 }
 
-/* Record that the line model learned uri, then forget the least recently edited documents
- * while the total is over budget (never uri itself). */
-void local_note_learned(struct local_engine *e, const char *uri, size_t len)
+static size_t learned_entry(struct local_engine *e, const char *uri)
 {
     size_t i = 0;
     while (i < e->n_learned && strcmp(e->learned[i].uri, uri) != 0)
         i++;
     if (i == e->n_learned) {
         e->learned = xrealloc(e->learned, (e->n_learned + 1) * sizeof(*e->learned));
-        e->learned[e->n_learned++] = (struct learned_doc){xstrdup(uri), 0, 0};
+        e->learned[e->n_learned++] = (struct learned_doc){.uri = xstrdup(uri)};
     }
+    return i;
+}
+
+struct doc_window *local_learn_window(struct local_engine *e, const char *uri)
+{
+    size_t i = learned_entry(e, uri); /* first: it may move e->learned */
+    return &e->learned[i].window;
+}
+
+/* Record that the line model learned uri, then forget the least recently edited documents
+ * while the total is over budget (never uri itself). */
+void local_note_learned(struct local_engine *e, const char *uri, size_t len)
+{
+    size_t i = learned_entry(e, uri);
     e->learned[i].bytes = len;
     e->learned[i].tick = ++e->tick;
     for (;;) {
@@ -307,7 +319,9 @@ void local_engine_stats(struct local_engine *e, struct local_stats *out)
     struct words_stats st;
     words_stats(e->words, &st);
     *out = (struct local_stats){st.files, st.bytes, st.skipped, st.distinct,
-                                st.dropped_words, st.memory, st.docs, st.scanning};
+                                st.dropped_words, st.memory, st.docs, 0, st.scanning};
+    for (size_t i = 0; i < e->n_learned; i++)
+        out->line_doc_bytes += e->learned[i].bytes;
 }
 
 /* $XDG_STATE_HOME/understudy (or ~/.local/state/understudy), made when missing; NULL if none. */

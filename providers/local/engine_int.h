@@ -9,6 +9,7 @@
 
 #include <uv.h>
 
+#include "doc_window.h"
 #include "local.h"
 #include "words.h"
 
@@ -26,6 +27,7 @@ struct learned_doc {
     char *uri;
     size_t bytes;
     uint64_t tick;
+    struct doc_window window; /* the part of a big document learned */
 };
 
 struct local_engine {
@@ -71,8 +73,11 @@ extern struct ghost_tune local_ghost_tune;
  * the document's (0: unknown, cached by content). */
 const char *local_masked_text(struct local_engine *e, const char *uri, uint64_t edit_count,
                               const char *text, size_t len, size_t *out_len);
-/* The line model learned this open document (least recently used ones are forgotten). */
+/* The line model learned len bytes of this open document (least recently used ones are
+ * forgotten). */
 void local_note_learned(struct local_engine *e, const char *uri, size_t len);
+/* The window of this document the line model learns (doc_window.h); NULL if none is kept. */
+struct doc_window *local_learn_window(struct local_engine *e, const char *uri);
 /* US_LOCAL_TUNE="name=value,..." (benchmark tuning runs only), read once. */
 void local_tune_from_env(void);
 

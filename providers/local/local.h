@@ -96,6 +96,8 @@ struct local_stats {
     size_t distinct, dropped;     /* distinct words known; workspace words left out (bounds) */
     size_t memory;                /* bytes the word index holds */
     size_t docs;                  /* open documents counted */
+    size_t line_doc_bytes;        /* of open documents the line model learned (a big one: a
+                                     window around the cursor, doc_window.h) */
     bool scanning;
 };
 void local_engine_stats(struct local_engine *e, struct local_stats *out);
