@@ -76,7 +76,7 @@ const char *local_masked_text(struct local_engine *e, const char *uri, uint64_t 
 /* The line model learned len bytes of this open document (least recently used ones are
  * forgotten). */
 void local_note_learned(struct local_engine *e, const char *uri, size_t len);
-/* The window of this document the line model learns (doc_window.h); NULL if none is kept. */
+/* The window of this document the line model learns (doc_window.h), kept with its entry. */
 struct doc_window *local_learn_window(struct local_engine *e, const char *uri);
 /* US_LOCAL_TUNE="name=value,..." (benchmark tuning runs only), read once. */
 void local_tune_from_env(void);
