@@ -8,6 +8,7 @@
 #ifndef US_LOCAL_DOC_WINDOW_H
 #define US_LOCAL_DOC_WINDOW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define DOC_WINDOW_BYTES (256u * 1024)
@@ -16,6 +17,8 @@
 struct doc_window {
     size_t first, end; /* lines [first, end) of the text last seen (end 0: no window yet) */
     size_t lines;      /* that text's line count */
+    bool all;          /* it has grown over the whole text: it stays so up to DOC_WINDOW_MAX
+                          (no line counting on every keystroke) */
 };
 
 /* The byte range [*a, *b) of text to learn with the cursor on line cursor_line (0-based): all

@@ -126,6 +126,23 @@ static void typing_grows_it(void)
     free(t);
 }
 
+/* Once grown over the whole of a text up to DOC_WINDOW_MAX, it stays whole through edits. */
+static void whole_once_grown(void)
+{
+    size_t len;
+    char *t = numbered(7500, &len); /* 300 KB */
+    struct doc_window w = {0};
+    size_t a, b;
+    doc_window_pick(&w, t, len, 7000, &a, &b);
+    CHECK(a > 0 && b == len && !w.all);
+    doc_window_pick(&w, t, len, 0, &a, &b);
+    CHECK(a == 0 && b == len && w.all);
+    memcpy(t, "changed\n", 8); /* the first line split in two */
+    doc_window_pick(&w, t, len, 5000, &a, &b);
+    CHECK(a == 0 && b == len);
+    free(t);
+}
+
 /* Random cursor moves and edits: always a valid window around the cursor. */
 static void random_walk(void)
 {
@@ -171,5 +188,6 @@ static void random_walk(void)
     free(t);
 }
 
-#define TESTS(X) X(small_text_whole) X(around_the_cursor) X(typing_grows_it) X(random_walk)
+#define TESTS(X) X(small_text_whole) X(around_the_cursor) X(typing_grows_it) X(whole_once_grown) \
+    X(random_walk)
 CHECK_MAIN(TESTS)
