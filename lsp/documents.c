@@ -502,8 +502,14 @@ static void start_first_build(struct doc *d)
 {
     struct docstore *ds = d->store;
     forget_build(d);
-    if (ds->n_builds == DOC_OPEN_BUILDS)
-        forget_build(ds->builds[0]);
+    if (ds->n_builds == DOC_OPEN_BUILDS) {
+        /* the oldest build nobody asked for goes first: a burst of didOpens must not drop
+         * the tree a completion is waiting for */
+        size_t k = 0;
+        while (k + 1 < ds->n_builds && ds->builds[k]->build_asked)
+            k++;
+        forget_build(ds->builds[k]);
+    }
     const struct lang_info *lang = lang_for_document(d->language_id, d->uri);
     d->first_build = syntax_glue_build_background(ds->loop, lang, d->text.data, d->text.len,
                                                   first_build_done, d);

@@ -21,8 +21,8 @@
 /* The first tree of a freshly opened document of at most DOC_BUILD_MAX_BYTES is built on a
  * worker right after didOpen (with its query records and definitions), so the first
  * completion does not pay the parse. At most DOC_OPEN_BUILDS such builds are out at once: a
- * newer didOpen drops the oldest (an editor restoring a session opens dozens of buffers; the
- * last ones opened are the ones looked at). A completion arriving before the build is back
+ * newer didOpen drops the oldest nobody has asked for yet (an editor restoring a session opens
+ * dozens of buffers; the last ones opened are the ones looked at). A completion arriving before the build is back
  * gets a small document's tree at once (DOC_INLINE_PARSE_BYTES: the job is run on the loop
  * if no worker has it yet, waited for up to DOC_INLINE_WAIT_US if one has, else parsed
  * there); for a bigger one it neither waits nor parses on the loop: it answers without a

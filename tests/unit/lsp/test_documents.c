@@ -101,6 +101,18 @@ static void big_file_reparsed_on_a_worker(void)
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(doc_syntax(d) != NULL);
     CHECK(d->tree_from_worker);
+    /* Files opened meanwhile (their builds hit the bound) do not drop a build asked for. */
+    CHECK_EQ_INT(docstore_open(ds, "file:///w/big2.py", "python", 1, big.data, big.len), 0);
+    struct doc *d2 = docstore_get(ds, "file:///w/big2.py");
+    CHECK(doc_syntax(d2) == NULL && d2->first_build != NULL && d2->build_asked);
+    for (int i = 0; i < 3; i++) {
+        char uri[64];
+        snprintf(uri, sizeof uri, "file:///w/opened%d.py", i);
+        CHECK_EQ_INT(docstore_open(ds, uri, "python", 1, small_py, strlen(small_py)), 0);
+    }
+    CHECK(d2->first_build != NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(d2->syntax != NULL && d2->tree_from_worker && !d2->built_unused);
     /* Whether the first parse counted as slow depends on the machine: make sure it does. */
     int tries = 0;
     while (!syn_doc_reparse_is_slow(d->syntax) && tries++ < 20) {
