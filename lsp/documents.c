@@ -506,9 +506,9 @@ static void start_first_build(struct doc *d)
         /* the oldest build nobody asked for goes first: a burst of didOpens must not drop
          * the tree a completion is waiting for */
         size_t k = 0;
-        while (k + 1 < ds->n_builds && ds->builds[k]->build_asked)
+        while (k < ds->n_builds && ds->builds[k]->build_asked)
             k++;
-        forget_build(ds->builds[k]);
+        forget_build(ds->builds[k < ds->n_builds ? k : 0]); /* all asked for: the oldest */
     }
     const struct lang_info *lang = lang_for_document(d->language_id, d->uri);
     d->first_build = syntax_glue_build_background(ds->loop, lang, d->text.data, d->text.len,

@@ -113,6 +113,17 @@ static void big_file_reparsed_on_a_worker(void)
     CHECK(d2->first_build != NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(d2->syntax != NULL && d2->tree_from_worker && !d2->built_unused);
+    /* Every build out asked for: a third one drops the oldest. */
+    struct doc *asked[3];
+    for (int i = 0; i < 3; i++) {
+        char uri[64];
+        snprintf(uri, sizeof uri, "file:///w/asked%d.py", i);
+        CHECK_EQ_INT(docstore_open(ds, uri, "python", 1, big.data, big.len), 0);
+        asked[i] = docstore_get(ds, uri);
+        CHECK(doc_syntax(asked[i]) == NULL);
+    }
+    CHECK(!asked[0]->first_build && asked[1]->first_build && asked[2]->first_build);
+    uv_run(&loop, UV_RUN_DEFAULT);
     /* Whether the first parse counted as slow depends on the machine: make sure it does. */
     int tries = 0;
     while (!syn_doc_reparse_is_slow(d->syntax) && tries++ < 20) {
