@@ -203,29 +203,17 @@ static void forget_learned(struct local_engine *e, size_t i)
     e->learned[i] = e->learned[--e->n_learned];
 }
 
-static size_t learned_entry(struct local_engine *e, const char *uri)
+/* Record that the line model learned len bytes of uri, then forget the least recently edited
+ * documents while the total is over budget (never uri itself). */
+void local_note_learned(struct local_engine *e, const char *uri, size_t len)
 {
     size_t i = 0;
     while (i < e->n_learned && strcmp(e->learned[i].uri, uri) != 0)
         i++;
     if (i == e->n_learned) {
         e->learned = xrealloc(e->learned, (e->n_learned + 1) * sizeof(*e->learned));
-        e->learned[e->n_learned++] = (struct learned_doc){.uri = xstrdup(uri)};
+        e->learned[e->n_learned++] = (struct learned_doc){xstrdup(uri), 0, 0};
     }
-    return i;
-}
-
-struct doc_window *local_learn_window(struct local_engine *e, const char *uri)
-{
-    size_t i = learned_entry(e, uri); /* first: it may move e->learned */
-    return &e->learned[i].window;
-}
-
-/* Record that the line model learned uri, then forget the least recently edited documents
- * while the total is over budget (never uri itself). */
-void local_note_learned(struct local_engine *e, const char *uri, size_t len)
-{
-    size_t i = learned_entry(e, uri);
     e->learned[i].bytes = len;
     e->learned[i].tick = ++e->tick;
     for (;;) {

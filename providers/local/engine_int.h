@@ -9,7 +9,6 @@
 
 #include <uv.h>
 
-#include "doc_window.h"
 #include "local.h"
 #include "words.h"
 
@@ -27,7 +26,6 @@ struct learned_doc {
     char *uri;
     size_t bytes;
     uint64_t tick;
-    struct doc_window window; /* the part of a big document learned */
 };
 
 struct local_engine {
@@ -76,8 +74,6 @@ const char *local_masked_text(struct local_engine *e, const char *uri, uint64_t 
 /* The line model learned len bytes of this open document (least recently used ones are
  * forgotten). */
 void local_note_learned(struct local_engine *e, const char *uri, size_t len);
-/* The window of this document the line model learns (doc_window.h), kept with its entry. */
-struct doc_window *local_learn_window(struct local_engine *e, const char *uri);
 /* US_LOCAL_TUNE="name=value,..." (benchmark tuning runs only), read once. */
 void local_tune_from_env(void);
 

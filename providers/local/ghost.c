@@ -180,10 +180,8 @@ bool local_engine_line(struct local_engine *e, const struct local_request *req,
         size_t mlen;
         const char *m = local_masked_text(e, req->uri, req->edit_count, req->text, req->text_len,
                                           &mlen);
-        size_t a, b;
-        doc_window_pick(local_learn_window(e, req->uri), m, mlen, req->ctx->line, &a, &b);
-        lines_doc_set(e->lines, req->uri, m + a, b - a);
-        local_note_learned(e, req->uri, b - a);
+        size_t learned = lines_doc_set(e->lines, req->uri, m, mlen, req->ctx->line);
+        local_note_learned(e, req->uri, learned);
     }
     if (!comment && learned_count(e->star) && learned_line(e, req, out))
         return true;

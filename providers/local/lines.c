@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "doc_window.h"
 #include "line_diff.h"
 #include "line_rules.h"
 #include "lines_int.h"
@@ -45,8 +46,9 @@ struct pair {
 
 struct doc {
     char *uri;
-    char *text;
-    size_t len;
+    char *text;      /* the part learned: [base, base + len) of a text of full_len bytes */
+    size_t len, base, full_len;
+    struct doc_window window;
 };
 
 struct lines {
@@ -431,28 +433,36 @@ static void recount_change(const struct line_change *c, void *ud)
     count_region(r->m, r->new_text, c->new_start, c->new_end, +DOC_WEIGHT);
 }
 
-void lines_doc_set(struct lines *m, const char *uri, const char *text, size_t len)
+size_t lines_doc_set(struct lines *m, const char *uri, const char *text, size_t len,
+                     size_t cursor_line)
 {
-    if (len > m->caps.max_doc_bytes) {
-        lines_doc_remove(m, uri);
-        return;
-    }
     struct doc *d = doc_find(m, uri);
+    struct doc_window w = d ? d->window : (struct doc_window){0};
+    size_t a, b;
+    doc_window_pick(&w, text, len, cursor_line, &a, &b);
+    if (b - a > m->caps.max_doc_bytes) {
+        lines_doc_remove(m, uri);
+        return 0;
+    }
     if (!d) {
         m->docs = xrealloc(m->docs, (m->n_docs + 1) * sizeof *m->docs);
         d = &m->docs[m->n_docs++];
         d->uri = xstrdup(uri);
-        d->text = xstrndup(text, len);
-        d->len = len;
-        count_region(m, d->text, 0, len, +DOC_WEIGHT);
-        return;
+        d->text = xstrndup(text + a, b - a);
+        d->len = b - a;
+        count_region(m, d->text, 0, d->len, +DOC_WEIGHT);
+    } else {
+        struct recount r = {m, d->text, text + a};
+        if (line_diff(d->text, d->len, text + a, b - a, 1, recount_change, &r)) {
+            free(d->text);
+            d->text = xstrndup(text + a, b - a);
+            d->len = b - a;
+        }
     }
-    struct recount r = {m, d->text, text};
-    if (!line_diff(d->text, d->len, text, len, 1, recount_change, &r))
-        return; /* unchanged */
-    free(d->text);
-    d->text = xstrndup(text, len);
-    d->len = len;
+    d->base = a;
+    d->full_len = len;
+    d->window = w;
+    return b - a;
 }
 
 void lines_doc_remove(struct lines *m, const char *uri)
@@ -916,7 +926,8 @@ int lines_suggest(struct lines *m, const struct lines_query *q, struct lines_sug
     /* The half-typed cursor line was learned with the document; it would teach "the line
      * ends here". Leave it out for this query. */
     struct doc *d = q->uri ? doc_find(m, q->uri) : NULL;
-    bool unlearned = d && d->len == q->len && !memcmp(d->text + ls, q->text + ls, le - ls);
+    bool unlearned = d && d->full_len == q->len && ls >= d->base && le <= d->base + d->len &&
+                     !memcmp(d->text + (ls - d->base), q->text + ls, le - ls);
     if (unlearned)
         count_region(m, q->text, ls, le, -DOC_WEIGHT);
     struct line_cand best;

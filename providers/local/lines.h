@@ -20,10 +20,14 @@ struct lines_caps {
 struct lines *lines_new(const struct lines_caps *caps);
 void lines_free(struct lines *m);
 
-/* Learn from an open document's current text (uri and text borrowed; the text is copied).
- * Incremental: only the lines that differ from the previous version are re-counted, so calling
- * it on every change costs O(size of the edit) plus one memcmp of the document. */
-void lines_doc_set(struct lines *m, const char *uri, const char *text, size_t len);
+/* Learn from an open document's current text (uri and text borrowed; the part learned is
+ * copied), the cursor on line cursor_line (0-based). A document over DOC_WINDOW_BYTES is learned
+ * from a window around the cursor that grows towards it (doc_window.h). Incremental: only the
+ * lines that differ from the previous version are re-counted, so calling it on every change
+ * costs O(size of the edit) plus one memcmp of the part learned. Returns the bytes learned (0:
+ * over max_doc_bytes, not learned). */
+size_t lines_doc_set(struct lines *m, const char *uri, const char *text, size_t len,
+                     size_t cursor_line);
 void lines_doc_remove(struct lines *m, const char *uri);
 
 /* Learn from a workspace file (text borrowed). Add-only. Returns 0, or US_ETOOBIG once the

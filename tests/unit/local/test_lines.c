@@ -5,6 +5,7 @@
 
 #include "base.h"
 #include "check.h"
+#include "local/doc_window.h"
 #include "local/lines.h"
 #include "local/longmatch.h"
 
@@ -16,7 +17,7 @@ static char *suggest(struct lines *m, const char *marked, const char **rule)
     char *text = xmalloc(strlen(marked));
     memcpy(text, marked, cursor);
     strcpy(text + cursor, bar + 1);
-    lines_doc_set(m, "doc", text, strlen(text));
+    lines_doc_set(m, "doc", text, strlen(text), 0);
     struct lines_query q = {.text = text, .len = strlen(text), .cursor = cursor, .uri = "doc"};
     struct lines_suggestion s;
     int rc = lines_suggest(m, &q, &s);
@@ -133,8 +134,8 @@ static void incremental(void)
                        "start\nalpha gamma\ndelta zeta epsilon\nnew line here\nmore(x)\n"};
     struct lines *a = lines_new(NULL), *b = lines_new(NULL);
     for (size_t i = 0; i < 4; i++)
-        lines_doc_set(a, "d", v[i], strlen(v[i]));
-    lines_doc_set(b, "d", v[3], strlen(v[3]));
+        lines_doc_set(a, "d", v[i], strlen(v[i]), 0);
+    lines_doc_set(b, "d", v[3], strlen(v[3]), 0);
     /* both models predict the same after "delta" */
     const char *q = "start\nalpha gamma\ndelta zeta epsilon\nnew line here\nmore(x)\ndelta ";
     struct lines_query lq = {.text = q, .len = strlen(q), .cursor = strlen(q)};
@@ -157,8 +158,8 @@ static void incremental(void)
     sb_init(&t);
     for (int i = 0; i < 200; i++)
         sb_adds(&t, bits[(size_t)rand() % US_ARRAY_LEN(bits)]);
-    lines_doc_set(inc, "d", t.data, t.len);
-    lines_doc_set(whole, "d", t.data, t.len);
+    lines_doc_set(inc, "d", t.data, t.len, 0);
+    lines_doc_set(whole, "d", t.data, t.len, 0);
     int differ = 0;
     for (int round = 0; round < 400; round++) {
         int edits = 1 + rand() % 3;
@@ -176,9 +177,9 @@ static void incremental(void)
             sb_release(&t);
             t = n;
         }
-        lines_doc_set(inc, "d", t.data, t.len);
+        lines_doc_set(inc, "d", t.data, t.len, 0);
         lines_doc_remove(whole, "d");
-        lines_doc_set(whole, "d", t.data, t.len);
+        lines_doc_set(whole, "d", t.data, t.len, 0);
         differ += lines_counts_hash(inc) != lines_counts_hash(whole);
     }
     CHECK_EQ_INT(differ, 0);
@@ -201,7 +202,7 @@ static void speed(void)
     for (int i = 0; i < 10000; i++)
         sb_addf(&sb, "    result_%d = handler.process(item_%d, flags=%d)\n", i % 97, i % 13, i % 5);
     struct lines *m = lines_new(NULL);
-    lines_doc_set(m, "big", sb.data, sb.len);
+    lines_doc_set(m, "big", sb.data, sb.len, 5000); /* its middle: where the edit is */
     uint64_t worst = 0;
     for (int r = 0; r < 30; r++) {
         size_t cursor = sb.len - 1 - (size_t)r * 1234;
@@ -219,7 +220,7 @@ static void speed(void)
     /* an incremental update after a one-character edit */
     sb.data[sb.len / 2] = 'Z';
     uint64_t t0 = check_thread_cpu_us();
-    lines_doc_set(m, "big", sb.data, sb.len);
+    lines_doc_set(m, "big", sb.data, sb.len, 5000); /* its middle: where the edit is */
     uint64_t upd = check_thread_cpu_us() - t0;
     printf("lines: worst suggest on 10k lines: %llu us, incremental update: %llu us (CPU)\n",
            (unsigned long long)worst, (unsigned long long)upd);
@@ -337,13 +338,13 @@ static void longest_match(void)
     CHECK_EQ_STR(r, "match");
     free(got);
     /* and abstains below the caller's minimum */
-    lines_doc_set(m, "doc", "x", 1);
+    lines_doc_set(m, "doc", "x", 1, 0);
     char text[256];
     const char *bar = strchr(doc, '|');
     size_t cur = (size_t)(bar - doc);
     memcpy(text, doc, cur);
     text[cur] = 0;
-    lines_doc_set(m, "doc", text, cur);
+    lines_doc_set(m, "doc", text, cur, 0);
     struct lines_query q = {.text = text, .len = cur, .cursor = cur, .uri = "doc",
                             .min_match = 0.99};
     struct lines_suggestion s;
@@ -369,7 +370,7 @@ static char *suggest_start(struct lines *m, const char *marked, double floor, co
     size_t cursor = (size_t)(bar - marked);
     char *text = xstrdup(marked);
     memmove(text + cursor, text + cursor + 1, strlen(text + cursor + 1) + 1);
-    lines_doc_set(m, "doc", text, strlen(text));
+    lines_doc_set(m, "doc", text, strlen(text), 0);
     struct lines_query q = {.text = text, .len = strlen(text), .cursor = cursor, .uri = "doc",
                             .min_start_match = floor};
     struct lines_suggestion s;
@@ -423,6 +424,42 @@ static void longest_match_line_start(void)
     lines_free(m);
 }
 
+/* A big document is learned from a window around the cursor (doc_window.h), and the line
+ * being typed is still left out of the statistics: the answer and its confidence are those
+ * the same lines give in a small document. Filler of other tokens comes first. */
+static void big_document_window(void)
+{
+    const char *tail = "a = lookup(key)\nb = lookup(key)\nc = lookup(key)\nd = lookup(";
+    struct strbuf big;
+    sb_init(&big);
+    for (int i = 0; big.len < 3 * DOC_WINDOW_BYTES; i++)
+        sb_addf(&big, "v%d = %d\n", i, i);
+    size_t lines = 0;
+    for (size_t i = 0; i < big.len; i++)
+        lines += big.data[i] == '\n';
+    sb_adds(&big, tail);
+    struct lines *mb = lines_new(NULL), *ms = lines_new(NULL);
+    size_t learned = lines_doc_set(mb, "doc", big.data, big.len, lines + 3);
+    CHECK(learned > DOC_WINDOW_BYTES / 2 && learned < DOC_WINDOW_BYTES + 64);
+    lines_doc_set(ms, "doc", tail, strlen(tail), 3);
+    struct lines_query qb = {.text = big.data, .len = big.len, .cursor = big.len, .uri = "doc"};
+    struct lines_query qs = {.text = tail, .len = strlen(tail), .cursor = strlen(tail),
+                             .uri = "doc"};
+    struct lines_suggestion sb_, ss;
+    CHECK_EQ_INT(lines_suggest(mb, &qb, &sb_), 0);
+    CHECK_EQ_INT(lines_suggest(ms, &qs, &ss), 0);
+    CHECK_EQ_STR(sb_.text, "key)");
+    CHECK_EQ_STR(sb_.text, ss.text);
+    CHECK_EQ_STR(sb_.rule, ss.rule);
+    CHECK(sb_.confidence == ss.confidence);
+    lines_suggestion_release(&sb_);
+    lines_suggestion_release(&ss);
+    lines_free(mb);
+    lines_free(ms);
+    sb_release(&big);
+}
+
 #define TESTS(X) X(repetition) X(analogy) X(closers) X(ngram) X(ngram_first_step) X(silence) \
-    X(incremental) X(speed) X(indentation) X(longest_match) X(longest_match_line_start)
+    X(incremental) X(speed) X(indentation) X(longest_match) X(longest_match_line_start) \
+    X(big_document_window)
 CHECK_MAIN(TESTS)
