@@ -18,20 +18,20 @@
  * about 100 MB; the least recently used ones are dropped and rebuilt (one full parse, a few ms
  * per 1,000 lines) when someone needs them again. */
 #define DOC_MAX_TREES 8
-/* The first tree of a freshly opened document of at most DOC_BUILD_MAX_BYTES is built on a
- * worker right after didOpen (with its query records and definitions), so the first
- * completion does not pay the parse. At most DOC_OPEN_BUILDS such builds are out at once: a
- * newer didOpen drops the oldest nobody has asked for yet (an editor restoring a session opens
- * dozens of buffers; the last ones opened are the ones looked at). A completion arriving before the build is back
- * gets a small document's tree at once (DOC_INLINE_PARSE_BYTES: the job is run on the loop
- * if no worker has it yet, waited for up to DOC_INLINE_WAIT_US if one has, else parsed
- * there); for a bigger one it neither waits nor parses on the loop: it answers without a
- * tree (words, snippets, the text around the cursor) until the tree is back. Edits meanwhile are kept and
- * applied to the tree when it comes (more than DOC_BUILD_MAX_EDITS and the build starts
- * over). A document with no tree held when one is asked for (bigger than DOC_BUILD_MAX_BYTES,
- * or its tree dropped to bound memory) gets the same: a build on a worker, and answers from
- * the text until it is back, unless it is small (DOC_INLINE_PARSE_BYTES); parsing and indexing
- * a 435 KB Python file on the loop held a first completion 260-300 ms. */
+/* The first tree of a freshly opened document of at most DOC_BUILD_MAX_BYTES is built on a worker
+ * right after didOpen (with its query records and definitions), so the first completion does not
+ * pay the parse. At most DOC_OPEN_BUILDS such builds are out at once: a newer didOpen drops the
+ * oldest nobody has asked for yet (an editor restoring a session opens dozens of buffers; the last
+ * ones opened are the ones looked at). A completion arriving before the build is back gets a small
+ * document's tree at once (DOC_INLINE_PARSE_BYTES: the job is run on the loop if no worker has it
+ * yet, waited for up to DOC_INLINE_WAIT_US if one has, else parsed there); for a bigger one it
+ * neither waits nor parses on the loop: it answers without a tree (words, snippets, the text
+ * around the cursor) until the tree is back. Edits meanwhile are kept and applied to the tree when
+ * it comes (more than DOC_BUILD_MAX_EDITS and the build starts over). A document with no tree held
+ * when one is asked for (bigger than DOC_BUILD_MAX_BYTES, or its tree dropped to bound memory)
+ * gets the same: a build on a worker, and answers from the text until it is back, unless it is
+ * small (DOC_INLINE_PARSE_BYTES); parsing and indexing a 435 KB Python file on the loop held a
+ * first completion 260-300 ms. */
 #define DOC_BUILD_MAX_BYTES (200u * 1024)
 /* A tree dropped to bound memory is deleted on a worker when its document is bigger than this
  * (deleting a 10,000-line file's takes milliseconds), in place otherwise: ~0.3 ms for 1,000
