@@ -153,6 +153,43 @@ class FirstUse(TestCase):
         check(built_on_worker(uri), "a dropped tree asked for again should be built on a worker")
         eq(s.shutdown_and_exit(), 0)
 
+    def test_big_stdlib_file(self):
+        # Real code nobody here wrote: the biggest module of Debian's Python standard library
+        # over 256 KB (pydoc_data/topics.py, 740 KB of string literals, on Debian 12). Its
+        # tree is built on a worker when first asked for, and the line model learns a window
+        # of it around the cursor, not the whole file.
+        import glob
+        found = sorted((os.path.getsize(p), p) for p in glob.glob("/usr/lib/python3*/**/*.py",
+                                                                   recursive=True)
+                       if os.path.getsize(p) > 256 * 1024)
+        if not found:
+            print("  (no standard library module over 256 KB here; skipped)")
+            return
+        path = found[-1][1]
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        s = self.server(env={"UNDERSTUDY_PARSE_BUDGET_US": "20000000"})
+        s.initialize()
+        uri = "file://" + path
+        s.open(uri, text)
+        lines = text.split("\n")
+        line = len(lines) * 2 // 3
+        s.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                              "position": {"line": line, "character": 0}})
+        inline(s, uri, {"line": line, "character": 0})
+        st = s.request("understudy/localStats")["result"]
+        check(64 * 1024 < st["line_doc_bytes"] <= 256 * 1024 + 64 * 1024,
+              "the line model should hold a window of %s, not %d bytes of %d"
+              % (path, st["line_doc_bytes"], len(text.encode())))
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            r = s.request("understudy/syntaxTree", {"textDocument": {"uri": uri}})["result"]
+            if r["built_on_worker"]:
+                break
+            time.sleep(0.2)
+        check(r["built_on_worker"], "%s: the tree should be the worker's" % path)
+        eq(s.shutdown_and_exit(), 0)
+
     def test_other_files_definitions_read_on_a_worker(self):
         # Thirty files opened at once (an editor restoring a session), each over 8 KB with a
         # function of its own; a completion in another file that calls one of them. The
