@@ -1,7 +1,16 @@
 /* privacy: the masker. One forward pass over the text; only a few bytes wake a detector: the
  * first letter of a word that starts a known prefix (the catalog), '=' and ':' (assignments to
  * secret-looking names, "scheme://user:pw@"), and '-' (PEM markers, "--password value"). Spans
- * come out sorted and disjoint because every detector starts at or after the last span's end. */
+ * come out sorted and disjoint because every detector starts at or after the last span's end.
+ *
+ * Far reads. A detector reads the line of the byte that woke it (and the line breaks around
+ * it), no more: names stop at a line break, values and tokens run to the line's end at most,
+ * and no character class holds '\n'. Three kinds read further, and say so (note_far): key
+ * blocks (PEM, PuTTY: up to 64 KiB ahead and the base64 lines around), and a value in triple
+ * quotes, backticks or a string continued by an escaped line break. So without far reads
+ * each line masks the same wherever it stands, which is what lets privacy_remask.c re-mask
+ * only the lines an edit changed. A new detector that reads past its line must call
+ * note_far too (test_privacy_corpus checks re-masking against full passes). */
 #include "privacy.h"
 
 #include <math.h>
@@ -85,6 +94,16 @@ void privacy__add_span(struct privacy__scan *s, size_t a, size_t b, enum privacy
     }
     s->v[s->nv++] = (struct privacy_span){.start = a, .end = b, .type = ty};
     s->floor = b;
+}
+
+/* A detector read [lo, hi), beyond its own line. */
+static void note_far(struct privacy__scan *s, size_t lo, size_t hi)
+{
+    if (s->n_far == s->cap_far) {
+        s->cap_far = s->cap_far ? s->cap_far * 2 : 4;
+        s->far = xrealloc(s->far, s->cap_far * sizeof *s->far);
+    }
+    s->far[s->n_far++] = (struct privacy__reach){lo, hi < s->n ? hi : s->n};
 }
 
 static bool starts(const struct privacy__scan *s, size_t i, const char *lit)
@@ -405,6 +424,10 @@ static size_t rest_of_line(const struct privacy__scan *s, size_t p)
 
 static size_t try_pem(struct privacy__scan *s, size_t i)
 {
+    /* A marker's block is found by reading ahead or back over any number of lines: the whole
+     * text is what it depends on. */
+    if (starts(s, i, "-----BEGIN ") || starts(s, i, "-----END "))
+        note_far(s, 0, s->n);
     if (starts(s, i, "-----BEGIN ")) {
         size_t h = pem_marker(s, i, true);
         if (!h)
@@ -450,6 +473,7 @@ static size_t try_putty(struct privacy__scan *s, size_t i)
 {
     if (!starts(s, i, "PuTTY-User-Key-File-"))
         return 0;
+    note_far(s, 0, s->n);
     size_t lim = i + 65536 < s->n ? i + 65536 : s->n;
     const char *mac = memmem(s->t + i, lim - i, "Private-MAC:", 12);
     size_t end;
@@ -617,7 +641,7 @@ static bool mask_value(struct privacy__scan *s, size_t a, size_t b, int cls, enu
 }
 
 /* A quoted literal at v: [*a, *b) its content, *after the position past the closing quote. */
-static bool quoted_at(const struct privacy__scan *s, size_t v, size_t *a, size_t *b)
+static bool quoted_at(struct privacy__scan *s, size_t v, size_t *a, size_t *b)
 {
     const char *t = s->t;
     size_t p = v;
@@ -629,19 +653,25 @@ static bool quoted_at(const struct privacy__scan *s, size_t v, size_t *a, size_t
     if (p > v && !(t[p] == '"' || t[p] == '\''))
         return false;
     char q = t[p];
+    size_t ls = privacy__line_start(s, v);
     if (p + 2 < s->n && t[p + 1] == q && t[p + 2] == q) { /* triple quotes */
         const char *end = memmem(t + p + 3, s->n - p - 3, q == '"' ? "\"\"\"" : "'''", 3);
+        note_far(s, ls, end ? (size_t)(end - t) + 3 : s->n);
         if (!end)
             return false;
         *a = p + 3, *b = (size_t)(end - t);
         return true;
     }
     size_t k = p + 1;
+    bool crossed = false; /* a backtick string's line breaks, or an escaped one */
     while (k < s->n && t[k] != q && (t[k] != '\n' || q == '`')) {
         if (t[k] == '\\' && k + 1 < s->n)
             k++;
+        crossed |= t[k] == '\n';
         k++;
     }
+    if (crossed || (q == '`' && k >= s->n))
+        note_far(s, ls, k + 1);
     if (k >= s->n || t[k] != q)
         return false;
     *a = p + 1, *b = k;
@@ -880,8 +910,8 @@ static void scan_text(struct privacy__scan *s)
     const unsigned char *t = (const unsigned char *)s->t;
     if (s->fragment)
         privacy__fragment_edge_start(s);
-    size_t i = s->floor;
-    while (i < s->n) {
+    size_t i = s->floor, limit = s->limit ? s->limit : s->n;
+    while (i < limit) {
         uint8_t k = trig[t[i]];
         if (is_word(t[i])) {
             /* a word: only its start can begin a token; skip the rest of it at once */
@@ -912,38 +942,46 @@ static void scan_text(struct privacy__scan *s)
         privacy__fragment_edge_end(s);
 }
 
-static size_t finish(struct privacy__scan *s, struct mask_result *out)
+void privacy__scan_run(struct privacy__scan *s)
+{
+    s->fragment = false;
+    scan_text(s);
+}
+
+size_t privacy__render(const char *t, size_t n, struct privacy_span *v, size_t nv,
+                       struct mask_result *out)
 {
     memset(out, 0, sizeof *out);
     struct strbuf sb;
     sb_init(&sb);
     size_t at = 0;
-    for (size_t k = 0; k < s->nv; k++) {
-        struct privacy_span *sp = &s->v[k];
-        sb_add(&sb, s->t + at, sp->start - at);
+    for (size_t k = 0; k < nv; k++) {
+        struct privacy_span *sp = &v[k];
+        sb_add(&sb, t + at, sp->start - at);
         sp->mstart = sb.len;
         sb_addf(&sb, "<secret:%s>", privacy_type_name(sp->type));
         for (size_t q = sp->start; q < sp->end; q++)
-            if (s->t[q] == '\n')
+            if (t[q] == '\n')
                 sb_addc(&sb, '\n');
         sp->mend = sb.len;
         out->counts[sp->type]++;
         at = sp->end;
     }
-    sb_add(&sb, s->t + at, s->n - at);
+    sb_add(&sb, t + at, n - at);
     out->text = sb_detach(&sb, &out->len);
     if (!out->text)
         out->text = xstrdup("");
-    out->spans = s->v;
-    out->n_spans = s->nv;
-    return s->nv;
+    out->spans = v;
+    out->n_spans = nv;
+    return nv;
 }
 
 static size_t mask_any(const char *text, size_t len, bool fragment, struct mask_result *out)
 {
     struct privacy__scan s = {.t = text ? text : "", .n = text ? len : 0, .fragment = fragment};
     scan_text(&s);
-    return finish(&s, out);
+    free(s.far);
+    return privacy__render(s.t, s.n, s.v, s.nv, out);
 }
 
 size_t privacy_mask(const char *text, size_t len, struct mask_result *out)

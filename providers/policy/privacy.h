@@ -121,6 +121,10 @@ const struct mask_result *privacy_cache_get(struct privacy_cache *c, const char 
 /* Forget a document (didClose). */
 void privacy_cache_drop(struct privacy_cache *c, const char *doc);
 
+/* How many versions were masked whole, and how many from the previous version's lines (only
+ * the lines an edit changed are scanned again; the result is the same). */
+void privacy_cache_counts(const struct privacy_cache *c, uint64_t *full, uint64_t *edits);
+
 /* What is never sent to any provider, loopback included: the patterns of privacy.exclude and
  * the workspace's .understudyignore (gitignore semantics through providers/local/ignore.h,
  * relative to root; the root .gitignore does not apply). One matcher for the router, the

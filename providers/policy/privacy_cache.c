@@ -1,11 +1,14 @@
 /* privacy_cache: the masked form of each open document, kept while its version (or, without
  * one, its content hash) stays the same, so a completion does not mask the whole file again.
  * Most documents hold no secret: for them the entry keeps no copy of the text (16 copies of
- * open files were the biggest thing the cache held) and lends the caller's text back. */
+ * open files were the biggest thing the cache held) and lends the caller's text back. A new
+ * version of a document is re-masked from the last one's line by line (privacy_remask.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "privacy.h"
+#include "privacy_int.h"
+#include "privacy_remask.h"
 
 struct cache_entry {
     char *doc;
@@ -15,12 +18,14 @@ struct cache_entry {
     uint64_t used;
     bool plain;            /* nothing masked: r.text is the caller's, lent at each get */
     struct mask_result r;
+    struct privacy__lines lines; /* what re-masking the next version needs */
 };
 
 struct privacy_cache {
     struct cache_entry *e;
     size_t n, cap;
     uint64_t tick;
+    uint64_t full, edits; /* versions masked whole / from the last one's lines */
 };
 
 /* 8 bytes a step: hashing a 300 KB document must cost far less than masking it. */
@@ -60,6 +65,7 @@ static void entry_release_result(struct cache_entry *e)
 static void entry_clear(struct cache_entry *e)
 {
     entry_release_result(e);
+    privacy__lines_release(&e->lines);
     free(e->doc);
     memset(e, 0, sizeof *e);
 }
@@ -101,19 +107,35 @@ const struct mask_result *privacy_cache_get(struct privacy_cache *c, const char 
         }
         entry_clear(slot);
         slot->doc = xstrdup(doc);
-    } else {
-        entry_release_result(slot);
     }
+    struct privacy_span *v;
+    size_t nv;
+    if (privacy__remask_edit(&slot->lines, slot->r.spans, slot->r.n_spans, text, len, &v, &nv)) {
+        c->edits++;
+    } else {
+        privacy__remask_full(&slot->lines, text, len, &v, &nv);
+        c->full++;
+    }
+    entry_release_result(slot);
     slot->version = version;
     slot->hash = h;
     slot->len = len;
     slot->used = ++c->tick;
-    if (privacy_mask(text, len, &slot->r) == 0 && slot->r.len == len) {
-        free(slot->r.text);
+    if (nv) {
+        privacy__render(text, len, v, nv, &slot->r);
+    } else {
+        free(v);
         slot->r.text = (char *)text;
+        slot->r.len = len;
         slot->plain = true;
     }
     return &slot->r;
+}
+
+void privacy_cache_counts(const struct privacy_cache *c, uint64_t *full, uint64_t *edits)
+{
+    *full = c->full;
+    *edits = c->edits;
 }
 
 void privacy_cache_drop(struct privacy_cache *c, const char *doc)

@@ -69,7 +69,25 @@ struct privacy__scan {
     struct privacy_span *v;
     size_t nv, cap;
     size_t floor; /* end of the last span */
+    size_t limit; /* detectors start before this (0: n); they may read the whole text */
+    /* Reads that left the line of the byte that woke their detector (see "far reads" in
+     * privacy.c): the re-masking of edited lines (privacy_remask.c) must not trust lines
+     * they touched. */
+    struct privacy__reach *far;
+    size_t n_far, cap_far;
 };
+
+/* [lo, hi) of the text a far read depended on. */
+struct privacy__reach {
+    size_t lo, hi;
+};
+
+/* Scan s->t from s->floor up to s->limit (whole-document rules; not a fragment). */
+void privacy__scan_run(struct privacy__scan *s);
+
+/* The mask_result of a text and its sorted, disjoint spans (taken: v is out's now). */
+size_t privacy__render(const char *t, size_t n, struct privacy_span *v, size_t nv,
+                       struct mask_result *out);
 
 /* Add [a, b) as a span of type ty, clipped to start at the last span's end. */
 void privacy__add_span(struct privacy__scan *s, size_t a, size_t b, enum privacy_type ty);

@@ -495,5 +495,239 @@ static void one_document_and_windows(void)
     sb_release(&doc);
 }
 
-#define TESTS(X) X(planted_corpus) X(one_document_and_windows)
+/* ------------------------------------------------------------------ re-masking edits */
+
+/* Snippets whose detectors read past their own line (privacy.c, "far reads"), typed and
+ * deleted in pieces by the edit test below. */
+static const char *const far_pieces[] = {
+    "password = \"\"\"\n", "\"\"\"\n", "api_token = '''", "'''\n", "const apiKey = `\n",
+    "`;\n", "secret = \"first half \\\n", "second half\"\n", "--password `\n",
+    "-----BEGIN RSA PRIVATE KEY-----\n", "-----END RSA PRIVATE KEY-----\n",
+    "PuTTY-User-Key-File-3: ssh-ed25519\n", "Private-MAC: 00ff\n",
+};
+
+static const char *const code_pieces[] = {
+    "def f(x):\n    return x + 1\n", "if token == other:\n", "x = y\n", "    pass\n",
+    "password: str = field()\n", "url = base + '://' + host\n", "\n", "# comment: key\n",
+    "headers = {\"Authorization\": \"Bearer \" + t}\n", "print(f\"{secret}\")\n",
+};
+
+/* What the edit test's pieces may hold, besides planted secrets and code. */
+enum reach { NEAR, STRINGS, KEYS }; /* nothing read far / strings read far / key blocks too */
+
+static bool key_block(const char *s)
+{
+    return s && (strstr(s, "-----") || strstr(s, "PuTTY") || strstr(s, "Private-"));
+}
+
+/* One piece of text to type or paste: a planted secret in some language, code, or something
+ * that reads far. */
+static void random_piece(struct strbuf *sb, enum reach r)
+{
+    unsigned k = rnd() % 10;
+    if (k < 5) {
+        const struct shape *sh;
+        do
+            sh = &shapes[rnd() % N_SHAPES];
+        while (r != KEYS && (sh->form == F_MULTILINE || key_block(sh->fixed)));
+        struct strbuf v;
+        sb_init(&v);
+        sh->gen(&v);
+        if (sh->form == F_FIXED)
+            sb_addf(sb, sh->fixed, v.data);
+        else
+            embed(sb, (enum lang)(rnd() % L_COUNT), sh, v.data, sh->form == F_MULTILINE);
+        sb_release(&v);
+    } else if (k < 8 || r == NEAR) {
+        sb_adds(sb, code_pieces[rnd() % US_ARRAY_LEN(code_pieces)]);
+    } else {
+        const char *p;
+        do
+            p = far_pieces[rnd() % US_ARRAY_LEN(far_pieces)];
+        while (r != KEYS && key_block(p));
+        sb_adds(sb, p);
+    }
+}
+
+static size_t random_line_start(const struct strbuf *doc)
+{
+    size_t at = doc->len ? rnd() % doc->len : 0;
+    while (at > 0 && doc->data[at - 1] != '\n')
+        at--;
+    return at;
+}
+
+static void splice(struct strbuf *doc, size_t at, size_t del, const char *ins, size_t n)
+{
+    struct strbuf out;
+    sb_init(&out);
+    sb_add(&out, doc->data, at);
+    sb_add(&out, ins, n);
+    sb_add(&out, doc->data + at + del, doc->len - at - del);
+    sb_release(doc);
+    *doc = out;
+}
+
+/* The cache's answer for this version equals a full pass over it. */
+static bool same_as_full(struct privacy_cache *c, int64_t version, const struct strbuf *doc,
+                         const char *what)
+{
+    const char *text = doc->data ? doc->data : "";
+    const struct mask_result *got = privacy_cache_get(c, "file:///w/edit.py", version, text,
+                                                      doc->len);
+    struct mask_result want;
+    privacy_mask(text, doc->len, &want);
+    bool same = got->len == want.len && !memcmp(got->text, want.text, want.len) &&
+                got->n_spans == want.n_spans;
+    for (size_t k = 0; same && k < want.n_spans; k++) {
+        const struct privacy_span *a = &got->spans[k], *b = &want.spans[k];
+        same = a->start == b->start && a->end == b->end && a->mstart == b->mstart &&
+               a->mend == b->mend && a->type == b->type;
+    }
+    if (!same && failures_shown++ < 3)
+        fprintf(stderr, "  after %s (version %lld): %zu spans, a full pass %zu\n--- text\n%s---\n",
+                what, (long long)version, got->n_spans, want.n_spans, text);
+    privacy_result_release(&want);
+    return same;
+}
+
+/* Edits as an editor sends them (typing a piece a character at a time, backspaces, pastes,
+ * deleted lines, stray quotes and line breaks): after each, the cache's masking, which scans
+ * again only the changed lines when it can, must equal a full pass. Three phases: nothing that
+ * reads far (nearly every version must be re-masked from its lines), strings that do (the
+ * edits they reach are masked whole), and key blocks too (the whole text while one is there). */
+static void remasking_edits_equals_full_passes(void)
+{
+    for (enum reach phase = NEAR; phase <= KEYS; phase++) {
+        struct privacy_cache *c = privacy_cache_new(4);
+        struct strbuf doc;
+        sb_init(&doc);
+        for (int i = 0; i < 40; i++)
+            random_piece(&doc, NEAR);
+        int64_t version = 1;
+        int bad = 0, gets = 1;
+        CHECK(same_as_full(c, version++, &doc, "opening"));
+        for (int op = 0; op < 300 && bad == 0; op++) {
+            unsigned k = rnd() % 100;
+            struct strbuf piece;
+            sb_init(&piece);
+            if (k < 35) { /* type a piece at a line start, a character at a time */
+                random_piece(&piece, phase);
+                size_t at = random_line_start(&doc);
+                for (size_t i = 0; i < piece.len && i < 120 && !bad; i++, gets++) {
+                    splice(&doc, at + i, 0, piece.data + i, 1);
+                    bad += !same_as_full(c, version++, &doc, "typing");
+                }
+            } else if (k < 55 && doc.len) { /* backspaces */
+                size_t at = rnd() % doc.len, n = 1 + rnd() % 8;
+                for (size_t i = 0; i < n && at > 0 && !bad; i++, gets++) {
+                    splice(&doc, --at, 1, "", 0);
+                    bad += !same_as_full(c, version++, &doc, "a backspace");
+                }
+            } else if (k < 70) { /* paste */
+                random_piece(&piece, phase);
+                splice(&doc, random_line_start(&doc), 0, piece.data, piece.len);
+                bad += !same_as_full(c, version++, &doc, "a paste");
+                gets++;
+            } else if (k < 85 && doc.len) { /* delete lines, or a stretch inside one */
+                size_t at = k < 78 ? random_line_start(&doc) : rnd() % doc.len, end = at;
+                for (unsigned l = k < 72 ? 20 + rnd() % 40 : 1 + rnd() % 3; l && end < doc.len;
+                     end++)
+                    l -= doc.data[end] == '\n';
+                splice(&doc, at, end - at, "", 0);
+                bad += !same_as_full(c, version++, &doc, "deleting lines");
+                gets++;
+            } else { /* a stray character anywhere */
+                static const char stray[] = "\n\"'`=:-\\ aZ9_#";
+                char ch = stray[rnd() % (sizeof stray - 1)];
+                splice(&doc, doc.len ? rnd() % doc.len : 0, 0, &ch, 1);
+                bad += !same_as_full(c, version++, &doc, "a stray character");
+                gets++;
+            }
+            sb_release(&piece);
+            if (doc.len > 24000) /* keep it a file someone edits, not a log */
+                splice(&doc, 0, doc.len / 2, "", 0);
+        }
+        uint64_t full, edits;
+        privacy_cache_counts(c, &full, &edits);
+        fprintf(stderr, "  phase %d: %d versions, %llu masked whole, %llu from changed lines\n",
+                phase, gets, (unsigned long long)full, (unsigned long long)edits);
+        CHECK_EQ_INT(bad, 0);
+        CHECK(full + edits == (uint64_t)gets);
+        if (phase == NEAR)
+            CHECK(edits * 10 >= (full + edits) * 9);
+        else if (phase == STRINGS)
+            CHECK(edits * 4 >= full + edits && full > 10);
+        else
+            CHECK(full > 10);
+        privacy_cache_free(c);
+        sb_release(&doc);
+    }
+}
+
+/* Type `typed` a character at a time at line `line` of doc (0-based), checking the cache
+ * against a full pass after each; *version counts on. */
+static int type_and_check(struct privacy_cache *c, int64_t *version, struct strbuf *doc,
+                          int line, const char *typed)
+{
+    size_t at = 0;
+    for (int l = 0; l < line && at < doc->len; at++)
+        l += doc->data[at] == '\n';
+    int bad = 0;
+    for (size_t i = 0; typed[i] && !bad; i++) {
+        splice(doc, at + i, 0, typed + i, 1);
+        bad += !same_as_full(c, (*version)++, doc, typed);
+    }
+    return bad;
+}
+
+/* What reads far, written where a random edit seldom puts it: the closing half typed far
+ * below the opening one, or the opening half typed above. Each keystroke's masking must
+ * equal a full pass, and the typed half must have reached the other. */
+static void remasking_far_halves(void)
+{
+    static const struct {
+        const char *top, *typed; /* typed 30 lines below top, or above it */
+        bool above;
+        const char *gone;        /* a piece of top's value, masked once both halves are in */
+    } cases[] = {
+        {"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx7Qk2Ls9v\nZm9vYmFyYmF6cXV4MTIz\n",
+         "-----END RSA PRIVATE KEY-----\n", false, "MIIEowIBAAKCAQEAx7Qk2Ls9v"},
+        {"MIIEowIBAAKCAQEAx7Qk2Ls9vMIIEowIBAAKCAQEAx7Qk2Ls9v\nZm9vYmFyYmF6cXV4MTIz\n"
+         "-----END RSA PRIVATE KEY-----\n",
+         "-----BEGIN RSA PRIVATE KEY-----\n", true, "Zm9vYmFyYmF6cXV4MTIz"},
+        {"password = \"\"\"\nhunter2-and-more\n", "\"\"\"\n", false, "hunter2-and-more"},
+        {"api_token = '''\nq8ZrT2vLw9XyB4nM6pK1\n", "'''\n", false, "q8ZrT2vLw9XyB4nM6pK1"},
+        {"const apiKey = `\nq8ZrT2vLw9XyB4nM6pK1\n", "`;\n", false, "q8ZrT2vLw9XyB4nM6pK1"},
+        {"PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n",
+         "Private-MAC: 0f1e2d3c4b5a69788796a5b4c3d2e1f0\n", false, "Encryption: none"},
+    };
+    for (size_t k = 0; k < US_ARRAY_LEN(cases); k++) {
+        struct privacy_cache *c = privacy_cache_new(2);
+        struct strbuf doc;
+        sb_init(&doc);
+        sb_adds(&doc, "import os\n");
+        if (!cases[k].above)
+            sb_adds(&doc, cases[k].top);
+        for (int i = 0; i < 30; i++)
+            sb_addf(&doc, "x_%d = compute(%d)\n", i, i);
+        if (cases[k].above)
+            sb_adds(&doc, cases[k].top);
+        int64_t version = 1;
+        CHECK(same_as_full(c, version++, &doc, "opening"));
+        int line = cases[k].above ? 1 : 31;
+        CHECK_EQ_INT(type_and_check(c, &version, &doc, line, cases[k].typed), 0);
+        const struct mask_result *m = privacy_cache_get(c, "file:///w/edit.py", version - 1,
+                                                        doc.data, doc.len);
+        if (strstr(m->text, cases[k].gone))
+            fprintf(stderr, "  case %zu: %s still there\n", k, cases[k].gone);
+        CHECK(strstr(m->text, cases[k].gone) == NULL);
+        privacy_cache_free(c);
+        sb_release(&doc);
+    }
+}
+
+#define TESTS(X)                                                                          \
+    X(planted_corpus) X(one_document_and_windows) X(remasking_edits_equals_full_passes)     \
+    X(remasking_far_halves)
 CHECK_MAIN(TESTS)
