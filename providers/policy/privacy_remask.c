@@ -35,10 +35,17 @@ static uint64_t line_hash(const char *p, size_t n)
 }
 
 /* Lines end after their '\n' (the last one may have none). Fills hashes and, when starts is
- * given, each line's first byte (n_lines + 1 entries, the last one len). */
+ * given, each line's first byte (n_lines + 1 entries, the last one len). Both arrays start
+ * at *cap entries (a version is about as long as the last one). */
 static size_t hash_lines(const char *t, size_t len, uint64_t **hash, size_t *cap, size_t **starts)
 {
     size_t n = 0, scap = 0;
+    if (*cap && !*hash)
+        *hash = xmalloc(*cap * sizeof **hash);
+    if (starts && *cap) {
+        scap = *cap;
+        *starts = xmalloc(scap * sizeof **starts);
+    }
     for (size_t at = 0; at < len;) {
         const char *nl = memchr(t + at, '\n', len - at);
         size_t end = nl ? (size_t)(nl - t) + 1 : len;
@@ -95,7 +102,7 @@ bool privacy__remask_edit(struct privacy__lines *L, const struct privacy_span *o
     if (!L->valid)
         return false;
     uint64_t *nh = NULL;
-    size_t ncap = 0, *starts = NULL;
+    size_t ncap = L->n + 64, *starts = NULL;
     size_t nn = hash_lines(text, len, &nh, &ncap, &starts);
     /* The changed lines: [f, L->n - g) before, [f, nn - g) now. */
     size_t f = 0, g = 0;
