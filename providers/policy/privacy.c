@@ -132,13 +132,30 @@ bool privacy__looks_random(const char *p, size_t n)
     bool up = false, lo = false, dg = false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (c <= ' ')
+        /* a call, an index, a string or a statement's end is code: on Debian's Python, C,
+         * JavaScript and configuration files every value taken for random with one of these
+         * was ("key.encode('utf-8')", "random.randrange(10000000)", "toJSON(message.sig);") */
+        if (c <= ' ' || strchr("()[]{}'\";,", c))
             return false;
         up |= c >= 'A' && c <= 'Z';
         lo |= c >= 'a' && c <= 'z';
         dg |= is_digit(c);
     }
     if (!dg || !(up || lo))
+        return false;
+    /* a dotted name ("win32api.RegOpenKeyEx") is an attribute read */
+    bool dotted = false, seg_start = true, name = true;
+    for (size_t i = 0; i < n && name; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '.') {
+            name = !seg_start;
+            dotted = seg_start = true;
+        } else {
+            name = is_alpha(c) || c == '_' || (!seg_start && is_digit(c));
+            seg_start = false;
+        }
+    }
+    if (dotted && name && !seg_start)
         return false;
     double h = entropy(p, n);
     return (up && lo) ? h >= 3.5 : h >= 3.0; /* hex: at most 4 bits */
@@ -478,13 +495,36 @@ static size_t try_putty(struct privacy__scan *s, size_t i)
 
 /* ------------------------------------------------------------------ URLs with passwords */
 
-/* At i: "://". scheme://user:password@host -> the password. */
+/* Is the scheme ending at i (before "://") one that carries a login: a database or a message
+ * broker ("mysql+pymysql", "mongodb+srv", "jdbc:postgresql")? */
+static bool login_scheme(const struct privacy__scan *s, size_t i)
+{
+    static const char *const names[] = {"postgres", "postgresql", "mysql", "mariadb", "mongodb",
+                                        "redis", "rediss", "amqp", "amqps", "mssql",
+                                        "sqlserver", "oracle", "ftp", "sftp", "smtp", "ldap",
+                                        "ldaps", NULL};
+    size_t a = i;
+    while (a > 0 && (is_word((unsigned char)s->t[a - 1]) || s->t[a - 1] == '+' ||
+                     s->t[a - 1] == '.' || s->t[a - 1] == '-'))
+        a--;
+    size_t e = a;
+    while (e < i && s->t[e] != '+')
+        e++;
+    for (const char *const *n = names; *n; n++)
+        if (strlen(*n) == e - a && memcmp(s->t + a, *n, e - a) == 0)
+            return true;
+    return false;
+}
+
+/* At i: "://". scheme://user:password@host -> the password. A login URL whose '@' is not
+ * there yet (the password being typed: "postgresql://app:hunt") masks what follows the
+ * colon unless it is a port. */
 static size_t try_url(struct privacy__scan *s, size_t i)
 {
     if (i < 2 || !is_alpha((unsigned char)s->t[i - 1]))
         return 0;
-    size_t p = i + 3, colon = 0, at = 0;
-    for (size_t q = p; q < s->n && q < p + 512; q++) {
+    size_t p = i + 3, colon = 0, at = 0, q = p;
+    for (; q < s->n && q < p + 512; q++) {
         char c = s->t[q];
         if (c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == '`' ||
             c == '<' || c == '>' || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
@@ -494,6 +534,17 @@ static size_t try_url(struct privacy__scan *s, size_t i)
             colon = q;
         if (c == '@')
             at = q;
+    }
+    if (colon && !at && q > colon + 1 && login_scheme(s, i)) {
+        bool port = true, plain = true;
+        for (size_t k = colon + 1; k < q; k++) {
+            port = port && is_digit((unsigned char)s->t[k]);
+            plain = plain && !strchr("$%{}[]()", s->t[k]);
+        }
+        if (port || !plain)
+            return 0;
+        privacy__add_span(s, colon + 1, q, PRIVACY_URL_PASSWORD);
+        return q;
     }
     if (!colon || !at || at <= colon + 1)
         return 0;
@@ -629,7 +680,23 @@ static bool mask_value(struct privacy__scan *s, size_t a, size_t b, int cls, enu
     return true;
 }
 
-/* A quoted literal at v: [*a, *b) its content, *after the position past the closing quote. */
+/* The text after a quote that is not closed on its line, up to the line's end: a value being
+ * typed if nothing of code follows it (`print("password = ", x)` has a space, a comma, a
+ * parenthesis). */
+static bool open_value(const char *p, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (strchr(" \t\"'`(),;", p[i]) && p[i])
+            return false;
+    return true;
+}
+
+/* A quoted literal at v: [*a, *b) its content (the quote's position past the value). A quote
+ * not closed on its line holds a value being typed ("password = \"hunt", in an editor that
+ * does not close quotes itself, one keystroke at a time): its text to the line's end, if it
+ * reads as a value (open_value). */
 static bool quoted_at(struct privacy__scan *s, size_t v, size_t *a, size_t *b)
 {
     const char *t = s->t;
@@ -661,8 +728,17 @@ static bool quoted_at(struct privacy__scan *s, size_t v, size_t *a, size_t *b)
     }
     if (crossed || (q == '`' && k >= s->n))
         note_far(s, ls, k + 1);
-    if (k >= s->n || t[k] != q)
-        return false;
+    if (k >= s->n || t[k] != q) {
+        if (q == '`' || crossed)
+            return false;
+        size_t e = k;
+        while (e > p + 1 && (t[e - 1] == ' ' || t[e - 1] == '\t' || t[e - 1] == '\r'))
+            e--;
+        if (!open_value(t + p + 1, e - p - 1))
+            return false;
+        *a = p + 1, *b = e;
+        return true;
+    }
     *a = p + 1, *b = k;
     return true;
 }

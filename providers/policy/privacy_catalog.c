@@ -227,7 +227,7 @@ static const char *stop_last[] = {
     "settings", "request", "response", "resp", "req", "result", "parser", "reader", "writer",
     "generator", "exists", "ok", "required", "policy", "placeholder", "command", "cmd", "var",
     "stdin", "hash", "hashed", "hasher", "bytes", "kwargs", "args", "arg", "option",
-    NULL};
+    "identifier", "identifiers", NULL};
 
 /* First words of predicates, verbs and counts ("is_password", "get_token", "num_secrets"). */
 static const char *stop_first[] = {

@@ -15,7 +15,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TARGETS = ["framer", "rpc", "stream", "position", "snippet", "syntax", "remask"]
+TARGETS = ["framer", "rpc", "stream", "position", "snippet", "syntax", "remask", "local"]
 # Per-target extras: dictionaries, an input size that keeps one run quick, and how long one
 # input may take before it counts as a hang (seconds, sanitizer build).
 EXTRA = {
@@ -26,6 +26,7 @@ EXTRA = {
     "stream": ["-max_len=4096", "-timeout=10"],
     "position": ["-max_len=2048", "-timeout=10"],
     "remask": ["-dict=" + os.path.join(HERE, "remask.dict"), "-max_len=4096", "-timeout=10"],
+    "local": ["-max_len=4096", "-timeout=30"],
 }
 
 

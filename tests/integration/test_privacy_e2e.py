@@ -3,8 +3,8 @@ shape, window or URI. Every check searches EVERYTHING the fake providers receive
 request's path, headers and body (raw and as parsed JSON strings).
 
 - a corpus of planted secrets (secret_corpus.py, >= 40 shapes over the families, fresh random
-  values each run) in the current buffer, in other open buffers pulled in as excerpts, and cut
-  by the prompt window and by the excerpt window;
+  values each run) in the current buffer, typed into it a few characters per change, in other
+  open buffers pulled in as excerpts, and cut by the prompt window and by the excerpt window;
 - the gitignore table shared with the workspace walk (tests/fixtures/ignore_table.txt) as a
   workspace's .understudyignore: excluded files reach no provider, loopback included, neither
   directly nor as excerpts; percent-encoded and non-file URIs;
@@ -16,6 +16,7 @@ request's path, headers and body (raw and as parsed JSON strings).
   counts and masking counts and never text; doctor sends nothing remote under remote: false."""
 import json
 import os
+import random
 import secrets
 import subprocess
 import tempfile
@@ -138,6 +139,44 @@ class Privacy(TestCase):
             check("def load_%d_0" % i in sent, "the other buffer's function rode along")
             for sid, _, values in group:
                 self.assert_none_sent(sent, values, "excerpt, shape %s" % sid)
+
+    def test_corpus_typed_into_a_buffer(self):
+        """The corpus typed into an open buffer a few characters per didChange, as an editor
+        that does not close quotes itself sends it, with a request whenever a value is whole:
+        each version is masked from the last one's changed lines (privacy_remask.c), and no
+        finished secret reaches the provider on any request along the way, not even before
+        its closing quote is typed."""
+        shapes = secret_corpus.planted(secrets.randbits(32))
+        s, lo = self.loop_server()
+        uri = "file:///tmp/understudy-privacy-%s/typed.py" % secrets.token_hex(4)
+        text = "import os\n\n"
+        s.open(uri, text)
+        version, asked = 1, 0
+        rnd = random.Random(secrets.randbits(32))
+        for sid, code, values in shapes:
+            # A request the moment each value is whole, before its closing quote is typed.
+            whole = sorted(code.find(v) + len(v) for v in values if v in code)
+            at = 0
+            while at < len(code):
+                stop = min([w for w in whole if w > at] + [len(code)])
+                chunk = code[at:min(at + rnd.randint(1, 12), stop)]
+                at += len(chunk)
+                lines = text.split("\n")
+                end = {"line": len(lines) - 1, "character": len(lines[-1])}
+                version += 1
+                s.change(uri, version, [{"range": {"start": end, "end": end}, "text": chunk}])
+                text += chunk
+                if rnd.random() < 0.3 or at == stop:
+                    lines = text.split("\n")
+                    r, _ = inline(s, uri, {"line": len(lines) - 1,
+                                           "character": len(lines[-1])})
+                    eq(item_source(r), "gateway")
+                    asked += 1
+        sent = everything(lo)
+        check(asked >= len(shapes), "a request after every shape")
+        check("import os" in sent, "the context was sent")
+        for sid, _, values in shapes:
+            self.assert_none_sent(sent, values, "typed into the buffer, shape %s" % sid)
 
     def test_key_blocks_cut_by_every_window(self):
         g = secret_corpus.Gen(secrets.randbits(32))

@@ -167,6 +167,49 @@ static void ordinary_code_untouched(void)
     unmasked("password = None\ntoken = null;\nsecret = nil\n");
     unmasked("Basic usage: run the tool with --help\nBearer tokens are described below.\n");
     unmasked("assert password != \"\"\n");
+    /* real code once taken for random values (test_privacy_corpus: real_code_keeps_its_code) */
+    unmasked("key = key.encode('utf-8')\nseed = random.randrange(10000000)\n");
+    unmasked("RegOpenKeyEx = win32api.RegOpenKeyEx\ntoken = self._fp.read(1)[0]\n");
+    unmasked("/* SPDX-License-Identifier: LGPL-2.1-or-later */\n");
+}
+
+/* A value typed into a quote the editor did not close for the user (Neovim and Emacs by
+ * default), or a URL's password before its '@host': every keystroke's version is masked, not
+ * only the finished one (test_privacy_e2e types the corpus into a buffer the same way). */
+static void value_being_typed(void)
+{
+    masks_as("db_password = \"hunter2", "hunter2", "password", "db_password = \"");
+    masks_as("db_password = \"hunter2\nx = 1\n", "hunter2", "password", "x = 1");
+    masks_as("database:\n  password: \"s3cr3tpw\n  host: db\n", "s3cr3tpw", "password",
+             "host: db");
+    masks_as("export PGPASSWORD='hunter22\npsql -h db\n", "hunter22", "password", "psql -h db");
+    masks_as("mysqldump --password \"hunter22\n", "hunter22", "password", "mysqldump");
+    const char *line = "api_token = \"q8ZrT2vLw9XyB4nM6pK1q8ZrT2vLw9XyB4nM6pK1\"";
+    const char *value = strchr(line, '"') + 1;
+    for (size_t n = (size_t)(value - line) + 3; n <= strlen(line); n++) {
+        struct mask_result r;
+        privacy_mask(line, n, &r);
+        char typed[64];
+        size_t vn = n - (size_t)(value - line);
+        snprintf(typed, sizeof typed, "%.*s", (int)(vn < 40 ? vn : 40), value);
+        if (strstr(r.text, typed))
+            fprintf(stderr, "  %zu bytes typed: %s\n", n, r.text);
+        CHECK(strstr(r.text, typed) == NULL);
+        privacy_result_release(&r);
+    }
+    /* a login URL's password before its '@host' is typed; a port or a template is none */
+    masks_as("DATABASE_URL = \"postgresql://app_user:hunter22", "hunter22", "url-password",
+             "postgresql://app_user:");
+    masks_as("REDIS_URL=redis://:s3cr3tpw\n", "s3cr3tpw", "url-password", "redis://:");
+    masks_as("e = create_engine('mysql+pymysql://root:hunter22')\n", "hunter22", "url-password",
+             "mysql+pymysql://root:");
+    unmasked("url = \"postgresql://db.internal:5432\"\nr = \"redis://cache:6379/0\"\n");
+    unmasked("uses: docker://alpine:latest\nurl = 'http://localhost:abc'\n");
+    unmasked("dsn = f\"postgresql://{host}:{port}/db\"\nDSN = 'mysql://db:%d' % port\n");
+    /* what follows an open quote is code, not a value */
+    unmasked("print(\"password = \", x)\n");
+    unmasked("log.info('token = ' + token)\n");
+    unmasked("password = \"\nsecret = '\n");
 }
 
 /* Offsets map both ways; text outside spans is unchanged. */
@@ -360,5 +403,6 @@ static void scrub_context(void)
 
 #define TESTS(X)                                                                         \
     X(excluded_paths) X(secret_shapes) X(ordinary_code_untouched) X(offset_mapping)      \
-    X(key_block_cut_by_windows) X(cache_serves_versions) X(scrub_context)
+    X(key_block_cut_by_windows) X(cache_serves_versions) X(scrub_context)                  \
+    X(value_being_typed)
 CHECK_MAIN(TESTS)
