@@ -633,17 +633,34 @@ static bool templated(const char *p, size_t n)
 
 static const char *strip_scheme(const char *p, size_t n, size_t *skip)
 {
+    /* "Basic " alone (a header being built: "Basic " + b64encode(...)) is all skipped */
     static const char *const sch[] = {"Bearer ", "bearer ", "Basic ", "basic ", "Token ",
                                       "token ", "Bot ", NULL};
     *skip = 0;
     for (const char *const *q = sch; *q; q++) {
         size_t l = strlen(*q);
-        if (n > l && memcmp(p, *q, l) == 0) {
+        if (n >= l && memcmp(p, *q, l) == 0) {
             *skip = l;
             break;
         }
     }
     return p + *skip;
+}
+
+/* Values of secret-looking names that hold none, found on Debian's code and headers: a printf
+ * template ("Digest %s", "%d,%d-%d,%d:"), a version or an OID ("1.3.6.1.5.5.7.3.1"). */
+static bool not_a_secret(const char *p, size_t n)
+{
+    if (memmem(p, n, "%s", 2) || memmem(p, n, "%d", 2))
+        return true;
+    bool dots = false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '.')
+            dots = true;
+        else if (!is_digit((unsigned char)p[i]))
+            return false;
+    }
+    return dots;
 }
 
 /* Mask [a, b) as the value of a name of class cls and type ty; a known token shape at its
@@ -653,7 +670,7 @@ static bool mask_value(struct privacy__scan *s, size_t a, size_t b, int cls, enu
     size_t skip;
     strip_scheme(s->t + a, b - a, &skip);
     a += skip;
-    if (b <= a || templated(s->t + a, b - a))
+    if (b <= a || templated(s->t + a, b - a) || not_a_secret(s->t + a, b - a))
         return false;
     /* shapes with their own detector keep their structure: "scheme://user:<pw>@host",
      * a PuTTY file's public lines */
@@ -785,6 +802,10 @@ static size_t unquoted_value(struct privacy__scan *s, size_t v, enum style st, i
     }
     size_t n = b - v;
     const char *p = t + v;
+    /* "credentials=None," "U_UNEXPECTED_TOKEN=0x10100,": an argument or an initializer */
+    if (st == ST_SHELL && n > 1 && p[n - 1] == ',' &&
+        (privacy__value_is_keyword(p, n - 1) || is_digit((unsigned char)p[0])))
+        return 0;
     if (n == 0 || privacy__value_is_keyword(p, n))
         return 0;
     /* first characters that make a reference, an expression or a YAML tag/alias/anchor */
@@ -873,7 +894,9 @@ static size_t try_assign(struct privacy__scan *s, size_t i)
         v++;
     size_t a, b;
     if (v < s->n && quoted_at(s, v, &a, &b)) {
-        if (b > a && mask_value(s, a, b, cls, ty))
+        /* a constant named for itself: [MATCH_KEYS] = "MATCH_KEYS" */
+        bool self = b - a == nb - na && memcmp(t + a, t + na, b - a) == 0;
+        if (b > a && !self && mask_value(s, a, b, cls, ty))
             return b;
         return 0;
     }

@@ -171,6 +171,9 @@ static void ordinary_code_untouched(void)
     unmasked("key = key.encode('utf-8')\nseed = random.randrange(10000000)\n");
     unmasked("RegOpenKeyEx = win32api.RegOpenKeyEx\ntoken = self._fp.read(1)[0]\n");
     unmasked("/* SPDX-License-Identifier: LGPL-2.1-or-later */\n");
+    unmasked("auth = \"Basic \" + b64encode(user_pass)\nauth_val = 'Digest %s' % auth\n");
+    unmasked("    SERVER_AUTH = '1.3.6.1.5.5.7.3.1'\n    [MATCH_KEYS] = \"MATCH_KEYS\",\n");
+    unmasked("def f(x,\n      credentials=None, secure=None):\n    U_BAD_TOKEN=0x10100,\n");
 }
 
 /* A value typed into a quote the editor did not close for the user (Neovim and Emacs by

@@ -788,7 +788,7 @@ static void mask_tree(const char *dir, const char *ext, struct real_walk *w, int
 /* Debian's Python standard library and C headers, code nobody here wrote, hold no generated
  * secret: nothing in them may be taken for a random value (code such as
  * "key.encode('utf-8')", "win32api.RegOpenKeyEx" or an SPDX licence was, before), and what
- * the names mask stays rare. Skipped where they are not installed. */
+ * the names mask stays rare (one span in 200 files). Skipped where they are not installed. */
 static void real_code_keeps_its_code(void)
 {
     struct real_walk w = {0};
@@ -801,7 +801,7 @@ static void real_code_keeps_its_code(void)
         return;
     }
     CHECK_EQ_INT(w.random, 0);
-    CHECK(w.spans * 100 <= w.files);
+    CHECK(w.spans * 200 <= w.files); /* 12 in 8,013 files on 2026-12-06 */
 }
 
 #define TESTS(X)                                                                          \
