@@ -5,7 +5,7 @@
  *
  * Far reads. A detector reads the line of the byte that woke it (and the line breaks around
  * it), no more: names stop at a line break, values and tokens run to the line's end at most,
- * and no character class holds '\n'. Three kinds read further, and say so (note_far): key
+ * and no character class holds '\n'. Three kinds read further, and say so (privacy__note_far): key
  * blocks (PEM, PuTTY: up to 64 KiB ahead and the base64 lines around), and a value in triple
  * quotes, backticks or a string continued by an escaped line break. So without far reads
  * each line masks the same wherever it stands, which is what lets privacy_remask.c re-mask
@@ -69,8 +69,6 @@ static inline bool is_alpha(unsigned char c)
 
 static inline bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-static inline bool is_b64(unsigned char c) { return (privacy__cs[c] & CS_B64) != 0; }
-
 void privacy__add_span(struct privacy__scan *s, size_t a, size_t b, enum privacy_type ty)
 {
     if (a < s->floor)
@@ -85,8 +83,7 @@ void privacy__add_span(struct privacy__scan *s, size_t a, size_t b, enum privacy
     s->floor = b;
 }
 
-/* A detector read [lo, hi), beyond its own line. */
-static void note_far(struct privacy__scan *s, size_t lo, size_t hi)
+void privacy__note_far(struct privacy__scan *s, size_t lo, size_t hi)
 {
     if (s->n_far == s->cap_far) {
         s->cap_far = s->cap_far ? s->cap_far * 2 : 4;
@@ -95,7 +92,7 @@ static void note_far(struct privacy__scan *s, size_t lo, size_t hi)
     s->far[s->n_far++] = (struct privacy__reach){lo, hi < s->n ? hi : s->n};
 }
 
-static bool starts(const struct privacy__scan *s, size_t i, const char *lit)
+bool privacy__starts(const struct privacy__scan *s, size_t i, const char *lit)
 {
     size_t l = strlen(lit);
     return i + l <= s->n && memcmp(s->t + i, lit, l) == 0;
@@ -210,14 +207,14 @@ static bool match_rule(const struct privacy__scan *s, size_t i, size_t *a, size_
 /* eyJ...eyJ....sig: a JWT (or JWE, 5 parts). */
 static size_t match_jwt(const struct privacy__scan *s, size_t i)
 {
-    if (!starts(s, i, "eyJ"))
+    if (!privacy__starts(s, i, "eyJ"))
         return 0;
     size_t j = i, parts = 0;
     for (;;) {
         size_t r = run_of(s, j, CS_B64URL);
         if (parts < 2 && r < 10)
             return 0;
-        if (parts == 1 && !starts(s, j, "eyJ"))
+        if (parts == 1 && !privacy__starts(s, j, "eyJ"))
             return 0;
         j += r;
         parts++;
@@ -258,7 +255,7 @@ static size_t match_telegram(const struct privacy__scan *s, size_t i)
     size_t d = 0;
     while (i + d < s->n && is_digit((unsigned char)s->t[i + d]))
         d++;
-    if (d < 8 || d > 10 || !starts(s, i + d, ":AA"))
+    if (d < 8 || d > 10 || !privacy__starts(s, i + d, ":AA"))
         return 0;
     size_t r = run_of(s, i + d + 1, CS_B64URL);
     return r == 35 ? i + d + 1 + r : 0;
@@ -268,7 +265,7 @@ static size_t match_telegram(const struct privacy__scan *s, size_t i)
 static size_t match_mailchimp(const struct privacy__scan *s, size_t i)
 {
     size_t h = run_of(s, i, CS_HEX);
-    if (h != 32 || !starts(s, i + 32, "-us"))
+    if (h != 32 || !privacy__starts(s, i + 32, "-us"))
         return 0;
     size_t j = i + 35, d = 0;
     while (j + d < s->n && is_digit((unsigned char)s->t[j + d]))
@@ -301,196 +298,6 @@ static bool match_token(const struct privacy__scan *s, size_t i, size_t *a, size
         return true;
     }
     return false;
-}
-
-/* ------------------------------------------------------------------ key blocks */
-
-static bool is_pem_header(const char *p, size_t n)
-{
-    static const char *const names[] = {
-        "Proc-Type:", "DEK-Info:", "Comment:", "Version:", "Hash:", "Charset:", "Encryption:",
-        "Public-Lines:", "Private-Lines:", "Private-MAC:", "Private-Hash:", "Key-Derivation:",
-        "Argon2-Memory:", "Argon2-Passes:", "Argon2-Parallelism:", "Argon2-Salt:",
-        "PuTTY-User-Key-File-", NULL};
-    for (const char *const *h = names; *h; h++) {
-        size_t l = strlen(*h);
-        if (n >= l && memcmp(p, *h, l) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* Is [a, b) one line of a key body? Code decorations around it are allowed (indentation,
- * quotes, a literal "\n", '+', ','), as in a key pasted into a string. Sets *len to the
- * number of base64 characters. */
-bool privacy__body_line(const struct privacy__scan *s, size_t a, size_t b, size_t *len)
-{
-    const char *t = s->t;
-    while (a < b && (t[a] == ' ' || t[a] == '\t' || t[a] == '"' || t[a] == '\''))
-        a++;
-    while (b > a && t[b - 1] && strchr(" \t\r\"',+;\\", t[b - 1]))
-        b--;
-    if (b - a >= 2 && t[b - 2] == '\\' && t[b - 1] == 'n')
-        b -= 2;
-    while (b > a && t[b - 1] && strchr(" \t\r\"',+;\\", t[b - 1]))
-        b--;
-    if (a == b)
-        return false;
-    if (is_pem_header(t + a, b - a)) {
-        *len = 0;
-        return true;
-    }
-    for (size_t i = a; i < b; i++)
-        if (!is_b64((unsigned char)t[i]))
-            return false;
-    *len = b - a;
-    return true;
-}
-
-static bool blank_line(const struct privacy__scan *s, size_t a, size_t b)
-{
-    for (size_t i = a; i < b; i++)
-        if (s->t[i] != ' ' && s->t[i] != '\t' && s->t[i] != '\r')
-            return false;
-    return true;
-}
-
-/* From p (the start of a line), the end of the key-body lines that follow: a blank line
- * continues the run only when a body line comes next (encrypted PEM headers). */
-static size_t body_forward(const struct privacy__scan *s, size_t p)
-{
-    size_t end = p ? p - 1 : 0; /* the '\n' ending the previous line */
-    while (p < s->n) {
-        size_t e = privacy__line_end(s, p), len;
-        if (privacy__body_line(s, p, e, &len)) {
-            end = e;
-        } else if (blank_line(s, p, e) && e < s->n) {
-            size_t e2 = privacy__line_end(s, e + 1);
-            if (!privacy__body_line(s, e + 1, e2, &len))
-                break;
-        } else {
-            break;
-        }
-        if (e >= s->n)
-            return s->n;
-        p = e + 1;
-    }
-    return end;
-}
-
-/* From ls (the start of a line), the start of the key-body lines just above it. */
-static size_t body_backward(const struct privacy__scan *s, size_t ls)
-{
-    size_t cur = ls;
-    while (cur > s->floor && cur > 0) {
-        size_t pe = cur - 1, ps = privacy__line_start(s, pe), len;
-        if (ps < s->floor)
-            break;
-        if (!privacy__body_line(s, ps, pe, &len))
-            break;
-        cur = ps;
-    }
-    return cur;
-}
-
-/* "-----BEGIN|END <label>-----" at i: the label holds PRIVATE KEY. Returns the end of the
- * closing dashes, 0 if not such a marker. */
-static size_t pem_marker(const struct privacy__scan *s, size_t i, bool begin)
-{
-    size_t j = i + (begin ? 11 : 9); /* "-----BEGIN " / "-----END " */
-    size_t lim = j + 80 < s->n ? j + 80 : s->n;
-    for (size_t k = j; k + 5 <= lim; k++) {
-        if (s->t[k] == '\n')
-            return 0;
-        if (memcmp(s->t + k, "-----", 5) == 0) {
-            const char *lab = s->t + j;
-            size_t ll = k - j;
-            for (size_t q = 0; q + 11 <= ll; q++)
-                if (memcmp(lab + q, "PRIVATE KEY", 11) == 0)
-                    return k + 5;
-            return 0;
-        }
-    }
-    /* a fragment may end inside the BEGIN line: "-----BEGIN RSA PRIV" */
-    if (begin && s->fragment && lim == s->n)
-        return s->n;
-    return 0;
-}
-
-/* The rest of the marker's line after the dashes: a key in a one-line string
- * ("-----BEGIN...-----\nMIIE...\n-----END...") ends at the string's quote. */
-static size_t rest_of_line(const struct privacy__scan *s, size_t p)
-{
-    size_t e = privacy__line_end(s, p);
-    for (size_t k = p; k < e; k++)
-        if (s->t[k] == '"' || s->t[k] == '\'')
-            return k;
-    return e;
-}
-
-static size_t try_pem(struct privacy__scan *s, size_t i)
-{
-    /* A marker's block is found by reading ahead or back over any number of lines: the whole
-     * text is what it depends on. */
-    if (starts(s, i, "-----BEGIN ") || starts(s, i, "-----END "))
-        note_far(s, 0, s->n);
-    if (starts(s, i, "-----BEGIN ")) {
-        size_t h = pem_marker(s, i, true);
-        if (!h)
-            return 0;
-        /* a matching END within 64 KiB closes the block */
-        size_t lim = h + 65536 < s->n ? h + 65536 : s->n;
-        const char *e = memmem(s->t + h, lim - h, "-----END ", 9);
-        if (e) {
-            size_t ei = (size_t)(e - s->t);
-            size_t close = pem_marker(s, ei, false);
-            if (close) {
-                privacy__add_span(s, i, close, PRIVACY_PRIVATE_KEY);
-                return close;
-            }
-        }
-        /* no END: the key runs over the body lines that follow (to a fragment's end) */
-        size_t r = rest_of_line(s, h);
-        size_t end = r;
-        if (r == privacy__line_end(s, h) && r < s->n)
-            end = body_forward(s, r + 1);
-        if (end < r)
-            end = r;
-        privacy__add_span(s, i, end, PRIVACY_PRIVATE_KEY);
-        return end;
-    }
-    if (starts(s, i, "-----END ")) {
-        size_t close = pem_marker(s, i, false);
-        if (!close)
-            return 0;
-        /* END without BEGIN: the body lines above it (to a fragment's start) */
-        size_t ls = privacy__line_start(s, i);
-        size_t a = ls < i && ls >= s->floor ? ls : i;
-        if (a == ls)
-            a = body_backward(s, ls);
-        privacy__add_span(s, a, close, PRIVACY_PRIVATE_KEY);
-        return close;
-    }
-    return 0;
-}
-
-/* PuTTY key file: from the header through Private-MAC (or the end of the body lines). */
-static size_t try_putty(struct privacy__scan *s, size_t i)
-{
-    if (!starts(s, i, "PuTTY-User-Key-File-"))
-        return 0;
-    note_far(s, 0, s->n);
-    size_t lim = i + 65536 < s->n ? i + 65536 : s->n;
-    const char *mac = memmem(s->t + i, lim - i, "Private-MAC:", 12);
-    size_t end;
-    if (mac)
-        end = privacy__line_end(s, (size_t)(mac - s->t));
-    else
-        end = body_forward(s, privacy__line_end(s, i) < s->n ? privacy__line_end(s, i) + 1 : s->n);
-    if (end < privacy__line_end(s, i))
-        end = privacy__line_end(s, i);
-    privacy__add_span(s, i, end, PRIVACY_PRIVATE_KEY);
-    return end;
 }
 
 /* ------------------------------------------------------------------ URLs with passwords */
@@ -677,13 +484,13 @@ static bool mask_value(struct privacy__scan *s, size_t a, size_t b, int cls, enu
     const char *url = memmem(s->t + a, b - a, "://", 3);
     if (url && (cls == NAME_WEAK || memchr(url, '@', (size_t)(s->t + b - url))))
         return false;
-    if (starts(s, a, "PuTTY-User-Key-File-"))
+    if (privacy__starts(s, a, "PuTTY-User-Key-File-"))
         return false;
     size_t ta, tb;
     enum privacy_type tt;
     if (match_token(s, a, &ta, &tb, &tt) && tb <= b) {
         ty = tt;
-    } else if (starts(s, a, "-----BEGIN ")) {
+    } else if (privacy__starts(s, a, "-----BEGIN ")) {
         ty = PRIVACY_PRIVATE_KEY;
     } else if (cls == NAME_WEAK) {
         if (!privacy__looks_random(s->t + a, b - a))
@@ -729,7 +536,7 @@ static bool quoted_at(struct privacy__scan *s, size_t v, size_t *a, size_t *b)
     size_t ls = privacy__line_start(s, v);
     if (p + 2 < s->n && t[p + 1] == q && t[p + 2] == q) { /* triple quotes */
         const char *end = memmem(t + p + 3, s->n - p - 3, q == '"' ? "\"\"\"" : "'''", 3);
-        note_far(s, ls, end ? (size_t)(end - t) + 3 : s->n);
+        privacy__note_far(s, ls, end ? (size_t)(end - t) + 3 : s->n);
         if (!end)
             return false;
         *a = p + 3, *b = (size_t)(end - t);
@@ -744,7 +551,7 @@ static bool quoted_at(struct privacy__scan *s, size_t v, size_t *a, size_t *b)
         k++;
     }
     if (crossed || (q == '`' && k >= s->n))
-        note_far(s, ls, k + 1);
+        privacy__note_far(s, ls, k + 1);
     if (k >= s->n || t[k] != q) {
         if (q == '`' || crossed)
             return false;
@@ -964,8 +771,8 @@ static size_t try_word(struct privacy__scan *s, size_t i)
     }
     char c = t[i];
     if (c == 'B' || c == 'b') {
-        size_t l = starts(s, i, "Bearer ") || starts(s, i, "bearer ") ? 7
-                   : starts(s, i, "Basic ") || starts(s, i, "basic ") ? 6 : 0;
+        size_t l = privacy__starts(s, i, "Bearer ") || privacy__starts(s, i, "bearer ") ? 7
+                   : privacy__starts(s, i, "Basic ") || privacy__starts(s, i, "basic ") ? 6 : 0;
         if (!l)
             return 0;
         size_t v = i + l;
@@ -986,7 +793,7 @@ static size_t try_word(struct privacy__scan *s, size_t i)
         return 0;
     }
     if (c == 'P')
-        return try_putty(s, i);
+        return privacy__try_putty(s, i);
     return 0;
 }
 
@@ -1023,7 +830,7 @@ static void scan_text(struct privacy__scan *s)
         if (k & T_OP)
             next = try_assign(s, i);
         else if ((k & T_DASH) && i + 2 < s->n && t[i + 1] == '-')
-            next = t[i + 2] == '-' ? try_pem(s, i) : try_flag(s, i);
+            next = t[i + 2] == '-' ? privacy__try_pem(s, i) : try_flag(s, i);
         i = next > i ? next : i + 1;
     }
     if (s->fragment)

@@ -89,6 +89,15 @@ void privacy__scan_run(struct privacy__scan *s);
 size_t privacy__render(const char *t, size_t n, struct privacy_span *v, size_t nv,
                        struct mask_result *out);
 
+/* Does the text at i start with lit? */
+bool privacy__starts(const struct privacy__scan *s, size_t i, const char *lit);
+/* A detector read [lo, hi), beyond the line of the byte that woke it (privacy.c). */
+void privacy__note_far(struct privacy__scan *s, size_t lo, size_t hi);
+/* The key-block detectors (privacy_keys.c), at "-----" and at a word starting with 'P': the
+ * position past what they masked, 0 when nothing. */
+size_t privacy__try_pem(struct privacy__scan *s, size_t i);
+size_t privacy__try_putty(struct privacy__scan *s, size_t i);
+
 /* Add [a, b) as a span of type ty, clipped to start at the last span's end. */
 void privacy__add_span(struct privacy__scan *s, size_t a, size_t b, enum privacy_type ty);
 /* A value that looks generated: long enough, no spaces, mixed classes, high entropy. */

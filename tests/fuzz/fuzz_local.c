@@ -1,7 +1,7 @@
 /* fuzz_local: the offline engine (providers/local) on arbitrary text. The engine answers every
  * popup and ghost request when no provider is up, from models it builds out of the user's
  * files, so whatever a file holds must not crash it. The first byte picks the language, the
- * rest is a document; a 0xFF byte ends it, and up to 12 bytes after it are typed at one cursor,
+ * rest is a document; a 0xFF byte ends it, and up to 8 bytes after it are typed at one cursor,
  * one at a time; then an AI answer is accepted there. At each step the document is updated,
  * parsed and analyzed as the server does, and both kinds of request are made. Oracle besides
  * "no crash, no leak, no UB": items have a label and an insert text, and ghost text holds no
@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t seed = fz_seed(data, size);
     size_t cursor = char_start(text, len ? (size_t)(fz_next(&seed) % (len + 1)) : 0);
     ask(e, lang, text, len, cursor, 1);
-    for (size_t i = 0; i < tn && i < 12; i++) {
+    for (size_t i = 0; i < tn && i < 8; i++) {
         memmove(text + cursor + 1, text + cursor, len - cursor);
         text[cursor++] = (char)typed[i];
         text[++len] = 0;

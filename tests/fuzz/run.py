@@ -26,7 +26,7 @@ EXTRA = {
     "stream": ["-max_len=4096", "-timeout=10"],
     "position": ["-max_len=2048", "-timeout=10"],
     "remask": ["-dict=" + os.path.join(HERE, "remask.dict"), "-max_len=4096", "-timeout=10"],
-    "local": ["-max_len=4096", "-timeout=30"],
+    "local": ["-max_len=2048", "-timeout=30"],
 }
 
 
@@ -59,10 +59,14 @@ def main():
                "-rss_limit_mb=4096"] + EXTRA.get(name, ["-timeout=10"])
         t0 = time.time()
         with open(log, "wb") as f:
-            # The hard limit covers a target that hangs outside libFuzzer's own timeout.
+            # The hard limit covers a target that hangs outside libFuzzer's own timeout. It
+            # grows with the scratch corpus: libFuzzer first runs every input of it, outside
+            # -max_total_time, and a slow target (fuzz_local: ~10 inputs a second under the
+            # sanitizers) takes minutes over a corpus grown by long runs.
+            grown = len(os.listdir(scratch))
             try:
                 rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, env=env,
-                                     timeout=secs * 3 + 120)
+                                     timeout=secs * 3 + 120 + grown // 4)
             except subprocess.TimeoutExpired:
                 rc = -1
         with open(log, "rb") as f:
