@@ -28,23 +28,6 @@ struct privacy_cache {
     uint64_t full, edits; /* versions masked whole / from the last one's lines */
 };
 
-/* 8 bytes a step: hashing a 300 KB document must cost far less than masking it. */
-static uint64_t content_hash(const char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    for (; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
-    h ^= h >> 29;
-    return h;
-}
-
 struct privacy_cache *privacy_cache_new(size_t max_docs)
 {
     struct privacy_cache *c = xcalloc(1, sizeof *c);
@@ -83,7 +66,7 @@ void privacy_cache_free(struct privacy_cache *c)
 const struct mask_result *privacy_cache_get(struct privacy_cache *c, const char *doc,
                                             int64_t version, const char *text, size_t len)
 {
-    uint64_t h = version < 0 ? content_hash(text, len) : 0;
+    uint64_t h = version < 0 ? privacy__text_hash(text, len) : 0;
     struct cache_entry *slot = NULL;
     for (size_t i = 0; i < c->n; i++)
         if (strcmp(c->e[i].doc, doc) == 0) {

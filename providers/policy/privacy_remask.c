@@ -15,9 +15,7 @@
 #include "privacy_int.h"
 #include "privacy_remask.h"
 
-/* Every step is a bijection of the state given the word, and the length goes in first: lines
- * that differ in one place cannot collide, others with a chance of 2^-64. */
-static uint64_t line_hash(const char *p, size_t n)
+uint64_t privacy__text_hash(const char *p, size_t n)
 {
     uint64_t h = 0x243F6A8885A308D3ull ^ (n * 0x9E3779B97F4A7C15ull);
     size_t i = 0;
@@ -60,7 +58,7 @@ static size_t hash_lines(const char *t, size_t len, uint64_t **hash, size_t *cap
             }
             (*starts)[n] = at;
         }
-        (*hash)[n++] = line_hash(t + at, end - at);
+        (*hash)[n++] = privacy__text_hash(t + at, end - at);
         at = end;
     }
     if (starts) {

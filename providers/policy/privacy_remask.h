@@ -37,4 +37,9 @@ bool privacy__remask_edit(struct privacy__lines *L, const struct privacy_span *o
 
 void privacy__lines_release(struct privacy__lines *L);
 
+/* 64 bits of a text, 8 bytes a step (a line, a whole document's cache key: far cheaper than
+ * masking it). Every step is a bijection of the state given the word, and the length goes in
+ * first: texts that differ in one place cannot collide, others with a chance of 2^-64. */
+uint64_t privacy__text_hash(const char *p, size_t n);
+
 #endif
