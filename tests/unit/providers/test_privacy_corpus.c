@@ -1,7 +1,9 @@
 /* A corpus of planted secrets, generated at run time (seeded, so a failure repeats) with the
  * lengths and alphabets the vendors use, written in the syntax of several languages. Every
  * planted value must be gone from the masked text with the right placeholder type, the code
- * around it kept; all of them in one document too, and cut into windows. */
+ * around it kept; all of them in one document too, and cut into windows. Then the cache's
+ * re-masking of edited lines against full passes, and Debian's own code, which must keep its
+ * code. */
 #include <dirent.h>
 #include <stdint.h>
 #include <string.h>
