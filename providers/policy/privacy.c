@@ -346,7 +346,7 @@ static size_t try_url(struct privacy__scan *s, size_t i)
         bool port = true, plain = true;
         for (size_t k = colon + 1; k < q; k++) {
             port = port && is_digit((unsigned char)s->t[k]);
-            plain = plain && !strchr("$%{}[]()", s->t[k]);
+            plain = plain && s->t[k] && !strchr("$%{}[]()", s->t[k]);
         }
         if (port || !plain)
             return 0;

@@ -292,7 +292,7 @@ class LocalSections:
         """Masking cost per completion (issue 15): a 10,000-line file with 50 secrets, masked
         whole for a new version (what the first completion after an edit pays) and looked up
         for the same version (what every other completion pays); target under 2 ms."""
-        S = "4b. privacy: masking per completion (10,000-line file, 50 secrets)"
+        S = "4d. privacy: masking per completion (10,000-line file, 50 secrets)"
         res = self.results.setdefault("privacy", {})
         if not os.access(self.privacy_bin, os.X_OK):
             self.row(S, "masking (bench_privacy)", "not built")
