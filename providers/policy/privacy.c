@@ -533,10 +533,9 @@ static bool quoted_at(struct privacy__scan *s, size_t v, size_t *a, size_t *b)
     if (p > v && !(t[p] == '"' || t[p] == '\''))
         return false;
     char q = t[p];
-    size_t ls = privacy__line_start(s, v);
     if (p + 2 < s->n && t[p + 1] == q && t[p + 2] == q) { /* triple quotes */
         const char *end = memmem(t + p + 3, s->n - p - 3, q == '"' ? "\"\"\"" : "'''", 3);
-        privacy__note_far(s, ls, end ? (size_t)(end - t) + 3 : s->n);
+        privacy__note_far(s, privacy__line_start(s, v), end ? (size_t)(end - t) + 3 : s->n);
         if (!end)
             return false;
         *a = p + 3, *b = (size_t)(end - t);
@@ -551,7 +550,7 @@ static bool quoted_at(struct privacy__scan *s, size_t v, size_t *a, size_t *b)
         k++;
     }
     if (crossed || (q == '`' && k >= s->n))
-        privacy__note_far(s, ls, k + 1);
+        privacy__note_far(s, privacy__line_start(s, v), k + 1);
     if (k >= s->n || t[k] != q) {
         if (q == '`' || crossed)
             return false;

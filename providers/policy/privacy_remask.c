@@ -114,6 +114,7 @@ bool privacy__remask_edit(struct privacy__lines *L, const struct privacy_span *o
     bool ok = true;
     for (size_t k = 0; ok && k < L->n_far; k++)
         ok = L->far[k].hi < a0 || L->far[k].lo > a1;
+    /* A second net: only far reads make spans that cross a line, and those were checked. */
     for (size_t k = 0; ok && k < n_old; k++)
         ok = !(old[k].start < a0 && old[k].end > a0) && !(old[k].start < a1 && old[k].end > a1);
     struct privacy__scan s = {.t = text, .n = len, .floor = b0, .limit = b1};
